@@ -1,0 +1,43 @@
+# Warnings for our own targets only (not for third-party headers pulled in as SYSTEM).
+function(tiersync_set_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow=local
+                         -Wno-missing-field-initializers)
+  if(TIERSYNC_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+# The engine must stay headless: fail the configure step if Gui, Widgets or Charts
+# appear anywhere in the link closure of the given target.
+function(tiersync_assert_headless target)
+  set(seen "")
+  set(queue ${target})
+  while(queue)
+    list(POP_FRONT queue current)
+    if(current IN_LIST seen)
+      continue()
+    endif()
+    list(APPEND seen ${current})
+    if(NOT TARGET ${current})
+      continue()
+    endif()
+    get_target_property(aliased ${current} ALIASED_TARGET)
+    if(aliased)
+      list(APPEND queue ${aliased})
+    endif()
+    foreach(prop LINK_LIBRARIES INTERFACE_LINK_LIBRARIES)
+      get_target_property(libs ${current} ${prop})
+      if(libs)
+        foreach(lib IN LISTS libs)
+          string(REGEX REPLACE "^\\$<LINK_ONLY:(.*)>$" "\\1" lib "${lib}")
+          if(lib MATCHES "Qt6?::(Gui|Widgets|Charts|OpenGL|OpenGLWidgets)$"
+             OR lib MATCHES "Qt6(Gui|Widgets|Charts)")
+            message(FATAL_ERROR "${target} must not link ${lib} (found via ${current}); "
+                                "the engine in model/ is headless")
+          endif()
+          list(APPEND queue ${lib})
+        endforeach()
+      endif()
+    endforeach()
+  endwhile()
+endfunction()

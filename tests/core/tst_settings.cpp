@@ -1,0 +1,147 @@
+#include "core/connectionprofile.h"
+
+#include <QDebug>
+#include <QTest>
+
+using namespace tiersync;
+
+class TestSettings final : public QObject {
+    Q_OBJECT
+
+private slots:
+    void redisUrlParses()
+    {
+        auto s = RedisSettings::fromUrl(QStringLiteral("redis://:p%40ss@10.1.2.3:6380/4"));
+        QVERIFY2(s.ok(), qPrintable(s.ok() ? QString() : s.error().toString()));
+        QCOMPARE(s->host, QStringLiteral("10.1.2.3"));
+        QCOMPARE(s->port, 6380);
+        QCOMPARE(s->db, 4);
+        QCOMPARE(s->password.reveal(), QStringLiteral("p@ss"));
+    }
+
+    void redisUrlDefaults()
+    {
+        auto s = RedisSettings::fromUrl(QStringLiteral("redis://localhost"));
+        QVERIFY(s.ok());
+        QCOMPARE(s->port, 6379);
+        QCOMPARE(s->db, 0);
+        QVERIFY(s->password.isEmpty());
+    }
+
+    void redisUrlRejectsGarbage_data()
+    {
+        QTest::addColumn<QString>("url");
+        QTest::newRow("scheme") << QStringLiteral("http://localhost:6379");
+        QTest::newRow("db") << QStringLiteral("redis://localhost:6379/abc");
+        QTest::newRow("empty") << QString();
+        QTest::newRow("nohost") << QStringLiteral("redis://:6379/0");
+    }
+    void redisUrlRejectsGarbage()
+    {
+        QFETCH(QString, url);
+        auto s = RedisSettings::fromUrl(url);
+        QVERIFY(!s.ok());
+        QCOMPARE(s.error().kind, ErrorKind::InvalidArgument);
+    }
+
+    void redisUrlRoundTripsAndMasks()
+    {
+        auto s = RedisSettings::fromUrl(QStringLiteral("redis://:hunter2@127.0.0.1:7000/2"));
+        QVERIFY(s.ok());
+        QVERIFY(!s->toUrl().contains(QStringLiteral("hunter2")));
+        auto again = RedisSettings::fromUrl(s->toUrl(true));
+        QVERIFY(again.ok());
+        QCOMPARE(*again, *s);
+    }
+
+    void pgDsnBothForms_data()
+    {
+        QTest::addColumn<QString>("dsn");
+        QTest::newRow("uri") << QStringLiteral("postgresql://app:s3cret@127.0.0.1:5433/tiersync");
+        QTest::newRow("kv") << QStringLiteral("host=127.0.0.1 port=5433 dbname=tiersync user=app password=s3cret");
+    }
+    void pgDsnBothForms()
+    {
+        QFETCH(QString, dsn);
+        auto s = PgSettings::fromDsn(dsn);
+        QVERIFY(s.ok());
+        QCOMPARE(s->options.value(QStringLiteral("host")), QStringLiteral("127.0.0.1"));
+        QCOMPARE(s->options.value(QStringLiteral("port")), QStringLiteral("5433"));
+        QCOMPARE(s->options.value(QStringLiteral("dbname")), QStringLiteral("tiersync"));
+        QCOMPARE(s->password.reveal(), QStringLiteral("s3cret"));
+        QVERIFY(!s->toConnectionString(false).contains(QStringLiteral("s3cret")));
+        QVERIFY(s->toConnectionString(true).contains(QStringLiteral("s3cret")));
+        QVERIFY(!s->describe().contains(QStringLiteral("s3cret")));
+        auto again = PgSettings::fromDsn(s->toConnectionString(true));
+        QVERIFY(again.ok());
+        QCOMPARE(*again, *s);
+    }
+
+    void pgDsnRejectsGarbage()
+    {
+        auto s = PgSettings::fromDsn(QStringLiteral("host=x port"));
+        QVERIFY(!s.ok());
+        QCOMPARE(s.error().kind, ErrorKind::InvalidArgument);
+    }
+
+    void environmentWinsOverProfile()
+    {
+        ConnectionProfile profile;
+        profile.zoho.orgId = QStringLiteral("from-profile");
+        profile.redis.commandTimeoutMs = 1234;
+        QProcessEnvironment environment;
+        environment.insert(QStringLiteral("TIERSYNC_REDIS_URL"), QStringLiteral("redis://127.0.0.1:7001/3"));
+        environment.insert(QStringLiteral("TIERSYNC_ZOHO_ORG_ID"), QStringLiteral("from-env"));
+        environment.insert(QStringLiteral("TIERSYNC_ZOHO_REFRESH_TOKEN"), QStringLiteral("1000.rt"));
+        QVERIFY(profile.applyEnvironment(environment).ok());
+        QCOMPARE(profile.redis.port, 7001);
+        QCOMPARE(profile.redis.db, 3);
+        QCOMPARE(profile.redis.commandTimeoutMs, 1234);
+        QCOMPARE(profile.zoho.orgId, QStringLiteral("from-env"));
+        QCOMPARE(profile.zoho.refreshToken.reveal(), QStringLiteral("1000.rt"));
+
+        // toEnvironment() then applyEnvironment() reproduces the profile.
+        QProcessEnvironment exported;
+        for (const auto &[name, value] : profile.toEnvironment())
+            exported.insert(name, value);
+        ConnectionProfile copy;
+        copy.redis.commandTimeoutMs = 1234;
+        QVERIFY(copy.applyEnvironment(exported).ok());
+        copy.name = profile.name;
+        QCOMPARE(copy.redis, profile.redis);
+        QCOMPARE(copy.zoho, profile.zoho);
+    }
+
+    void malformedEnvironmentNamesTheVariable()
+    {
+        ConnectionProfile profile;
+        QProcessEnvironment environment;
+        environment.insert(QStringLiteral("TIERSYNC_REDIS_URL"), QStringLiteral("not a url"));
+        const Status status = profile.applyEnvironment(environment);
+        QVERIFY(!status.ok());
+        QVERIFY(status.error().message.contains(QStringLiteral("TIERSYNC_REDIS_URL")));
+    }
+
+    void secretsNeverPrint()
+    {
+        const Secret secret(QStringLiteral("top-secret-value"));
+        QString out;
+        QDebug(&out) << secret;
+        QVERIFY(!out.contains(QStringLiteral("top-secret-value")));
+    }
+
+    void dataCentres()
+    {
+        auto eu = zohoDataCentre(QStringLiteral("eu"));
+        QVERIFY(eu.ok());
+        QCOMPARE(eu->accountsUrl, QStringLiteral("https://accounts.zoho.eu"));
+        auto ca = zohoDataCentre(QStringLiteral("ca"));
+        QVERIFY(ca.ok());
+        QCOMPARE(ca->accountsUrl, QStringLiteral("https://accounts.zohocloud.ca"));
+        QCOMPARE(ca->apiBase, QStringLiteral("https://www.zohoapis.ca"));
+        QVERIFY(!zohoDataCentre(QStringLiteral("mars")).ok());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSettings)
+#include "tst_settings.moc"

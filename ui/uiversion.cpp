@@ -1,0 +1,12 @@
+#include "uiversion.h"
+
+#include <QCoreApplication>
+
+namespace tiersync::ui {
+
+QString consoleTitle()
+{
+    return QStringLiteral("TierSync Console");
+}
+
+}  // namespace tiersync::ui

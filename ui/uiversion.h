@@ -1,0 +1,9 @@
+#pragma once
+
+#include <QString>
+
+namespace tiersync::ui {
+
+[[nodiscard]] QString consoleTitle();
+
+}  // namespace tiersync::ui
