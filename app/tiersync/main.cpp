@@ -1,0 +1,45 @@
+// tiersync: the headless engine — CLI commands, and later `tiersync serve`.
+#include "sandboxcommand.h"
+
+#include <QCoreApplication>
+#include <QTextStream>
+
+#include <cstdio>
+
+namespace {
+
+int usage(int code)
+{
+    QTextStream(code == 0 ? stdout : stderr)
+        << "usage: tiersync <command> [options]\n"
+           "commands:\n"
+           "  sandbox up|down|status|env   private redis-server, PostgreSQL and zoho-sim\n"
+           "  version                      print the version\n"
+           "Connections come from --profile NAME or the TIERSYNC_* environment variables.\n";
+    return code;
+}
+
+}  // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setOrganizationName(QStringLiteral("TierSync"));
+    QCoreApplication::setApplicationName(QStringLiteral("tiersync"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(TIERSYNC_VERSION));
+
+    QStringList args = QCoreApplication::arguments().mid(1);
+    if (args.isEmpty())
+        return usage(2);
+    const QString command = args.takeFirst();
+    if (command == QLatin1String("sandbox"))
+        return tiersync::cli::runSandboxCommand(args);
+    if (command == QLatin1String("version") || command == QLatin1String("--version")) {
+        QTextStream(stdout) << "tiersync " << QCoreApplication::applicationVersion() << '\n';
+        return 0;
+    }
+    if (command == QLatin1String("help") || command == QLatin1String("--help") || command == QLatin1String("-h"))
+        return usage(0);
+    QTextStream(stderr) << "tiersync: unknown command '" << command << "'\n";
+    return usage(2);
+}
