@@ -128,6 +128,34 @@ void ProfileStore::resolveSecrets(ConnectionProfile profile, SecretStore &store,
     }
 }
 
+void ProfileStore::resolve(const QString &name, SecretStore &store, const QProcessEnvironment &environment,
+                           std::function<void(Result<ConnectionProfile>)> done) const
+{
+    const auto overlay = [environment, done](Result<ConnectionProfile> profile) {
+        if (!profile) {
+            done(profile.error());
+            return;
+        }
+        if (auto applied = profile->applyEnvironment(environment); !applied) {
+            done(applied.error());
+            return;
+        }
+        done(std::move(profile));
+    };
+    if (name.isEmpty()) {
+        ConnectionProfile defaults;
+        defaults.name = QStringLiteral("environment");
+        overlay(defaults);
+        return;
+    }
+    auto loaded = load(name);
+    if (!loaded) {
+        done(loaded.error());
+        return;
+    }
+    resolveSecrets(*loaded, store, overlay);
+}
+
 void ProfileStore::saveSecrets(const ConnectionProfile &profile, SecretStore &store,
                                std::function<void(Status)> done)
 {

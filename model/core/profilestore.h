@@ -31,6 +31,11 @@ public:
 
     static void resolveSecrets(ConnectionProfile profile, SecretStore &store,
                                std::function<void(Result<ConnectionProfile>)> done);
+    // What every executable connects with: the named profile (with its secrets) if a
+    // name is given, else the defaults; then the TIERSYNC_* environment on top.
+    void resolve(const QString &name, SecretStore &store, const QProcessEnvironment &environment,
+                 std::function<void(Result<ConnectionProfile>)> done) const;
+
     static void saveSecrets(const ConnectionProfile &profile, SecretStore &store,
                             std::function<void(Status)> done);
 

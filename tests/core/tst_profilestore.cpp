@@ -58,6 +58,41 @@ private slots:
         QCOMPARE(resolved->value(), profile);
     }
 
+    void resolveAppliesEnvironmentOverProfile()
+    {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath(QStringLiteral("s.ini")), QSettings::IniFormat);
+        ProfileStore store(settings);
+        ConnectionProfile profile;
+        profile.name = QStringLiteral("staging");
+        profile.zoho.orgId = QStringLiteral("111");
+        profile.zoho.clientSecret = Secret(QStringLiteral("from-keychain"));
+        store.save(profile);
+        InMemorySecretStore secrets;
+        ProfileStore::saveSecrets(profile, secrets, [](Status) {});
+
+        QProcessEnvironment environment;
+        environment.insert(QStringLiteral("TIERSYNC_ZOHO_ORG_ID"), QStringLiteral("222"));
+        std::optional<Result<ConnectionProfile>> resolved;
+        store.resolve(QStringLiteral("staging"), secrets, environment,
+                      [&](Result<ConnectionProfile> r) { resolved = r; });
+        QVERIFY(resolved && resolved->ok());
+        QCOMPARE(resolved->value().zoho.orgId, QStringLiteral("222"));
+        QCOMPARE(resolved->value().zoho.clientSecret.reveal(), QStringLiteral("from-keychain"));
+
+        // No profile name: defaults plus environment.
+        resolved.reset();
+        store.resolve(QString(), secrets, environment, [&](Result<ConnectionProfile> r) { resolved = r; });
+        QVERIFY(resolved && resolved->ok());
+        QCOMPARE(resolved->value().zoho.orgId, QStringLiteral("222"));
+        QVERIFY(resolved->value().zoho.clientSecret.isEmpty());
+
+        resolved.reset();
+        store.resolve(QStringLiteral("missing"), secrets, environment,
+                      [&](Result<ConnectionProfile> r) { resolved = r; });
+        QVERIFY(resolved && !resolved->ok());
+    }
+
     void unknownProfileIsAnError()
     {
         QTemporaryDir dir;
