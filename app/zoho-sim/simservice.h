@@ -1,0 +1,84 @@
+#pragma once
+
+#include "simdataset.h"
+#include "simfaultconfig.h"
+#include "simoptions.h"
+#include "simreply.h"
+#include "simstats.h"
+#include "simtokenstore.h"
+
+#include <QJsonObject>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+
+namespace httplib {
+struct Request;
+}
+
+namespace tiersync::sim {
+
+class SimCriteria;
+
+// Everything zoho-sim answers, independent of sockets: OAuth, Books/Inventory lists
+// and records, CRM lists/search/records, and the /_sim/ controls. handle() is called
+// concurrently from the HTTP server's pool; the data set sits behind a shared_mutex
+// (pages read in parallel, mutations exclusive). Holding faults (latency, timeout)
+// sleep in handle() but wake as soon as shutdown() is called.
+class SimService final {
+public:
+    explicit SimService(const SimOptions &options);
+    Q_DISABLE_COPY_MOVE(SimService)
+    ~SimService();
+
+    // The base URL clients are told to use ("api_domain"), known once the port is bound.
+    void setApiDomain(const std::string &apiDomain);
+    [[nodiscard]] SimReply handle(const httplib::Request &request);
+    void shutdown();
+
+    [[nodiscard]] const SimDataSet &dataSetForTests() const { return m_data; }
+
+private:
+    enum class Api { OAuth, Books, Crm, Other };
+
+    [[nodiscard]] SimReply control(const httplib::Request &request);
+    [[nodiscard]] SimReply controlMutate(const QJsonObject &body);
+    [[nodiscard]] SimReply controlWebhook(const QJsonObject &body);
+    [[nodiscard]] std::optional<SimReply> injectFault(Api api);
+    [[nodiscard]] SimReply oauthToken(const httplib::Request &request);
+    [[nodiscard]] SimReply books(const httplib::Request &request, std::string_view rest);
+    [[nodiscard]] SimReply booksList(SimEntity entity, const httplib::Request &request);
+    [[nodiscard]] SimReply crm(const httplib::Request &request, std::string_view rest);
+    [[nodiscard]] SimReply crmList(SimEntity entity, const httplib::Request &request,
+                                   const SimCriteria *criteria, const QString &criteriaText,
+                                   std::optional<qint64> sinceS);
+    [[nodiscard]] bool authorised(const httplib::Request &request) const;
+    [[nodiscard]] std::string apiDomain() const;
+    [[nodiscard]] std::string pageToken(SimEntity entity, quint64 queryHash, int offset) const;
+    [[nodiscard]] std::optional<int> pageTokenOffset(const std::string &token, SimEntity entity,
+                                                     quint64 queryHash) const;
+    // Sleeps up to `ms`; false when shutdown() interrupted the wait.
+    bool waitMs(int ms);
+
+    const SimOptions m_options;
+    SimDataSet m_data;
+    mutable std::shared_mutex m_dataMutex;
+    SimTokenStore m_tokens;
+    SimStats m_stats;
+
+    mutable std::mutex m_configMutex;
+    SimFaultConfig m_faults;
+    std::string m_apiDomain;
+    quint64 m_mutationDraws = 0;
+    const quint64 m_pageTokenSalt;
+
+    std::mutex m_stopMutex;
+    std::condition_variable m_stopCondition;
+    bool m_stopping = false;
+};
+
+}  // namespace tiersync::sim
