@@ -1,0 +1,195 @@
+#include "zoho/zohoapi.h"
+
+#include "zoho/awaitresult.h"
+#include "zoho/zohoclient.h"
+
+
+namespace tiersync {
+
+namespace {
+
+QUrlQuery withPaging(QUrlQuery query, int page)
+{
+    query.removeAllQueryItems(QStringLiteral("page"));
+    query.removeAllQueryItems(QStringLiteral("per_page"));
+    query.addQueryItem(QStringLiteral("page"), QString::number(page));
+    query.addQueryItem(QStringLiteral("per_page"), QString::number(ZohoApi::kPerPage));
+    return query;
+}
+
+QUrlQuery withCursor(QUrlQuery query, const CrmCursor &cursor)
+{
+    query.removeAllQueryItems(QStringLiteral("page"));
+    query.removeAllQueryItems(QStringLiteral("per_page"));
+    query.removeAllQueryItems(QStringLiteral("page_token"));
+    // With a page_token Zoho wants no page number.
+    if (cursor.pageToken.isEmpty())
+        query.addQueryItem(QStringLiteral("page"), QString::number(cursor.page));
+    else
+        query.addQueryItem(QStringLiteral("page_token"), cursor.pageToken);
+    query.addQueryItem(QStringLiteral("per_page"), QString::number(ZohoApi::kPerPage));
+    return query;
+}
+
+}  // namespace
+
+ZohoApi::ZohoApi(ZohoClient *client, QString crmVersion)
+    : m_client(client)
+    , m_crmVersion(std::move(crmVersion))
+{
+}
+
+QString ZohoApi::crmPath(const QString &module) const
+{
+    return QStringLiteral("/crm/%1/%2").arg(m_crmVersion, module);
+}
+
+QFuture<Result<BooksPage>> ZohoApi::booksPage(const QString &path, const QString &entityKey, int page,
+                                              const QUrlQuery &filter) const
+{
+    return m_client->submit(ZohoRequest::get(path, withPaging(filter, page)))
+        .then([entityKey](const Result<ZohoResponse> &response) -> Result<BooksPage> {
+            if (!response)
+                return response.error();
+            return zohoparser::parseBooksPage(response->json, entityKey);
+        });
+}
+
+std::optional<int> ZohoApi::nextBooksPage(const BooksPage &page, int current)
+{
+    if (!page.hasMorePage)
+        return std::nullopt;
+    return current + 1;
+}
+
+QFuture<Result<QJsonObject>> ZohoApi::booksGet(const QString &path, const QString &entityKey) const
+{
+    return m_client->submit(ZohoRequest::get(path))
+        .then([entityKey](const Result<ZohoResponse> &response) -> Result<QJsonObject> {
+            if (!response)
+                return response.error();
+            if (!response->hasBody)
+                return makeError(ErrorKind::NotFound, QStringLiteral("Zoho returned no %1").arg(entityKey));
+            return zohoparser::parseBooksEntity(response->json, entityKey);
+        });
+}
+
+Result<QList<QJsonObject>> ZohoApi::booksListAll(const QString &path, const QString &entityKey,
+                                                 const QUrlQuery &filter,
+                                                 const std::function<bool(const BooksPage &)> &onPage) const
+{
+    QList<QJsonObject> all;
+    int pageNumber = 1;
+    QFuture<Result<BooksPage>> pending = booksPage(path, entityKey, pageNumber, filter);
+    while (true) {
+        Result<BooksPage> page = awaitResult(pending);
+        if (!page)
+            return page.error();
+        const std::optional<int> next = nextBooksPage(*page, pageNumber);
+        // Ask for the next page before handling this one.
+        if (next)
+            pending = booksPage(path, entityKey, *next, filter);
+        all.append(page->records);
+        if (onPage && !onPage(*page)) {
+            if (next)
+                pending.waitForFinished();  // let the prefetch land before returning
+            return all;
+        }
+        if (!next)
+            return all;
+        pageNumber = *next;
+    }
+}
+
+QFuture<Result<CrmPage>> ZohoApi::crmPage(const QString &module, const CrmCursor &cursor,
+                                          const QUrlQuery &filter) const
+{
+    return m_client->submit(ZohoRequest::get(crmPath(module), withCursor(filter, cursor)))
+        .then([](const Result<ZohoResponse> &response) -> Result<CrmPage> {
+            if (!response)
+                return response.error();
+            return zohoparser::parseCrmPage(response->json);
+        });
+}
+
+QFuture<Result<CrmPage>> ZohoApi::crmSearch(const QString &module, const QString &criteria,
+                                            const CrmCursor &cursor) const
+{
+    QUrlQuery query;
+    query.addQueryItem(QStringLiteral("criteria"), criteria);
+    return m_client->submit(ZohoRequest::get(crmPath(module) + QStringLiteral("/search"),
+                                             withCursor(query, cursor)))
+        .then([](const Result<ZohoResponse> &response) -> Result<CrmPage> {
+            if (!response)
+                return response.error();
+            return zohoparser::parseCrmPage(response->json);
+        });
+}
+
+Result<std::optional<CrmCursor>> ZohoApi::nextCrmCursor(const CrmCursor &current, const CrmPage &page)
+{
+    if (!page.moreRecords)
+        return std::optional<CrmCursor>();
+    CrmCursor next;
+    next.page = current.page + 1;
+    // `page` alone stops at 2,000 records; from there only the token goes on.
+    if (!current.pageToken.isEmpty() || current.page * kPerPage >= kCrmPageNumberLimitRecords) {
+        if (page.nextPageToken.isEmpty())
+            return makeError(ErrorKind::Protocol,
+                             QStringLiteral("CRM reports more records past %1 but sent no "
+                                            "info.next_page_token")
+                                 .arg(kCrmPageNumberLimitRecords));
+        next.pageToken = page.nextPageToken;
+    }
+    return std::optional<CrmCursor>(next);
+}
+
+Result<QList<QJsonObject>> ZohoApi::crmListAll(const QString &module, const QUrlQuery &filter,
+                                               const std::function<bool(const CrmPage &)> &onPage) const
+{
+    QList<QJsonObject> all;
+    CrmCursor cursor;
+    QFuture<Result<CrmPage>> pending = crmPage(module, cursor, filter);
+    while (true) {
+        Result<CrmPage> page = awaitResult(pending);
+        if (!page)
+            return page.error();
+        Result<std::optional<CrmCursor>> next = nextCrmCursor(cursor, *page);
+        if (!next)
+            return next.error();
+        if (*next)
+            pending = crmPage(module, **next, filter);
+        all.append(page->records);
+        if (onPage && !onPage(*page)) {
+            if (*next)
+                pending.waitForFinished();
+            return all;
+        }
+        if (!*next)
+            return all;
+        cursor = **next;
+    }
+}
+
+QFuture<Result<std::optional<QJsonObject>>> ZohoApi::crmGet(const QString &module, const QString &id,
+                                                            const QDateTime &ifModifiedSince) const
+{
+    ZohoRequest request = ZohoRequest::get(crmPath(module) + QLatin1Char('/') + id);
+    request.label = QStringLiteral("GET ") + crmPath(module) + QStringLiteral("/{id}");
+    if (ifModifiedSince.isValid())
+        request.headers.append({QByteArrayLiteral("If-Modified-Since"),
+                                ifModifiedSince.toString(Qt::ISODate).toLatin1()});
+    return m_client->submit(std::move(request))
+        .then([](const Result<ZohoResponse> &response) -> Result<std::optional<QJsonObject>> {
+            if (!response)
+                return response.error();
+            auto records = zohoparser::parseCrmRecords(response->json);
+            if (!records)
+                return records.error();
+            if (records->isEmpty())
+                return std::optional<QJsonObject>();
+            return std::optional<QJsonObject>(records->first());
+        });
+}
+
+}  // namespace tiersync

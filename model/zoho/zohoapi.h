@@ -1,0 +1,73 @@
+#pragma once
+
+#include "core/result.h"
+#include "zoho/zohoparser.h"
+
+#include <QDateTime>
+#include <QFuture>
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+#include <QUrlQuery>
+
+#include <functional>
+#include <optional>
+
+namespace tiersync {
+
+class ZohoClient;
+
+// Where the next CRM page starts: `page` for the first 2,000 records, then the
+// page_token Zoho handed out (ZOHO-API.md "CRM records").
+struct CrmCursor final {
+    int page = 1;
+    QString pageToken;
+};
+
+// Typed Zoho calls on top of ZohoClient: Books/Inventory lists and entities, CRM
+// lists, search and get. A cheap value; every method is thread-safe. The page methods
+// return futures so a sync can process page N while page N+1 is in flight: the next
+// cursor is known as soon as page N arrives (nextBooksPage / nextCrmCursor). The
+// *All methods block and must run on a worker thread, never the client's own.
+class ZohoApi final {
+public:
+    static constexpr int kPerPage = 200;                 // Books and CRM maximum
+    static constexpr int kCrmPageNumberLimitRecords = 2000;
+
+    explicit ZohoApi(ZohoClient *client, QString crmVersion = QStringLiteral("v2"));
+
+    // GET {path}?page=N&per_page=200 (e.g. "/books/v3/items", entityKey "items").
+    [[nodiscard]] QFuture<Result<BooksPage>> booksPage(const QString &path, const QString &entityKey,
+                                                       int page, const QUrlQuery &filter = {}) const;
+    [[nodiscard]] static std::optional<int> nextBooksPage(const BooksPage &page, int current);
+    // GET {path} of one entity (e.g. "/books/v3/items/123", entityKey "item").
+    [[nodiscard]] QFuture<Result<QJsonObject>> booksGet(const QString &path, const QString &entityKey) const;
+    // Every record, page by page with the next page prefetched. onPage may stop early
+    // by returning false.
+    [[nodiscard]] Result<QList<QJsonObject>> booksListAll(
+        const QString &path, const QString &entityKey, const QUrlQuery &filter = {},
+        const std::function<bool(const BooksPage &)> &onPage = {}) const;
+
+    // GET /crm/{v}/{module} at the cursor.
+    [[nodiscard]] QFuture<Result<CrmPage>> crmPage(const QString &module, const CrmCursor &cursor,
+                                                   const QUrlQuery &filter = {}) const;
+    // GET /crm/{v}/{module}/search?criteria=… (204 → empty last page).
+    [[nodiscard]] QFuture<Result<CrmPage>> crmSearch(const QString &module, const QString &criteria,
+                                                     const CrmCursor &cursor = {}) const;
+    [[nodiscard]] static Result<std::optional<CrmCursor>> nextCrmCursor(const CrmCursor &current,
+                                                                        const CrmPage &page);
+    [[nodiscard]] Result<QList<QJsonObject>> crmListAll(
+        const QString &module, const QUrlQuery &filter = {},
+        const std::function<bool(const CrmPage &)> &onPage = {}) const;
+    // GET /crm/{v}/{module}/{id}; nullopt for 204 (gone) and 304 (not modified since).
+    [[nodiscard]] QFuture<Result<std::optional<QJsonObject>>> crmGet(
+        const QString &module, const QString &id, const QDateTime &ifModifiedSince = {}) const;
+
+private:
+    [[nodiscard]] QString crmPath(const QString &module) const;
+
+    ZohoClient *m_client;
+    QString m_crmVersion;
+};
+
+}  // namespace tiersync

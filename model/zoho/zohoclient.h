@@ -1,0 +1,95 @@
+#pragma once
+
+#include "core/result.h"
+#include "core/retryevent.h"
+#include "core/zohosettings.h"
+#include "zoho/circuitbreaker.h"
+#include "zoho/concurrencylimiter.h"
+#include "zoho/ratelimiter.h"
+#include "zoho/zohoclientoptions.h"
+#include "zoho/zohorequest.h"
+#include "zoho/zohoresponse.h"
+#include "zoho/zohostats.h"
+
+#include <QFuture>
+#include <QHash>
+#include <QMutex>
+#include <QObject>
+
+#include <deque>
+#include <memory>
+
+class QNetworkAccessManager;
+class QNetworkReply;
+class QTimer;
+
+namespace tiersync {
+
+class ZohoAuth;
+
+// HTTP client for the Zoho APIs. It lives on one thread (ZohoService owns it) and does
+// all network work there; submit() may be called from any thread and returns a future
+// that is always fulfilled with a Result (or cancelled if the client is destroyed
+// before the request reached it — awaitResult() turns that into ErrorKind::Cancelled).
+//
+// Each request waits, in FIFO order, for: a valid OAuth token (one refresh at a time),
+// the circuit breaker, the token-bucket rate limiter and a concurrency slot. Transient
+// failures are retried per RetryPolicy; a 401 refreshes the token once and retries.
+// Every failed attempt emits retryEvent.
+class ZohoClient final : public QObject {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ZohoClient)
+
+public:
+    explicit ZohoClient(ZohoSettings settings, ZohoClientOptions options = {},
+                        QObject *parent = nullptr);
+    ~ZohoClient() override;
+
+    // Thread-safe.
+    [[nodiscard]] QFuture<Result<ZohoResponse>> submit(ZohoRequest request);
+    [[nodiscard]] ZohoStats stats() const;
+    [[nodiscard]] const ZohoSettings &settings() const { return m_settings; }
+    [[nodiscard]] const ZohoClientOptions &options() const { return m_options; }
+
+signals:
+    void retryEvent(const tiersync::RetryEvent &event);
+    void circuitStateChanged(tiersync::CircuitState state);
+    // Coalesced: at most about five times a second.
+    void statsChanged(const tiersync::ZohoStats &stats);
+
+private:
+    struct Call;
+    using CallPtr = std::shared_ptr<Call>;
+
+    void ensureNetwork();
+    void enqueue(const CallPtr &call, bool front);
+    void pump();
+    void send(const CallPtr &call, const QString &token);
+    void onReplyFinished(QNetworkReply *reply);
+    void onTokenFailed(const Error &error);
+    void handleFailure(const CallPtr &call, const Error &error, const QByteArray &retryAfter);
+    void succeed(const CallPtr &call, ZohoResponse response);
+    void fail(const CallPtr &call, const Error &error);
+    void emitRetryEvent(const CallPtr &call, const Error &error, qint64 delayMs, const QString &outcome);
+    void schedulePump(qint64 delayMs);
+    void updateStats();
+
+    ZohoSettings m_settings;
+    ZohoClientOptions m_options;
+    QNetworkAccessManager *m_network = nullptr;
+    ZohoAuth *m_auth = nullptr;
+    CircuitBreaker *m_breaker = nullptr;
+    QTimer *m_pumpTimer = nullptr;
+    QTimer *m_statsTimer = nullptr;
+    RateLimiter m_rateLimiter;
+    ConcurrencyLimiter m_concurrency;
+
+    std::deque<CallPtr> m_queue;
+    QHash<QNetworkReply *, CallPtr> m_inFlight;
+    QHash<Call *, CallPtr> m_backingOff;
+
+    mutable QMutex m_statsMutex;
+    ZohoStats m_stats;
+};
+
+}  // namespace tiersync

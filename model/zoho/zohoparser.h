@@ -1,0 +1,78 @@
+#pragma once
+
+#include "core/error.h"
+#include "core/result.h"
+#include "core/secret.h"
+
+#include <QByteArray>
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+
+// Pure functions that turn Zoho's wire formats (ZOHO-API.md) into values or clear
+// errors. Anything unexpected — malformed or truncated JSON, an HTML error page, a
+// wrong content type, a missing field, an oversized body — is ErrorKind::Protocol with
+// a message saying what was wrong; nothing here throws or asserts on input.
+
+namespace tiersync {
+
+inline constexpr qint64 kDefaultMaxResponseBytes = 64LL * 1024 * 1024;
+
+// One page of a Books/Inventory list (`items`, `contacts`…).
+struct BooksPage final {
+    QList<QJsonObject> records;
+    int page = 0;
+    int perPage = 0;
+    bool hasMorePage = false;
+};
+
+// One page of CRM records (list or search). A 204 is an empty last page.
+struct CrmPage final {
+    QList<QJsonObject> records;
+    int page = 0;
+    int perPage = 0;
+    int count = 0;
+    bool moreRecords = false;
+    QString nextPageToken;
+};
+
+// A successful answer of the OAuth token endpoint.
+struct OAuthToken final {
+    Secret accessToken;
+    qint64 expiresInMs = 0;
+    QString apiDomain;
+    QString tokenType;
+};
+
+namespace zohoparser {
+
+// The body of a 2xx answer as a JSON object. An empty body is an error here: callers
+// handle 204/304 before asking.
+[[nodiscard]] Result<QJsonObject> parseJsonObject(const QByteArray &body,
+                                                  const QByteArray &contentType,
+                                                  qint64 maxBytes = kDefaultMaxResponseBytes);
+
+// The error a non-2xx answer stands for: kind from the HTTP status refined by the
+// peer's own code (Books numeric `code`, CRM string `code`/`status`), which is kept in
+// Error::code. Bodies that are not JSON still give a useful message.
+[[nodiscard]] Error httpError(int httpStatus, const QByteArray &body, const QByteArray &contentType);
+
+// Books answers `{"code":0,"message":"success",…}`; a non-zero code even with HTTP 200
+// is an error.
+[[nodiscard]] Status checkBooksCode(const QJsonObject &json, int httpStatus = 200);
+
+[[nodiscard]] Result<BooksPage> parseBooksPage(const QJsonObject &json, const QString &entityKey);
+[[nodiscard]] Result<QJsonObject> parseBooksEntity(const QJsonObject &json, const QString &entityKey);
+
+// `data` + `info`. An empty object (the 204 case) is an empty last page.
+[[nodiscard]] Result<CrmPage> parseCrmPage(const QJsonObject &json);
+// `data` only (get by id); an empty object (204/304) gives an empty list.
+[[nodiscard]] Result<QList<QJsonObject>> parseCrmRecords(const QJsonObject &json);
+
+// The token endpoint's answer. Errors arrive with HTTP 200 and `error` set: Auth with
+// the error in Error::code, except token-endpoint throttling, which is RateLimited.
+[[nodiscard]] Result<OAuthToken> parseOAuthToken(int httpStatus, const QByteArray &body,
+                                                 const QByteArray &contentType = {});
+
+}  // namespace zohoparser
+}  // namespace tiersync

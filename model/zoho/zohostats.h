@@ -1,0 +1,24 @@
+#pragma once
+
+#include "zoho/circuitbreaker.h"
+
+#include <QMetaType>
+
+namespace tiersync {
+
+// What the console shows about one Zoho client.
+struct ZohoStats final {
+    quint64 requests = 0;        // submitted by callers
+    quint64 calls = 0;           // HTTP attempts sent to the API (retries included)
+    quint64 retries = 0;         // attempts repeated after a failure
+    quint64 failures = 0;        // requests that ended in an error
+    quint64 tokenRefreshes = 0;  // successful OAuth refreshes
+    int inFlight = 0;
+    int queued = 0;              // waiting for a token, the rate limit, a slot or a backoff
+    double bucketTokens = 0.0;   // rate limiter tokens left
+    CircuitState circuit = CircuitState::Closed;
+};
+
+}  // namespace tiersync
+
+Q_DECLARE_METATYPE(tiersync::ZohoStats)
