@@ -1,0 +1,247 @@
+#include "store/pgconnection.h"
+
+#include "core/logging.h"
+#include "store/pgerror.h"
+
+#include <QThread>
+
+#include <pqxx/connection>
+#include <pqxx/nontransaction>
+#include <pqxx/transaction>
+
+#include <unordered_map>
+
+namespace tiersync {
+
+struct PgConnection::Session {
+    std::unique_ptr<pqxx::connection> connection;
+};
+
+namespace {
+
+std::string buildConnectionString(const PgSettings &settings, const PgConnection::Options &options)
+{
+    PgSettings effective = settings;
+    if (!effective.options.contains(QStringLiteral("connect_timeout"))
+        && options.connectTimeoutSeconds > 0)
+        effective.options.insert(QStringLiteral("connect_timeout"),
+                                 QString::number(options.connectTimeoutSeconds));
+    if (!effective.options.contains(QStringLiteral("application_name"))
+        && !options.applicationName.isEmpty())
+        effective.options.insert(QStringLiteral("application_name"), options.applicationName);
+    effective.options.insert(QStringLiteral("client_encoding"), QStringLiteral("UTF8"));
+    return effective.toConnectionString(true).toStdString();
+}
+
+}  // namespace
+
+PgConnection::PgConnection(PgSettings settings)
+    : PgConnection(std::move(settings), Options{})
+{
+}
+
+PgConnection::PgConnection(PgSettings settings, Options options)
+    : m_settings(std::move(settings))
+    , m_options(std::move(options))
+    , m_thread(QThread::currentThread())
+{
+}
+
+PgConnection::~PgConnection()
+{
+    close();
+}
+
+PgConnection &PgConnection::forCurrentThread(const PgSettings &settings)
+{
+    return forCurrentThread(settings, Options{});
+}
+
+PgConnection &PgConnection::forCurrentThread(const PgSettings &settings, const Options &options)
+{
+    // thread_local: destroyed (and the session closed) when the thread ends.
+    thread_local std::unordered_map<std::string, std::unique_ptr<PgConnection>> connections;
+    const std::string key = buildConnectionString(settings, options) + '\x1f'
+        + std::to_string(options.statementTimeoutMs);
+    auto it = connections.find(key);
+    if (it == connections.end())
+        it = connections.emplace(key, std::make_unique<PgConnection>(settings, options)).first;
+    return *it->second;
+}
+
+void PgConnection::assertThread() const
+{
+    Q_ASSERT_X(QThread::currentThread() == m_thread, "PgConnection",
+               "a PgConnection must be used only by the thread that created it");
+}
+
+Status PgConnection::open()
+{
+    assertThread();
+    return ensureOpen();
+}
+
+void PgConnection::close()
+{
+    assertThread();
+    if (m_session) {
+        m_session.reset();
+    }
+}
+
+bool PgConnection::isOpen() const
+{
+    assertThread();
+    return m_session && m_session->connection->is_open();
+}
+
+int PgConnection::backendPid() const
+{
+    assertThread();
+    return isOpen() ? m_session->connection->backendpid() : 0;
+}
+
+quint64 PgConnection::generation() const
+{
+    return m_generation;
+}
+
+const PgSettings &PgConnection::settings() const
+{
+    return m_settings;
+}
+
+const PgConnection::Options &PgConnection::options() const
+{
+    return m_options;
+}
+
+QString PgConnection::describe() const
+{
+    return m_settings.describe();
+}
+
+void PgConnection::prepare(const std::string &name, const std::string &sql)
+{
+    assertThread();
+    const auto [it, inserted] = m_prepared.emplace(name, sql);
+    if (!inserted && it->second == sql)
+        return;
+    it->second = sql;
+    if (m_session) {
+        try {
+            m_session->connection->unprepare(name);
+            m_session->connection->prepare(name, sql);
+        } catch (const std::exception &) {
+            // Registration is local to libpqxx; a failure here means the session is
+            // unusable, and the next call replaces it with one that has the statement.
+            dropSession(QStringLiteral("could not register prepared statement"));
+        }
+    }
+}
+
+void PgConnection::dropSession(const QString &reason)
+{
+    if (!m_session)
+        return;
+    qCWarning(lcPg).noquote() << "PostgreSQL session to" << describe() << "dropped:" << reason;
+    m_session.reset();
+}
+
+bool PgConnection::idleSessionAlive()
+{
+    try {
+        // Reads whatever the server sent while we were idle without blocking; a
+        // terminated backend leaves an error and EOF there, which closes the session.
+        m_session->connection->get_notifs();
+    } catch (const std::exception &) {
+        return false;
+    }
+    return m_session->connection->is_open();
+}
+
+Status PgConnection::ensureOpen()
+{
+    if (m_session) {
+        if (idleSessionAlive())
+            return {};
+        dropSession(QStringLiteral("connection closed by the server while idle"));
+    }
+    auto session = std::make_unique<Session>();
+    try {
+        session->connection =
+            std::make_unique<pqxx::connection>(buildConnectionString(m_settings, m_options));
+        pqxx::nontransaction setup(*session->connection, "session setup");
+        // Notices (e.g. "relation already exists, skipping") would go to stderr.
+        std::string sql = "SET client_min_messages TO warning";
+        if (m_options.statementTimeoutMs > 0)
+            sql += "; SET statement_timeout TO " + std::to_string(m_options.statementTimeoutMs);
+        setup.exec(sql);
+        setup.commit();
+        for (const auto &[name, definition] : m_prepared)
+            session->connection->prepare(name, definition);
+    } catch (const std::exception &exception) {
+        Error error = pgErrorFromException(
+            exception, QStringLiteral("cannot connect to PostgreSQL at %1").arg(describe()),
+            m_settings.password);
+        if (error.kind == ErrorKind::Internal)
+            error.kind = ErrorKind::Unavailable;
+        qCWarning(lcPg).noquote() << error.toString();
+        return error;
+    }
+    m_session = std::move(session);
+    ++m_generation;
+    qCDebug(lcPg).noquote() << "connected to" << describe() << "backend pid"
+                            << m_session->connection->backendpid();
+    return {};
+}
+
+Status PgConnection::transaction(const QString &what, const Work &work, Idempotency idempotency)
+{
+    return run(what, work, idempotency, true);
+}
+
+Status PgConnection::nonTransaction(const QString &what, const Work &work,
+                                    Idempotency idempotency)
+{
+    return run(what, work, idempotency, false);
+}
+
+Status PgConnection::run(const QString &what, const Work &work, Idempotency idempotency,
+                         bool inTransaction)
+{
+    assertThread();
+    for (int attempt = 1;; ++attempt) {
+        if (Status opened = ensureOpen(); !opened)
+            return opened;
+        try {
+            Status status;
+            if (inTransaction) {
+                pqxx::work txn(*m_session->connection);
+                status = work(txn);
+                if (status)
+                    txn.commit();
+            } else {
+                pqxx::nontransaction txn(*m_session->connection);
+                status = work(txn);
+                if (status)
+                    txn.commit();
+            }
+            return status;
+        } catch (const std::exception &exception) {
+            Error error = pgErrorFromException(exception, what, m_settings.password);
+            const bool lost = pgIsConnectionLoss(exception) || !m_session->connection->is_open();
+            if (!lost)
+                return error;
+            error.kind = ErrorKind::Unavailable;
+            dropSession(error.message);
+            if (idempotency == Idempotency::Idempotent && attempt == 1) {
+                qCInfo(lcPg).noquote() << "replaying idempotent work on a new session:" << what;
+                continue;
+            }
+            return error;
+        }
+    }
+}
+
+}  // namespace tiersync
