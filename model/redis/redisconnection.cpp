@@ -144,7 +144,7 @@ Status RedisConnection::ensureConnected()
     if (m_context != nullptr) {
         if (idleConnectionLooksAlive())
             return {};
-        qCInfo(lcRedis) << "connection to" << serverName()
+        qCInfo(lcRedis).noquote() << "connection to" << serverName()
                         << "was closed while idle; reconnecting";
         m_context.reset();
     }
@@ -168,7 +168,7 @@ Status RedisConnection::establish()
         const int savedErrno = errno;
         const QString reason = QString::fromLocal8Bit(context->errstr);
         const bool timedOut = savedErrno == ETIMEDOUT || reason.contains(QLatin1String("timed out"));
-        qCWarning(lcRedis) << "cannot connect to" << serverName() << ":" << reason;
+        qCWarning(lcRedis).noquote() << "cannot connect to" << serverName() << ":" << reason;
         return makeError(timedOut ? ErrorKind::Timeout : ErrorKind::Unavailable,
                          QStringLiteral("redis %1: cannot connect: %2%3")
                              .arg(serverName(), reason,
@@ -212,9 +212,9 @@ Status RedisConnection::establish()
         }
     }
     if (m_connectCount > 1)
-        qCInfo(lcRedis) << "reconnected to" << serverName();
+        qCInfo(lcRedis).noquote() << "reconnected to" << serverName();
     else
-        qCDebug(lcRedis) << "connected to" << serverName();
+        qCDebug(lcRedis).noquote() << "connected to" << serverName();
     return {};
 }
 
@@ -242,7 +242,7 @@ Error RedisConnection::dropWithError(const char *what, Failure *failure)
     } else {
         *failure = Failure::Broken;
     }
-    qCWarning(lcRedis) << "connection to" << serverName() << "failed during" << what << ":" << reason;
+    qCWarning(lcRedis).noquote() << "connection to" << serverName() << "failed during" << what << ":" << reason;
     return makeError(kind, QStringLiteral("redis %1: %2 failed: %3").arg(serverName(), QLatin1String(what), reason));
 }
 
@@ -308,7 +308,7 @@ Result<QList<RedisReply>> RedisConnection::runChunkWithRetry(const QList<QList<Q
             return error;
         }
     }
-    qCInfo(lcRedis) << "retrying" << (end - begin) << "command(s) once on a new connection to" << serverName();
+    qCInfo(lcRedis).noquote() << "retrying" << (end - begin) << "command(s) once on a new connection to" << serverName();
     return runChunk(commands, begin, end, &failure);
 }
 
