@@ -11,6 +11,8 @@
 
 #include <unordered_map>
 
+#include <poll.h>
+
 namespace tiersync {
 
 struct PgConnection::Session {
@@ -150,10 +152,16 @@ void PgConnection::dropSession(const QString &reason)
 
 bool PgConnection::idleSessionAlive()
 {
+    // An idle session has nothing to read unless the server spoke: a notification, or
+    // the FATAL message and EOF of a terminated backend. Consume it without blocking
+    // until the socket is quiet; libpq marks the session bad once it reads the EOF.
     try {
-        // Reads whatever the server sent while we were idle without blocking; a
-        // terminated backend leaves an error and EOF there, which closes the session.
-        m_session->connection->get_notifs();
+        for (int round = 0; round < 4 && m_session->connection->is_open(); ++round) {
+            pollfd socket{m_session->connection->sock(), POLLIN, 0};
+            if (socket.fd < 0 || ::poll(&socket, 1, 0) <= 0)
+                break;
+            m_session->connection->get_notifs();
+        }
     } catch (const std::exception &) {
         return false;
     }
@@ -234,6 +242,8 @@ Status PgConnection::run(const QString &what, const Work &work, Idempotency idem
             if (!lost)
                 return error;
             error.kind = ErrorKind::Unavailable;
+            error.message = QStringLiteral("%1: connection to PostgreSQL lost (%2)")
+                                .arg(what, error.message.mid(what.size() + 2));
             dropSession(error.message);
             if (idempotency == Idempotency::Idempotent && attempt == 1) {
                 qCInfo(lcPg).noquote() << "replaying idempotent work on a new session:" << what;
