@@ -57,8 +57,13 @@ std::optional<qint64> parseHttpOrIsoTime(const QString &text)
     if (trimmed.isEmpty())
         return std::nullopt;
     QDateTime parsed = QDateTime::fromString(trimmed, Qt::ISODate);
-    if (!parsed.isValid())
-        parsed = QDateTime::fromString(trimmed, Qt::RFC2822Date);
+    if (!parsed.isValid()) {
+        // HTTP dates end in "GMT", which Qt's RFC 2822 parser wants as an offset.
+        QString rfc = trimmed;
+        if (rfc.endsWith(QLatin1String(" GMT")) || rfc.endsWith(QLatin1String(" UTC")))
+            rfc = rfc.left(rfc.size() - 3) + QLatin1String("+0000");
+        parsed = QDateTime::fromString(rfc, Qt::RFC2822Date);
+    }
     if (!parsed.isValid())
         return std::nullopt;
     return parsed.toSecsSinceEpoch();
