@@ -155,12 +155,16 @@ bool PgConnection::idleSessionAlive()
     // An idle session has nothing to read unless the server spoke: a notification, or
     // the FATAL message and EOF of a terminated backend. Consume it without blocking
     // until the socket is quiet; libpq marks the session bad once it reads the EOF.
+    // The EOF can lag behind the FATAL message (the backend releases its locks before
+    // it exits), so anything other than a notification arriving while idle counts as
+    // the end of the session: a needless reconnect costs little, a dead one fails a call.
     try {
         for (int round = 0; round < 4 && m_session->connection->is_open(); ++round) {
             pollfd socket{m_session->connection->sock(), POLLIN, 0};
             if (socket.fd < 0 || ::poll(&socket, 1, 0) <= 0)
                 break;
-            m_session->connection->get_notifs();
+            if (m_session->connection->get_notifs() == 0)
+                return false;
         }
     } catch (const std::exception &) {
         return false;
