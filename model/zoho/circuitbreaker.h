@@ -19,7 +19,7 @@ class CircuitBreaker final : public QObject {
     Q_DISABLE_COPY_MOVE(CircuitBreaker)
 
 public:
-    explicit CircuitBreaker(int failureThreshold = 5, qint64 coolDownMs = 30'000,
+    explicit CircuitBreaker(int failureThreshold = 5, qint64 coolDownMs = 30000,
                             SteadyClock clock = systemSteadyClock(), QObject *parent = nullptr);
 
     // Whether a request may go out now. In half-open state only the first caller gets

@@ -17,8 +17,8 @@ namespace tiersync {
 struct RetryPolicy final {
     int maxAttempts = 3;
     qint64 baseDelayMs = 2000;        // first backoff ceiling; doubles per attempt
-    qint64 maxDelayMs = 60'000;       // ceiling of the exponential part
-    qint64 maxRetryAfterMs = 120'000; // a server's Retry-After is honoured up to this
+    qint64 maxDelayMs = 60000;       // ceiling of the exponential part
+    qint64 maxRetryAfterMs = 120000; // a server's Retry-After is honoured up to this
 
     // Full jitter: uniform in [0, min(maxDelayMs, baseDelayMs * 2^(attempt-1))].
     // `attempt` is the 1-based attempt that just failed; `unit` is a draw in [0, 1).

@@ -371,6 +371,7 @@ void ZohoClient::succeed(const CallPtr &call, ZohoResponse response)
     if (call->probe || m_breaker->state() != CircuitState::Open)
         m_breaker->recordSuccess();
     call->probe = false;
+    updateStats();  // before the caller wakes up, so it reads settled figures
     call->promise.addResult(Result<ZohoResponse>(std::move(response)));
     call->promise.finish();
     pump();
@@ -382,6 +383,7 @@ void ZohoClient::fail(const CallPtr &call, const Error &error)
         const QMutexLocker locker(&m_statsMutex);
         ++m_stats.failures;
     }
+    updateStats();
     qCDebug(lcZoho).noquote() << call->request.target() << "failed:" << error.toString();
     call->promise.addResult(Result<ZohoResponse>(error));
     call->promise.finish();

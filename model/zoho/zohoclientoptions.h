@@ -12,14 +12,14 @@ namespace tiersync {
 // Tuning of one ZohoClient. Defaults are for production; tests shrink the delays.
 struct ZohoClientOptions final {
     RetryPolicy retry;
-    qint64 requestTimeoutMs = 30'000;        // whole request, connect to last byte
+    qint64 requestTimeoutMs = 30000;        // whole request, connect to last byte
     double requestsPerMinute = 100.0;        // Books: 100 requests/minute/organisation
     double burst = 20.0;                     // requests that may go out back to back
     int maxInFlight = 5;                     // Zoho free plans allow 5 concurrent calls
     int circuitFailureThreshold = 5;         // consecutive transient failures that open it
-    qint64 circuitCoolDownMs = 30'000;
+    qint64 circuitCoolDownMs = 30000;
     qint64 maxResponseBytes = kDefaultMaxResponseBytes;
-    qint64 tokenSafetyMarginMs = 60'000;     // refresh this long before expiry
+    qint64 tokenSafetyMarginMs = 60000;     // refresh this long before expiry
     SteadyClock steadyClock = systemSteadyClock();
     WallClock wallClock = systemWallClock();
     // Null: a private in-memory cache. Share one (later: Redis) between instances.

@@ -1,0 +1,536 @@
+#include "fakezoho.h"
+#include "zohotesthelpers.h"
+
+#include "zoho/awaitresult.h"
+#include "zoho/zohoclient.h"
+#include "zoho/zohoservice.h"
+
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QTest>
+
+#include <atomic>
+#include <thread>
+
+using namespace tiersync;
+using namespace tiersync::test;
+
+namespace {
+
+using Reply = FakeZoho::Reply;
+using Request = FakeZoho::Request;
+
+Result<ZohoResponse> get(ZohoService &service, const QString &path, QUrlQuery query = {})
+{
+    return awaitResult(service.client()->submit(ZohoRequest::get(path, std::move(query))));
+}
+
+const QString kItems = QStringLiteral("/books/v3/items");
+const QString kStudents = QStringLiteral("/crm/v2/Students");
+
+std::string booksOk()
+{
+    return R"({"code":0,"message":"success","items":[],"page_context":{"page":1,"per_page":200,"has_more_page":false}})";
+}
+
+QString describe(const Result<ZohoResponse> &result)
+{
+    return result.ok() ? QStringLiteral("ok") : result.error().toString();
+}
+
+}  // namespace
+
+class TestZohoClient final : public QObject {
+    Q_OBJECT
+
+private slots:
+    void tokenRefreshedOnceForConcurrentRequests()
+    {
+        FakeZoho zoho;
+        zoho.onToken([](const Request &) {
+            Reply reply = FakeZoho::token(1);
+            reply.delayMs = 200;  // every request arrives while the refresh runs
+            return reply;
+        });
+        zoho.onApi([](const Request &) { return FakeZoho::json(200, booksOk()); });
+        ZohoService service(zoho.settings(), fastOptions());
+        QList<QFuture<Result<ZohoResponse>>> futures;
+        for (int i = 0; i < 20; ++i)
+            futures.append(service.client()->submit(ZohoRequest::get(kItems)));
+        for (auto &future : futures) {
+            auto result = awaitResult(future);
+            QVERIFY2(result.ok(), qPrintable(describe(result)));
+            QCOMPARE(result->httpStatus, 200);
+        }
+        QCOMPARE(zoho.tokenRequests(), 1);
+        QCOMPARE(zoho.apiRequests(), 20);
+        for (const Request &request : zoho.apiLog()) {
+            QCOMPARE(request.authorization, std::string("Zoho-oauthtoken tok-1"));
+            QCOMPARE(request.param("organization_id"), std::string("ORG1"));
+        }
+        const Request tokenRequest = zoho.tokenLog().at(0);
+        QCOMPARE(tokenRequest.method, std::string("POST"));
+        QCOMPARE(tokenRequest.param("grant_type"), std::string("refresh_token"));
+        QCOMPARE(tokenRequest.param("client_id"), std::string("client-1"));
+        QCOMPARE(tokenRequest.param("client_secret"), std::string("s3cret+/="));
+        QCOMPARE(tokenRequest.param("refresh_token"), std::string("1000.refresh"));
+        QCOMPARE(service.client()->stats().tokenRefreshes, 1u);
+    }
+
+    void tokenReusedUntilExpiry()
+    {
+        FakeZoho zoho;
+        zoho.onToken([&zoho](const Request &) { return FakeZoho::token(zoho.tokenRequests(), 3600); });
+        ShiftedWallClock wall;
+        ZohoClientOptions options = fastOptions();
+        options.wallClock = wall.clock();
+        ZohoService service(zoho.settings(), options);
+        for (int i = 0; i < 3; ++i)
+            QVERIFY(get(service, kStudents).ok());
+        QCOMPARE(zoho.tokenRequests(), 1);
+        wall.advanceSeconds(3000);
+        QVERIFY(get(service, kStudents).ok());
+        QCOMPARE(zoho.tokenRequests(), 1);
+        wall.advanceSeconds(601);  // past the lifetime (and its safety margin)
+        QVERIFY(get(service, kStudents).ok());
+        QCOMPARE(zoho.tokenRequests(), 2);
+        QCOMPARE(zoho.apiLog().back().authorization, std::string("Zoho-oauthtoken tok-2"));
+    }
+
+    void legacyMillisecondExpiresIn()
+    {
+        FakeZoho zoho;
+        zoho.onToken([&zoho](const Request &) {
+            return FakeZoho::json(200, R"({"access_token":"legacy-)" + std::to_string(zoho.tokenRequests())
+                                           + R"(","expires_in_sec":100,"expires_in":100000,"token_type":"Bearer"})");
+        });
+        ShiftedWallClock wall;
+        ZohoClientOptions options = fastOptions();
+        options.wallClock = wall.clock();
+        ZohoService service(zoho.settings(), options);
+        QVERIFY(get(service, kStudents).ok());
+        wall.advanceSeconds(50);
+        QVERIFY(get(service, kStudents).ok());
+        QCOMPARE(zoho.tokenRequests(), 1);
+        // Read as seconds, 100000 would last a day; it is 100 s.
+        wall.advanceSeconds(60);
+        QVERIFY(get(service, kStudents).ok());
+        QCOMPARE(zoho.tokenRequests(), 2);
+    }
+
+    void invalidClientIsAuthErrorNeverRetried()
+    {
+        FakeZoho zoho;
+        zoho.onToken([](const Request &) { return FakeZoho::json(200, R"({"error":"invalid_client"})"); });
+        ZohoService service(zoho.settings(), fastOptions());
+        EventLog log(service.client());
+        QList<QFuture<Result<ZohoResponse>>> futures;
+        for (int i = 0; i < 3; ++i)
+            futures.append(service.client()->submit(ZohoRequest::get(kItems)));
+        for (auto &future : futures) {
+            auto result = awaitResult(future);
+            QVERIFY(!result.ok());
+            QCOMPARE(result.error().kind, ErrorKind::Auth);
+            QCOMPARE(result.error().code, QStringLiteral("invalid_client"));
+        }
+        QCOMPARE(zoho.tokenRequests(), 1);
+        QCOMPARE(zoho.apiRequests(), 0);
+        const auto events = log.events();
+        QCOMPARE(events.size(), 1);
+        QCOMPARE(events.at(0).target, QStringLiteral("POST /oauth/v2/token"));
+        QCOMPARE(events.at(0).outcome, QStringLiteral("not_retried"));
+        QCOMPARE(events.at(0).errorClass, QStringLiteral("auth"));
+        QCOMPARE(service.client()->stats().failures, 3u);
+    }
+
+    void invalidTokenRefreshesOnceAndRetries()
+    {
+        FakeZoho zoho;
+        zoho.onToken([&zoho](const Request &) { return FakeZoho::token(zoho.tokenRequests()); });
+        zoho.onApi([](const Request &request) {
+            if (request.authorization == "Zoho-oauthtoken tok-1")
+                return FakeZoho::json(401, R"({"code":"INVALID_TOKEN","details":{},"message":"invalid oauth token","status":"error"})");
+            return FakeZoho::json(200, R"({"data":[{"id":"1"}],"info":{"more_records":false}})");
+        });
+        ZohoService service(zoho.settings(), fastOptions());
+        EventLog log(service.client());
+        auto result = get(service, kStudents);
+        QVERIFY2(result.ok(), qPrintable(describe(result)));
+        QCOMPARE(zoho.tokenRequests(), 2);
+        QCOMPARE(zoho.apiRequests(), 2);
+        const auto events = log.events();
+        QCOMPARE(events.size(), 1);
+        QCOMPARE(events.at(0).httpStatus, 401);
+        QCOMPARE(events.at(0).errorClass, QStringLiteral("auth"));
+        QCOMPARE(events.at(0).outcome, QStringLiteral("retry"));
+        QCOMPARE(events.at(0).target, QStringLiteral("GET /crm/v2/Students"));
+    }
+
+    void secondUnauthorisedIsAuthError()
+    {
+        FakeZoho zoho;
+        zoho.onApi([](const Request &) { return FakeZoho::json(401, R"({"code":57,"message":"You are not authorized"})"); });
+        ZohoService service(zoho.settings(), fastOptions());
+        EventLog log(service.client());
+        auto result = get(service, kItems);
+        QVERIFY(!result.ok());
+        QCOMPARE(result.error().kind, ErrorKind::Auth);
+        QCOMPARE(result.error().httpStatus, 401);
+        QCOMPARE(zoho.tokenRequests(), 2);
+        QCOMPARE(zoho.apiRequests(), 2);
+        const auto events = log.events();
+        QCOMPARE(events.size(), 2);
+        QCOMPARE(events.at(0).outcome, QStringLiteral("retry"));
+        QCOMPARE(events.at(1).outcome, QStringLiteral("not_retried"));
+    }
+
+    void serverErrorsRetriedThenSucceed()
+    {
+        FakeZoho zoho;
+        std::atomic<int> n{0};
+        zoho.onApi([&n](const Request &) {
+            if (++n <= 2)
+                return FakeZoho::json(500, R"({"code":1000,"message":"Internal error"})");
+            return FakeZoho::json(200, booksOk());
+        });
+        const ZohoClientOptions options = fastOptions();
+        ZohoService service(zoho.settings(), options);
+        EventLog log(service.client());
+        auto result = get(service, kItems, QUrlQuery(QStringLiteral("search_text=secret")));
+        QVERIFY2(result.ok(), qPrintable(describe(result)));
+        QCOMPARE(result->attempts, 3);
+        QCOMPARE(zoho.apiRequests(), 3);
+        const auto events = log.events();
+        QCOMPARE(events.size(), 2);
+        for (int i = 0; i < 2; ++i) {
+            const RetryEvent &event = events.at(i);
+            QCOMPARE(event.target, QStringLiteral("GET /books/v3/items"));
+            QCOMPARE(event.attempt, i + 1);
+            QCOMPARE(event.maxAttempts, 3);
+            QCOMPARE(event.errorClass, QStringLiteral("server"));
+            QCOMPARE(event.httpStatus, 500);
+            QCOMPARE(event.outcome, QStringLiteral("retry"));
+            QVERIFY(event.delayMs >= 0);
+            QVERIFY(event.delayMs <= options.retry.backoffCeilingMs(i + 1));
+            QVERIFY(event.at.isValid());
+        }
+        const ZohoStats stats = service.client()->stats();
+        QCOMPARE(stats.requests, 1u);
+        QCOMPARE(stats.calls, 3u);
+        QCOMPARE(stats.retries, 2u);
+        QCOMPARE(stats.failures, 0u);
+    }
+
+    void clientErrorsNeverRetried_data()
+    {
+        QTest::addColumn<int>("status");
+        QTest::addColumn<QByteArray>("body");
+        QTest::addColumn<int>("kind");
+        QTest::newRow("404") << 404 << QByteArray(R"({"code":"INVALID_URL_PATTERN","message":"no such url","status":"error"})") << int(ErrorKind::NotFound);
+        QTest::newRow("400") << 400 << QByteArray(R"({"code":"INVALID_DATA","details":{},"message":"bad","status":"error"})") << int(ErrorKind::InvalidArgument);
+        QTest::newRow("403") << 403 << QByteArray(R"({"code":"NO_PERMISSION","message":"no","status":"error"})") << int(ErrorKind::Auth);
+        QTest::newRow("429 daily") << 429 << QByteArray(R"({"code":45,"message":"daily limit"})") << int(ErrorKind::RateLimited);
+    }
+    void clientErrorsNeverRetried()
+    {
+        QFETCH(int, status);
+        QFETCH(QByteArray, body);
+        QFETCH(int, kind);
+        FakeZoho zoho;
+        zoho.onApi([&](const Request &) { return FakeZoho::json(status, body.toStdString()); });
+        ZohoService service(zoho.settings(), fastOptions());
+        EventLog log(service.client());
+        auto result = get(service, kItems);
+        QVERIFY(!result.ok());
+        QCOMPARE(errorKindName(result.error().kind), errorKindName(ErrorKind(kind)));
+        QCOMPARE(result.error().httpStatus, status);
+        QCOMPARE(zoho.apiRequests(), 1);
+        const auto events = log.events();
+        QCOMPARE(events.size(), 1);
+        QCOMPARE(events.at(0).outcome, QStringLiteral("not_retried"));
+        QCOMPARE(events.at(0).delayMs, 0);
+    }
+
+    void retryAfterHonoured()
+    {
+        FakeZoho zoho;
+        std::atomic<int> n{0};
+        zoho.onApi([&n](const Request &) {
+            if (++n == 1) {
+                Reply reply = FakeZoho::json(429, R"({"code":44,"message":"per-minute limit"})");
+                reply.headers.emplace_back("Retry-After", "1");
+                return reply;
+            }
+            return FakeZoho::json(200, booksOk());
+        });
+        ZohoService service(zoho.settings(), fastOptions());
+        EventLog log(service.client());
+        auto result = get(service, kItems);
+        QVERIFY2(result.ok(), qPrintable(describe(result)));
+        const auto events = log.events();
+        QCOMPARE(events.size(), 1);
+        QCOMPARE(events.at(0).httpStatus, 429);
+        QCOMPARE(events.at(0).errorClass, QStringLiteral("rate_limited"));
+        QCOMPARE(events.at(0).delayMs, 1000);
+        QCOMPARE(events.at(0).outcome, QStringLiteral("retry"));
+    }
+
+    void timeoutsRetriedThenGiveUp()
+    {
+        FakeZoho zoho;
+        zoho.onApi([](const Request &) {
+            Reply reply = FakeZoho::json(200, booksOk());
+            reply.delayMs = 700;
+            return reply;
+        });
+        ZohoClientOptions options = fastOptions();
+        options.requestTimeoutMs = 150;
+        ZohoService service(zoho.settings(), options);
+        EventLog log(service.client());
+        auto result = get(service, kItems);
+        QVERIFY(!result.ok());
+        QCOMPARE(result.error().kind, ErrorKind::Timeout);
+        QCOMPARE(zoho.apiRequests(), 3);
+        const auto events = log.events();
+        QCOMPARE(events.size(), 3);
+        QCOMPARE(events.at(0).outcome, QStringLiteral("retry"));
+        QCOMPARE(events.at(1).outcome, QStringLiteral("retry"));
+        QCOMPARE(events.at(2).outcome, QStringLiteral("gave_up"));
+        for (const RetryEvent &event : events) {
+            QCOMPARE(event.errorClass, QStringLiteral("timeout"));
+            QCOMPARE(event.httpStatus, 0);
+        }
+        QCOMPARE(events.at(2).delayMs, 0);
+    }
+
+    void connectionRefused()
+    {
+        FakeZoho zoho;
+        quint16 closedPort = 0;
+        {
+            QTcpServer probe;
+            QVERIFY(probe.listen(QHostAddress::LocalHost));
+            closedPort = probe.serverPort();
+        }
+        ZohoSettings settings = zoho.settings();
+        settings.apiBase = QStringLiteral("http://127.0.0.1:%1").arg(closedPort);
+        ZohoService service(settings, fastOptions());
+        EventLog log(service.client());
+        auto result = get(service, kItems);
+        QVERIFY(!result.ok());
+        QCOMPARE(result.error().kind, ErrorKind::Unavailable);
+        QVERIFY2(result.error().message.contains(QLatin1String("refused")), qPrintable(result.error().message));
+        const auto events = log.events();
+        QCOMPARE(events.size(), 3);
+        QCOMPARE(events.at(2).outcome, QStringLiteral("gave_up"));
+        QCOMPARE(events.at(0).errorClass, QStringLiteral("unavailable"));
+    }
+
+    void unreadableAnswersAreProtocolErrors_data()
+    {
+        QTest::addColumn<QByteArray>("body");
+        QTest::addColumn<QByteArray>("contentType");
+        QTest::newRow("html page") << QByteArray("<!DOCTYPE html><html><head><title>Zoho - Error</title></head><body>Oops</body></html>")
+                                   << QByteArray("text/html; charset=utf-8");
+        QTest::newRow("truncated json") << QByteArray(R"({"code":0,"message":"success","items":[{"item_id":"1"}]})").left(40)
+                                        << QByteArray("application/json");
+        QTest::newRow("wrong content type") << QByteArray(R"({"code":0})") << QByteArray("image/png");
+        QTest::newRow("empty 200") << QByteArray() << QByteArray("application/json");
+    }
+    void unreadableAnswersAreProtocolErrors()
+    {
+        QFETCH(QByteArray, body);
+        QFETCH(QByteArray, contentType);
+        FakeZoho zoho;
+        zoho.onApi([&](const Request &) {
+            Reply reply = FakeZoho::json(200, body.toStdString());
+            reply.contentType = contentType.toStdString();
+            return reply;
+        });
+        ZohoService service(zoho.settings(), fastOptions());
+        auto result = get(service, kItems);
+        QVERIFY(!result.ok());
+        QCOMPARE(result.error().kind, ErrorKind::Protocol);
+        QVERIFY(!result.error().message.isEmpty());
+        QCOMPARE(zoho.apiRequests(), 1);
+    }
+
+    void htmlGatewayErrorIsRetried()
+    {
+        FakeZoho zoho;
+        zoho.onApi([](const Request &) {
+            Reply reply = FakeZoho::json(502, "<html><head><title>502 Bad Gateway</title></head></html>");
+            reply.contentType = "text/html";
+            return reply;
+        });
+        ZohoService service(zoho.settings(), fastOptions());
+        auto result = get(service, kItems);
+        QVERIFY(!result.ok());
+        QCOMPARE(result.error().kind, ErrorKind::Server);
+        QVERIFY(result.error().message.contains(QLatin1String("502 Bad Gateway")));
+        QCOMPARE(zoho.apiRequests(), 3);
+    }
+
+    void oversizedResponseIsRejected()
+    {
+        FakeZoho zoho;
+        zoho.onApi([](const Request &) {
+            return FakeZoho::json(200, "{\"code\":0,\"pad\":\"" + std::string(5000, 'x') + "\"}");
+        });
+        ZohoClientOptions options = fastOptions();
+        options.maxResponseBytes = 1000;
+        ZohoService service(zoho.settings(), options);
+        auto result = get(service, kItems);
+        QVERIFY(!result.ok());
+        QCOMPARE(result.error().kind, ErrorKind::Protocol);
+        QVERIFY2(result.error().message.contains(QLatin1String("limit")), qPrintable(result.error().message));
+    }
+
+    void emptyBodies_data()
+    {
+        QTest::addColumn<int>("status");
+        QTest::newRow("204") << 204;
+        QTest::newRow("304") << 304;
+    }
+    void emptyBodies()
+    {
+        QFETCH(int, status);
+        FakeZoho zoho;
+        zoho.onApi([&](const Request &) { return FakeZoho::json(status, ""); });
+        ZohoService service(zoho.settings(), fastOptions());
+        auto result = get(service, kStudents + QStringLiteral("/search"));
+        QVERIFY2(result.ok(), qPrintable(describe(result)));
+        QCOMPARE(result->httpStatus, status);
+        QVERIFY(!result->hasBody);
+        QVERIFY(result->json.isEmpty());
+    }
+
+    void circuitOpensAndFailsFast()
+    {
+        FakeZoho zoho;
+        std::atomic<bool> healthy{false};
+        zoho.onApi([&healthy](const Request &) {
+            return healthy ? FakeZoho::json(200, booksOk()) : FakeZoho::json(503, R"({"code":1000,"message":"down"})");
+        });
+        ManualSteadyClock steady;
+        ZohoClientOptions options = fastOptions();
+        options.retry.maxAttempts = 1;
+        options.circuitFailureThreshold = 3;
+        options.circuitCoolDownMs = 10000;
+        options.steadyClock = steady.clock();
+        ZohoService service(zoho.settings(), options);
+        QSignalSpy stateSpy(service.client(), &ZohoClient::circuitStateChanged);
+        for (int i = 0; i < 3; ++i) {
+            auto result = get(service, kItems);
+            QVERIFY(!result.ok());
+            QCOMPARE(result.error().kind, ErrorKind::Server);
+        }
+        QTRY_COMPARE(stateSpy.count(), 1);
+        QCOMPARE(stateSpy.at(0).at(0).value<CircuitState>(), CircuitState::Open);
+        QCOMPARE(service.client()->stats().circuit, CircuitState::Open);
+
+        auto fast = get(service, kItems);
+        QVERIFY(!fast.ok());
+        QCOMPARE(fast.error().kind, ErrorKind::CircuitOpen);
+        QCOMPARE(zoho.apiRequests(), 3);
+
+        // After the cool-down one probe goes through; its success closes the circuit.
+        healthy = true;
+        steady.advance(10000);
+        auto probe = get(service, kItems);
+        QVERIFY2(probe.ok(), qPrintable(describe(probe)));
+        QTRY_COMPARE(stateSpy.count(), 3);  // half-open, then closed
+        QCOMPARE(stateSpy.at(2).at(0).value<CircuitState>(), CircuitState::Closed);
+        QVERIFY(get(service, kItems).ok());
+    }
+
+    void callersOnSeveralThreads()
+    {
+        FakeZoho zoho;
+        zoho.onApi([](const Request &) { return FakeZoho::json(200, booksOk()); });
+        ZohoService service(zoho.settings(), fastOptions());
+        std::atomic<int> succeeded{0};
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 4; ++t) {
+            threads.emplace_back([&service, &succeeded] {
+                for (int i = 0; i < 10; ++i) {
+                    if (awaitResult(service.client()->submit(ZohoRequest::get(kItems))).ok())
+                        ++succeeded;
+                }
+            });
+        }
+        for (auto &thread : threads)
+            thread.join();
+        QCOMPARE(succeeded.load(), 40);
+        QCOMPARE(zoho.apiRequests(), 40);
+        QCOMPARE(zoho.tokenRequests(), 1);
+    }
+
+    void concurrencyCapAndRateLimitQueue()
+    {
+        FakeZoho zoho;
+        std::atomic<int> current{0};
+        std::atomic<int> peak{0};
+        zoho.onApi([&](const Request &) {
+            const int now = ++current;
+            int seen = peak.load();
+            while (now > seen && !peak.compare_exchange_weak(seen, now)) {
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            --current;
+            return FakeZoho::json(200, booksOk());
+        });
+        ZohoClientOptions options = fastOptions();
+        options.maxInFlight = 2;
+        options.requestsPerMinute = 1200;  // one token every 50 ms
+        options.burst = 3;
+        ZohoService service(zoho.settings(), options);
+        QList<QFuture<Result<ZohoResponse>>> futures;
+        for (int i = 0; i < 8; ++i)
+            futures.append(service.client()->submit(ZohoRequest::get(kItems)));
+        for (auto &future : futures)
+            QVERIFY(awaitResult(future).ok());  // queued, never failed
+        QVERIFY2(peak.load() <= 2, qPrintable(QString::number(peak.load())));
+        QCOMPARE(zoho.apiRequests(), 8);
+        const ZohoStats stats = service.client()->stats();
+        QCOMPARE(stats.inFlight, 0);
+        QCOMPARE(stats.failures, 0u);
+        QVERIFY(stats.bucketTokens < 3.0 + 1e-9);
+    }
+
+    void queryIsEncodedAndOrganisationOnlyForBooks()
+    {
+        FakeZoho zoho;
+        ZohoService service(zoho.settings(), fastOptions());
+        QUrlQuery query;
+        query.addQueryItem(QStringLiteral("criteria"), QStringLiteral("(Email:equals:a+b@x.com)&x"));
+        QVERIFY(get(service, kStudents + QStringLiteral("/search"), query).ok());
+        const Request request = zoho.apiLog().at(0);
+        QCOMPARE(request.param("criteria"), std::string("(Email:equals:a+b@x.com)&x"));
+        QVERIFY(!request.hasParam("organization_id"));
+        QVERIFY(get(service, QStringLiteral("/inventory/v1/items")).ok());
+        QCOMPARE(zoho.apiLog().at(1).param("organization_id"), std::string("ORG1"));
+    }
+
+    void shutdownCancelsPending()
+    {
+        FakeZoho zoho;
+        zoho.onApi([](const Request &) {
+            Reply reply = FakeZoho::json(200, booksOk());
+            reply.delayMs = 300;
+            return reply;
+        });
+        QFuture<Result<ZohoResponse>> pending;
+        {
+            ZohoService service(zoho.settings(), fastOptions());
+            pending = service.client()->submit(ZohoRequest::get(kItems));
+            QTRY_COMPARE(zoho.apiRequests(), 1);
+        }
+        auto result = awaitResult(pending);
+        QVERIFY(!result.ok());
+        QCOMPARE(result.error().kind, ErrorKind::Cancelled);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestZohoClient)
+#include "tst_zohoclient.moc"
