@@ -9,6 +9,8 @@
 #include <QStringList>
 
 #include <pthread.h>
+
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <thread>
@@ -61,7 +63,9 @@ int main(int argc, char **argv)
     }
 
     SimService service(*options);
-    SimHttpServer server(service, 64);
+    // Generous: each keep-alive connection holds a pool thread while idle, and timeout
+    // faults hold one for timeout_ms.
+    SimHttpServer server(service, 128);
     const auto port = server.bind(options->host.toStdString(), options->port);
     if (!port) {
         std::fprintf(stderr, "zoho-sim: %s\n", qPrintable(port.error().message));
@@ -74,9 +78,11 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    std::thread signalWaiter([&server, stopSignals] {
+    std::atomic<bool> signalled{false};
+    std::thread signalWaiter([&server, &signalled, stopSignals] {
         int signal = 0;
         sigwait(&stopSignals, &signal);
+        signalled = true;
         server.stop();
     });
     std::printf("zoho-sim listening on %s\n", qPrintable(base));
@@ -84,7 +90,8 @@ int main(int argc, char **argv)
 
     const bool ok = server.run();
     // If the server ended by itself, wake the waiter so it can be joined.
-    pthread_kill(signalWaiter.native_handle(), SIGTERM);
+    if (!signalled)
+        pthread_kill(signalWaiter.native_handle(), SIGTERM);
     signalWaiter.join();
     return ok ? 0 : 1;
 }
