@@ -39,10 +39,14 @@ namespace tiersync {
 // connection the server has already closed is noticed (poll) and replaced, so nothing
 // was sent on it and any command may go out on the new one. A command whose
 // connection broke while it was in flight may or may not have run; it is retried ONCE
-// on a fresh connection only if isRetrySafe() says so (reads, and idempotent writes:
-// SET without NX/XX/GET, HSET/HMSET, EXPIRE/PEXPIRE/PERSIST, DEL/UNLINK). Never after a
-// timeout (the server may just be slow; retrying would double the wait) and never
-// INCR-like or list/stream commands.
+// on a fresh connection only if isRetrySafe() says so: reads (GET, MGET, HMGET, HGETALL,
+// EXISTS, TTL, TYPE, SCAN, INFO, MEMORY USAGE, PING, DBSIZE, CLIENT ID …) and writes
+// that set a state rather than change it (SET without NX/XX/GET, MSET, HSET/HMSET,
+// HDEL, EXPIRE/PEXPIRE/EXPIREAT/PERSIST, DEL/UNLINK, SADD/SREM). After such a retry
+// the final state is right, but counts in the reply can be low (UNLINK may report 0
+// for keys the lost first attempt already removed). Never retried: INCR-like, list,
+// stream, script, MULTI/EXEC, admin commands, and anything after a timeout (the server
+// may just be slow; retrying would double the wait).
 //
 // A Redis error reply (-ERR …, -WRONGTYPE …) becomes an Error carrying the server's
 // message (code = its first word); it does not drop the connection.
