@@ -83,13 +83,15 @@ Status validate(const QList<EntityRepository::Row> &rows)
     return {};
 }
 
-int upsertByCopy(pqxx::transaction_base &txn, const QList<const EntityRepository::Row *> &rows)
+int upsertByCopy(pqxx::transaction_base &txn, const QList<const EntityRepository::Row *> &rows,
+                 bool createStaging)
 {
     // A session temporary table: created once per session, emptied at each commit
     // (and rolled back with a failed batch).
-    txn.exec(std::string("CREATE TEMP TABLE IF NOT EXISTS ") + kStagingTable
-             + " (entity_type text, zoho_id text, payload jsonb, content_hash text,"
-               " last_modified_time timestamptz) ON COMMIT DELETE ROWS");
+    if (createStaging)
+        txn.exec(std::string("CREATE TEMP TABLE IF NOT EXISTS ") + kStagingTable
+                 + " (entity_type text, zoho_id text, payload jsonb, content_hash text,"
+                   " last_modified_time timestamptz) ON COMMIT DELETE ROWS");
     {
         pqxx::stream_to copy(txn, kStagingTable);
         for (const auto *row : rows) {
@@ -166,11 +168,17 @@ Result<int> EntityRepository::upsert(const QList<Row> &rows)
     Status status = m_connection.transaction(
         QStringLiteral("upserting %1 entities").arg(unique.size()),
         [&](pqxx::transaction_base &txn) -> Status {
-            written = useCopy ? upsertByCopy(txn, unique) : upsertByInsert(txn, unique);
+            written = useCopy ? upsertByCopy(txn, unique, m_stagingGeneration != m_connection.generation())
+                              : upsertByInsert(txn, unique);
             return {};
         });
-    if (!status)
+    if (!status) {
+        // The CREATE may have been rolled back with the batch.
+        m_stagingGeneration = 0;
         return status.error();
+    }
+    if (useCopy)
+        m_stagingGeneration = m_connection.generation();
     return written;
 }
 

@@ -86,6 +86,7 @@ public:
 private:
     PgConnection &m_connection;
     UpsertMethod m_method = UpsertMethod::Auto;
+    quint64 m_stagingGeneration = 0;  // session in which the staging table is known to exist
 };
 
 }  // namespace tiersync
