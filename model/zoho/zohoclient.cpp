@@ -136,7 +136,13 @@ void ZohoClient::ensureNetwork()
         pump();
     });
     connect(m_auth, &ZohoAuth::tokenFailed, this, &ZohoClient::onTokenFailed);
-    connect(m_auth, &ZohoAuth::retryEvent, this, &ZohoClient::retryEvent);
+    connect(m_auth, &ZohoAuth::retryEvent, this, [this](const RetryEvent &event) {
+        if (event.outcome == QLatin1String("retry")) {
+            const QMutexLocker locker(&m_statsMutex);
+            ++m_stats.retries;
+        }
+        emit retryEvent(event);
+    });
     m_pumpTimer = new QTimer(this);
     m_pumpTimer->setSingleShot(true);
     connect(m_pumpTimer, &QTimer::timeout, this, &ZohoClient::pump);

@@ -273,6 +273,12 @@ Result<OAuthToken> parseOAuthToken(int httpStatus, const QByteArray &body, const
     if (document.isObject())
         json = document.object();
 
+    // A failing accounts server is transient whatever its body says.
+    if (httpStatus >= 500 || httpStatus == 429) {
+        Error error = httpError(httpStatus, body, contentType);
+        error.message = QStringLiteral("Zoho OAuth: ") + error.message;
+        return error;
+    }
     const QString errorCode = json.value(QLatin1String("error")).toString();
     if (!errorCode.isEmpty()) {
         const QString description = json.value(QLatin1String("error_description")).toString();

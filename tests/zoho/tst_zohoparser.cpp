@@ -265,6 +265,16 @@ private slots:
         QCOMPARE(token.error().kind, ErrorKind::RateLimited);
     }
 
+    void oauthServerErrorIsTransient()
+    {
+        auto token = parseOAuthToken(500, R"({"error":"internal_error"})", kJson);
+        QVERIFY(!token.ok());
+        QCOMPARE(token.error().kind, ErrorKind::Server);
+        QCOMPARE(token.error().httpStatus, 500);
+        token = parseOAuthToken(503, "<html><title>Unavailable</title></html>", "text/html");
+        QCOMPARE(token.error().kind, ErrorKind::Server);
+    }
+
     void oauthMalformed_data()
     {
         QTest::addColumn<QByteArray>("body");
