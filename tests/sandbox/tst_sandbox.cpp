@@ -32,7 +32,7 @@ private slots:
         QVERIFY(!profile.redis.password.isEmpty());
         QVERIFY(!profile.pg.password.isEmpty());
         QVERIFY(profile.zoho.apiBase.startsWith(QStringLiteral("http://127.0.0.1:")));
-        Sandbox box({sandboxDir(), QString(), {}});
+        Sandbox box({test::sandboxDir(), QString(), {}});
         QVERIFY(allAnswer(box));
     }
 
