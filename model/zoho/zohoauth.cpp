@@ -95,6 +95,7 @@ void ZohoAuth::sendRefresh()
     request.setHeader(QNetworkRequest::ContentTypeHeader,
                       QByteArrayLiteral("application/x-www-form-urlencoded"));
     request.setRawHeader("Accept", "application/json");
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
     const QByteArray body = formField("refresh_token", m_settings.refreshToken.reveal()) + '&'
                             + formField("client_id", m_settings.clientId) + '&'
                             + formField("client_secret", m_settings.clientSecret.reveal()) + '&'

@@ -129,7 +129,9 @@ void ZohoClient::ensureNetwork()
         return;
     // Created lazily so they belong to the thread the client was moved to.
     m_network = new QNetworkAccessManager(this);
-    m_network->setRedirectPolicy(QNetworkRequest::NoLessSafeRedirectPolicy);
+    // Never follow redirects: the Authorization header must not travel to another
+    // host. Zoho's API does not redirect; a 3xx other than 304 is a Protocol error.
+    m_network->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
     m_auth = new ZohoAuth(m_settings, m_options, m_network, this);
     connect(m_auth, &ZohoAuth::tokenReady, this, [this] {
         updateStats();

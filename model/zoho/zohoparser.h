@@ -2,7 +2,9 @@
 
 #include "core/error.h"
 #include "core/result.h"
-#include "core/secret.h"
+#include "zoho/bookspage.h"
+#include "zoho/crmpage.h"
+#include "zoho/oauthtoken.h"
 
 #include <QByteArray>
 #include <QJsonObject>
@@ -17,32 +19,6 @@
 namespace tiersync {
 
 inline constexpr qint64 kDefaultMaxResponseBytes = 64LL * 1024 * 1024;
-
-// One page of a Books/Inventory list (`items`, `contacts`…).
-struct BooksPage final {
-    QList<QJsonObject> records;
-    int page = 0;
-    int perPage = 0;
-    bool hasMorePage = false;
-};
-
-// One page of CRM records (list or search). A 204 is an empty last page.
-struct CrmPage final {
-    QList<QJsonObject> records;
-    int page = 0;
-    int perPage = 0;
-    int count = 0;
-    bool moreRecords = false;
-    QString nextPageToken;
-};
-
-// A successful answer of the OAuth token endpoint.
-struct OAuthToken final {
-    Secret accessToken;
-    qint64 expiresInMs = 0;
-    QString apiDomain;
-    QString tokenType;
-};
 
 namespace zohoparser {
 

@@ -4,6 +4,7 @@
 #include "zohotesthelpers.h"
 
 #include "zoho/awaitresult.h"
+#include "zoho/zohoclient.h"
 #include "zoho/zohoapi.h"
 #include "zoho/zohoservice.h"
 

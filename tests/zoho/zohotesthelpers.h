@@ -1,51 +1,29 @@
 #pragma once
 
 #include "core/retryevent.h"
-#include "zoho/zohoclient.h"
 #include "zoho/zohoclientoptions.h"
 
 #include <QList>
 #include <QMutex>
-#include <QMutexLocker>
 
 #include <atomic>
 #include <memory>
 
+namespace tiersync {
+class ZohoClient;
+}
+
 namespace tiersync::test {
 
 // Options for tests: millisecond backoff, generous limits, real clocks unless replaced.
-inline ZohoClientOptions fastOptions()
-{
-    ZohoClientOptions options;
-    options.retry.baseDelayMs = 5;
-    options.retry.maxDelayMs = 50;
-    options.retry.maxRetryAfterMs = 5000;
-    options.requestTimeoutMs = 5000;
-    options.requestsPerMinute = 600000;
-    options.burst = 1000;
-    options.maxInFlight = 5;
-    options.circuitFailureThreshold = 1000;
-    return options;
-}
+[[nodiscard]] ZohoClientOptions fastOptions();
 
-// Records retry events from the client's thread (direct connection, so they are all
-// in before the future that follows them is fulfilled).
+// Records retry events on the client's thread (direct connection, so every event is in
+// before the future that follows it is fulfilled).
 class EventLog final {
 public:
-    explicit EventLog(ZohoClient *client)
-    {
-        QObject::connect(client, &ZohoClient::retryEvent, client,
-                         [state = m_state](const RetryEvent &event) {
-                             const QMutexLocker locker(&state->mutex);
-                             state->events.append(event);
-                         },
-                         Qt::DirectConnection);
-    }
-    [[nodiscard]] QList<RetryEvent> events() const
-    {
-        const QMutexLocker locker(&m_state->mutex);
-        return m_state->events;
-    }
+    explicit EventLog(ZohoClient *client);
+    [[nodiscard]] QList<RetryEvent> events() const;
 
 private:
     struct State {
@@ -55,24 +33,24 @@ private:
     std::shared_ptr<State> m_state = std::make_shared<State>();
 };
 
-// A wall clock offset by hand, readable from any thread.
-struct ShiftedWallClock {
-    std::shared_ptr<std::atomic<qint64>> offsetMs = std::make_shared<std::atomic<qint64>>(0);
-    WallClock clock() const
-    {
-        return [offset = offsetMs] { return QDateTime::currentDateTimeUtc().addMSecs(offset->load()); };
-    }
-    void advanceSeconds(qint64 seconds) const { *offsetMs += seconds * 1000; }
+// A wall clock shifted by hand, readable from any thread.
+class ShiftedWallClock final {
+public:
+    [[nodiscard]] WallClock clock() const;
+    void advanceSeconds(qint64 seconds) const;
+
+private:
+    std::shared_ptr<std::atomic<qint64>> m_offsetMs = std::make_shared<std::atomic<qint64>>(0);
 };
 
 // A steady clock moved by hand.
-struct ManualSteadyClock {
-    std::shared_ptr<std::atomic<qint64>> nowMs = std::make_shared<std::atomic<qint64>>(1000000);
-    SteadyClock clock() const
-    {
-        return [now = nowMs] { return now->load(); };
-    }
-    void advance(qint64 ms) const { *nowMs += ms; }
+class ManualSteadyClock final {
+public:
+    [[nodiscard]] SteadyClock clock() const;
+    void advance(qint64 ms) const;
+
+private:
+    std::shared_ptr<std::atomic<qint64>> m_nowMs = std::make_shared<std::atomic<qint64>>(1000000);
 };
 
 }  // namespace tiersync::test

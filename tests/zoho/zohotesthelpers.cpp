@@ -1,0 +1,59 @@
+#include "zohotesthelpers.h"
+
+#include "zoho/zohoclient.h"
+
+#include <QMutexLocker>
+
+namespace tiersync::test {
+
+ZohoClientOptions fastOptions()
+{
+    ZohoClientOptions options;
+    options.retry.baseDelayMs = 5;
+    options.retry.maxDelayMs = 50;
+    options.retry.maxRetryAfterMs = 5000;
+    options.requestTimeoutMs = 5000;
+    options.requestsPerMinute = 600000;
+    options.burst = 1000;
+    options.maxInFlight = 5;
+    options.circuitFailureThreshold = 1000;
+    return options;
+}
+
+EventLog::EventLog(ZohoClient *client)
+{
+    QObject::connect(client, &ZohoClient::retryEvent, client,
+                     [state = m_state](const RetryEvent &event) {
+                         const QMutexLocker locker(&state->mutex);
+                         state->events.append(event);
+                     },
+                     Qt::DirectConnection);
+}
+
+QList<RetryEvent> EventLog::events() const
+{
+    const QMutexLocker locker(&m_state->mutex);
+    return m_state->events;
+}
+
+WallClock ShiftedWallClock::clock() const
+{
+    return [offset = m_offsetMs] { return QDateTime::currentDateTimeUtc().addMSecs(offset->load()); };
+}
+
+void ShiftedWallClock::advanceSeconds(qint64 seconds) const
+{
+    *m_offsetMs += seconds * 1000;
+}
+
+SteadyClock ManualSteadyClock::clock() const
+{
+    return [now = m_nowMs] { return now->load(); };
+}
+
+void ManualSteadyClock::advance(qint64 ms) const
+{
+    *m_nowMs += ms;
+}
+
+}  // namespace tiersync::test
