@@ -51,7 +51,9 @@ PgConnection::PgConnection(PgSettings settings, Options options)
 
 PgConnection::~PgConnection()
 {
-    close();
+    // No thread assertion here: thread_local connections of the main thread are
+    // destroyed after Qt has torn down its notion of the current thread.
+    m_session.reset();
 }
 
 PgConnection &PgConnection::forCurrentThread(const PgSettings &settings)
