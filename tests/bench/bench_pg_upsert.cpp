@@ -114,8 +114,8 @@ int main(int argc, char **argv)
     const QCommandLineOption rowsOption(QStringLiteral("rows"), QStringLiteral("rows per run (100000)"),
                                         QStringLiteral("n"), QStringLiteral("100000"));
     const QCommandLineOption batchOption(QStringLiteral("batches"),
-                                         QStringLiteral("comma-separated batch sizes (50,1000,10000)"),
-                                         QStringLiteral("list"), QStringLiteral("50,1000,10000"));
+                                         QStringLiteral("comma-separated batch sizes (50,200,1000,10000)"),
+                                         QStringLiteral("list"), QStringLiteral("50,200,1000,10000"));
     parser.addOption(dsnOption);
     parser.addOption(rowsOption);
     parser.addOption(batchOption);
