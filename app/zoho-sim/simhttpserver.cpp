@@ -142,6 +142,10 @@ void SimHttpServer::serve(const httplib::Request &request, httplib::Response &re
 
 int SimHttpServer::connectionSocket(const httplib::Request &request) const
 {
+    // Only reads other descriptors (fstat/getsockname/getpeername; one closing meanwhile
+    // just fails the check). The one acted on is this request's own connection, which
+    // httplib keeps open until the handler returns, and no other open socket can share
+    // its address pair, so the match cannot be a reused descriptor.
     DIR *directory = ::opendir("/proc/self/fd");
     if (!directory)
         return -1;
