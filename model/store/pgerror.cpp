@@ -74,7 +74,8 @@ Error pgErrorFromException(const std::exception &exception, const QString &conte
                            const Secret &password)
 {
     QString message = primaryLine(exception.what());
-    if (!password.isEmpty())
+    // (A one- or two-character password would garble every message and reveal little.)
+    if (password.reveal().size() >= 3)
         message.replace(password.reveal(), password.masked());
 
     ErrorKind kind = ErrorKind::Internal;

@@ -67,8 +67,9 @@ Result<bool> WebhookEventRepository::record(const Event &event)
             isNew = result.affected_rows() == 1;
             return {};
         },
-        // Replaying after a lost commit can only report "not new" for an event this
-        // call itself stored; the caller then processes it once, which is what matters.
+        // Never replayed: if the commit got through but its answer was lost, a replay
+        // would find the row this very call stored, report "not new", and the event
+        // would never be processed. The caller sees the error and the sender retries.
         Idempotency::NotIdempotent);
     if (!status)
         return status.error();
