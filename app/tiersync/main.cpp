@@ -1,4 +1,6 @@
 // tiersync: the headless engine — CLI commands, and later `tiersync serve`.
+#include "checkcommand.h"
+#include "cliprofile.h"
 #include "sandboxcommand.h"
 
 #include <QCoreApplication>
@@ -13,6 +15,7 @@ int usage(int code)
     QTextStream(code == 0 ? stdout : stderr)
         << "usage: tiersync <command> [options]\n"
            "commands:\n"
+           "  check [--json]               reach Redis, PostgreSQL (migrating it) and Zoho\n"
            "  sandbox up|down|status|env   private redis-server, PostgreSQL and zoho-sim\n"
            "  version                      print the version\n"
            "Connections come from --profile NAME or the TIERSYNC_* environment variables.\n";
@@ -34,6 +37,14 @@ int main(int argc, char *argv[])
     const QString command = args.takeFirst();
     if (command == QLatin1String("sandbox"))
         return tiersync::cli::runSandboxCommand(args);
+    if (command == QLatin1String("check")) {
+        auto profile = tiersync::cli::takeConnectionProfile(args);
+        if (!profile) {
+            QTextStream(stderr) << "tiersync: " << profile.error().message << '\n';
+            return 2;
+        }
+        return tiersync::cli::runCheckCommand(*profile, args);
+    }
     if (command == QLatin1String("version") || command == QLatin1String("--version")) {
         QTextStream(stdout) << "tiersync " << QCoreApplication::applicationVersion() << '\n';
         return 0;
