@@ -1,5 +1,6 @@
 // The Zoho client against the sandbox's zoho-sim: every record arrives, with and
 // without injected faults.
+#include "simcontrol.h"
 #include "testsandbox.h"
 #include "zohotesthelpers.h"
 
@@ -13,45 +14,10 @@
 #include <QSet>
 #include <QTest>
 
-#include <httplib.h>
-
 using namespace tiersync;
 using namespace tiersync::test;
 
 namespace {
-
-// POST/GET a /_sim/ control on the simulator behind apiBase.
-Result<QJsonObject> simControl(const QString &apiBase, const char *method, const std::string &path,
-                               const QJsonObject &body = {})
-{
-    httplib::Client client(apiBase.toStdString());
-    client.set_connection_timeout(5);
-    client.set_read_timeout(10);
-    const auto result = std::string(method) == "POST"
-                            ? client.Post(path, QJsonDocument(body).toJson(QJsonDocument::Compact).toStdString(),
-                                          "application/json")
-                            : client.Get(path);
-    if (!result)
-        return makeError(ErrorKind::Unavailable, QStringLiteral("zoho-sim at %1 unreachable: %2")
-                                                     .arg(apiBase, QString::fromStdString(httplib::to_string(result.error()))));
-    if (result->status != 200)
-        return makeError(ErrorKind::Protocol, QStringLiteral("zoho-sim %1 answered HTTP %2")
-                                                  .arg(QString::fromStdString(path))
-                                                  .arg(result->status));
-    return QJsonDocument::fromJson(QByteArray::fromStdString(result->body)).object();
-}
-
-QJsonObject noFaults()
-{
-    return QJsonObject{{QStringLiteral("latency_ms"), QJsonArray{0, 0}},
-                       {QStringLiteral("error_5xx"), 0.0},
-                       {QStringLiteral("rate_429"), 0.0},
-                       {QStringLiteral("timeout"), 0.0},
-                       {QStringLiteral("reset"), 0.0},
-                       {QStringLiteral("timeout_ms"), 30000},
-                       {QStringLiteral("rate_429_code"), 44},
-                       {QStringLiteral("retry_after_s"), 0}};
-}
 
 ZohoClientOptions simOptions()
 {
@@ -79,7 +45,7 @@ private slots:
     void init()
     {
         TIERSYNC_REQUIRE_SANDBOX(profile);
-        auto reset = simControl(profile.zoho.apiBase, "POST", "/_sim/faults", noFaults());
+        auto reset = simPost(profile.zoho.apiBase, QStringLiteral("/_sim/faults"), noSimFaults());
         QVERIFY2(reset.ok(), qPrintable(reset.ok() ? QString() : reset.error().toString()));
     }
 
@@ -88,13 +54,13 @@ private slots:
         // The sandbox is shared with other integration tests: leave it fault-free.
         auto state = sandboxProfile();
         if (state)
-            (void)simControl(state->zoho.apiBase, "POST", "/_sim/faults", noFaults());
+            (void)simPost(state->zoho.apiBase, QStringLiteral("/_sim/faults"), noSimFaults());
     }
 
     void pagesEveryProductAndStudent()
     {
         TIERSYNC_REQUIRE_SANDBOX(profile);
-        auto info = simControl(profile.zoho.apiBase, "GET", "/_sim/info");
+        auto info = simGet(profile.zoho.apiBase, QStringLiteral("/_sim/info"));
         QVERIFY2(info.ok(), qPrintable(info.ok() ? QString() : info.error().toString()));
 
         ZohoService service(profile.zoho, simOptions());
@@ -135,12 +101,12 @@ private slots:
         auto cleanStudents = clean.api().crmListAll(QStringLiteral("Students"));
         QVERIFY(cleanStudents.ok());
 
-        QJsonObject faults = noFaults();
+        QJsonObject faults = noSimFaults();
         faults.insert(QStringLiteral("error_5xx"), 0.2);
         faults.insert(QStringLiteral("rate_429"), 0.05);
         faults.insert(QStringLiteral("timeout"), 0.05);
         faults.insert(QStringLiteral("timeout_ms"), 1500);
-        auto set = simControl(profile.zoho.apiBase, "POST", "/_sim/faults", faults);
+        auto set = simPost(profile.zoho.apiBase, QStringLiteral("/_sim/faults"), faults);
         QVERIFY2(set.ok(), qPrintable(set.ok() ? QString() : set.error().toString()));
 
         ZohoClientOptions options = simOptions();
