@@ -1,9 +1,15 @@
 // The Zoho client against the sandbox's zoho-sim: every record arrives, with and
 // without injected faults.
+#include "pgtestdatabase.h"
+#include "privatezohosim.h"
 #include "simcontrol.h"
 #include "testsandbox.h"
 #include "zohotesthelpers.h"
 
+#include "store/migrator.h"
+#include "store/pgconnection.h"
+#include "store/retryeventrecorder.h"
+#include "store/retryeventrepository.h"
 #include "zoho/awaitresult.h"
 #include "zoho/zohoclient.h"
 #include "zoho/zohoapi.h"
@@ -42,21 +48,6 @@ class TestZohoSimIntegration final : public QObject {
     Q_OBJECT
 
 private slots:
-    void init()
-    {
-        TIERSYNC_REQUIRE_SANDBOX(profile);
-        auto reset = simPost(profile.zoho.apiBase, QStringLiteral("/_sim/faults"), noSimFaults());
-        QVERIFY2(reset.ok(), qPrintable(reset.ok() ? QString() : reset.error().toString()));
-    }
-
-    void cleanup()
-    {
-        // The sandbox is shared with other integration tests: leave it fault-free.
-        auto state = sandboxProfile();
-        if (state)
-            (void)simPost(state->zoho.apiBase, QStringLiteral("/_sim/faults"), noSimFaults());
-    }
-
     void pagesEveryProductAndStudent()
     {
         TIERSYNC_REQUIRE_SANDBOX(profile);
@@ -89,10 +80,22 @@ private slots:
         QVERIFY(none->records.isEmpty());
     }
 
-    void faultsStillDeliverEveryRecord()
+    // Faults go to a private simulator: the fixture's is shared with tests running in
+    // parallel. Every retry is also stored in retry_events by the RetryEventRecorder.
+    void faultsStillDeliverEveryRecordAndEveryRetryIsStored()
     {
         TIERSYNC_REQUIRE_SANDBOX(profile);
-        ZohoService clean(profile.zoho, simOptions());
+        auto sim = PrivateZohoSim::start();
+        QVERIFY2(sim.ok(), qPrintable(sim.ok() ? QString() : sim.error().toString()));
+        const ZohoSettings zoho = (*sim)->settings();
+        auto database = PgTestDatabase::create(profile.pg, QStringLiteral("retries"));
+        QVERIFY2(database.ok(), qPrintable(database.ok() ? QString() : database.error().toString()));
+        {
+            PgConnection connection((*database)->settings());
+            QVERIFY(Migrator().migrate(connection).ok());
+        }
+
+        ZohoService clean(zoho, simOptions());
         // What a fault-free run returns, fetched before the faults are switched on.
         auto expected = clean.api().booksListAll(QStringLiteral("/books/v3/items"), QStringLiteral("items"));
         QVERIFY(expected.ok());
@@ -106,7 +109,7 @@ private slots:
         faults.insert(QStringLiteral("rate_429"), 0.05);
         faults.insert(QStringLiteral("timeout"), 0.05);
         faults.insert(QStringLiteral("timeout_ms"), 1500);
-        auto set = simPost(profile.zoho.apiBase, QStringLiteral("/_sim/faults"), faults);
+        auto set = simPost(zoho.apiBase, QStringLiteral("/_sim/faults"), faults);
         QVERIFY2(set.ok(), qPrintable(set.ok() ? QString() : set.error().toString()));
 
         ZohoClientOptions options = simOptions();
@@ -115,8 +118,10 @@ private slots:
         options.retry.maxAttempts = 10;
         options.requestTimeoutMs = 400;
         options.circuitFailureThreshold = 1000;
-        ZohoService service(profile.zoho, options);
+        ZohoService service(zoho, options);
         EventLog log(service.client());
+        RetryEventRecorder recorder((*database)->settings());
+        connect(service.client(), &ZohoClient::retryEvent, &recorder, &RetryEventRecorder::record);
         auto products = service.api().booksListAll(QStringLiteral("/books/v3/items"), QStringLiteral("items"));
         QVERIFY2(products.ok(), qPrintable(products.ok() ? QString() : products.error().toString()));
         QCOMPARE(ids(*products, "item_id"), ids(*expected, "item_id"));
@@ -141,6 +146,22 @@ private slots:
             QVERIFY2(transient.contains(event.errorClass), qPrintable(event.errorClass));
         }
         QCOMPARE(service.client()->stats().retries, quint64(events.size()));
+
+        // Every event reaches retry_events, with its fields.
+        PgConnection connection((*database)->settings());
+        RetryEventRepository repository(connection);
+        RetryEventRepository::Filter all;
+        all.limit = 100000;
+        QTRY_COMPARE_WITH_TIMEOUT(repository.recent(all).valueOr({}).size(), events.size(), 10000);
+        const auto stored = repository.recent(all).valueOr({});
+        QMultiHash<QString, int> storedKeys;
+        for (const RetryEvent &event : stored)
+            storedKeys.insert(event.target + QLatin1Char('|') + event.errorClass + QLatin1Char('|') + event.outcome,
+                              event.attempt);
+        for (const RetryEvent &event : events) {
+            const QString key = event.target + QLatin1Char('|') + event.errorClass + QLatin1Char('|') + event.outcome;
+            QVERIFY2(storedKeys.contains(key, event.attempt), qPrintable(key));
+        }
     }
 };
 
