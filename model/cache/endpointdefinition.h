@@ -1,0 +1,34 @@
+#pragma once
+
+#include <QString>
+#include <QtGlobal>
+
+namespace tiersync {
+
+// One dashboard endpoint as resources/endpoints.json describes it: where its data
+// lives in Zoho CRM, how long each tier may keep it, and how the records become the
+// response's "data".
+struct EndpointDefinition final {
+    enum class Shape {
+        Object,  // the first matching record, or null when there is none (profile)
+        Array,   // every matching record, [] when there is none
+    };
+
+    static constexpr char kMoodleUserIdPlaceholder[] = "{moodle_user_id}";
+
+    QString name;              // [a-z0-9_-]+, part of the URL and of the Redis key
+    QString description;
+    QString zohoModule;        // CRM module: Students, Grades, Payments, Classes, Requests
+    QString criteriaTemplate;  // CRM search criteria with {moodle_user_id}
+    Shape shape = Shape::Array;
+    qint64 redisTtlSeconds = 300;
+    qint64 pgFreshnessSeconds = 300;
+
+    // The search criteria for one student: the id is formatted from the integer, never
+    // pasted from request text.
+    [[nodiscard]] QString criteriaFor(qint64 moodleUserId) const;
+};
+
+[[nodiscard]] QString endpointShapeName(EndpointDefinition::Shape shape);
+
+}  // namespace tiersync

@@ -1,0 +1,43 @@
+#include "cache/zohoendpointfetcher.h"
+
+#include "core/logging.h"
+#include "zoho/awaitresult.h"
+
+#include <QJsonArray>
+
+namespace tiersync {
+
+ZohoEndpointFetcher::ZohoEndpointFetcher(ZohoApi api)
+    : m_api(std::move(api))
+{
+}
+
+Result<QJsonValue> ZohoEndpointFetcher::fetch(const EndpointDefinition &endpoint, qint64 moodleUserId)
+{
+    const QString criteria = endpoint.criteriaFor(moodleUserId);
+    QJsonArray records;
+    CrmCursor cursor;
+    for (int page = 0; page < kMaxPages; ++page) {
+        auto result = awaitResult(m_api.crmSearch(endpoint.zohoModule, criteria, cursor));
+        if (!result)
+            return result.error();
+        for (const QJsonObject &record : result->records)
+            records.append(record);
+        if (endpoint.shape == EndpointDefinition::Shape::Object && !records.isEmpty())
+            break;
+        auto next = ZohoApi::nextCrmCursor(cursor, *result);
+        if (!next)
+            return next.error();
+        if (!next->has_value())
+            break;
+        cursor = **next;
+        if (page + 1 == kMaxPages)
+            qCWarning(lcZoho) << "endpoint" << endpoint.name << "has more than" << kMaxPages
+                              << "pages for one student; the rest is left out";
+    }
+    if (endpoint.shape == EndpointDefinition::Shape::Object)
+        return records.isEmpty() ? QJsonValue(QJsonValue::Null) : records.first();
+    return QJsonValue(records);
+}
+
+}  // namespace tiersync
