@@ -1,0 +1,342 @@
+#include "server/httpserver.h"
+
+#include "core/logging.h"
+#include "server/httperror.h"
+#include "server/readrequest.h"
+#include "server/serverbackend.h"
+
+#include <httplib.h>
+
+#include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+namespace tiersync {
+
+namespace {
+
+constexpr char kReadPrefix[] = "/api/v1/extension/students/";
+constexpr char kJson[] = "application/json";
+constexpr char kPrometheus[] = "text/plain; version=0.0.4; charset=utf-8";
+
+// httplib keeps its listening socket to itself; the subclass reaches it so the backlog
+// can be raised after binding (listen() again on a listening socket only resizes it).
+class BacklogServer final : public httplib::Server {
+public:
+    [[nodiscard]] int listeningSocket() const { return svr_sock_; }
+};
+
+// Response codes the server can produce, for tiersync_http_responses_total.
+constexpr std::array<int, 9> kCountedStatuses = {200, 400, 404, 405, 413, 414, 500, 503, 0};
+
+std::size_t statusSlot(int status)
+{
+    const auto *found = std::find(kCountedStatuses.begin(), kCountedStatuses.end() - 1, status);
+    return static_cast<std::size_t>(found - kCountedStatuses.begin());  // last slot: "other"
+}
+
+void setBody(httplib::Response &response, int status, const QByteArray &body, const char *contentType)
+{
+    response.status = status;
+    response.set_content(body.constData(), static_cast<std::size_t>(body.size()), contentType);
+}
+
+void setError(httplib::Response &response, const HttpError &error)
+{
+    setBody(response, error.status, error.toJson(), kJson);
+    if (error.retryAfterSeconds > 0)
+        response.set_header("Retry-After", std::to_string(error.retryAfterSeconds));
+    if (error.status == 405)
+        response.set_header("Allow", "GET, HEAD");
+}
+
+QString protocolErrorDetail(int status)
+{
+    switch (status) {
+    case 413: return QStringLiteral("request body too large");
+    case 414: return QStringLiteral("request URI too long");
+    case 404: return QStringLiteral("no such path");
+    default: return QStringLiteral("malformed request");
+    }
+}
+
+bool isKnownPath(const std::string &path)
+{
+    return path == "/healthz" || path == "/metrics"
+           || (path.size() > std::strlen(kReadPrefix) && path.compare(0, std::strlen(kReadPrefix), kReadPrefix) == 0);
+}
+
+}  // namespace
+
+struct HttpServer::Private {
+    Private(ServerBackend &backendRef, Options optionsValue)
+        : backend(backendRef), options(std::move(optionsValue))
+    {
+        if (options.threadCount <= 0)
+            options.threadCount = defaultThreadCount();
+    }
+
+    void configure();
+    void handleGet(const httplib::Request &request, httplib::Response &response);
+    void handleRead(const httplib::Request &request, httplib::Response &response);
+    void handleHealth(httplib::Response &response);
+    void handleMetrics(httplib::Response &response);
+    void count(int status) { responses[statusSlot(status)].fetch_add(1, std::memory_order_relaxed); }
+    [[nodiscard]] QByteArray serverMetrics() const;
+
+    ServerBackend &backend;
+    Options options;
+    BacklogServer server;
+    std::thread thread;
+    std::mutex lifecycle;  // start/stop
+    std::atomic<bool> started{false};
+    std::atomic<bool> listenReturned{false};
+    int port = 0;
+    std::atomic<int> inFlight{0};
+    std::array<std::atomic<quint64>, kCountedStatuses.size()> responses{};
+};
+
+void HttpServer::Private::configure()
+{
+    const auto threads = static_cast<std::size_t>(options.threadCount);
+    server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    server.set_keep_alive_timeout(options.keepAliveTimeoutSeconds);
+    server.set_keep_alive_max_count(static_cast<std::size_t>(std::max(1, options.keepAliveMaxCount)));
+    server.set_read_timeout(std::chrono::milliseconds(options.readTimeoutMs));
+    server.set_write_timeout(std::chrono::milliseconds(options.writeTimeoutMs));
+    server.set_payload_max_length(static_cast<std::size_t>(options.maxBodyBytes));
+    server.set_tcp_nodelay(true);
+    // httplib's default also sets SO_REUSEPORT, which would let a second server bind a
+    // port that is in use and silently share its traffic; SO_REUSEADDR alone only allows
+    // a quick restart over connections in TIME_WAIT.
+    server.set_socket_options([](int socket) {
+        const int yes = 1;
+        (void)::setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
+
+    // Every method lands in one router, so a wrong method on a known path can be told
+    // apart from an unknown path (httplib would answer 404 for both).
+    server.Get(".*", [this](const httplib::Request &request, httplib::Response &response) {
+        handleGet(request, response);
+    });
+    const auto notAllowed = [this](const httplib::Request &request, httplib::Response &response) {
+        const HttpError error = isKnownPath(request.path) ? HttpError::methodNotAllowed()
+                                                          : HttpError::notFound(QStringLiteral("no such path"));
+        setError(response, error);
+        count(error.status);
+    };
+    server.Post(".*", notAllowed);
+    server.Put(".*", notAllowed);
+    server.Patch(".*", notAllowed);
+    server.Delete(".*", notAllowed);
+    server.Options(".*", notAllowed);
+
+    // Errors httplib produces itself (malformed request line, 413, 414…) get JSON too.
+    server.set_error_handler([this](const httplib::Request &, httplib::Response &response) {
+        if (!response.body.empty())
+            return;
+        setBody(response, response.status,
+                HttpError{response.status, QStringLiteral("bad_request"), protocolErrorDetail(response.status), 0}.toJson(), kJson);
+        count(response.status);
+    });
+    server.set_exception_handler([this](const httplib::Request &request, httplib::Response &response,
+                                        std::exception_ptr exception) {
+        QString what = QStringLiteral("unknown exception");
+        try {
+            if (exception)
+                std::rethrow_exception(exception);
+        } catch (const std::exception &e) {
+            what = QString::fromLocal8Bit(e.what());
+        } catch (...) {
+        }
+        qCWarning(lcHttp) << "exception while serving" << request.method.c_str() << request.path.c_str() << what;
+        setError(response, HttpError::internal());
+        count(500);
+    });
+}
+
+void HttpServer::Private::handleGet(const httplib::Request &request, httplib::Response &response)
+{
+    QElapsedTimer timer;
+    timer.start();
+    inFlight.fetch_add(1, std::memory_order_relaxed);
+    if (request.path == "/healthz")
+        handleHealth(response);
+    else if (request.path == "/metrics")
+        handleMetrics(response);
+    else if (request.path.compare(0, std::strlen(kReadPrefix), kReadPrefix) == 0)
+        handleRead(request, response);
+    else
+        setError(response, HttpError::notFound(QStringLiteral("no such path")));
+    inFlight.fetch_sub(1, std::memory_order_relaxed);
+    count(response.status);
+    // Ids are fine in debug logs; the query holds nothing secret, and info stays quiet.
+    qCDebug(lcHttp).noquote() << request.method.c_str() << request.path.c_str() << response.status
+                              << timer.nsecsElapsed() / 1000 << "us";
+}
+
+void HttpServer::Private::handleRead(const httplib::Request &request, httplib::Response &response)
+{
+    const QString endpoint = QString::fromUtf8(request.path.substr(std::strlen(kReadPrefix)));
+    const std::size_t question = request.target.find('?');
+    const QByteArray rawQuery = question == std::string::npos
+                                    ? QByteArray()
+                                    : QByteArray::fromStdString(request.target.substr(question + 1));
+    auto parsed = ReadRequest::parse(endpoint, ReadRequest::parseQuery(rawQuery));
+    if (!parsed) {
+        setError(response, HttpError::fromValidation(parsed.error()));
+        return;
+    }
+    if (!backend.hasEndpoint(parsed->endpoint)) {
+        setError(response, HttpError::notFound(QStringLiteral("unknown endpoint")));
+        return;
+    }
+    auto answer = backend.read(parsed->endpoint, parsed->moodleUserId, parsed->forceRefresh);
+    if (!answer) {
+        const HttpError error = HttpError::fromBackend(answer.error());
+        // The full reason goes to the log only; the client gets the safe wording.
+        if (error.status >= 500)
+            qCWarning(lcHttp).noquote() << "read" << parsed->endpoint << parsed->moodleUserId << "failed:"
+                                        << answer.error().toString();
+        setError(response, error);
+        return;
+    }
+    setBody(response, 200, answer->toJson(), kJson);
+}
+
+void HttpServer::Private::handleHealth(httplib::Response &response)
+{
+    const QJsonObject health = backend.health();
+    const bool healthy = health.value(QStringLiteral("status")).toString() == QLatin1String("ok");
+    setBody(response, healthy ? 200 : 503, QJsonDocument(health).toJson(QJsonDocument::Compact), kJson);
+}
+
+void HttpServer::Private::handleMetrics(httplib::Response &response)
+{
+    QByteArray body = backend.metrics();
+    if (!body.isEmpty() && !body.endsWith('\n'))
+        body.append('\n');
+    body.append(serverMetrics());
+    setBody(response, 200, body, kPrometheus);
+}
+
+QByteArray HttpServer::Private::serverMetrics() const
+{
+    QByteArray text;
+    text += "# HELP tiersync_http_responses_total HTTP responses by status code.\n"
+            "# TYPE tiersync_http_responses_total counter\n";
+    for (std::size_t i = 0; i < kCountedStatuses.size(); ++i) {
+        const QByteArray code = kCountedStatuses[i] == 0 ? QByteArray("other") : QByteArray::number(kCountedStatuses[i]);
+        text += "tiersync_http_responses_total{code=\"" + code + "\"} "
+                + QByteArray::number(responses[i].load(std::memory_order_relaxed)) + '\n';
+    }
+    text += "# HELP tiersync_http_requests_in_flight Requests being served now.\n"
+            "# TYPE tiersync_http_requests_in_flight gauge\n"
+            "tiersync_http_requests_in_flight "
+            + QByteArray::number(inFlight.load(std::memory_order_relaxed)) + '\n';
+    text += "# HELP tiersync_http_worker_threads Size of the HTTP worker pool.\n"
+            "# TYPE tiersync_http_worker_threads gauge\n"
+            "tiersync_http_worker_threads "
+            + QByteArray::number(options.threadCount) + '\n';
+    return text;
+}
+
+HttpServer::HttpServer(ServerBackend &backend) : HttpServer(backend, Options{}) {}
+
+HttpServer::HttpServer(ServerBackend &backend, Options options)
+    : d(std::make_unique<Private>(backend, std::move(options)))
+{
+    d->configure();
+}
+
+HttpServer::~HttpServer()
+{
+    stop();
+}
+
+int HttpServer::defaultThreadCount()
+{
+    const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    return std::clamp(64 * cores, 64, 512);
+}
+
+Result<int> HttpServer::start()
+{
+    const std::lock_guard lock(d->lifecycle);
+    if (d->started)
+        return makeError(ErrorKind::Conflict, QStringLiteral("the HTTP server was already started"));
+    const std::string host = d->options.host.toStdString();
+    const auto where = [this] { return QStringLiteral("%1:%2").arg(d->options.host).arg(d->options.port); };
+    if (d->options.port == 0) {
+        d->port = d->server.bind_to_any_port(host);
+        if (d->port <= 0)
+            return makeError(ErrorKind::Unavailable, QStringLiteral("cannot bind %1 on any port").arg(d->options.host));
+    } else {
+        if (!d->server.bind_to_port(host, d->options.port))
+            return makeError(ErrorKind::Unavailable, QStringLiteral("cannot bind %1: %2")
+                                                         .arg(where(), QString::fromLocal8Bit(std::strerror(errno))));
+        d->port = d->options.port;
+    }
+    if (::listen(d->server.listeningSocket(), d->options.listenBacklog) != 0)
+        qCWarning(lcHttp) << "cannot raise the listen backlog:" << std::strerror(errno);
+    d->started = true;
+    d->thread = std::thread([this] {
+        if (!d->server.listen_after_bind())
+            qCWarning(lcHttp) << "HTTP server on port" << d->port << "stopped with an error";
+        d->listenReturned = true;
+    });
+    // httplib's stop() only acts once its accept loop runs; wait for that so a stop()
+    // right after start() cannot be lost.
+    while (!d->server.is_running() && !d->listenReturned)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (!d->server.is_running()) {
+        d->thread.join();
+        return makeError(ErrorKind::Unavailable, QStringLiteral("the HTTP server on %1 did not start").arg(where()));
+    }
+    qCInfo(lcHttp).noquote() << "listening on" << url() << "with" << d->options.threadCount << "worker threads";
+    return d->port;
+}
+
+void HttpServer::stop()
+{
+    const std::lock_guard lock(d->lifecycle);
+    if (!d->thread.joinable())
+        return;
+    d->server.stop();
+    d->thread.join();
+    qCInfo(lcHttp).noquote() << "stopped" << url();
+}
+
+bool HttpServer::isRunning() const
+{
+    return d->server.is_running();
+}
+
+int HttpServer::port() const
+{
+    return d->port;
+}
+
+int HttpServer::threadCount() const
+{
+    return d->options.threadCount;
+}
+
+QString HttpServer::url() const
+{
+    const QString host = d->options.host.contains(u':') ? u'[' + d->options.host + u']' : d->options.host;
+    return QStringLiteral("http://%1:%2").arg(host).arg(d->port);
+}
+
+}  // namespace tiersync

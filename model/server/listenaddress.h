@@ -1,0 +1,18 @@
+#pragma once
+
+#include "core/result.h"
+
+#include <QString>
+
+namespace tiersync {
+
+// HOST:PORT as given to --listen: "127.0.0.1:8001", "[::1]:8001", "0.0.0.0:0" (port 0:
+// any free port). The host must be given; nothing defaults to all interfaces.
+struct ListenAddress final {
+    QString host;
+    int port = 0;
+
+    [[nodiscard]] static Result<ListenAddress> parse(const QString &text);
+};
+
+}  // namespace tiersync
