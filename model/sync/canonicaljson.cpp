@@ -1,0 +1,210 @@
+#include "sync/canonicaljson.h"
+
+#include <QJsonArray>
+#include <QVarLengthArray>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+namespace tiersync::canonicaljson {
+
+namespace {
+
+// Code points below U+0300 are all NFC-stable (the first character with a canonical
+// composition role is the combining grave accent U+0300), so text made only of them
+// skips QString::normalized(), which allocates: Zoho's records are nearly all ASCII.
+bool mayNeedNormalization(QStringView text)
+{
+    for (const QChar c : text)
+        if (c.unicode() >= 0x300)
+            return true;
+    return false;
+}
+
+constexpr char kHex[] = "0123456789abcdef";
+
+void appendEscapedUtf8(QStringView text, QByteArray &out)
+{
+    out.append('"');
+    const qsizetype size = text.size();
+    const char16_t *data = text.utf16();
+    for (qsizetype i = 0; i < size; ++i) {
+        const char16_t unit = data[i];
+        if (unit < 0x80) {
+            if (unit >= 0x20 && unit != u'"' && unit != u'\\') {
+                out.append(char(unit));
+                continue;
+            }
+            out.append('\\');
+            switch (unit) {
+            case u'"': out.append('"'); break;
+            case u'\\': out.append('\\'); break;
+            case u'\b': out.append('b'); break;
+            case u'\f': out.append('f'); break;
+            case u'\n': out.append('n'); break;
+            case u'\r': out.append('r'); break;
+            case u'\t': out.append('t'); break;
+            default: {
+                const char escape[] = {'u', '0', '0', kHex[(unit >> 4) & 0xf], kHex[unit & 0xf]};
+                out.append(escape, sizeof escape);
+            }
+            }
+            continue;
+        }
+        char32_t codePoint = unit;
+        if (QChar::isHighSurrogate(unit) && i + 1 < size && QChar::isLowSurrogate(data[i + 1])) {
+            codePoint = QChar::surrogateToUcs4(unit, data[i + 1]);
+            ++i;
+        } else if (QChar::isSurrogate(unit)) {
+            codePoint = 0xFFFD;
+        }
+        if (codePoint < 0x800) {
+            const char bytes[] = {char(0xC0 | (codePoint >> 6)), char(0x80 | (codePoint & 0x3F))};
+            out.append(bytes, 2);
+        } else if (codePoint < 0x10000) {
+            const char bytes[] = {char(0xE0 | (codePoint >> 12)), char(0x80 | ((codePoint >> 6) & 0x3F)),
+                                  char(0x80 | (codePoint & 0x3F))};
+            out.append(bytes, 3);
+        } else {
+            const char bytes[] = {char(0xF0 | (codePoint >> 18)), char(0x80 | ((codePoint >> 12) & 0x3F)),
+                                  char(0x80 | ((codePoint >> 6) & 0x3F)), char(0x80 | (codePoint & 0x3F))};
+            out.append(bytes, 4);
+        }
+    }
+    out.append('"');
+}
+
+void appendString(const QString &text, QByteArray &out)
+{
+    if (mayNeedNormalization(text))
+        appendEscapedUtf8(text.normalized(QString::NormalizationForm_C), out);
+    else
+        appendEscapedUtf8(text, out);
+}
+
+QString normalizedKey(const QString &key)
+{
+    return mayNeedNormalization(key) ? key.normalized(QString::NormalizationForm_C) : key;
+}
+
+void appendNumber(const QJsonValue &value, QByteArray &out)
+{
+    const double number = value.toDouble();
+    if (!std::isfinite(number)) {
+        out.append("null");
+        return;
+    }
+    char buffer[32];
+    std::to_chars_result written;
+    // 2^63 itself does not fit a qint64; everything integral below it does.
+    if (number == std::trunc(number) && std::fabs(number) < 9223372036854775808.0) {
+        // toInteger() keeps an integer the parser stored exactly, beyond 2^53 too.
+        qint64 integer = value.toInteger(static_cast<qint64>(number));
+        written = std::to_chars(buffer, buffer + sizeof buffer, static_cast<long long>(integer));
+    } else {
+        written = std::to_chars(buffer, buffer + sizeof buffer, number);
+    }
+    out.append(buffer, written.ptr - buffer);
+}
+
+void appendValue(const QJsonValue &value, QByteArray &out);
+
+struct Member {
+    QString key;
+    QJsonValue value;
+};
+
+void appendMembers(QVarLengthArray<Member, 32> &members, QByteArray &out)
+{
+    // QJsonObject keeps its keys sorted already; normalisation may (rarely) reorder.
+    const auto byKey = [](const Member &a, const Member &b) { return a.key < b.key; };
+    if (!std::is_sorted(members.begin(), members.end(), byKey))
+        std::sort(members.begin(), members.end(), byKey);
+    out.append('{');
+    bool first = true;
+    for (const Member &member : members) {
+        if (!first)
+            out.append(',');
+        first = false;
+        appendEscapedUtf8(member.key, out);
+        out.append(':');
+        appendValue(member.value, out);
+    }
+    out.append('}');
+}
+
+void appendObjectExcluding(const QJsonObject &object, const QStringList *excluded, QByteArray &out)
+{
+    QVarLengthArray<Member, 32> members;
+    for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
+        const QString key = it.key();
+        if (excluded && excluded->contains(key))
+            continue;
+        members.append(Member{normalizedKey(key), it.value()});
+    }
+    appendMembers(members, out);
+}
+
+void appendValue(const QJsonValue &value, QByteArray &out)
+{
+    switch (value.type()) {
+    case QJsonValue::Null:
+    case QJsonValue::Undefined:
+        out.append("null");
+        return;
+    case QJsonValue::Bool:
+        out.append(value.toBool() ? "true" : "false");
+        return;
+    case QJsonValue::Double:
+        appendNumber(value, out);
+        return;
+    case QJsonValue::String:
+        appendString(value.toString(), out);
+        return;
+    case QJsonValue::Array: {
+        const QJsonArray array = value.toArray();
+        out.append('[');
+        bool first = true;
+        for (const QJsonValue &item : array) {
+            if (!first)
+                out.append(',');
+            first = false;
+            appendValue(item, out);
+        }
+        out.append(']');
+        return;
+    }
+    case QJsonValue::Object:
+        appendObjectExcluding(value.toObject(), nullptr, out);
+        return;
+    }
+}
+
+}  // namespace
+
+void append(const QJsonValue &value, QByteArray &out)
+{
+    appendValue(value, out);
+}
+
+void appendObject(const QJsonObject &object, const QStringList &excluded, QByteArray &out)
+{
+    appendObjectExcluding(object, excluded.isEmpty() ? nullptr : &excluded, out);
+}
+
+QByteArray serialize(const QJsonValue &value)
+{
+    QByteArray out;
+    appendValue(value, out);
+    return out;
+}
+
+QByteArray serialize(const QJsonObject &object, const QStringList &excluded)
+{
+    QByteArray out;
+    appendObject(object, excluded, out);
+    return out;
+}
+
+}  // namespace tiersync::canonicaljson
