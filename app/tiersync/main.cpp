@@ -2,6 +2,7 @@
 #include "checkcommand.h"
 #include "cliprofile.h"
 #include "sandboxcommand.h"
+#include "servecommand.h"
 
 #include <QCoreApplication>
 #include <QTextStream>
@@ -17,6 +18,7 @@ int usage(int code)
            "commands:\n"
            "  check [--json]               reach Redis, PostgreSQL (migrating it) and Zoho\n"
            "  sandbox up|down|status|env   private redis-server, PostgreSQL and zoho-sim\n"
+           "  serve [--listen HOST:PORT] [--threads N]  the HTTP API (default 127.0.0.1:8001)\n"
            "  version                      print the version\n"
            "Connections come from --profile NAME or the TIERSYNC_* environment variables.\n";
     return code;
@@ -44,6 +46,14 @@ int main(int argc, char *argv[])
             return 2;
         }
         return tiersync::cli::runCheckCommand(*profile, args);
+    }
+    if (command == QLatin1String("serve")) {
+        auto profile = tiersync::cli::takeConnectionProfile(args);
+        if (!profile) {
+            QTextStream(stderr) << "tiersync: " << profile.error().message << '\n';
+            return 2;
+        }
+        return tiersync::cli::runServeCommand(*profile, args);
     }
     if (command == QLatin1String("version") || command == QLatin1String("--version")) {
         QTextStream(stdout) << "tiersync " << QCoreApplication::applicationVersion() << '\n';

@@ -1,0 +1,149 @@
+#include "servecommand.h"
+
+#include "cache/cacheengine.h"
+#include "core/logging.h"
+#include "server/httpserver.h"
+#include "server/listenaddress.h"
+
+#include <QCoreApplication>
+#include <QTextStream>
+
+#include <pthread.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <thread>
+
+namespace tiersync::cli {
+
+namespace {
+
+struct ServeOptions {
+    ListenAddress listen{QStringLiteral("127.0.0.1"), 8001};
+    int threads = 0;
+};
+
+Result<ServeOptions> parseOptions(const QStringList &arguments)
+{
+    ServeOptions options;
+    for (qsizetype i = 0; i < arguments.size(); ++i) {
+        const QString &flag = arguments.at(i);
+        const auto value = [&]() -> Result<QString> {
+            if (i + 1 >= arguments.size())
+                return makeError(ErrorKind::InvalidArgument, QStringLiteral("%1 needs a value").arg(flag));
+            return arguments.at(++i);
+        };
+        if (flag == QLatin1String("--listen")) {
+            auto text = value();
+            if (!text)
+                return text.error();
+            auto address = ListenAddress::parse(*text);
+            if (!address)
+                return makeError(ErrorKind::InvalidArgument, QStringLiteral("--listen: %1").arg(address.error().message));
+            options.listen = *address;
+        } else if (flag == QLatin1String("--threads")) {
+            auto text = value();
+            if (!text)
+                return text.error();
+            bool ok = false;
+            options.threads = text->toInt(&ok);
+            if (!ok || options.threads < 1 || options.threads > 4096)
+                return makeError(ErrorKind::InvalidArgument,
+                                 QStringLiteral("--threads: expected 1..4096, got '%1'").arg(*text));
+        } else {
+            return makeError(ErrorKind::InvalidArgument, QStringLiteral("unknown option '%1'").arg(flag));
+        }
+    }
+    return options;
+}
+
+// SIGINT/SIGTERM are taken by one waiting thread (sigwait), never by an asynchronous
+// handler that could interrupt httplib or libpq mid-call. They are blocked before the
+// engine starts any thread, so every thread inherits the mask.
+class StopSignalWaiter final {
+public:
+    StopSignalWaiter()
+    {
+        sigemptyset(&m_signals);
+        sigaddset(&m_signals, SIGINT);
+        sigaddset(&m_signals, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &m_signals, nullptr);
+    }
+    ~StopSignalWaiter()
+    {
+        if (!m_thread.joinable())
+            return;
+        // Ended by itself (no signal yet): wake the waiter with a signal only it takes.
+        if (!m_signalled)
+            pthread_kill(m_thread.native_handle(), SIGTERM);
+        m_thread.join();
+    }
+    Q_DISABLE_COPY_MOVE(StopSignalWaiter)
+
+    // Quits the application's event loop on the first signal (a queued call: safe from
+    // any thread).
+    void start()
+    {
+        m_thread = std::thread([this] {
+            int signal = 0;
+            sigwait(&m_signals, &signal);
+            m_signalled = true;
+            QMetaObject::invokeMethod(QCoreApplication::instance(), [] { QCoreApplication::quit(); },
+                                      Qt::QueuedConnection);
+        });
+    }
+
+private:
+    sigset_t m_signals{};
+    std::thread m_thread;
+    std::atomic<bool> m_signalled{false};
+};
+
+}  // namespace
+
+int runServeCommand(const ConnectionProfile &profile, const QStringList &arguments)
+{
+    QTextStream err(stderr);
+    auto options = parseOptions(arguments);
+    if (!options) {
+        err << "tiersync serve: " << options.error().message << '\n'
+            << "usage: tiersync serve [--listen HOST:PORT] [--threads N]\n";
+        return 2;
+    }
+    std::signal(SIGPIPE, SIG_IGN);  // a client that went away must not end the server
+    StopSignalWaiter stopSignals;
+
+    CacheEngine::Options engineOptions;
+    engineOptions.profile = profile;
+    auto engine = CacheEngine::create(std::move(engineOptions));
+    if (!engine) {
+        err << "tiersync serve: cannot start the cache engine: " << engine.error().message << '\n';
+        return 1;
+    }
+
+    HttpServer::Options serverOptions;
+    serverOptions.host = options->listen.host;
+    serverOptions.port = options->listen.port;
+    serverOptions.threadCount = options->threads;
+    HttpServer server(**engine, serverOptions);
+    auto port = server.start();
+    if (!port) {
+        err << "tiersync serve: " << port.error().message << '\n';
+        return 1;
+    }
+    stopSignals.start();
+    std::printf("tiersync serve listening on %s\n", qPrintable(server.url()));
+    std::fflush(stdout);
+
+    // The main thread runs the event loop (queued signals from the engine's threads
+    // arrive here) until a stop signal quits it.
+    QCoreApplication::exec();
+    qCInfo(lcHttp) << "stopping";
+    server.stop();
+    engine->reset();
+    return 0;
+}
+
+}  // namespace tiersync::cli
