@@ -1,0 +1,223 @@
+// `tiersync serve` as a process over the sandbox's servers: every tier answers through
+// HTTP, bad input is refused before the engine, and SIGTERM/SIGINT stop it cleanly.
+#include "cache/cachekeys.h"
+#include "pgtestdatabase.h"
+#include "redis/redisconnection.h"
+#include "testsandbox.h"
+
+#include <httplib.h>
+
+#include <QDir>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTest>
+
+#include <csignal>
+#include <memory>
+
+using namespace tiersync;
+
+namespace {
+
+// A Redis db of this test's own on the shared sandbox server.
+constexpr int kRedisDb = 41;
+
+struct Served {
+    int status = 0;
+    QJsonObject body;
+    std::string contentType;
+};
+
+class ServeProcess final {
+public:
+    ~ServeProcess()
+    {
+        if (m_process.state() != QProcess::NotRunning) {
+            m_process.kill();
+            m_process.waitForFinished(10000);
+        }
+    }
+
+    // Starts it and waits for the "listening on" line; returns the base URL's port.
+    int start(const ConnectionProfile &profile, const QStringList &arguments)
+    {
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        for (const auto &[name, value] : profile.toEnvironment())
+            environment.insert(name, value);
+        environment.insert(QStringLiteral("XDG_CONFIG_HOME"), QDir::tempPath() + QStringLiteral("/tiersync-serve-test"));
+        m_process.setProcessEnvironment(environment);
+        m_process.start(QStringLiteral(TIERSYNC_CLI_PATH), QStringList{QStringLiteral("serve")} + arguments);
+        if (!m_process.waitForStarted(10000))
+            return 0;
+        static const QRegularExpression listening(QStringLiteral("^tiersync serve listening on http://127\\.0\\.0\\.1:(\\d+)$"));
+        while (m_process.waitForReadyRead(60000) || m_process.canReadLine()) {
+            while (m_process.canReadLine()) {
+                const QString line = QString::fromUtf8(m_process.readLine()).trimmed();
+                const auto match = listening.match(line);
+                if (match.hasMatch())
+                    return match.captured(1).toInt();
+            }
+        }
+        return 0;
+    }
+
+    // Sends the signal and returns the exit code (-1: did not exit in time).
+    int stopWith(int signal)
+    {
+        ::kill(static_cast<pid_t>(m_process.processId()), signal);
+        if (!m_process.waitForFinished(30000))
+            return -1;
+        return m_process.exitStatus() == QProcess::NormalExit ? m_process.exitCode() : -2;
+    }
+
+    int runToEnd(const ConnectionProfile &profile, const QStringList &arguments)
+    {
+        if (start(profile, arguments) != 0)
+            return -3;
+        if (!m_process.waitForFinished(30000))
+            return -1;
+        return m_process.exitCode();
+    }
+
+    QByteArray standardError() { return m_process.readAllStandardError(); }
+
+private:
+    QProcess m_process;
+};
+
+Served get(httplib::Client &client, const std::string &target)
+{
+    Served served;
+    const auto result = client.Get(target);
+    if (!result)
+        return served;
+    served.status = result->status;
+    served.body = QJsonDocument::fromJson(QByteArray::fromStdString(result->body)).object();
+    served.contentType = result->get_header_value("Content-Type");
+    return served;
+}
+
+QString sourceOf(const Served &served)
+{
+    return served.body.value(QStringLiteral("meta")).toObject().value(QStringLiteral("source")).toString();
+}
+
+}  // namespace
+
+class TestServe final : public QObject {
+    Q_OBJECT
+
+private:
+    // The sandbox profile with a Redis db and a PostgreSQL database of this test's own.
+    std::unique_ptr<test::PgTestDatabase> m_database;
+    ConnectionProfile m_profile;
+
+    bool isolate(const ConnectionProfile &sandbox)
+    {
+        auto database = test::PgTestDatabase::create(sandbox.pg, QStringLiteral("serve"));
+        if (!database) {
+            qWarning() << database.error().toString();
+            return false;
+        }
+        m_database = std::move(*database);
+        m_profile = sandbox;
+        m_profile.pg = m_database->settings();
+        m_profile.redis.db = kRedisDb;
+        return true;
+    }
+
+private slots:
+    void cleanup() { m_database.reset(); }
+
+    void servesEveryTierOverHttp()
+    {
+        TIERSYNC_REQUIRE_SANDBOX(sandbox);
+        QVERIFY(isolate(sandbox));
+        RedisConnection redis(m_profile.redis);
+        QVERIFY(redis.del({cachekeys::endpointKey(QStringLiteral("profile"), 11),
+                           cachekeys::endpointKey(QStringLiteral("academics"), 11)}).ok());
+
+        ServeProcess serve;
+        const int port = serve.start(m_profile, {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+                                                 QStringLiteral("--threads"), QStringLiteral("8")});
+        QVERIFY2(port > 0, serve.standardError().constData());
+        httplib::Client client("127.0.0.1", port);
+        client.set_read_timeout(std::chrono::seconds(60));
+        const std::string profile = "/api/v1/extension/students/profile?moodle_user_id=11";
+
+        Served first = get(client, profile);
+        QCOMPARE(first.status, 200);
+        QCOMPARE(first.contentType, std::string("application/json"));
+        QCOMPARE(sourceOf(first), QStringLiteral("zoho"));
+        const QJsonObject meta = first.body.value(QStringLiteral("meta")).toObject();
+        QCOMPARE(meta.value(QStringLiteral("endpoint")).toString(), QStringLiteral("profile"));
+        QCOMPARE(meta.value(QStringLiteral("moodle_user_id")).toInteger(), 11);
+        QCOMPARE(first.body.value(QStringLiteral("data")).toObject().value(QStringLiteral("Moodle_User_ID")).toString(),
+                 QStringLiteral("11"));
+
+        QCOMPARE(sourceOf(get(client, profile)), QStringLiteral("redis"));
+
+        // Redis loses the key: the fresh snapshot in PostgreSQL answers and writes it back.
+        QVERIFY(redis.del({cachekeys::endpointKey(QStringLiteral("profile"), 11)}).ok());
+        QCOMPARE(sourceOf(get(client, profile)), QStringLiteral("postgres"));
+        QCOMPARE(sourceOf(get(client, profile)), QStringLiteral("redis"));
+
+        QCOMPARE(sourceOf(get(client, profile + "&force_refresh=true")), QStringLiteral("zoho"));
+        QCOMPARE(sourceOf(get(client, "/api/v1/extension/students/academics?moodle_user_id=11&force_refresh=0")),
+                 QStringLiteral("zoho"));
+
+        QCOMPARE(get(client, "/api/v1/extension/students/profile?moodle_user_id=1*").status, 400);
+        QCOMPARE(get(client, "/api/v1/extension/students/profile?moodle_user_id=-3").status, 400);
+        QCOMPARE(get(client, "/api/v1/extension/students/grades?moodle_user_id=3").status, 404);
+
+        const Served health = get(client, "/healthz");
+        QCOMPARE(health.status, 200);
+        QCOMPARE(health.body.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+        const QByteArray password = m_profile.redis.password.reveal().toUtf8();
+        if (!password.isEmpty())
+            QVERIFY(!QJsonDocument(health.body).toJson().contains(password));
+
+        const auto metrics = client.Get("/metrics");
+        QVERIFY(metrics);
+        QCOMPARE(metrics->status, 200);
+        QVERIFY(metrics->body.find("tiersync_http_responses_total{code=\"400\"} 2") != std::string::npos);
+
+        QCOMPARE(serve.stopWith(SIGTERM), 0);
+    }
+
+    void sigintStopsItToo()
+    {
+        TIERSYNC_REQUIRE_SANDBOX(sandbox);
+        QVERIFY(isolate(sandbox));
+        ServeProcess serve;
+        const int port = serve.start(m_profile, {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")});
+        QVERIFY2(port > 0, serve.standardError().constData());
+        httplib::Client client("127.0.0.1", port);
+        QCOMPARE(get(client, "/healthz").status, 200);
+        QCOMPARE(serve.stopWith(SIGINT), 0);
+    }
+
+    void badArgumentsExit2()
+    {
+        TIERSYNC_REQUIRE_SANDBOX(sandbox);
+        for (const QStringList &arguments :
+             {QStringList{QStringLiteral("--listen"), QStringLiteral("8001")},
+              QStringList{QStringLiteral("--threads"), QStringLiteral("0")},
+              QStringList{QStringLiteral("--listen")}, QStringList{QStringLiteral("--bogus")}}) {
+            QProcess process;
+            QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+            for (const auto &[name, value] : sandbox.toEnvironment())
+                environment.insert(name, value);
+            process.setProcessEnvironment(environment);
+            process.start(QStringLiteral(TIERSYNC_CLI_PATH), QStringList{QStringLiteral("serve")} + arguments);
+            QVERIFY(process.waitForFinished(30000));
+            QCOMPARE(process.exitCode(), 2);
+            QVERIFY(process.readAllStandardError().contains("usage: tiersync serve"));
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestServe)
+#include "tst_serve.moc"
