@@ -3,6 +3,7 @@
 #include "sandbox/sandbox.h"
 
 #include <QCommandLineParser>
+#include <QCoreApplication>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTextStream>
@@ -52,7 +53,7 @@ void printSummary(const sandbox::SandboxState &state)
           << "  redis      " << state.profile.redis.toUrl() << "  (pid " << state.redisPid << ")\n"
           << "  postgres   " << state.profile.pg.describe() << "  (pid " << state.postgresPid << ")\n"
           << "  zoho-sim   " << state.profile.zoho.apiBase << "  (pid " << state.zohoSimPid << ")\n"
-          << "point a shell at it with: eval \"$(tiersync sandbox env)\"\n";
+          << "point a shell at it with: eval \"$(" << QCoreApplication::applicationFilePath() << " sandbox env)\"\n";
 }
 
 }  // namespace
