@@ -1,0 +1,34 @@
+#pragma once
+
+#include <QString>
+#include <QtGlobal>
+
+#include <optional>
+
+namespace tiersync {
+
+enum class SyncMode {
+    Incremental,  // skip entities whose content hash is unchanged
+    Full,         // write every entity; also what runs when caching is disabled
+};
+
+[[nodiscard]] QString syncModeName(SyncMode mode);  // "incremental", "full"
+[[nodiscard]] std::optional<SyncMode> syncModeFromName(const QString &name);
+
+// How one sync run behaves. Defaults are for production.
+struct SyncOptions final {
+    SyncMode mode = SyncMode::Incremental;
+    QString trigger = QStringLiteral("cli");  // cli, console, schedule, webhook
+    int batchSize = 50;                        // entities per PostgreSQL transaction
+    // Books pages requested at once (pages are numbered, so N+1..N+k can go out
+    // together); the client's rate limiter and in-flight cap still apply. CRM lists
+    // are followed by page token, one page ahead.
+    int pagesInFlight = 8;
+    qint64 stateTtlSeconds = 24 * 3600;        // Redis entity states
+    qint64 progressWriteIntervalMs = 1000;     // sync_runs counters, at most this often
+    // After a Redis failure the run treats states as unknown and tries Redis again
+    // only after this long, so a dead server costs one refused connect, not one per page.
+    qint64 redisRetryIntervalMs = 5000;
+};
+
+}  // namespace tiersync

@@ -1,0 +1,503 @@
+#include "sync/syncorchestrator.h"
+
+#include "cache/cachekeys.h"
+#include "core/logging.h"
+#include "redis/redisbatch.h"
+#include "redis/redisconnection.h"
+#include "store/advisorylock.h"
+#include "store/entityrepository.h"
+#include "store/pgconnection.h"
+#include "store/settingsrepository.h"
+#include "store/syncrunrepository.h"
+#include "sync/canonicaljson.h"
+#include "sync/contenthasher.h"
+#include "sync/entitystate.h"
+#include "sync/syncpagefetcher.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QSet>
+
+#include <algorithm>
+
+namespace tiersync {
+
+namespace {
+
+// Books writes offsets without a colon ("+0530"), CRM with one ("+05:30").
+QDateTime parseZohoTime(const QJsonValue &value)
+{
+    if (!value.isString())
+        return {};
+    QString text = value.toString();
+    QDateTime time = QDateTime::fromString(text, Qt::ISODate);
+    if (!time.isValid() && text.size() > 5) {
+        const QChar sign = text.at(text.size() - 5);
+        if (sign == QLatin1Char('+') || sign == QLatin1Char('-')) {
+            text.insert(text.size() - 2, QLatin1Char(':'));
+            time = QDateTime::fromString(text, Qt::ISODate);
+        }
+    }
+    return time;
+}
+
+QString idOf(const QJsonObject &record, const QString &field)
+{
+    const QJsonValue value = record.value(field);
+    if (value.isString())
+        return value.toString();
+    if (value.isDouble())
+        return QString::number(value.toInteger());
+    return {};
+}
+
+}  // namespace
+
+class SyncOrchestrator::Run final {
+public:
+    explicit Run(SyncOrchestrator &owner)
+        : m_owner(owner)
+        , m_entity(owner.m_entity)
+        , m_options(owner.m_options)
+        , m_pg(PgConnection::forCurrentThread(owner.m_pg))
+        , m_redis(RedisConnection::forCurrentThread(owner.m_redis))
+        , m_runs(m_pg)
+        , m_entities(m_pg)
+    {
+        m_options.batchSize = std::max(1, m_options.batchSize);
+    }
+
+    Result<SyncReport> execute();
+
+private:
+    struct Entry {
+        QString id;
+        QString hash;
+        const QJsonObject *record = nullptr;
+    };
+    struct Known {
+        QString hash;
+        int syncCount = 0;
+        bool fromRedis = false;
+    };
+
+    [[nodiscard]] Error refusal();
+    void abandonStaleRuns();
+    [[nodiscard]] Status processPage(const QList<QJsonObject> &records);
+    [[nodiscard]] Result<QHash<QString, Known>> lookup(const QList<Entry> &entries);
+    [[nodiscard]] Status writeBatch(const QList<Entry> &entries, const QList<int> &indexes, qsizetype begin,
+                                    qsizetype end, const QHash<QString, Known> &known);
+    void writeStates(const QList<RedisHashWrite> &writes);
+    void invalidateEndpoints(const QList<qint64> &moodleUserIds);
+    [[nodiscard]] Status markDeleted();
+    [[nodiscard]] bool redisUsable() const;
+    void redisFailed(const Error &error);
+    void reportProgress(bool force);
+
+    SyncOrchestrator &m_owner;
+    const EntityDefinition &m_entity;
+    SyncOptions m_options;
+    PgConnection &m_pg;
+    RedisConnection &m_redis;
+    SyncRunRepository m_runs;
+    EntityRepository m_entities;
+    ContentHasher m_hasher;
+
+    qint64 m_runId = 0;
+    SyncMode m_mode = SyncMode::Incremental;
+    qint64 m_total = -1;
+    SyncRunRepository::Counters m_counters;
+    QStringList m_seen;  // full mode: every id Zoho listed
+    QElapsedTimer m_elapsed;
+    qint64 m_lastProgressWriteMs = 0;
+    qint64 m_redisRetryAtMs = -1;  // -1: Redis usable
+    SyncReport m_report;
+    SyncPageFetcher *m_fetcher = nullptr;
+};
+
+Error SyncOrchestrator::Run::refusal()
+{
+    auto recent = m_runs.recent(20, m_entity.name);
+    if (recent) {
+        for (const SyncRunRepository::Run &run : *recent) {
+            if (run.status == QLatin1String(SyncRunRepository::kRunning))
+                return makeError(ErrorKind::Conflict,
+                                 QStringLiteral("a %1 sync is already running: run %2, started %3 (trigger %4)")
+                                     .arg(m_entity.name)
+                                     .arg(run.id)
+                                     .arg(run.startedAt.toUTC().toString(Qt::ISODate), run.trigger));
+        }
+    }
+    return makeError(ErrorKind::Conflict,
+                     QStringLiteral("a %1 sync is already running in another instance (its run is not recorded yet)")
+                         .arg(m_entity.name));
+}
+
+// Holding the lock proves no run of this type is alive anywhere: a row still
+// "running" belongs to an instance that died, or could not record its end because
+// PostgreSQL went away.
+void SyncOrchestrator::Run::abandonStaleRuns()
+{
+    auto recent = m_runs.recent(50, m_entity.name);
+    if (!recent)
+        return;
+    for (const SyncRunRepository::Run &run : *recent) {
+        if (run.status != QLatin1String(SyncRunRepository::kRunning))
+            continue;
+        Status finished = m_runs.finish(run.id, QString::fromLatin1(SyncRunRepository::kFailed), run.counters,
+                                        QStringLiteral("abandoned: its instance stopped or lost PostgreSQL "
+                                                       "before recording the end"));
+        if (!finished)
+            qCWarning(lcSync) << "could not close abandoned run" << run.id << finished.error().toString();
+    }
+}
+
+bool SyncOrchestrator::Run::redisUsable() const
+{
+    return m_redisRetryAtMs < 0 || m_elapsed.elapsed() >= m_redisRetryAtMs;
+}
+
+void SyncOrchestrator::Run::redisFailed(const Error &error)
+{
+    if (m_redisRetryAtMs < 0 || m_elapsed.elapsed() >= m_redisRetryAtMs)
+        qCWarning(lcSync) << "Redis unavailable, using PostgreSQL hashes:" << error.toString();
+    m_report.redisDegraded = true;
+    m_redisRetryAtMs = m_elapsed.elapsed() + std::max<qint64>(0, m_options.redisRetryIntervalMs);
+}
+
+Result<QHash<QString, SyncOrchestrator::Run::Known>> SyncOrchestrator::Run::lookup(const QList<Entry> &entries)
+{
+    QHash<QString, Known> known;
+    known.reserve(entries.size());
+    if (redisUsable()) {
+        QList<QByteArray> keys;
+        keys.reserve(entries.size());
+        for (const Entry &entry : entries)
+            keys.append(cachekeys::entityStateKey(m_entity.name, entry.id));
+        auto states = RedisBatch(m_redis).hmgetMany(keys, EntityState::lookupFields());
+        if (states) {
+            m_redisRetryAtMs = -1;
+            for (qsizetype i = 0; i < entries.size(); ++i) {
+                const QList<std::optional<QByteArray>> &fields = states->at(i);
+                if (fields.size() < 2 || !fields.at(0))
+                    continue;
+                known.insert(entries.at(i).id,
+                             Known{QString::fromLatin1(*fields.at(0)), fields.at(1) ? fields.at(1)->toInt() : 0, true});
+            }
+            m_report.redisStateHits += known.size();
+        } else {
+            redisFailed(states.error());
+        }
+    }
+    if (known.size() == entries.size())
+        return known;
+    QStringList missing;
+    missing.reserve(entries.size() - known.size());
+    for (const Entry &entry : entries)
+        if (!known.contains(entry.id))
+            missing.append(entry.id);
+    auto hashes = m_entities.contentHashes(m_entity.name, missing);
+    if (!hashes)
+        return hashes.error();
+    m_report.pgStateLookups += missing.size();
+    for (auto it = hashes->cbegin(); it != hashes->cend(); ++it)
+        known.insert(it.key(), Known{it.value(), 0, false});
+    return known;
+}
+
+void SyncOrchestrator::Run::writeStates(const QList<RedisHashWrite> &writes)
+{
+    if (writes.isEmpty() || !redisUsable())
+        return;
+    Status written = RedisBatch(m_redis).hsetExpireMany(writes, m_options.stateTtlSeconds);
+    if (written)
+        m_redisRetryAtMs = -1;
+    else
+        redisFailed(written.error());
+}
+
+// A student's keys are named, one per affected endpoint: never a pattern on an id.
+void SyncOrchestrator::Run::invalidateEndpoints(const QList<qint64> &moodleUserIds)
+{
+    if (moodleUserIds.isEmpty() || m_entity.affects.isEmpty() || !redisUsable())
+        return;
+    QList<QByteArray> keys;
+    keys.reserve(moodleUserIds.size() * m_entity.affects.size());
+    for (qint64 moodleUserId : moodleUserIds)
+        for (const QString &endpoint : m_entity.affects)
+            keys.append(cachekeys::endpointKey(endpoint, moodleUserId));
+    auto removed = RedisBatch(m_redis).unlinkMany(keys);
+    if (!removed)
+        redisFailed(removed.error());
+}
+
+Status SyncOrchestrator::Run::writeBatch(const QList<Entry> &entries, const QList<int> &indexes, qsizetype begin,
+                                         qsizetype end, const QHash<QString, Known> &known)
+{
+    QList<EntityRepository::Row> rows;
+    rows.reserve(end - begin);
+    QList<RedisHashWrite> states;
+    states.reserve(end - begin);
+    QList<qint64> changedStudents;
+    for (qsizetype i = begin; i < end; ++i) {
+        const Entry &entry = entries.at(indexes.at(i));
+        EntityRepository::Row row;
+        row.entityType = m_entity.name;
+        row.zohoId = entry.id;
+        // The stored payload is the whole record in canonical form (volatile fields
+        // included): jsonb normalises it anyway, and this skips a QJsonDocument pass.
+        row.payload = canonicaljson::serialize(*entry.record, {});
+        row.contentHash = entry.hash;
+        row.lastModifiedTime = parseZohoTime(entry.record->value(m_entity.modifiedField));
+        rows.append(std::move(row));
+    }
+    auto upserted = m_entities.upsert(rows);
+    if (!upserted)
+        return upserted.error();
+    m_counters.synced += rows.size();
+
+    // Committed: now, and only now, the states may say so.
+    const QByteArray now = EntityState::nowText();
+    for (const EntityRepository::Row &row : std::as_const(rows)) {
+        const auto found = known.constFind(row.zohoId);
+        EntityState state;
+        state.contentHash = row.contentHash;
+        state.localId = row.zohoId;
+        state.lastModifiedTime = row.lastModifiedTime;
+        if (found != known.cend() && found->syncCount > 0)
+            state.syncCount = found->syncCount + 1;
+        else if (found == known.cend())
+            state.syncCount = 1;  // a new row starts at sync_count 1
+        states.append(state.toHashWrite(m_entity.name, row.zohoId, now));
+        if (!m_entity.moodleUserIdField.isEmpty() && (found == known.cend() || found->hash != row.contentHash)) {
+            const Entry &entry = entries.at(indexes.at(begin + (&row - rows.constData())));
+            bool ok = false;
+            const qint64 moodleUserId = entry.record->value(m_entity.moodleUserIdField).toVariant().toLongLong(&ok);
+            if (ok && moodleUserId > 0)
+                changedStudents.append(moodleUserId);
+        }
+    }
+    writeStates(states);
+    invalidateEndpoints(changedStudents);
+    return {};
+}
+
+Status SyncOrchestrator::Run::processPage(const QList<QJsonObject> &records)
+{
+    QList<Entry> entries;
+    entries.reserve(records.size());
+    for (const QJsonObject &record : records) {
+        QString id = idOf(record, m_entity.idField);
+        if (!cachekeys::isValidZohoId(id)) {
+            ++m_counters.failed;
+            qCWarning(lcSync) << m_entity.name << "record without a usable" << m_entity.idField << "skipped";
+            continue;
+        }
+        QString hash = m_hasher.hash(record, m_entity.volatileFields);
+        entries.append(Entry{std::move(id), std::move(hash), &record});
+    }
+    if (m_mode == SyncMode::Full)
+        for (const Entry &entry : std::as_const(entries))
+            m_seen.append(entry.id);
+
+    auto known = lookup(entries);
+    if (!known)
+        return known.error();
+
+    QList<int> toWrite;
+    QList<RedisHashWrite> repairs;  // unchanged, but Redis did not know: write the state back
+    const QByteArray now = EntityState::nowText();
+    for (qsizetype i = 0; i < entries.size(); ++i) {
+        const Entry &entry = entries.at(i);
+        const auto found = known->constFind(entry.id);
+        const bool unchanged = found != known->cend() && found->hash == entry.hash;
+        if (m_mode == SyncMode::Full || !unchanged) {
+            toWrite.append(int(i));
+            continue;
+        }
+        ++m_counters.skipped;
+        if (!found->fromRedis) {
+            EntityState state;
+            state.contentHash = entry.hash;
+            state.localId = entry.id;
+            state.lastModifiedTime = parseZohoTime(entry.record->value(m_entity.modifiedField));
+            repairs.append(state.toHashWrite(m_entity.name, entry.id, now));
+        }
+    }
+    writeStates(repairs);
+
+    for (qsizetype begin = 0; begin < toWrite.size(); begin += m_options.batchSize) {
+        if (m_owner.m_cancelled.load())
+            return makeError(ErrorKind::Cancelled, QStringLiteral("sync cancelled"));
+        const qsizetype end = std::min<qsizetype>(toWrite.size(), begin + m_options.batchSize);
+        Status written = writeBatch(entries, toWrite, begin, end, *known);
+        if (!written)
+            return written;
+    }
+    return {};
+}
+
+Status SyncOrchestrator::Run::markDeleted()
+{
+    auto live = m_entities.contentHashes(m_entity.name);
+    if (!live)
+        return live.error();
+    const QSet<QString> seen(m_seen.cbegin(), m_seen.cend());
+    QList<QByteArray> goneKeys;
+    for (auto it = live->cbegin(); it != live->cend(); ++it)
+        if (!seen.contains(it.key()))
+            goneKeys.append(cachekeys::entityStateKey(m_entity.name, it.key()));
+    auto marked = m_entities.markMissingDeleted(m_entity.name, m_seen);
+    if (!marked)
+        return marked.error();
+    m_counters.deleted = *marked;
+    // A deleted row must not look synced, or its return with the same content would be skipped.
+    if (!goneKeys.isEmpty() && redisUsable()) {
+        auto removed = RedisBatch(m_redis).unlinkMany(goneKeys);
+        if (!removed)
+            redisFailed(removed.error());
+    }
+    return {};
+}
+
+void SyncOrchestrator::Run::reportProgress(bool force)
+{
+    m_counters.zohoCalls = m_fetcher ? m_fetcher->calls() : 0;
+    m_counters.retries = m_fetcher ? m_fetcher->retries() : 0;
+    SyncProgress progress;
+    progress.runId = m_runId;
+    progress.entityType = m_entity.name;
+    progress.done = m_counters.synced + m_counters.skipped + m_counters.failed;
+    progress.total = m_total >= 0 ? std::max(m_total, progress.done) : -1;
+    progress.elapsedMs = m_elapsed.elapsed();
+    progress.ratePerSecond = progress.elapsedMs > 0 ? progress.done * 1000.0 / double(progress.elapsedMs) : 0.0;
+    progress.counters = m_counters;
+    emit m_owner.progress(progress);
+    if (force || progress.elapsedMs - m_lastProgressWriteMs >= m_options.progressWriteIntervalMs) {
+        m_lastProgressWriteMs = progress.elapsedMs;
+        Status written = m_runs.updateProgress(m_runId, m_counters);
+        if (!written)
+            qCDebug(lcSync) << "progress not recorded:" << written.error().toString();
+    }
+}
+
+Result<SyncReport> SyncOrchestrator::Run::execute()
+{
+    m_elapsed.start();
+    AdvisoryLock lock(m_pg, AdvisoryLock::syncLockName(m_entity.name));
+    auto locked = lock.tryLock();
+    if (!locked)
+        return locked.error();
+    if (!*locked)
+        return refusal();
+    abandonStaleRuns();
+
+    m_mode = m_options.mode;
+    auto caching = SettingsRepository(m_pg).cachingEnabled();
+    if (!caching)
+        return caching.error();
+    if (!*caching)
+        m_mode = SyncMode::Full;  // caching off: nothing may be skipped on the strength of a hash
+
+    auto runId = m_runs.start(m_entity.name, syncModeName(m_mode), m_options.trigger);
+    if (!runId)
+        return runId.error();
+    m_runId = *runId;
+    const QDateTime startedAt = QDateTime::currentDateTimeUtc();
+    emit m_owner.started(m_runId, syncModeName(m_mode));
+    qCInfo(lcSync) << "run" << m_runId << m_entity.name << syncModeName(m_mode) << "started";
+
+    auto count = m_entities.count(m_entity.name);
+    if (count && *count > 0)
+        m_total = *count;
+    const int estimatedPages = (m_entity.source == EntityDefinition::Source::Books && m_total > 0)
+                                   ? int((m_total + ZohoApi::kPerPage - 1) / ZohoApi::kPerPage)
+                                   : 0;
+    SyncPageFetcher fetcher(m_entity, m_owner.m_client, m_options.pagesInFlight, estimatedPages);
+    m_fetcher = &fetcher;
+
+    Status outcome;
+    bool listedEverything = false;
+    while (true) {
+        auto page = fetcher.next(m_owner.m_cancelled);
+        if (!page) {
+            outcome = page.error();
+            break;
+        }
+        if (!*page) {
+            listedEverything = true;
+            break;
+        }
+        ++m_counters.pages;
+        m_counters.fetched += (*page)->records.size();
+        outcome = processPage((*page)->records);
+        if (!outcome)
+            break;
+        reportProgress(false);
+    }
+    if (outcome && listedEverything && m_mode == SyncMode::Full)
+        outcome = markDeleted();
+
+    QString status = QString::fromLatin1(SyncRunRepository::kSucceeded);
+    QString error;
+    if (!outcome) {
+        const bool cancelled = outcome.error().kind == ErrorKind::Cancelled && m_owner.m_cancelled.load();
+        status = QString::fromLatin1(cancelled ? SyncRunRepository::kCancelled : SyncRunRepository::kFailed);
+        error = cancelled ? QStringLiteral("cancelled") : outcome.error().toString();
+    }
+    reportProgress(false);
+    m_fetcher = nullptr;
+    m_report.zohoWaitMs = fetcher.waitMs();
+
+    Status finished = m_runs.finish(m_runId, status, m_counters, error);
+    if (!finished)
+        qCWarning(lcSync) << "run" << m_runId << "ended" << status
+                          << "but could not be recorded:" << finished.error().toString();
+    SyncRunRepository::Run &run = m_report.run;
+    run.id = m_runId;
+    run.entityType = m_entity.name;
+    run.mode = syncModeName(m_mode);
+    run.trigger = m_options.trigger;
+    run.status = status;
+    run.startedAt = startedAt;
+    run.finishedAt = QDateTime::currentDateTimeUtc();
+    run.counters = m_counters;
+    run.durationMs = m_elapsed.elapsed();
+    run.error = error;
+    m_report.engineMs = run.durationMs - m_report.zohoWaitMs;
+    qCInfo(lcSync) << "run" << m_runId << m_entity.name << status << "fetched" << m_counters.fetched << "synced"
+                   << m_counters.synced << "skipped" << m_counters.skipped << "in" << run.durationMs << "ms";
+    Status unlocked = lock.unlock();
+    if (!unlocked)
+        qCDebug(lcSync) << "unlock:" << unlocked.error().toString();
+    emit m_owner.finished(m_report);
+    return m_report;
+}
+
+SyncOrchestrator::SyncOrchestrator(EntityDefinition entity, ZohoClient *client, PgSettings pg, RedisSettings redis,
+                                   SyncOptions options, QObject *parent)
+    : QObject(parent)
+    , m_entity(std::move(entity))
+    , m_client(client)
+    , m_pg(std::move(pg))
+    , m_redis(std::move(redis))
+    , m_options(std::move(options))
+{
+    qRegisterMetaType<SyncProgress>();
+    qRegisterMetaType<SyncReport>();
+}
+
+SyncOrchestrator::~SyncOrchestrator() = default;
+
+void SyncOrchestrator::cancel()
+{
+    m_cancelled.store(true);
+}
+
+Result<SyncReport> SyncOrchestrator::run()
+{
+    Run run(*this);
+    return run.execute();
+}
+
+}  // namespace tiersync

@@ -1,0 +1,86 @@
+#pragma once
+
+#include "core/result.h"
+#include "sync/entitydefinition.h"
+#include "zoho/zohoapi.h"
+#include "zoho/zohoresponse.h"
+
+#include <QFuture>
+#include <QJsonObject>
+#include <QList>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <optional>
+
+namespace tiersync {
+
+class ZohoClient;
+
+// Lists one entity type from Zoho page by page for a sync, keeping the next pages in
+// flight while the caller processes the current one.
+//
+// Books pages are numbered, so up to pagesInFlight of them are requested at once
+// (the client's rate limiter and in-flight cap still decide when each goes out). Since
+// Books does not say how many pages there are, the number expected from the last sync
+// (estimatedPages, from the row count in PostgreSQL) is requested up front; past that,
+// or without an estimate, requests run pagesInFlight ahead of the last page known to
+// exist, so the end costs at most pagesInFlight - 1 empty answers. CRM continues by
+// page token, which is only known from the previous page: one page ahead.
+//
+// next() blocks the calling worker thread; it wakes up for cancel within ~50 ms.
+class SyncPageFetcher final {
+public:
+    struct Page {
+        int number = 0;
+        QList<QJsonObject> records;
+    };
+
+    SyncPageFetcher(EntityDefinition entity, ZohoClient *client, int pagesInFlight, int estimatedPages);
+    ~SyncPageFetcher();
+    Q_DISABLE_COPY_MOVE(SyncPageFetcher)
+
+    // The next page, nullopt after the last. Errors: the Zoho error, or Cancelled.
+    [[nodiscard]] Result<std::optional<Page>> next(const std::atomic_bool &cancelled);
+
+    // HTTP attempts of the requests so far (retries included; a request still in
+    // flight counts one) and the retries among them.
+    [[nodiscard]] int calls() const;
+    [[nodiscard]] int retries() const;
+    [[nodiscard]] qint64 waitMs() const { return m_waitMs; }
+
+private:
+    struct Notifier;
+    using Future = QFuture<Result<ZohoResponse>>;
+
+    void fill();
+    void request(int pageNumber);
+    [[nodiscard]] Future submitCrm(const CrmCursor &cursor);
+    [[nodiscard]] Result<ZohoResponse> await(Future future, const std::atomic_bool &cancelled);
+    void countFinished(const Result<ZohoResponse> &response);
+
+    EntityDefinition m_entity;
+    ZohoClient *m_client;
+    int m_pagesInFlight;
+    int m_estimatedPages;
+    std::shared_ptr<Notifier> m_notifier;
+
+    // Books
+    std::map<int, Future> m_pending;
+    int m_nextPage = 1;          // the page next() returns next
+    int m_highestRequested = 0;
+    int m_highestExisting = 0;   // highest page known to exist (a page said has_more_page)
+    int m_lastPage = 0;          // 0 until a page said it is the last
+
+    // CRM
+    std::optional<Future> m_crmPending;
+    CrmCursor m_crmCursor;
+    bool m_crmDone = false;
+
+    int m_finishedCalls = 0;
+    int m_finishedRetries = 0;
+    qint64 m_waitMs = 0;
+};
+
+}  // namespace tiersync

@@ -1,0 +1,101 @@
+#include "synctesthelpers.h"
+
+#include "cache/cachekeys.h"
+#include "redis/redisbatch.h"
+#include "redis/redisconnection.h"
+#include "redis/redisscanner.h"
+#include "store/entityrepository.h"
+#include "store/pgconnection.h"
+#include "sync/contenthasher.h"
+#include "sync/entityregistry.h"
+#include "sync/syncorchestrator.h"
+#include "zoho/zohoapi.h"
+
+#include <QCoreApplication>
+#include <QtConcurrent/QtConcurrentRun>
+
+namespace tiersync::test {
+
+ZohoClientOptions fastClientOptions(int maxAttempts)
+{
+    ZohoClientOptions options;
+    options.requestsPerMinute = 1e6;
+    options.burst = 1000;
+    options.maxInFlight = 8;
+    options.retry.maxAttempts = maxAttempts;
+    options.retry.baseDelayMs = 5;
+    options.retry.maxDelayMs = 50;
+    options.requestTimeoutMs = 10000;
+    options.circuitFailureThreshold = 1000000;
+    return options;
+}
+
+EntityDefinition entityDefinition(const QString &name)
+{
+    auto registry = EntityRegistry::builtIn();
+    if (!registry || !registry->find(name))
+        qFatal("no entity definition %s", qPrintable(name));
+    return *registry->find(name);
+}
+
+Result<SyncReport> runOnWorker(SyncOrchestrator &orchestrator)
+{
+    QFuture<Result<SyncReport>> future = QtConcurrent::run([&orchestrator] { return orchestrator.run(); });
+    while (!future.isFinished())
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);  // deliver queued signals
+    return future.result();
+}
+
+Result<QHash<QString, QString>> zohoHashes(ZohoClient *client, const EntityDefinition &entity)
+{
+    ZohoApi api(client);
+    Result<QList<QJsonObject>> records = entity.source == EntityDefinition::Source::Books
+                                             ? api.booksListAll(entity.path, entity.listKey)
+                                             : api.crmListAll(entity.module);
+    if (!records)
+        return records.error();
+    ContentHasher hasher;
+    QHash<QString, QString> hashes;
+    for (const QJsonObject &record : *records)
+        hashes.insert(record.value(entity.idField).toString(), hasher.hash(record, entity.volatileFields));
+    return hashes;
+}
+
+Result<QHash<QString, QString>> pgHashes(const PgSettings &pg, const QString &entityType)
+{
+    PgConnection connection(pg);
+    return EntityRepository(connection).contentHashes(entityType);
+}
+
+Result<QHash<QString, QString>> redisStateHashes(const RedisSettings &redis, const QString &entityType)
+{
+    RedisConnection connection(redis);
+    QList<QByteArray> keys;
+    Status scanned = RedisScanner::forEachBatch(connection, cachekeys::entityStatePrefix(entityType) + '*',
+                                                [&keys](const QList<QByteArray> &batch) {
+                                                    keys.append(batch);
+                                                    return true;
+                                                });
+    if (!scanned)
+        return scanned.error();
+    auto values = RedisBatch(connection).hmgetMany(keys, {QByteArrayLiteral("content_hash")});
+    if (!values)
+        return values.error();
+    const qsizetype prefix = cachekeys::entityStatePrefix(entityType).size();
+    QHash<QString, QString> hashes;
+    for (qsizetype i = 0; i < keys.size(); ++i)
+        hashes.insert(QString::fromUtf8(keys.at(i).mid(prefix)),
+                      QString::fromLatin1(values->at(i).value(0).value_or(QByteArray())));
+    return hashes;
+}
+
+Status flushRedisDb(const RedisSettings &redis)
+{
+    RedisConnection connection(redis);
+    auto reply = connection.command({QByteArrayLiteral("FLUSHDB")});
+    if (!reply)
+        return reply.error();
+    return {};
+}
+
+}  // namespace tiersync::test

@@ -1,0 +1,45 @@
+#pragma once
+
+#include "core/connectionprofile.h"
+#include "core/result.h"
+#include "sync/entitydefinition.h"
+#include "sync/syncoptions.h"
+#include "sync/syncprogress.h"
+#include "zoho/zohoclientoptions.h"
+
+#include <QHash>
+#include <QString>
+
+namespace tiersync {
+class SyncOrchestrator;
+class ZohoClient;
+}
+
+namespace tiersync::test {
+
+// Evaluates its argument once; fails the test with the error's text.
+#define SYNC_VERIFY_OK(expression)                                                         \
+    do {                                                                                   \
+        const auto &verified = (expression);                                               \
+        QVERIFY2(verified.ok(), qPrintable(verified.ok() ? QString() : verified.error().toString())); \
+    } while (false)
+
+// Client options for tests: no rate limit worth the name, fast retries.
+[[nodiscard]] ZohoClientOptions fastClientOptions(int maxAttempts = 3);
+
+[[nodiscard]] EntityDefinition entityDefinition(const QString &name);
+
+// Runs the orchestrator on a worker thread (as the engine does) and waits for it,
+// delivering queued signals meanwhile.
+[[nodiscard]] Result<SyncReport> runOnWorker(SyncOrchestrator &orchestrator);
+
+// id -> hash of every record Zoho (the sim) lists for the type, computed here from
+// the records themselves.
+[[nodiscard]] Result<QHash<QString, QString>> zohoHashes(ZohoClient *client, const EntityDefinition &entity);
+// id -> content_hash of every live row, and of every Redis state of the type.
+[[nodiscard]] Result<QHash<QString, QString>> pgHashes(const PgSettings &pg, const QString &entityType);
+[[nodiscard]] Result<QHash<QString, QString>> redisStateHashes(const RedisSettings &redis, const QString &entityType);
+
+[[nodiscard]] Status flushRedisDb(const RedisSettings &redis);
+
+}  // namespace tiersync::test
