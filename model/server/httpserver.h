@@ -33,7 +33,10 @@ public:
         int port = 0;                                 // 0: any free port (see port())
         int threadCount = 0;                          // 0: defaultThreadCount()
         int keepAliveTimeoutSeconds = 5;
-        int keepAliveMaxCount = 1000;
+        // High because a connection that moves to another pool thread makes that thread
+        // open its own Redis and PostgreSQL connections (tens of ms, seen as p99 spikes);
+        // low enough that, with more clients than threads, queued ones still get a turn.
+        int keepAliveMaxCount = 10000;
         int readTimeoutMs = 5000;   // a client that stalls mid-request
         int writeTimeoutMs = 5000;  // a client that stops reading its answer
         int maxBodyBytes = 4096;    // the API takes no bodies; larger → 413
