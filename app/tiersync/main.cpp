@@ -1,8 +1,10 @@
 // tiersync: the headless engine — CLI commands, and later `tiersync serve`.
+#include "cachingcommand.h"
 #include "checkcommand.h"
 #include "cliprofile.h"
 #include "sandboxcommand.h"
 #include "servecommand.h"
+#include "statscommand.h"
 
 #include <QCoreApplication>
 #include <QTextStream>
@@ -19,6 +21,8 @@ int usage(int code)
            "  check [--json]               reach Redis, PostgreSQL (migrating it) and Zoho\n"
            "  sandbox up|down|status|env   private redis-server, PostgreSQL and zoho-sim\n"
            "  serve [--listen HOST:PORT] [--threads N]  the HTTP API (default 127.0.0.1:8001)\n"
+           "  stats [--json] [--minutes N] per-endpoint read statistics (all instances, last hour)\n"
+           "  caching on|off|status [--json]  the global caching switch (rollback: off)\n"
            "  version                      print the version\n"
            "Connections come from --profile NAME or the TIERSYNC_* environment variables.\n";
     return code;
@@ -54,6 +58,15 @@ int main(int argc, char *argv[])
             return 2;
         }
         return tiersync::cli::runServeCommand(*profile, args);
+    }
+    if (command == QLatin1String("stats") || command == QLatin1String("caching")) {
+        auto profile = tiersync::cli::takeConnectionProfile(args);
+        if (!profile) {
+            QTextStream(stderr) << "tiersync: " << profile.error().message << '\n';
+            return 2;
+        }
+        return command == QLatin1String("stats") ? tiersync::cli::runStatsCommand(*profile, args)
+                                                 : tiersync::cli::runCachingCommand(*profile, args);
     }
     if (command == QLatin1String("version") || command == QLatin1String("--version")) {
         QTextStream(stdout) << "tiersync " << QCoreApplication::applicationVersion() << '\n';
