@@ -23,7 +23,9 @@ class RedisConnection;
 // Redis, about once a second, on a thread (and Redis connection) of its own. Only the
 // difference is sent, and it is only marked as sent once Redis took it: while Redis is
 // down the counts accumulate and go out with the first flush that succeeds (attributed
-// to that minute).
+// to that minute). HINCRBY is not idempotent, so a pipeline whose connection broke
+// mid-way may have been partly applied and is sent again whole: a count can come out
+// slightly high after a Redis failure, never lost.
 class StatsFlusher final {
 public:
     using EpochClock = std::function<qint64()>;  // epoch ms

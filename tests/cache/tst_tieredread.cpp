@@ -17,11 +17,13 @@
 #include "store/snapshotrepository.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QTest>
 #include <QThread>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <vector>
@@ -396,6 +398,66 @@ private slots:
         QCOMPARE(next->source, ReadSource::Redis);
         engine->reader().waitForBackgroundRefreshes();
         QCOMPARE(count(*engine, "classes", StatsCounter::EarlyRefreshes), 1u);
+    }
+
+    // Figures for the report (printed, never asserted): in-process read latency per tier
+    // and Redis-hit throughput from several threads. The HTTP figures are the load
+    // benchmark's (tests/bench).
+    void printReadPathFigures()
+    {
+        auto engine = makeEngine(testEngineOptions(m_profile));
+        QVERIFY(engine);
+        const auto quantiles = [](QList<qint64> samplesNs) {
+            std::sort(samplesNs.begin(), samplesNs.end());
+            const auto at = [&](double q) { return double(samplesNs.at(qsizetype(q * double(samplesNs.size() - 1)))) / 1000.0; };
+            return QStringLiteral("p50 %1 us, p99 %2 us").arg(at(0.5), 0, 'f', 1).arg(at(0.99), 0, 'f', 1);
+        };
+        QVERIFY(engine->read(QStringLiteral("profile"), 71, false).ok());
+        QList<qint64> redisNs;
+        QElapsedTimer timer;
+        for (int i = 0; i < 5000; ++i) {
+            timer.start();
+            auto result = engine->read(QStringLiteral("profile"), 71, false);
+            redisNs.append(timer.nsecsElapsed());
+            QVERIFY(result.ok() && result->source == ReadSource::Redis);
+        }
+        RedisConnection redis(m_profile.redis);
+        const QByteArray key = cachekeys::endpointKey(QStringLiteral("profile"), 71);
+        QList<qint64> postgresNs;
+        for (int i = 0; i < 1000; ++i) {
+            QVERIFY(redis.del({key}).ok());
+            timer.start();
+            auto result = engine->read(QStringLiteral("profile"), 71, false);
+            postgresNs.append(timer.nsecsElapsed());
+            QVERIFY(result.ok() && result->source == ReadSource::Postgres);
+        }
+        constexpr int kThreads = 4;
+        constexpr int kReadsPerThread = 10000;
+        std::atomic_int failures{0};
+        std::vector<std::unique_ptr<QThread>> threads;
+        timer.start();
+        for (int t = 0; t < kThreads; ++t) {
+            threads.emplace_back(QThread::create([&] {
+                for (int i = 0; i < kReadsPerThread; ++i) {
+                    auto result = engine->read(QStringLiteral("profile"), 71, false);
+                    if (!result || result->source != ReadSource::Redis)
+                        failures.fetch_add(1);
+                }
+                RedisConnection::dropForCurrentThread();
+            }));
+            threads.back()->start();
+        }
+        for (auto &thread : threads)
+            QVERIFY(thread->wait(120000));
+        const double seconds = double(timer.nsecsElapsed()) / 1e9;
+        QCOMPARE(failures.load(), 0);
+        qInfo().noquote() << "read path, in process (no HTTP):";
+        qInfo().noquote() << "  redis hit, 1 thread, 5000 reads:" << quantiles(redisNs);
+        qInfo().noquote() << "  postgres tier (fresh snapshot + write-back), 1000 reads:" << quantiles(postgresNs);
+        qInfo().noquote() << QStringLiteral("  redis hit, %1 threads x %2 reads: %3 reads/s")
+                                 .arg(kThreads)
+                                 .arg(kReadsPerThread)
+                                 .arg(double(kThreads * kReadsPerThread) / seconds, 0, 'f', 0);
     }
 
     void healthAndMetrics()
