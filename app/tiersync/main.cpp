@@ -2,9 +2,13 @@
 #include "cachingcommand.h"
 #include "checkcommand.h"
 #include "cliprofile.h"
+#include "invalidatecommand.h"
+#include "runscommand.h"
 #include "sandboxcommand.h"
 #include "servecommand.h"
 #include "statscommand.h"
+#include "synccommand.h"
+#include "warmcommand.h"
 
 #include <QCoreApplication>
 #include <QTextStream>
@@ -23,6 +27,10 @@ int usage(int code)
            "  serve [--listen HOST:PORT] [--threads N]  the HTTP API (default 127.0.0.1:8001)\n"
            "  stats [--json] [--minutes N] per-endpoint read statistics (all instances, last hour)\n"
            "  caching on|off|status [--json]  the global caching switch (rollback: off)\n"
+           "  sync products|customers|students [--mode incremental|full] [--batch-size N] [--json]\n"
+           "  runs [--type T] [--limit N] [--json]  recent sync runs\n"
+           "  warm entities|endpoints [--type T] [--json]  PostgreSQL -> Redis\n"
+           "  invalidate student N | endpoint NAME | entity TYPE [ID] | all [--dry-run] [--json]\n"
            "  version                      print the version\n"
            "Connections come from --profile NAME or the TIERSYNC_* environment variables.\n";
     return code;
@@ -67,6 +75,21 @@ int main(int argc, char *argv[])
         }
         return command == QLatin1String("stats") ? tiersync::cli::runStatsCommand(*profile, args)
                                                  : tiersync::cli::runCachingCommand(*profile, args);
+    }
+    if (command == QLatin1String("sync") || command == QLatin1String("runs") || command == QLatin1String("warm")
+        || command == QLatin1String("invalidate")) {
+        auto profile = tiersync::cli::takeConnectionProfile(args);
+        if (!profile) {
+            QTextStream(stderr) << "tiersync: " << profile.error().message << '\n';
+            return 2;
+        }
+        if (command == QLatin1String("sync"))
+            return tiersync::cli::runSyncCommand(*profile, args);
+        if (command == QLatin1String("runs"))
+            return tiersync::cli::runRunsCommand(*profile, args);
+        if (command == QLatin1String("warm"))
+            return tiersync::cli::runWarmCommand(*profile, args);
+        return tiersync::cli::runInvalidateCommand(*profile, args);
     }
     if (command == QLatin1String("version") || command == QLatin1String("--version")) {
         QTextStream(stdout) << "tiersync " << QCoreApplication::applicationVersion() << '\n';

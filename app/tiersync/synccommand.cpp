@@ -1,0 +1,155 @@
+#include "synccommand.h"
+
+#include "progressbar.h"
+#include "syncrunjson.h"
+
+#include "store/migrator.h"
+#include "store/pgconnection.h"
+#include "store/retryeventrecorder.h"
+#include "sync/entityregistry.h"
+#include "sync/syncorchestrator.h"
+#include "zoho/zohoclient.h"
+#include "zoho/zohoservice.h"
+
+#include <QCoreApplication>
+#include <QEventLoop>
+#include <QFutureWatcher>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTextStream>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <atomic>
+#include <csignal>
+
+namespace tiersync::cli {
+
+namespace {
+
+std::atomic<SyncOrchestrator *> g_running{nullptr};
+
+extern "C" void cancelOnSignal(int)
+{
+    if (SyncOrchestrator *sync = g_running.load())
+        sync->cancel();  // an atomic store: safe in a signal handler
+}
+
+int usage(const QString &message)
+{
+    QTextStream(stderr) << "tiersync sync: " << message << "\n"
+                        << "usage: tiersync sync products|customers|students [--mode incremental|full] "
+                           "[--batch-size N] [--json]\n";
+    return 2;
+}
+
+}  // namespace
+
+int runSyncCommand(const ConnectionProfile &profile, const QStringList &arguments)
+{
+    QStringList args = arguments;
+    const bool json = args.removeAll(QStringLiteral("--json")) > 0;
+    SyncOptions options;
+    options.trigger = QStringLiteral("cli");
+    QString type;
+    for (qsizetype i = 0; i < args.size(); ++i) {
+        const QString &arg = args.at(i);
+        if (arg == QLatin1String("--mode") && i + 1 < args.size()) {
+            const auto mode = syncModeFromName(args.at(++i));
+            if (!mode)
+                return usage(QStringLiteral("--mode is incremental or full"));
+            options.mode = *mode;
+        } else if (arg == QLatin1String("--batch-size") && i + 1 < args.size()) {
+            bool ok = false;
+            options.batchSize = args.at(++i).toInt(&ok);
+            if (!ok || options.batchSize < 1 || options.batchSize > 10000)
+                return usage(QStringLiteral("--batch-size is a number from 1 to 10000"));
+        } else if (!arg.startsWith(QLatin1String("--")) && type.isEmpty()) {
+            type = arg;
+        } else {
+            return usage(QStringLiteral("unexpected argument '%1'").arg(arg));
+        }
+    }
+    auto registry = EntityRegistry::builtIn();
+    if (!registry) {
+        QTextStream(stderr) << "tiersync sync: " << registry.error().message << '\n';
+        return 1;
+    }
+    const EntityDefinition *entity = registry->find(type);
+    if (!entity)
+        return usage(type.isEmpty() ? QStringLiteral("which entity type?")
+                                    : QStringLiteral("unknown entity type '%1' (known: %2)")
+                                          .arg(type, registry->names().join(QStringLiteral(", "))));
+    {
+        PgConnection connection(profile.pg);
+        if (auto migrated = Migrator().migrate(connection); !migrated) {
+            QTextStream(stderr) << "tiersync sync: " << migrated.error().toString() << '\n';
+            return 1;
+        }
+    }
+
+    ZohoService zoho(profile.zoho);
+    RetryEventRecorder retries(profile.pg);
+    QObject::connect(zoho.client(), &ZohoClient::retryEvent, &retries, &RetryEventRecorder::record);
+    SyncOrchestrator sync(*entity, zoho.client(), profile.pg, profile.redis, options);
+    ProgressBar bar(QStringLiteral("sync %1").arg(entity->name));
+    QObject::connect(&sync, &SyncOrchestrator::progress, &sync, [&bar](const SyncProgress &progress) {
+        bar.update(progress.done, progress.total, progress.ratePerSecond);
+    });
+
+    g_running.store(&sync);
+    auto previousInt = std::signal(SIGINT, cancelOnSignal);
+    auto previousTerm = std::signal(SIGTERM, cancelOnSignal);
+    QFutureWatcher<Result<SyncReport>> watcher;
+    QEventLoop loop;
+    QObject::connect(&watcher, &QFutureWatcher<Result<SyncReport>>::finished, &loop, &QEventLoop::quit);
+    watcher.setFuture(QtConcurrent::run([&sync] { return sync.run(); }));
+    if (!watcher.isFinished())
+        loop.exec();
+    QCoreApplication::sendPostedEvents();  // the last progress signals
+    std::signal(SIGINT, previousInt);
+    std::signal(SIGTERM, previousTerm);
+    g_running.store(nullptr);
+    bar.finish();
+
+    const Result<SyncReport> report = watcher.result();
+    QTextStream out(stdout);
+    if (!report) {
+        const bool refused = report.error().kind == ErrorKind::Conflict;
+        if (json)
+            out << QJsonDocument(QJsonObject{{QStringLiteral("entity_type"), entity->name},
+                                             {QStringLiteral("status"), refused ? QStringLiteral("refused")
+                                                                                : QStringLiteral("failed")},
+                                             {QStringLiteral("error"), report.error().message}})
+                       .toJson(QJsonDocument::Compact)
+                << '\n';
+        else
+            QTextStream(stderr) << "tiersync sync: " << (refused ? report.error().message : report.error().toString())
+                                << '\n';
+        return refused ? 3 : 1;
+    }
+    const SyncRunRepository::Run &run = report->run;
+    if (json) {
+        out << QJsonDocument(syncRunToJson(run)).toJson(QJsonDocument::Compact) << '\n';
+    } else {
+        out << QStringLiteral("run %1: %2 %3 (%4) — fetched %5, synced %6, skipped %7, failed %8, deleted %9")
+                   .arg(run.id)
+                   .arg(run.entityType, run.mode, run.status)
+                   .arg(run.counters.fetched)
+                   .arg(run.counters.synced)
+                   .arg(run.counters.skipped)
+                   .arg(run.counters.failed)
+                   .arg(run.counters.deleted)
+            << QStringLiteral("; %1 pages, %2 Zoho calls, %3 retries, %4 ms\n")
+                   .arg(run.counters.pages)
+                   .arg(run.counters.zohoCalls)
+                   .arg(run.counters.retries)
+                   .arg(run.durationMs);
+        if (!run.error.isEmpty())
+            QTextStream(stderr) << "tiersync sync: " << run.error << '\n';
+    }
+    if (run.status == QLatin1String(SyncRunRepository::kSucceeded))
+        return 0;
+    return run.status == QLatin1String(SyncRunRepository::kCancelled) ? 130 : 1;
+}
+
+}  // namespace tiersync::cli
