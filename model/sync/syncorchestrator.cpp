@@ -24,21 +24,43 @@ namespace tiersync {
 
 namespace {
 
-// Books writes offsets without a colon ("+0530"), CRM with one ("+05:30").
+int digits(const QChar *text, int count)
+{
+    int value = 0;
+    for (int i = 0; i < count; ++i) {
+        const char16_t c = text[i].unicode();
+        if (c < u'0' || c > u'9')
+            return -1;
+        value = value * 10 + (c - u'0');
+    }
+    return value;
+}
+
+// Zoho's times: "2023-02-20T02:38:14+0530" (Books, no colon in the offset) or
+// "2022-04-03T10:36:32+05:30" (CRM). Parsed by hand: QDateTime::fromString costs more
+// than hashing the whole entity, and a cold sync parses one per entity. Anything else
+// goes to Qt's ISO parser.
 QDateTime parseZohoTime(const QJsonValue &value)
 {
     if (!value.isString())
         return {};
-    QString text = value.toString();
-    QDateTime time = QDateTime::fromString(text, Qt::ISODate);
-    if (!time.isValid() && text.size() > 5) {
-        const QChar sign = text.at(text.size() - 5);
-        if (sign == QLatin1Char('+') || sign == QLatin1Char('-')) {
-            text.insert(text.size() - 2, QLatin1Char(':'));
-            time = QDateTime::fromString(text, Qt::ISODate);
+    const QString text = value.toString();
+    const QChar *c = text.constData();
+    const qsizetype size = text.size();
+    if ((size == 24 || size == 25) && c[4] == u'-' && c[7] == u'-' && c[10] == u'T' && c[13] == u':'
+        && c[16] == u':' && (c[19] == u'+' || c[19] == u'-')) {
+        const int year = digits(c, 4), month = digits(c + 5, 2), day = digits(c + 8, 2);
+        const int hour = digits(c + 11, 2), minute = digits(c + 14, 2), second = digits(c + 17, 2);
+        const int offsetHours = digits(c + 20, 2);
+        const int offsetMinutes = size == 25 && c[22] == u':' ? digits(c + 23, 2) : size == 24 ? digits(c + 22, 2) : -1;
+        const QDate date(year, month, day);
+        const QTime time(hour, minute, second);
+        if (date.isValid() && time.isValid() && offsetHours >= 0 && offsetMinutes >= 0) {
+            const int offsetSeconds = (offsetHours * 3600 + offsetMinutes * 60) * (c[19] == u'-' ? -1 : 1);
+            return QDateTime(date, time, Qt::OffsetFromUTC, offsetSeconds);
         }
     }
-    return time;
+    return QDateTime::fromString(text, Qt::ISODate);
 }
 
 QString idOf(const QJsonObject &record, const QString &field)
@@ -113,6 +135,11 @@ private:
     qint64 m_redisRetryAtMs = -1;  // -1: Redis usable
     SyncReport m_report;
     SyncPageFetcher *m_fetcher = nullptr;
+    bool m_typeWasEmpty = false;  // no live row of the type at the start: nothing to look up in PostgreSQL
+    qint64 m_hashNs = 0;
+    qint64 m_lookupNs = 0;
+    qint64 m_upsertNs = 0;
+    qint64 m_stateWriteNs = 0;
 };
 
 Error SyncOrchestrator::Run::refusal()
@@ -189,7 +216,7 @@ Result<QHash<QString, SyncOrchestrator::Run::Known>> SyncOrchestrator::Run::look
             redisFailed(states.error());
         }
     }
-    if (known.size() == entries.size())
+    if (known.size() == entries.size() || m_typeWasEmpty)
         return known;
     QStringList missing;
     missing.reserve(entries.size() - known.size());
@@ -251,7 +278,11 @@ Status SyncOrchestrator::Run::writeBatch(const QList<Entry> &entries, const QLis
         row.lastModifiedTime = parseZohoTime(entry.record->value(m_entity.modifiedField));
         rows.append(std::move(row));
     }
+    QElapsedTimer phase;
+    phase.start();
     auto upserted = m_entities.upsert(rows);
+    m_upsertNs += phase.nsecsElapsed();
+    phase.restart();
     if (!upserted)
         return upserted.error();
     m_counters.synced += rows.size();
@@ -279,11 +310,14 @@ Status SyncOrchestrator::Run::writeBatch(const QList<Entry> &entries, const QLis
     }
     writeStates(states);
     invalidateEndpoints(changedStudents);
+    m_stateWriteNs += phase.nsecsElapsed();
     return {};
 }
 
 Status SyncOrchestrator::Run::processPage(const QList<QJsonObject> &records)
 {
+    QElapsedTimer phase;
+    phase.start();
     QList<Entry> entries;
     entries.reserve(records.size());
     for (const QJsonObject &record : records) {
@@ -299,8 +333,12 @@ Status SyncOrchestrator::Run::processPage(const QList<QJsonObject> &records)
     if (m_mode == SyncMode::Full)
         for (const Entry &entry : std::as_const(entries))
             m_seen.append(entry.id);
+    m_hashNs += phase.nsecsElapsed();
+    phase.restart();
 
     auto known = lookup(entries);
+    m_lookupNs += phase.nsecsElapsed();
+    phase.restart();
     if (!known)
         return known.error();
 
@@ -325,6 +363,7 @@ Status SyncOrchestrator::Run::processPage(const QList<QJsonObject> &records)
         }
     }
     writeStates(repairs);
+    m_stateWriteNs += phase.nsecsElapsed();
 
     for (qsizetype begin = 0; begin < toWrite.size(); begin += m_options.batchSize) {
         if (m_owner.m_cancelled.load())
@@ -410,6 +449,8 @@ Result<SyncReport> SyncOrchestrator::Run::execute()
     auto count = m_entities.count(m_entity.name);
     if (count && *count > 0)
         m_total = *count;
+    // Rows written meanwhile by others (a webhook) are upserted again at worst.
+    m_typeWasEmpty = count && *count == 0;
     const int estimatedPages = (m_entity.source == EntityDefinition::Source::Books && m_total > 0)
                                    ? int((m_total + ZohoApi::kPerPage - 1) / ZohoApi::kPerPage)
                                    : 0;
@@ -465,6 +506,10 @@ Result<SyncReport> SyncOrchestrator::Run::execute()
     run.durationMs = m_elapsed.elapsed();
     run.error = error;
     m_report.engineMs = run.durationMs - m_report.zohoWaitMs;
+    m_report.hashMs = m_hashNs / 1000000;
+    m_report.lookupMs = m_lookupNs / 1000000;
+    m_report.upsertMs = m_upsertNs / 1000000;
+    m_report.stateWriteMs = m_stateWriteNs / 1000000;
     qCInfo(lcSync) << "run" << m_runId << m_entity.name << status << "fetched" << m_counters.fetched << "synced"
                    << m_counters.synced << "skipped" << m_counters.skipped << "in" << run.durationMs << "ms";
     Status unlocked = lock.unlock();

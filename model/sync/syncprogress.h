@@ -26,6 +26,11 @@ struct SyncReport final {
     qint64 redisStateHits = 0; // states answered by Redis
     qint64 pgStateLookups = 0; // states Redis did not have (or Redis was down): read from PostgreSQL
     bool redisDegraded = false;  // Redis failed at some point of the run
+    // Where the engine's own time went.
+    qint64 hashMs = 0;         // canonical JSON + SHA-256
+    qint64 lookupMs = 0;       // state lookups (Redis, PostgreSQL fallback)
+    qint64 upsertMs = 0;       // PostgreSQL transactions
+    qint64 stateWriteMs = 0;   // Redis state writes and endpoint invalidation
 };
 
 }  // namespace tiersync
