@@ -99,7 +99,7 @@ ZohoClient::~ZohoClient()
     m_queue.clear();
     // The auth object aborts its own refresh; delete it before the network manager.
     delete m_auth;
-    delete m_network;
+    qDeleteAll(m_dataNetworks);  // m_network is the first of them
 }
 
 QFuture<Result<ZohoResponse>> ZohoClient::submit(ZohoRequest request)
@@ -132,6 +132,13 @@ void ZohoClient::ensureNetwork()
     // Never follow redirects: the Authorization header must not travel to another
     // host. Zoho's API does not redirect; a 3xx other than 304 is a Protocol error.
     m_network->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
+    constexpr int kConnectionsPerManager = 6;
+    m_dataNetworks.append(m_network);
+    for (int capacity = kConnectionsPerManager; capacity < m_options.maxInFlight; capacity += kConnectionsPerManager) {
+        auto *extra = new QNetworkAccessManager(this);
+        extra->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
+        m_dataNetworks.append(extra);
+    }
     m_auth = new ZohoAuth(m_settings, m_options, m_network, this);
     connect(m_auth, &ZohoAuth::tokenReady, this, [this] {
         updateStats();
@@ -240,7 +247,8 @@ void ZohoClient::send(const CallPtr &call, const QString &token)
     }
     qCDebug(lcZoho).noquote() << request.target() << "attempt" << call->attempt;
 
-    QNetworkReply *reply = m_network->sendCustomRequest(networkRequest, request.method, request.body);
+    QNetworkAccessManager *network = m_dataNetworks.at(m_nextNetwork++ % m_dataNetworks.size());
+    QNetworkReply *reply = network->sendCustomRequest(networkRequest, request.method, request.body);
     m_inFlight.insert(reply, call);
 
     // A whole-request deadline (QNetworkRequest's transfer timeout only measures

@@ -77,6 +77,10 @@ private:
     ZohoSettings m_settings;
     ZohoClientOptions m_options;
     QNetworkAccessManager *m_network = nullptr;
+    // Qt 6.4 opens at most six HTTP/1.1 connections per host per manager, so allowing
+    // more calls in flight than that needs more managers; calls go round-robin.
+    QList<QNetworkAccessManager *> m_dataNetworks;
+    qsizetype m_nextNetwork = 0;
     ZohoAuth *m_auth = nullptr;
     CircuitBreaker *m_breaker = nullptr;
     QTimer *m_pumpTimer = nullptr;

@@ -498,6 +498,35 @@ private slots:
         QVERIFY(stats.bucketTokens < 3.0 + 1e-9);
     }
 
+    // Qt opens at most six connections per host per network manager; a cap above that
+    // must still be reached (the client spreads calls over several managers).
+    void moreThanSixCallsInFlight()
+    {
+        FakeZoho zoho;
+        std::atomic<int> current{0};
+        std::atomic<int> peak{0};
+        zoho.onApi([&](const Request &) {
+            const int now = ++current;
+            int seen = peak.load();
+            while (now > seen && !peak.compare_exchange_weak(seen, now)) {
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(300));
+            --current;
+            return FakeZoho::json(200, booksOk());
+        });
+        ZohoClientOptions options = fastOptions();
+        options.maxInFlight = 8;  // the fake serves with httplib's 8 worker threads
+        options.requestsPerMinute = 60000;
+        options.burst = 100;
+        ZohoService service(zoho.settings(), options);
+        QList<QFuture<Result<ZohoResponse>>> futures;
+        for (int i = 0; i < 16; ++i)
+            futures.append(service.client()->submit(ZohoRequest::get(kItems)));
+        for (auto &future : futures)
+            QVERIFY(awaitResult(future).ok());
+        QVERIFY2(peak.load() > 6 && peak.load() <= 8, qPrintable(QString::number(peak.load())));
+    }
+
     void queryIsEncodedAndOrganisationOnlyForBooks()
     {
         FakeZoho zoho;
