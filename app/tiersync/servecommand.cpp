@@ -1,6 +1,8 @@
 #include "servecommand.h"
 
 #include "cache/cacheengine.h"
+#include "store/retryeventrecorder.h"
+#include "zoho/zohoclient.h"
 #include "core/logging.h"
 #include "server/httpserver.h"
 #include "server/listenaddress.h"
@@ -117,11 +119,20 @@ int runServeCommand(const ConnectionProfile &profile, const QStringList &argumen
 
     CacheEngine::Options engineOptions;
     engineOptions.profile = profile;
+    // A dashboard read waits for its answer: fail over to stale data (or a 503) after a
+    // short retry instead of the sync's 2 s / 4 s / 8 s backoff. The concurrency cap is
+    // Zoho's paid-plan limit of concurrent calls per organisation.
+    engineOptions.zoho.retry.maxAttempts = 2;
+    engineOptions.zoho.retry.baseDelayMs = 250;
+    engineOptions.zoho.maxInFlight = 10;
     auto engine = CacheEngine::create(std::move(engineOptions));
     if (!engine) {
         err << "tiersync serve: cannot start the cache engine: " << engine.error().message << '\n';
         return 1;
     }
+    RetryEventRecorder retryRecorder(profile.pg);
+    if (ZohoClient *client = (*engine)->zohoClient())
+        QObject::connect(client, &ZohoClient::retryEvent, &retryRecorder, &RetryEventRecorder::record);
 
     HttpServer::Options serverOptions;
     serverOptions.host = options->listen.host;

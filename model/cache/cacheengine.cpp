@@ -111,6 +111,11 @@ Result<EndpointResponse> CacheEngine::read(const QString &endpoint, qint64 moodl
     return m_reader->read(endpoint, moodleUserId, forceRefresh);
 }
 
+ZohoClient *CacheEngine::zohoClient() const
+{
+    return m_zoho ? m_zoho->client() : nullptr;
+}
+
 CircuitState CacheEngine::zohoCircuit() const
 {
     return m_zoho ? m_zoho->client()->stats().circuit : CircuitState::Closed;

@@ -20,6 +20,7 @@ class EndpointFetcher;
 class ReadStatistics;
 class StatsFlusher;
 class TieredReader;
+class ZohoClient;
 class ZohoService;
 
 // The read-path engine that `tiersync serve` and the console run: the endpoint
@@ -67,6 +68,9 @@ public:
     // Adds this instance's unflushed counts to Redis now, on the calling thread.
     [[nodiscard]] Status flushStatistics();
     [[nodiscard]] CircuitState zohoCircuit() const;
+    // The engine's own Zoho client (null when Options::fetcher was given), e.g. to connect
+    // ZohoClient::retryEvent to a RetryEventRecorder.
+    [[nodiscard]] ZohoClient *zohoClient() const;
 
 private:
     explicit CacheEngine(Options options, EndpointRegistry registry);
