@@ -134,8 +134,40 @@ void appendMembers(QVarLengthArray<Member, 32> &members, QByteArray &out)
     out.append('}');
 }
 
+// The common case first: QJsonObject iterates its keys in sorted order, and Zoho's
+// keys are ASCII, so the members can be written as they come, without collecting and
+// sorting copies. Should a key need normalisation or come out of order, what was
+// written is dropped and the general path below runs instead.
+bool appendObjectInOrder(const QJsonObject &object, const QStringList *excluded, QByteArray &out)
+{
+    const qsizetype start = out.size();
+    out.append('{');
+    bool havePrevious = false;
+    QString previous;
+    for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
+        const QString key = it.key();
+        if (mayNeedNormalization(key) || (havePrevious && !(previous < key))) {
+            out.truncate(start);
+            return false;
+        }
+        previous = key;
+        havePrevious = true;
+        if (excluded && excluded->contains(key))
+            continue;
+        if (out.size() > start + 1)
+            out.append(',');
+        appendEscapedUtf8(key, out);
+        out.append(':');
+        appendValue(it.value(), out);
+    }
+    out.append('}');
+    return true;
+}
+
 void appendObjectExcluding(const QJsonObject &object, const QStringList *excluded, QByteArray &out)
 {
+    if (appendObjectInOrder(object, excluded, out))
+        return;
     QVarLengthArray<Member, 32> members;
     for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
         const QString key = it.key();

@@ -24,6 +24,10 @@ struct SyncOptions final {
     // together); the client's rate limiter and in-flight cap still apply. CRM lists
     // are followed by page token, one page ahead.
     int pagesInFlight = 8;
+    // Threads writing batches, each with its own PostgreSQL session, so commits (and
+    // their WAL flushes) overlap. An id always goes to the same writer, so two
+    // versions of one entity in a run are written in listing order.
+    int writerThreads = 2;
     qint64 stateTtlSeconds = 24 * 3600;        // Redis entity states
     qint64 progressWriteIntervalMs = 1000;     // sync_runs counters, at most this often
     // After a Redis failure the run treats states as unknown and tries Redis again

@@ -13,55 +13,22 @@
 #include "sync/contenthasher.h"
 #include "sync/entitystate.h"
 #include "sync/syncpagefetcher.h"
+#include "sync/syncwriter.h"
+#include "sync/zohotime.h"
 
 #include <QElapsedTimer>
 #include <QHash>
 #include <QSet>
+#include <QThreadPool>
+#include <QtConcurrent/QtConcurrentMap>
 
 #include <algorithm>
+#include <memory>
+#include <vector>
 
 namespace tiersync {
 
 namespace {
-
-int digits(const QChar *text, int count)
-{
-    int value = 0;
-    for (int i = 0; i < count; ++i) {
-        const char16_t c = text[i].unicode();
-        if (c < u'0' || c > u'9')
-            return -1;
-        value = value * 10 + (c - u'0');
-    }
-    return value;
-}
-
-// Zoho's times: "2023-02-20T02:38:14+0530" (Books, no colon in the offset) or
-// "2022-04-03T10:36:32+05:30" (CRM). Parsed by hand: QDateTime::fromString costs more
-// than hashing the whole entity, and a cold sync parses one per entity. Anything else
-// goes to Qt's ISO parser.
-QDateTime parseZohoTime(const QJsonValue &value)
-{
-    if (!value.isString())
-        return {};
-    const QString text = value.toString();
-    const QChar *c = text.constData();
-    const qsizetype size = text.size();
-    if ((size == 24 || size == 25) && c[4] == u'-' && c[7] == u'-' && c[10] == u'T' && c[13] == u':'
-        && c[16] == u':' && (c[19] == u'+' || c[19] == u'-')) {
-        const int year = digits(c, 4), month = digits(c + 5, 2), day = digits(c + 8, 2);
-        const int hour = digits(c + 11, 2), minute = digits(c + 14, 2), second = digits(c + 17, 2);
-        const int offsetHours = digits(c + 20, 2);
-        const int offsetMinutes = size == 25 && c[22] == u':' ? digits(c + 23, 2) : size == 24 ? digits(c + 22, 2) : -1;
-        const QDate date(year, month, day);
-        const QTime time(hour, minute, second);
-        if (date.isValid() && time.isValid() && offsetHours >= 0 && offsetMinutes >= 0) {
-            const int offsetSeconds = (offsetHours * 3600 + offsetMinutes * 60) * (c[19] == u'-' ? -1 : 1);
-            return QDateTime(date, time, Qt::OffsetFromUTC, offsetSeconds);
-        }
-    }
-    return QDateTime::fromString(text, Qt::ISODate);
-}
 
 QString idOf(const QJsonObject &record, const QString &field)
 {
@@ -107,10 +74,8 @@ private:
     void abandonStaleRuns();
     [[nodiscard]] Status processPage(const QList<QJsonObject> &records);
     [[nodiscard]] Result<QHash<QString, Known>> lookup(const QList<Entry> &entries);
-    [[nodiscard]] Status writeBatch(const QList<Entry> &entries, const QList<int> &indexes, qsizetype begin,
-                                    qsizetype end, const QHash<QString, Known> &known);
     void writeStates(const QList<RedisHashWrite> &writes);
-    void invalidateEndpoints(const QList<qint64> &moodleUserIds);
+    [[nodiscard]] Status writerError() const;
     [[nodiscard]] Status markDeleted();
     [[nodiscard]] bool redisUsable() const;
     void redisFailed(const Error &error);
@@ -123,7 +88,6 @@ private:
     RedisConnection &m_redis;
     SyncRunRepository m_runs;
     EntityRepository m_entities;
-    ContentHasher m_hasher;
 
     qint64 m_runId = 0;
     SyncMode m_mode = SyncMode::Incremental;
@@ -135,10 +99,10 @@ private:
     qint64 m_redisRetryAtMs = -1;  // -1: Redis usable
     SyncReport m_report;
     SyncPageFetcher *m_fetcher = nullptr;
+    std::vector<std::unique_ptr<SyncWriter>> m_writers;
     bool m_typeWasEmpty = false;  // no live row of the type at the start: nothing to look up in PostgreSQL
     qint64 m_hashNs = 0;
     qint64 m_lookupNs = 0;
-    qint64 m_upsertNs = 0;
     qint64 m_stateWriteNs = 0;
 };
 
@@ -243,92 +207,34 @@ void SyncOrchestrator::Run::writeStates(const QList<RedisHashWrite> &writes)
         redisFailed(written.error());
 }
 
-// A student's keys are named, one per affected endpoint: never a pattern on an id.
-void SyncOrchestrator::Run::invalidateEndpoints(const QList<qint64> &moodleUserIds)
-{
-    if (moodleUserIds.isEmpty() || m_entity.affects.isEmpty() || !redisUsable())
-        return;
-    QList<QByteArray> keys;
-    keys.reserve(moodleUserIds.size() * m_entity.affects.size());
-    for (qint64 moodleUserId : moodleUserIds)
-        for (const QString &endpoint : m_entity.affects)
-            keys.append(cachekeys::endpointKey(endpoint, moodleUserId));
-    auto removed = RedisBatch(m_redis).unlinkMany(keys);
-    if (!removed)
-        redisFailed(removed.error());
-}
-
-Status SyncOrchestrator::Run::writeBatch(const QList<Entry> &entries, const QList<int> &indexes, qsizetype begin,
-                                         qsizetype end, const QHash<QString, Known> &known)
-{
-    QList<EntityRepository::Row> rows;
-    rows.reserve(end - begin);
-    QList<RedisHashWrite> states;
-    states.reserve(end - begin);
-    QList<qint64> changedStudents;
-    for (qsizetype i = begin; i < end; ++i) {
-        const Entry &entry = entries.at(indexes.at(i));
-        EntityRepository::Row row;
-        row.entityType = m_entity.name;
-        row.zohoId = entry.id;
-        // The stored payload is the whole record in canonical form (volatile fields
-        // included): jsonb normalises it anyway, and this skips a QJsonDocument pass.
-        row.payload = canonicaljson::serialize(*entry.record, {});
-        row.contentHash = entry.hash;
-        row.lastModifiedTime = parseZohoTime(entry.record->value(m_entity.modifiedField));
-        rows.append(std::move(row));
-    }
-    QElapsedTimer phase;
-    phase.start();
-    auto upserted = m_entities.upsert(rows);
-    m_upsertNs += phase.nsecsElapsed();
-    phase.restart();
-    if (!upserted)
-        return upserted.error();
-    m_counters.synced += rows.size();
-
-    // Committed: now, and only now, the states may say so.
-    const QByteArray now = EntityState::nowText();
-    for (const EntityRepository::Row &row : std::as_const(rows)) {
-        const auto found = known.constFind(row.zohoId);
-        EntityState state;
-        state.contentHash = row.contentHash;
-        state.localId = row.zohoId;
-        state.lastModifiedTime = row.lastModifiedTime;
-        if (found != known.cend() && found->syncCount > 0)
-            state.syncCount = found->syncCount + 1;
-        else if (found == known.cend())
-            state.syncCount = 1;  // a new row starts at sync_count 1
-        states.append(state.toHashWrite(m_entity.name, row.zohoId, now));
-        if (!m_entity.moodleUserIdField.isEmpty() && (found == known.cend() || found->hash != row.contentHash)) {
-            const Entry &entry = entries.at(indexes.at(begin + (&row - rows.constData())));
-            bool ok = false;
-            const qint64 moodleUserId = entry.record->value(m_entity.moodleUserIdField).toVariant().toLongLong(&ok);
-            if (ok && moodleUserId > 0)
-                changedStudents.append(moodleUserId);
-        }
-    }
-    writeStates(states);
-    invalidateEndpoints(changedStudents);
-    m_stateWriteNs += phase.nsecsElapsed();
-    return {};
-}
-
 Status SyncOrchestrator::Run::processPage(const QList<QJsonObject> &records)
 {
     QElapsedTimer phase;
     phase.start();
+    // Hashing is the CPU-heavy part of a resync: spread a page over the pool's threads
+    // (each with a hasher of its own) when there are cores to spare.
+    QList<Entry> hashed(records.size());
+    const auto hashOne = [this, &records, &hashed](Entry &entry) {
+        thread_local ContentHasher hasher;
+        const QJsonObject &record = records.at(&entry - hashed.data());
+        entry.record = &record;
+        entry.id = idOf(record, m_entity.idField);
+        if (cachekeys::isValidZohoId(entry.id))
+            entry.hash = hasher.hash(record, m_entity.volatileFields);
+    };
+    if (records.size() >= 64 && QThreadPool::globalInstance()->maxThreadCount() > 1)
+        QtConcurrent::blockingMap(hashed, hashOne);
+    else
+        std::for_each(hashed.begin(), hashed.end(), hashOne);
     QList<Entry> entries;
-    entries.reserve(records.size());
-    for (const QJsonObject &record : records) {
-        QString id = idOf(record, m_entity.idField);
-        if (!cachekeys::isValidZohoId(id)) {
+    entries.reserve(hashed.size());
+    for (Entry &entry : hashed) {
+        if (entry.hash.isEmpty()) {
             ++m_counters.failed;
             qCWarning(lcSync) << m_entity.name << "record without a usable" << m_entity.idField << "skipped";
             continue;
         }
-        QString hash = m_hasher.hash(record, m_entity.volatileFields);
-        entries.append(Entry{std::move(id), std::move(hash), &record});
+        entries.append(std::move(entry));
     }
     if (m_mode == SyncMode::Full)
         for (const Entry &entry : std::as_const(entries))
@@ -342,15 +248,16 @@ Status SyncOrchestrator::Run::processPage(const QList<QJsonObject> &records)
     if (!known)
         return known.error();
 
-    QList<int> toWrite;
+    QList<SyncWriter::Item> toWrite;
     QList<RedisHashWrite> repairs;  // unchanged, but Redis did not know: write the state back
     const QByteArray now = EntityState::nowText();
-    for (qsizetype i = 0; i < entries.size(); ++i) {
-        const Entry &entry = entries.at(i);
+    for (const Entry &entry : std::as_const(entries)) {
         const auto found = known->constFind(entry.id);
-        const bool unchanged = found != known->cend() && found->hash == entry.hash;
+        const bool existed = found != known->cend();
+        const bool unchanged = existed && found->hash == entry.hash;
         if (m_mode == SyncMode::Full || !unchanged) {
-            toWrite.append(int(i));
+            toWrite.append(SyncWriter::Item{entry.id, entry.hash, *entry.record, existed ? found->syncCount : 0,
+                                            existed, !unchanged});
             continue;
         }
         ++m_counters.skipped;
@@ -365,14 +272,29 @@ Status SyncOrchestrator::Run::processPage(const QList<QJsonObject> &records)
     writeStates(repairs);
     m_stateWriteNs += phase.nsecsElapsed();
 
-    for (qsizetype begin = 0; begin < toWrite.size(); begin += m_options.batchSize) {
-        if (m_owner.m_cancelled.load())
-            return makeError(ErrorKind::Cancelled, QStringLiteral("sync cancelled"));
-        const qsizetype end = std::min<qsizetype>(toWrite.size(), begin + m_options.batchSize);
-        Status written = writeBatch(entries, toWrite, begin, end, *known);
-        if (!written)
-            return written;
+    const size_t writers = m_writers.size();
+    std::vector<QList<SyncWriter::Item>> groups(writers);
+    for (SyncWriter::Item &item : toWrite)
+        groups[writers == 1 ? 0 : qHash(item.id) % writers].append(std::move(item));
+    for (size_t w = 0; w < writers; ++w) {
+        const QList<SyncWriter::Item> &group = groups[w];
+        for (qsizetype begin = 0; begin < group.size(); begin += m_options.batchSize) {
+            if (m_owner.m_cancelled.load())
+                return makeError(ErrorKind::Cancelled, QStringLiteral("sync cancelled"));
+            if (!m_writers[w]->submit(group.mid(begin, m_options.batchSize)))
+                return m_owner.m_cancelled.load()
+                           ? Status(makeError(ErrorKind::Cancelled, QStringLiteral("sync cancelled")))
+                           : writerError();
+        }
     }
+    return writerError();
+}
+
+Status SyncOrchestrator::Run::writerError() const
+{
+    for (const auto &writer : m_writers)
+        if (Status error = writer->error(); !error)
+            return error;
     return {};
 }
 
@@ -401,6 +323,11 @@ Status SyncOrchestrator::Run::markDeleted()
 
 void SyncOrchestrator::Run::reportProgress(bool force)
 {
+    if (!m_writers.empty()) {
+        m_counters.synced = 0;
+        for (const auto &writer : m_writers)
+            m_counters.synced += writer->synced();
+    }
     m_counters.zohoCalls = m_fetcher ? m_fetcher->calls() : 0;
     m_counters.retries = m_fetcher ? m_fetcher->retries() : 0;
     SyncProgress progress;
@@ -456,6 +383,9 @@ Result<SyncReport> SyncOrchestrator::Run::execute()
                                    : 0;
     SyncPageFetcher fetcher(m_entity, m_owner.m_client, m_options.pagesInFlight, estimatedPages);
     m_fetcher = &fetcher;
+    for (int i = 0; i < std::max(1, m_options.writerThreads); ++i)
+        m_writers.push_back(std::make_unique<SyncWriter>(m_entity, m_owner.m_pg, m_owner.m_redis,
+                                                         m_options.stateTtlSeconds, m_options.redisRetryIntervalMs));
 
     Status outcome;
     bool listedEverything = false;
@@ -476,6 +406,14 @@ Result<SyncReport> SyncOrchestrator::Run::execute()
             break;
         reportProgress(false);
     }
+    // Cancelled: batches not yet started are dropped, the one in progress completes.
+    // Otherwise everything queued is written before the run ends.
+    if (!outcome && outcome.error().kind == ErrorKind::Cancelled)
+        for (const auto &writer : m_writers)
+            writer->cancel();
+    for (const auto &writer : m_writers)
+        if (Status drained = writer->drain(); !drained && outcome)
+            outcome = drained;
     if (outcome && listedEverything && m_mode == SyncMode::Full)
         outcome = markDeleted();
 
@@ -489,6 +427,15 @@ Result<SyncReport> SyncOrchestrator::Run::execute()
     reportProgress(false);
     m_fetcher = nullptr;
     m_report.zohoWaitMs = fetcher.waitMs();
+    SyncWriter::Totals written;
+    for (const auto &writer : m_writers) {
+        const SyncWriter::Totals totals = writer->totals();
+        written.upsertNs += totals.upsertNs;
+        written.stateWriteNs += totals.stateWriteNs;
+        written.redisDegraded = written.redisDegraded || totals.redisDegraded;
+    }
+    m_writers.clear();
+    m_report.redisDegraded = m_report.redisDegraded || written.redisDegraded;
 
     Status finished = m_runs.finish(m_runId, status, m_counters, error);
     if (!finished)
@@ -508,8 +455,8 @@ Result<SyncReport> SyncOrchestrator::Run::execute()
     m_report.engineMs = run.durationMs - m_report.zohoWaitMs;
     m_report.hashMs = m_hashNs / 1000000;
     m_report.lookupMs = m_lookupNs / 1000000;
-    m_report.upsertMs = m_upsertNs / 1000000;
-    m_report.stateWriteMs = m_stateWriteNs / 1000000;
+    m_report.upsertMs = written.upsertNs / 1000000;
+    m_report.stateWriteMs = (m_stateWriteNs + written.stateWriteNs) / 1000000;
     qCInfo(lcSync) << "run" << m_runId << m_entity.name << status << "fetched" << m_counters.fetched << "synced"
                    << m_counters.synced << "skipped" << m_counters.skipped << "in" << run.durationMs << "ms";
     Status unlocked = lock.unlock();

@@ -19,8 +19,10 @@
 #include "sandbox/zohosimprocess.h"
 #include "store/migrator.h"
 #include "store/pgconnection.h"
+#include "sync/contenthasher.h"
 #include "sync/entityregistry.h"
 #include "sync/syncorchestrator.h"
+#include "zoho/zohoapi.h"
 #include "zoho/zohoservice.h"
 
 #include <QCommandLineParser>
@@ -31,6 +33,8 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <memory>
+
+#include <time.h>
 
 using namespace tiersync;
 
@@ -45,6 +49,13 @@ struct Row final {
     QString scenario;
     SyncReport report;
 };
+
+qint64 threadCpuNs()
+{
+    timespec now{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return qint64(now.tv_sec) * 1000000000 + now.tv_nsec;
+}
 
 int fail(const QString &message)
 {
@@ -90,8 +101,11 @@ int main(int argc, char *argv[])
                       QStringLiteral("list"), QStringLiteral("1312,100000")});
     parser.addOption({QStringLiteral("latencies"), QStringLiteral("comma-separated ms per page"),
                       QStringLiteral("list"), QStringLiteral("0,150")});
+    parser.addOption({QStringLiteral("repeat"), QStringLiteral("no-change resyncs per case (the machine may be shared: "
+                                                               "several runs show the spread)"),
+                      QStringLiteral("n"), QStringLiteral("3")});
     parser.addOption({QStringLiteral("batch-sizes"), QStringLiteral("comma-separated entities per transaction"),
-                      QStringLiteral("list"), QStringLiteral("50,1000")});
+                      QStringLiteral("list"), QStringLiteral("50")});
     parser.process(app);
     const QString simPath = parser.value(QStringLiteral("sim"));
     if (simPath.isEmpty())
@@ -107,12 +121,31 @@ int main(int argc, char *argv[])
     const EntityDefinition products = *registry->find(QStringLiteral("products"));
 
     QList<Row> rows;
+    QStringList hashLines;
     for (const QString &size : parser.value(QStringLiteral("sizes")).split(QLatin1Char(','))) {
         QTemporaryDir directory;
         sandbox::ZohoSimProcess sim({simPath, directory.path(), 0, {QStringLiteral("--products"), size}});
         if (Status started = sim.start(60000); !started)
             return fail(started.error().toString());
         ZohoService service(sim.settings(), benchClientOptions());
+        {
+            // Canonical JSON + SHA-256 alone, in this thread's CPU time: what hashing costs
+            // per entity whatever else the (shared) machine is doing.
+            auto records = ZohoApi(service.client()).booksListAll(products.path, products.listKey);
+            if (!records)
+                return fail(records.error().toString());
+            ContentHasher hasher;
+            const qint64 startNs = threadCpuNs();
+            qint64 checksum = 0;
+            for (const QJsonObject &record : std::as_const(*records))
+                checksum += hasher.hash(record, products.volatileFields).at(0).unicode();
+            const qint64 cpuNs = std::max<qint64>(1, threadCpuNs() - startNs);
+            hashLines.append(QStringLiteral("hashing %1 products: %2 ms thread CPU, %3 entities/s per core (%4)")
+                                 .arg(records->size())
+                                 .arg(cpuNs / 1000000)
+                                 .arg(qint64(double(records->size()) * 1e9 / double(cpuNs)))
+                                 .arg(checksum % 10));
+        }
         for (const QString &latencyText : parser.value(QStringLiteral("latencies")).split(QLatin1Char(','))) {
             const int latencyMs = latencyText.toInt();
             QJsonObject faults = test::noSimFaults();
@@ -134,8 +167,11 @@ int main(int argc, char *argv[])
                 if (auto flushed = connection.command({QByteArrayLiteral("FLUSHDB")}); !flushed)
                     return fail(flushed.error().toString());
             }
-            for (const QString &scenario : {QStringLiteral("cold"), QStringLiteral("no-change"),
-                                            QStringLiteral("5% change")}) {
+            QStringList scenarios{QStringLiteral("cold")};
+            for (int i = 0; i < std::max(1, parser.value(QStringLiteral("repeat")).toInt()); ++i)
+                scenarios.append(QStringLiteral("no-change"));
+            scenarios.append(QStringLiteral("5% change"));
+            for (const QString &scenario : std::as_const(scenarios)) {
                 if (scenario == QLatin1String("5% change")) {
                     auto mutated = test::simPost(sim.settings().apiBase, QStringLiteral("/_sim/mutate"),
                                                  {{QStringLiteral("entity"), QStringLiteral("products")},
@@ -189,5 +225,7 @@ int main(int argc, char *argv[])
                             .arg(row.report.upsertMs)
                             .arg(row.report.stateWriteMs));
     }
+    for (const QString &line : std::as_const(hashLines))
+        out << line << '\n';
     return 0;
 }
