@@ -1,5 +1,7 @@
 #include "cache/cachedentry.h"
 
+#include "cache/rawcachedentry.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -17,38 +19,18 @@ Error corrupt(const QString &why)
 
 QByteArray CachedEntry::encode() const
 {
-    const QJsonObject object{{QStringLiteral("data"), data},
-                             {QStringLiteral("fetched_at_ms"), double(fetchedAtMs)},
-                             {QStringLiteral("stored_at_ms"), double(storedAtMs)},
-                             {QStringLiteral("ttl_s"), double(ttlSeconds)},
-                             {QStringLiteral("cost_ms"), double(costMs)}};
-    return QJsonDocument(object).toJson(QJsonDocument::Compact);
+    return RawCachedEntry{dataToJson(data), fetchedAtMs, storedAtMs, ttlSeconds, costMs}.encode();
 }
 
 Result<CachedEntry> CachedEntry::decode(const QByteArray &bytes)
 {
-    QJsonParseError parseError;
-    const QJsonDocument document = QJsonDocument::fromJson(bytes, &parseError);
-    if (parseError.error != QJsonParseError::NoError || !document.isObject())
-        return corrupt(QStringLiteral("not a JSON object"));
-    const QJsonObject object = document.object();
-    if (!object.contains(QStringLiteral("data")))
-        return corrupt(QStringLiteral("no \"data\""));
-    CachedEntry entry;
-    entry.data = object.value(QStringLiteral("data"));
-    if (!entry.data.isObject() && !entry.data.isArray() && !entry.data.isNull())
-        return corrupt(QStringLiteral("\"data\" is neither object, array nor null"));
-    const auto number = [&](const char *key, qint64 *out) {
-        const QJsonValue value = object.value(QLatin1String(key));
-        if (!value.isDouble() || value.toDouble() < 0)
-            return false;
-        *out = qint64(value.toDouble());
-        return true;
-    };
-    if (!number("fetched_at_ms", &entry.fetchedAtMs) || !number("stored_at_ms", &entry.storedAtMs)
-        || !number("ttl_s", &entry.ttlSeconds) || !number("cost_ms", &entry.costMs))
-        return corrupt(QStringLiteral("missing or bad timestamps"));
-    return entry;
+    auto raw = RawCachedEntry::decode(bytes);
+    if (!raw)
+        return raw.error();
+    auto data = dataFromJson(raw->dataJson);
+    if (!data)
+        return corrupt(QStringLiteral("\"data\" is not JSON"));
+    return CachedEntry{std::move(*data), raw->fetchedAtMs, raw->storedAtMs, raw->ttlSeconds, raw->costMs};
 }
 
 QByteArray CachedEntry::dataToJson(const QJsonValue &data)

@@ -8,8 +8,9 @@
 
 namespace tiersync {
 
-// The value stored under tiersync:v1:ep:{endpoint}:{moodle_user_id}:
-//   {"data": …, "fetched_at_ms": …, "stored_at_ms": …, "ttl_s": …, "cost_ms": …}
+// The value stored under tiersync:v1:ep:{endpoint}:{moodle_user_id}, with "data" parsed
+// (the stored layout is RawCachedEntry's, which the read path's hits use unparsed):
+//   {"v":2,"fetched_at_ms":…,"stored_at_ms":…,"ttl_s":…,"cost_ms":…,"data_fnv":…,"data":…}
 // fetched_at is when Zoho produced the data (the response's age), stored_at when this
 // value was written and ttl_s the expiry it was given (together: when it expires, for
 // early refresh), cost_ms what fetching it from Zoho took (XFetch's recompute cost).

@@ -1,6 +1,8 @@
 #include "cache/tieredreader.h"
 
+#include "cache/cachedentry.h"
 #include "cache/cachekeys.h"
+#include "cache/rawcachedentry.h"
 #include "cache/endpointfetcher.h"
 #include "cache/endpointregistry.h"
 #include "cache/readstatistics.h"
@@ -119,11 +121,16 @@ Result<EndpointResponse> TieredReader::readTiers(const EndpointDefinition &endpo
     const bool caching = m_cachingEnabled();
     const QByteArray key = cachekeys::endpointKey(endpoint.name, moodleUserId);
     if (caching && !forceRefresh) {
-        if (std::optional<CachedEntry> entry = redisGet(endpoint, key)) {
+        if (std::optional<RawCachedEntry> entry = redisGet(endpoint, key)) {
             const qint64 nowMs = m_options.clock();
-            if (m_earlyRefresh.shouldRefresh(nowMs, entry->expiresAtMs(), entry->costMs))
-                scheduleEarlyRefresh(endpoint, moodleUserId, key);
-            return respond(endpoint, moodleUserId, std::move(entry->data), ReadSource::Redis, entry->fetchedAtMs);
+            // Redis expires the key by its own clock; this engine's clock decides too, so a
+            // skewed server (or a simulation on a virtual clock) never serves past the TTL.
+            if (nowMs < entry->expiresAtMs()) {
+                if (m_earlyRefresh.shouldRefresh(nowMs, entry->expiresAtMs(), entry->costMs))
+                    scheduleEarlyRefresh(endpoint, moodleUserId, key);
+                return respond(endpoint, moodleUserId, std::move(entry->dataJson), ReadSource::Redis,
+                               entry->fetchedAtMs, nowMs);
+            }
         }
     }
     m_statistics.add(endpoint.name, StatsCounter::Misses);
@@ -153,8 +160,9 @@ Result<EndpointResponse> TieredReader::fill(const EndpointDefinition &endpoint, 
                 const qint64 ttlSeconds =
                     qMax<qint64>(1, qMin(endpoint.redisTtlSeconds, endpoint.pgFreshnessSeconds - ageMs / 1000));
                 redisSet(endpoint, cachekeys::endpointKey(endpoint.name, moodleUserId),
-                         CachedEntry{snapshot->data, snapshot->fetchedAtMs, nowMs, ttlSeconds, 0});
-                return respond(endpoint, moodleUserId, snapshot->data, ReadSource::Postgres, snapshot->fetchedAtMs);
+                         RawCachedEntry{snapshot->dataJson, snapshot->fetchedAtMs, nowMs, ttlSeconds, 0});
+                return respond(endpoint, moodleUserId, snapshot->dataJson, ReadSource::Postgres,
+                               snapshot->fetchedAtMs, nowMs);
             }
         }
     }
@@ -172,24 +180,26 @@ Result<EndpointResponse> TieredReader::fetchAndStore(const EndpointDefinition &e
     const qint64 costMs = timer.elapsed();
     const qint64 nowMs = m_options.clock();
     if (fetched) {
+        QByteArray dataJson = CachedEntry::dataToJson(*fetched);
         if (caching) {
-            snapshotPut(endpoint, moodleUserId, *fetched, nowMs);
+            snapshotPut(endpoint, moodleUserId, dataJson, nowMs);
             redisSet(endpoint, cachekeys::endpointKey(endpoint.name, moodleUserId),
-                     CachedEntry{*fetched, nowMs, nowMs, endpoint.redisTtlSeconds, costMs});
+                     RawCachedEntry{dataJson, nowMs, nowMs, endpoint.redisTtlSeconds, costMs});
         }
-        return respond(endpoint, moodleUserId, std::move(*fetched), ReadSource::Zoho, nowMs);
+        return respond(endpoint, moodleUserId, std::move(dataJson), ReadSource::Zoho, nowMs, nowMs);
     }
     qCDebug(lcZoho) << "fetching" << endpoint.name << "failed:" << fetched.error().message;
     if (caching) {
         if (!snapshotRead)
             snapshot = snapshotGet(endpoint, moodleUserId, &snapshotRead);
         if (snapshot)
-            return respond(endpoint, moodleUserId, snapshot->data, ReadSource::Stale, snapshot->fetchedAtMs);
+            return respond(endpoint, moodleUserId, snapshot->dataJson, ReadSource::Stale, snapshot->fetchedAtMs,
+                           nowMs);
     }
     return unavailableError(fetched.error(), endpoint, moodleUserId, caching);
 }
 
-std::optional<CachedEntry> TieredReader::redisGet(const EndpointDefinition &endpoint, const QByteArray &key)
+std::optional<RawCachedEntry> TieredReader::redisGet(const EndpointDefinition &endpoint, const QByteArray &key)
 {
     if (!m_redisGate.allow(steadyMs())) {
         m_statistics.add(endpoint.name, StatsCounter::RedisFailures);
@@ -206,7 +216,7 @@ std::optional<CachedEntry> TieredReader::redisGet(const EndpointDefinition &endp
     m_redisGate.recordSuccess();
     if (!value->has_value())
         return std::nullopt;
-    auto entry = CachedEntry::decode(**value);
+    auto entry = RawCachedEntry::decode(**value);
     if (!entry) {
         m_statistics.add(endpoint.name, StatsCounter::Corrupt);
         qCWarning(lcRedis) << "read path: corrupt value under" << key << "treated as a miss";
@@ -215,7 +225,7 @@ std::optional<CachedEntry> TieredReader::redisGet(const EndpointDefinition &endp
     return std::move(*entry);
 }
 
-void TieredReader::redisSet(const EndpointDefinition &endpoint, const QByteArray &key, const CachedEntry &entry)
+void TieredReader::redisSet(const EndpointDefinition &endpoint, const QByteArray &key, const RawCachedEntry &entry)
 {
     if (!m_redisGate.allow(steadyMs())) {
         m_statistics.add(endpoint.name, StatsCounter::RedisFailures);
@@ -256,15 +266,21 @@ std::optional<TieredReader::Snapshot> TieredReader::snapshotGet(const EndpointDe
     *read = true;
     if (!found->has_value())
         return std::nullopt;
-    auto data = CachedEntry::dataFromJson((*found)->payload);
-    if (!data) {
-        qCWarning(lcPg) << "read path: unreadable snapshot of" << endpoint.name << "ignored";
-        return std::nullopt;
+    QByteArray payload = std::move((*found)->payload);
+    // jsonb's text is valid JSON by construction; only its kind needs checking. Anything
+    // unexpected goes through a parse (and comes out compact).
+    if (!RawCachedEntry::looksLikeData(payload)) {
+        auto data = CachedEntry::dataFromJson(payload);
+        if (!data || (!data->isObject() && !data->isArray() && !data->isNull())) {
+            qCWarning(lcPg) << "read path: unreadable snapshot of" << endpoint.name << "ignored";
+            return std::nullopt;
+        }
+        payload = CachedEntry::dataToJson(*data);
     }
-    return Snapshot{std::move(*data), (*found)->fetchedAt.toMSecsSinceEpoch()};
+    return Snapshot{std::move(payload), (*found)->fetchedAt.toMSecsSinceEpoch()};
 }
 
-void TieredReader::snapshotPut(const EndpointDefinition &endpoint, qint64 moodleUserId, const QJsonValue &data,
+void TieredReader::snapshotPut(const EndpointDefinition &endpoint, qint64 moodleUserId, const QByteArray &dataJson,
                                qint64 fetchedAtMs)
 {
     if (!m_pgGate.allow(steadyMs())) {
@@ -278,7 +294,7 @@ void TieredReader::snapshotPut(const EndpointDefinition &endpoint, qint64 moodle
     SnapshotRepository::Snapshot snapshot;
     snapshot.endpoint = endpoint.name;
     snapshot.moodleUserId = moodleUserId;
-    snapshot.payload = CachedEntry::dataToJson(data);
+    snapshot.payload = dataJson;
     snapshot.contentHash =
         QString::fromLatin1(QCryptographicHash::hash(snapshot.payload, QCryptographicHash::Sha256).toHex());
     snapshot.fetchedAt = QDateTime::fromMSecsSinceEpoch(fetchedAtMs, Qt::UTC);
@@ -315,13 +331,13 @@ void TieredReader::scheduleEarlyRefresh(const EndpointDefinition &endpoint, qint
     });
 }
 
-EndpointResponse TieredReader::respond(const EndpointDefinition &endpoint, qint64 moodleUserId, QJsonValue data,
-                                       ReadSource source, qint64 fetchedAtMs) const
+EndpointResponse TieredReader::respond(const EndpointDefinition &endpoint, qint64 moodleUserId, QByteArray dataJson,
+                                       ReadSource source, qint64 fetchedAtMs, qint64 nowMs) const
 {
     EndpointResponse response;
-    response.data = std::move(data);
+    response.dataJson = std::move(dataJson);
     response.source = source;
-    response.cacheAgeSeconds = source == ReadSource::Zoho ? 0 : qMax<qint64>(0, (m_options.clock() - fetchedAtMs) / 1000);
+    response.cacheAgeSeconds = source == ReadSource::Zoho ? 0 : qMax<qint64>(0, (nowMs - fetchedAtMs) / 1000);
     response.endpoint = endpoint.name;
     response.moodleUserId = moodleUserId;
     return response;

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "cache/backoffgate.h"
-#include "cache/cachedentry.h"
+#include "cache/rawcachedentry.h"
 #include "cache/earlyrefreshpolicy.h"
 #include "cache/endpointresponse.h"
 #include "cache/singleflight.h"
@@ -39,7 +39,8 @@ struct EndpointDefinition;
 // an error for the caller; after an Unavailable/Timeout failure that server is skipped
 // for backoffMs (one caller probes after that), so a stopped Redis costs nothing per
 // request and hits resume by themselves. A Redis value that does not decode is a miss
-// and is overwritten by the write-back.
+// and is overwritten by the write-back. So is a value whose stored_at + ttl has passed by
+// Options::clock (a skewed Redis, or a simulation running on a virtual clock).
 //
 // Early refresh: a Redis hit may, by the XFetch rule (EarlyRefreshPolicy), start a
 // background refresh of that key (at most one queued or running per key), counted as
@@ -89,7 +90,7 @@ public:
 
 private:
     struct Snapshot {
-        QJsonValue data;
+        QByteArray dataJson;  // as RawCachedEntry::dataJson
         qint64 fetchedAtMs = 0;
     };
 
@@ -100,16 +101,17 @@ private:
     [[nodiscard]] Result<EndpointResponse> fetchAndStore(const EndpointDefinition &endpoint, qint64 moodleUserId,
                                                          bool caching, std::optional<Snapshot> snapshot,
                                                          bool snapshotRead);
-    [[nodiscard]] std::optional<CachedEntry> redisGet(const EndpointDefinition &endpoint, const QByteArray &key);
-    void redisSet(const EndpointDefinition &endpoint, const QByteArray &key, const CachedEntry &entry);
+    [[nodiscard]] std::optional<RawCachedEntry> redisGet(const EndpointDefinition &endpoint, const QByteArray &key);
+    void redisSet(const EndpointDefinition &endpoint, const QByteArray &key, const RawCachedEntry &entry);
     // nullopt + *failed when PostgreSQL could not be asked.
     [[nodiscard]] std::optional<Snapshot> snapshotGet(const EndpointDefinition &endpoint, qint64 moodleUserId,
                                                       bool *read);
-    void snapshotPut(const EndpointDefinition &endpoint, qint64 moodleUserId, const QJsonValue &data,
+    void snapshotPut(const EndpointDefinition &endpoint, qint64 moodleUserId, const QByteArray &dataJson,
                      qint64 fetchedAtMs);
     void scheduleEarlyRefresh(const EndpointDefinition &endpoint, qint64 moodleUserId, const QByteArray &key);
     [[nodiscard]] EndpointResponse respond(const EndpointDefinition &endpoint, qint64 moodleUserId,
-                                           QJsonValue data, ReadSource source, qint64 fetchedAtMs) const;
+                                           QByteArray dataJson, ReadSource source, qint64 fetchedAtMs,
+                                           qint64 nowMs) const;
     [[nodiscard]] qint64 steadyMs() const;
 
     const EndpointRegistry &m_registry;

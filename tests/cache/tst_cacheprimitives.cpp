@@ -4,11 +4,14 @@
 #include "cache/cachedentry.h"
 #include "cache/earlyrefreshpolicy.h"
 #include "cache/prometheustext.h"
+#include "cache/rawcachedentry.h"
+#include "cache/endpointresponse.h"
 #include "cache/readstatistics.h"
 #include "cache/singleflight.h"
 #include "cache/statscounts.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QJsonObject>
 #include <QTest>
 #include <QThread>
@@ -40,6 +43,59 @@ private slots:
         auto nullData = CachedEntry::decode(CachedEntry{QJsonValue(QJsonValue::Null), 1, 2, 3, 4}.encode());
         QVERIFY(nullData.ok());
         QVERIFY(nullData->data.isNull());
+    }
+
+    // The stored layout: data kept as text (a hit splices it unparsed), still one JSON
+    // object; the older layout (full JSON, any order) still decodes.
+    void rawCachedEntryRoundTrips()
+    {
+        const QByteArray data = "{\"Course\":\"Math\",\"Note\":\"a \\\"quoted\\\" }\"}";
+        const RawCachedEntry entry{data, 1700000000000, 1700000001000, 300, 742};
+        const QByteArray bytes = entry.encode();
+        QVERIFY(QJsonDocument::fromJson(bytes).isObject());
+        auto raw = RawCachedEntry::decode(bytes);
+        QVERIFY(raw.ok());
+        QCOMPARE(raw->dataJson, data);
+        QCOMPARE(raw->fetchedAtMs, entry.fetchedAtMs);
+        QCOMPARE(raw->storedAtMs, entry.storedAtMs);
+        QCOMPARE(raw->ttlSeconds, 300);
+        QCOMPARE(raw->costMs, 742);
+        auto parsed = CachedEntry::decode(bytes);
+        QVERIFY(parsed.ok());
+        QCOMPARE(parsed->data.toObject().value(QStringLiteral("Course")).toString(), QStringLiteral("Math"));
+
+        const QByteArray older =
+            "{\"cost_ms\":5,\"data\":[{\"a\":1}],\"fetched_at_ms\":10,\"stored_at_ms\":20,\"ttl_s\":30}";
+        auto fromOlder = RawCachedEntry::decode(older);
+        QVERIFY(fromOlder.ok());
+        QCOMPARE(fromOlder->dataJson, QByteArray("[{\"a\":1}]"));
+        QCOMPARE(fromOlder->expiresAtMs(), 20 + 30000);
+
+        // Any byte of the data changed, or the value cut short: corrupt, never spliced.
+        QByteArray altered = bytes;
+        altered[altered.size() - 5] = 'X';
+        QVERIFY(!RawCachedEntry::decode(altered).ok());
+        for (qsizetype cut = 1; cut < bytes.size(); cut += 7)
+            QVERIFY2(!RawCachedEntry::decode(bytes.left(cut)).ok(), qPrintable(QString::number(cut)));
+        QVERIFY(!RawCachedEntry::decode(RawCachedEntry{"5", 1, 2, 3, 4}.encode()).ok());
+        QVERIFY(RawCachedEntry::decode(RawCachedEntry{"null", 1, 2, 3, 4}.encode()).ok());
+    }
+
+    void responseBodySplicesTheData()
+    {
+        EndpointResponse response;
+        response.dataJson = "{\"b\":2,\"a\":[1]}";
+        response.source = ReadSource::Postgres;
+        response.cacheAgeSeconds = 12;
+        response.endpoint = QStringLiteral("finance");
+        response.moodleUserId = 9007199254740992;
+        QCOMPARE(response.toJson(),
+                 QByteArray("{\"data\":{\"b\":2,\"a\":[1]},\"meta\":{\"cache_age_seconds\":12,\"endpoint\":\"finance\","
+                            "\"moodle_user_id\":9007199254740992,\"source\":\"postgres\"}}"));
+        QVERIFY(QJsonDocument::fromJson(response.toJson()).isObject());
+        QCOMPARE(response.data().toObject().value(QStringLiteral("b")).toInt(), 2);
+        response.setData(QJsonValue(QJsonValue::Null));
+        QCOMPARE(response.dataJson, QByteArray("null"));
     }
 
     void corruptValuesDoNotDecode_data()

@@ -119,14 +119,14 @@ private slots:
         QVERIFY2(first.ok(), qPrintable(describe(first)));
         QCOMPARE(first->source, ReadSource::Zoho);
         QCOMPARE(first->cacheAgeSeconds, 0);
-        QVERIFY(first->data.isObject());
-        QCOMPARE(first->data.toObject().value(QStringLiteral("Moodle_User_ID")).toString(), QStringLiteral("7"));
+        QVERIFY(first->data().isObject());
+        QCOMPARE(first->data().toObject().value(QStringLiteral("Moodle_User_ID")).toString(), QStringLiteral("7"));
         QCOMPARE(searches(QStringLiteral("Students")), 1);
 
         auto second = engine->read(QStringLiteral("profile"), 7, false);
         QVERIFY2(second.ok(), qPrintable(describe(second)));
         QCOMPARE(second->source, ReadSource::Redis);
-        QCOMPARE(second->data, first->data);
+        QCOMPARE(second->data(), first->data());
         QCOMPARE(searches(QStringLiteral("Students")), 1);
 
         RedisConnection redis(m_profile.redis);
@@ -134,7 +134,7 @@ private slots:
         auto third = engine->read(QStringLiteral("profile"), 7, false);
         QVERIFY2(third.ok(), qPrintable(describe(third)));
         QCOMPARE(third->source, ReadSource::Postgres);
-        QCOMPARE(third->data, first->data);
+        QCOMPARE(third->data(), first->data());
         // Written back: the next read is a Redis hit again.
         auto fourth = engine->read(QStringLiteral("profile"), 7, false);
         QVERIFY(fourth.ok());
@@ -148,9 +148,9 @@ private slots:
         // Arrays: a student's grades.
         auto grades = engine->read(QStringLiteral("academics"), 7, false);
         QVERIFY2(grades.ok(), qPrintable(describe(grades)));
-        QVERIFY(grades->data.isArray());
-        QVERIFY(grades->data.toArray().size() >= 3);
-        QCOMPARE(grades->data.toArray().first().toObject().value(QStringLiteral("Moodle_User_ID")).toString(),
+        QVERIFY(grades->data().isArray());
+        QVERIFY(grades->data().toArray().size() >= 3);
+        QCOMPARE(grades->data().toArray().first().toObject().value(QStringLiteral("Moodle_User_ID")).toString(),
                  QStringLiteral("7"));
 
         // Zoho down; the snapshot is older than the window (the engine's clock moved on).
@@ -162,7 +162,7 @@ private slots:
         QVERIFY2(stale.ok(), qPrintable(describe(stale)));
         QCOMPARE(stale->source, ReadSource::Stale);
         QVERIFY2(stale->cacheAgeSeconds >= 400, qPrintable(describe(stale)));
-        QCOMPARE(stale->data, first->data);
+        QCOMPARE(stale->data(), first->data());
         // A forced refresh with Zoho down falls back the same way.
         auto forcedStale = engine->read(QStringLiteral("profile"), 7, true);
         QVERIFY2(forcedStale.ok(), qPrintable(describe(forcedStale)));
@@ -195,19 +195,19 @@ private slots:
         for (qint64 id = 1; id <= 60 && !foundEmpty; ++id) {
             auto result = engine->read(QStringLiteral("requests"), id, false);
             QVERIFY2(result.ok(), qPrintable(describe(result)));
-            if (result->data.toArray().isEmpty()) {
+            if (result->data().toArray().isEmpty()) {
                 foundEmpty = true;
                 auto again = engine->read(QStringLiteral("requests"), id, false);
                 QVERIFY(again.ok());
                 QCOMPARE(again->source, ReadSource::Redis);
-                QVERIFY(again->data.isArray());
+                QVERIFY(again->data().isArray());
             }
         }
         QVERIFY2(foundEmpty, "no student without requests among the first 60");
         // A profile nobody has: null, not an error.
         auto nobody = engine->read(QStringLiteral("profile"), 999999, false);
         QVERIFY2(nobody.ok(), qPrintable(describe(nobody)));
-        QVERIFY(nobody->data.isNull());
+        QVERIFY(nobody->data().isNull());
     }
 
     // 100 threads ask for one cold key at the same moment; Zoho answers slowly, so all
@@ -264,7 +264,7 @@ private slots:
             auto result = engine->read(QStringLiteral("classes"), 21, false);
             QVERIFY2(result.ok(), qPrintable(describe(result)));
             QVERIFY(result->source == ReadSource::Zoho || result->source == ReadSource::Postgres);
-            QVERIFY(result->data.isArray());
+            QVERIFY(result->data().isArray());
             // Overwritten by the write-back with a value that decodes.
             auto stored = redis.get(key);
             QVERIFY(stored.ok() && stored->has_value());
@@ -398,6 +398,39 @@ private slots:
         QCOMPARE(next->source, ReadSource::Redis);
         engine->reader().waitForBackgroundRefreshes();
         QCOMPARE(count(*engine, "classes", StatsCounter::EarlyRefreshes), 1u);
+    }
+
+    // Expiry by the engine's own clock: a Redis value whose stored_at + ttl has passed on
+    // Options::clock is a miss even while Redis still holds it (a skewed server, or a
+    // simulation on a virtual clock); a second before that it is a hit.
+    void redisValuePastItsTtlByTheEngineClockIsAMiss()
+    {
+        std::atomic<qint64> clockShiftMs{0};
+        CacheEngine::Options options = testEngineOptions(m_profile);
+        options.clock = [&clockShiftMs] { return QDateTime::currentMSecsSinceEpoch() + clockShiftMs.load(); };
+        auto engine = makeEngine(options);
+        QVERIFY(engine);
+        auto first = engine->read(QStringLiteral("finance"), 53, false);
+        QVERIFY2(first.ok(), qPrintable(describe(first)));
+        QCOMPARE(first->source, ReadSource::Zoho);
+        RedisConnection redis(m_profile.redis);
+        auto stored = CachedEntry::decode(redis.get(cachekeys::endpointKey(QStringLiteral("finance"), 53))
+                                              ->value_or(QByteArray()));
+        QVERIFY(stored.ok());
+
+        clockShiftMs = stored->ttlSeconds * 1000 - 1000;
+        auto hit = engine->read(QStringLiteral("finance"), 53, false);
+        QVERIFY2(hit.ok(), qPrintable(describe(hit)));
+        QCOMPARE(hit->source, ReadSource::Redis);
+        QCOMPARE(hit->data(), first->data());
+
+        // Past the TTL (and the snapshot past its freshness window too): Zoho again.
+        clockShiftMs = stored->ttlSeconds * 1000 + 1000;
+        auto expired = engine->read(QStringLiteral("finance"), 53, false);
+        QVERIFY2(expired.ok(), qPrintable(describe(expired)));
+        QCOMPARE(expired->source, ReadSource::Zoho);
+        QCOMPARE(count(*engine, "finance", StatsCounter::Misses), 2u);
+        QCOMPARE(count(*engine, "finance", StatsCounter::Redis), 1u);
     }
 
     // Figures for the report (printed, never asserted): in-process read latency per tier

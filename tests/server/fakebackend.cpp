@@ -39,7 +39,7 @@ Result<EndpointResponse> FakeBackend::read(const QString &endpoint, qint64 moodl
     if (function)
         return function(endpoint, moodleUserId, forceRefresh);
     EndpointResponse response;
-    response.data = QJsonObject{{QStringLiteral("id"), double(moodleUserId)}};
+    response.setData(QJsonObject{{QStringLiteral("id"), double(moodleUserId)}});
     response.source = ReadSource::Redis;
     response.cacheAgeSeconds = 3;
     response.endpoint = endpoint;
