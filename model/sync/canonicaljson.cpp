@@ -24,31 +24,39 @@ bool mayNeedNormalization(QStringView text)
 
 constexpr char kHex[] = "0123456789abcdef";
 
+// Writes through a raw pointer into room reserved up front (at most 6 bytes per UTF-16
+// unit: "\u00XX"), then trims: a per-character QByteArray::append was the largest
+// single cost of hashing.
 void appendEscapedUtf8(QStringView text, QByteArray &out)
 {
-    out.append('"');
     const qsizetype size = text.size();
+    const qsizetype start = out.size();
+    out.resize(start + size * 6 + 2);
+    char *p = out.data() + start;
+    *p++ = '"';
     const char16_t *data = text.utf16();
     for (qsizetype i = 0; i < size; ++i) {
         const char16_t unit = data[i];
         if (unit < 0x80) {
             if (unit >= 0x20 && unit != u'"' && unit != u'\\') {
-                out.append(char(unit));
+                *p++ = char(unit);
                 continue;
             }
-            out.append('\\');
+            *p++ = '\\';
             switch (unit) {
-            case u'"': out.append('"'); break;
-            case u'\\': out.append('\\'); break;
-            case u'\b': out.append('b'); break;
-            case u'\f': out.append('f'); break;
-            case u'\n': out.append('n'); break;
-            case u'\r': out.append('r'); break;
-            case u'\t': out.append('t'); break;
-            default: {
-                const char escape[] = {'u', '0', '0', kHex[(unit >> 4) & 0xf], kHex[unit & 0xf]};
-                out.append(escape, sizeof escape);
-            }
+            case u'"': *p++ = '"'; break;
+            case u'\\': *p++ = '\\'; break;
+            case u'\b': *p++ = 'b'; break;
+            case u'\f': *p++ = 'f'; break;
+            case u'\n': *p++ = 'n'; break;
+            case u'\r': *p++ = 'r'; break;
+            case u'\t': *p++ = 't'; break;
+            default:
+                *p++ = 'u';
+                *p++ = '0';
+                *p++ = '0';
+                *p++ = kHex[(unit >> 4) & 0xf];
+                *p++ = kHex[unit & 0xf];
             }
             continue;
         }
@@ -60,19 +68,21 @@ void appendEscapedUtf8(QStringView text, QByteArray &out)
             codePoint = 0xFFFD;
         }
         if (codePoint < 0x800) {
-            const char bytes[] = {char(0xC0 | (codePoint >> 6)), char(0x80 | (codePoint & 0x3F))};
-            out.append(bytes, 2);
+            *p++ = char(0xC0 | (codePoint >> 6));
+            *p++ = char(0x80 | (codePoint & 0x3F));
         } else if (codePoint < 0x10000) {
-            const char bytes[] = {char(0xE0 | (codePoint >> 12)), char(0x80 | ((codePoint >> 6) & 0x3F)),
-                                  char(0x80 | (codePoint & 0x3F))};
-            out.append(bytes, 3);
+            *p++ = char(0xE0 | (codePoint >> 12));
+            *p++ = char(0x80 | ((codePoint >> 6) & 0x3F));
+            *p++ = char(0x80 | (codePoint & 0x3F));
         } else {
-            const char bytes[] = {char(0xF0 | (codePoint >> 18)), char(0x80 | ((codePoint >> 12) & 0x3F)),
-                                  char(0x80 | ((codePoint >> 6) & 0x3F)), char(0x80 | (codePoint & 0x3F))};
-            out.append(bytes, 4);
+            *p++ = char(0xF0 | (codePoint >> 18));
+            *p++ = char(0x80 | ((codePoint >> 12) & 0x3F));
+            *p++ = char(0x80 | ((codePoint >> 6) & 0x3F));
+            *p++ = char(0x80 | (codePoint & 0x3F));
         }
     }
-    out.append('"');
+    *p++ = '"';
+    out.resize(p - out.constData());
 }
 
 void appendString(const QString &text, QByteArray &out)

@@ -21,7 +21,7 @@ ContentHasher::~ContentHasher() = default;
 
 QString ContentHasher::hash(const QJsonObject &entity, const QStringList &volatileFields)
 {
-    m_buffer.clear();  // keeps the capacity
+    m_buffer.resize(0);  // keeps the capacity (clear() would free it)
     canonicaljson::appendObject(entity, volatileFields, m_buffer);
     return sha256Hex(m_buffer);
 }

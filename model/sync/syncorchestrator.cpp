@@ -161,10 +161,12 @@ Result<QHash<QString, SyncOrchestrator::Run::Known>> SyncOrchestrator::Run::look
     QHash<QString, Known> known;
     known.reserve(entries.size());
     if (redisUsable()) {
+        // entityStateKey() is the prefix + the id: built once per page, not per key.
+        const QByteArray prefix = cachekeys::entityStatePrefix(m_entity.name);
         QList<QByteArray> keys;
         keys.reserve(entries.size());
         for (const Entry &entry : entries)
-            keys.append(cachekeys::entityStateKey(m_entity.name, entry.id));
+            keys.append(prefix + entry.id.toUtf8());
         auto states = RedisBatch(m_redis).hmgetMany(keys, EntityState::lookupFields());
         if (states) {
             m_redisRetryAtMs = -1;
