@@ -100,6 +100,7 @@ private:
     SyncReport m_report;
     SyncPageFetcher *m_fetcher = nullptr;
     std::vector<std::unique_ptr<SyncWriter>> m_writers;
+
     bool m_typeWasEmpty = false;  // no live row of the type at the start: nothing to look up in PostgreSQL
     qint64 m_hashNs = 0;
     qint64 m_lookupNs = 0;
@@ -399,6 +400,13 @@ Result<SyncReport> SyncOrchestrator::Run::execute()
         }
         if (!*page) {
             listedEverything = true;
+            break;
+        }
+        // A PostgreSQL restart ends the session and with it the lock: another instance
+        // may have started this type meanwhile, so this run must not go on.
+        if (!lock.isHeld()) {
+            outcome = makeError(ErrorKind::Unavailable,
+                                QStringLiteral("lost the %1 sync lock (the PostgreSQL session ended)").arg(m_entity.name));
             break;
         }
         ++m_counters.pages;

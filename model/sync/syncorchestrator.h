@@ -6,6 +6,7 @@
 #include "sync/entitydefinition.h"
 #include "sync/syncoptions.h"
 #include "sync/syncprogress.h"
+#include "sync/syncreport.h"
 
 #include <QObject>
 

@@ -4,7 +4,7 @@
 #include "core/result.h"
 #include "sync/entitydefinition.h"
 #include "sync/syncoptions.h"
-#include "sync/syncprogress.h"
+#include "sync/syncreport.h"
 #include "zoho/zohoclientoptions.h"
 
 #include <QHash>
