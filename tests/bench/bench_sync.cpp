@@ -76,10 +76,11 @@ ZohoClientOptions benchClientOptions()
 }
 
 Result<SyncReport> runSync(const EntityDefinition &entity, ZohoClient *client, const PgSettings &pg,
-                           const RedisSettings &redis, int batchSize)
+                           const RedisSettings &redis, int batchSize, int writers)
 {
     SyncOptions options;
     options.batchSize = batchSize;
+    options.writerThreads = writers;
     options.pagesInFlight = 8;
     options.trigger = QStringLiteral("bench");
     SyncOrchestrator sync(entity, client, pg, redis, options);
@@ -104,6 +105,8 @@ int main(int argc, char *argv[])
     parser.addOption({QStringLiteral("repeat"), QStringLiteral("no-change resyncs per case (the machine may be shared: "
                                                                "several runs show the spread)"),
                       QStringLiteral("n"), QStringLiteral("3")});
+    parser.addOption({QStringLiteral("writers"), QStringLiteral("writer threads (SyncOptions::writerThreads)"),
+                      QStringLiteral("n"), QString::number(SyncOptions().writerThreads)});
     parser.addOption({QStringLiteral("batch-sizes"), QStringLiteral("comma-separated entities per transaction"),
                       QStringLiteral("list"), QStringLiteral("50")});
     parser.process(app);
@@ -179,7 +182,8 @@ int main(int argc, char *argv[])
                     if (!mutated)
                         return fail(mutated.error().toString());
                 }
-                auto report = runSync(products, service.client(), (*database)->settings(), redis, batchSize);
+                auto report = runSync(products, service.client(), (*database)->settings(), redis, batchSize,
+                                      parser.value(QStringLiteral("writers")).toInt());
                 if (!report)
                     return fail(report.error().toString());
                 if (report->run.status != QLatin1String("succeeded"))
