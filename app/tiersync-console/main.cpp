@@ -1,0 +1,110 @@
+// tiersync-console: builds the engine workers on their threads, the window, and wires
+// them together. Nothing else lives here.
+
+#include "common/confirmer.h"
+#include "common/consolecontext.h"
+#include "console/connectionchecker.h"
+#include "console/keybrowserworker.h"
+#include "console/workerthreads.h"
+#include "core/keychainsecretstore.h"
+#include "core/profilestore.h"
+#include "keys/keyspage.h"
+#include "settings/settingspage.h"
+#include "shell/mainwindow.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QProcessEnvironment>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTimer>
+
+#include <cstdio>
+
+using namespace tiersync;
+
+namespace {
+
+constexpr char kActiveProfileKey[] = "console/active_profile";
+
+}  // namespace
+
+int main(int argc, char *argv[])
+{
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("TierSync"));
+    QApplication::setApplicationName(QStringLiteral("tiersync-console"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("TierSync desktop console"));
+    parser.addHelpOption();
+    const QCommandLineOption profileOption(QStringLiteral("profile"),
+                                           QStringLiteral("Connection profile to open (default: the last used one, "
+                                                          "else the TIERSYNC_* environment)."),
+                                           QStringLiteral("name"));
+    const QCommandLineOption pageOption(QStringLiteral("page"), QStringLiteral("Page to open first."),
+                                        QStringLiteral("overview|keys|sync|retries|students|cache|settings"));
+    const QCommandLineOption screenshotOption(
+        QStringLiteral("screenshot"), QStringLiteral("Grab the window to a PNG after a few seconds, then quit."),
+        QStringLiteral("file.png"));
+    const QCommandLineOption loadAllOption(QStringLiteral("load-all"),
+                                           QStringLiteral("Keys page: load the whole key list at start."));
+    parser.addOptions({profileOption, pageOption, screenshotOption, loadAllOption});
+    parser.process(app);
+
+    QSettings settings;
+    ProfileStore profiles(settings);
+    KeychainSecretStore secrets;
+    ui::MessageBoxConfirmer confirmer;
+
+    WorkerThreads threads;
+    auto *keyBrowser = new KeyBrowserWorker;
+    auto *healthChecker = new ConnectionChecker;
+    auto *tester = new ConnectionChecker;
+    threads.adopt(keyBrowser, QStringLiteral("console-keys"));
+    threads.adopt(healthChecker, QStringLiteral("console-health"));
+    threads.adopt(tester, QStringLiteral("console-tester"));
+
+    ui::ConsoleContext context{keyBrowser, healthChecker, tester, &profiles, &secrets, &confirmer};
+    ui::MainWindow window(context);
+    ui::MainWindow::Page page = ui::MainWindow::Page::Keys;
+    if (parser.isSet(pageOption) && !ui::MainWindow::pageFromName(parser.value(pageOption), &page)) {
+        std::fprintf(stderr, "unknown page '%s'\n", qPrintable(parser.value(pageOption)));
+        return 2;
+    }
+    window.showPage(page);
+
+    QObject::connect(window.settingsPage(), &ui::SettingsPage::activateRequested, &window,
+                     [&settings](const ConnectionProfile &profile) {
+                         settings.setValue(QLatin1String(kActiveProfileKey), profile.name);
+                     });
+
+    const QString profileName = parser.isSet(profileOption) ? parser.value(profileOption)
+                                                            : settings.value(QLatin1String(kActiveProfileKey)).toString();
+    // Secrets come from the keychain asynchronously; the window is usable meanwhile.
+    profiles.resolve(profiles.contains(profileName) ? profileName : QString(), secrets,
+                     QProcessEnvironment::systemEnvironment(), [&window, &parser, &loadAllOption](Result<ConnectionProfile> profile) {
+                         if (!profile) {
+                             window.statusBar()->showMessage(
+                                 QStringLiteral("Could not load the connection profile: %1")
+                                     .arg(profile.error().message));
+                             return;
+                         }
+                         window.setProfile(*profile);
+                         if (parser.isSet(loadAllOption))
+                             window.keysPage()->loadAll();
+                     });
+    window.show();
+
+    if (parser.isSet(screenshotOption)) {
+        const QString file = parser.value(screenshotOption);
+        QTimer::singleShot(4000, &window, [&window, file] {
+            const bool saved = window.grab().save(file);
+            std::fprintf(stderr, "%s %s\n", saved ? "screenshot saved to" : "could not save", qPrintable(file));
+            QApplication::exit(saved ? 0 : 1);
+        });
+    }
+    const int code = QApplication::exec();
+    threads.stopAll();
+    return code;
+}

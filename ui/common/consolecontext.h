@@ -1,0 +1,27 @@
+#pragma once
+
+class QSettings;
+
+namespace tiersync {
+class ConnectionChecker;
+class KeyBrowserWorker;
+class ProfileStore;
+class SecretStore;
+}  // namespace tiersync
+
+namespace tiersync::ui {
+
+class Confirmer;
+
+// What the composition root hands the window: engine workers (already on their
+// threads; talk to them only through queued signals) and the stores. Not owned.
+struct ConsoleContext final {
+    KeyBrowserWorker *keyBrowser = nullptr;
+    ConnectionChecker *healthChecker = nullptr;  // status bar polling
+    ConnectionChecker *tester = nullptr;         // Settings page "Test connection"
+    ProfileStore *profiles = nullptr;
+    SecretStore *secrets = nullptr;
+    Confirmer *confirmer = nullptr;
+};
+
+}  // namespace tiersync::ui

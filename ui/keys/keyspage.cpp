@@ -1,0 +1,407 @@
+#include "keys/keyspage.h"
+
+#include "common/confirmer.h"
+#include "console/keybrowserworker.h"
+#include "console/keydetails.h"
+#include "console/keypattern.h"
+#include "itemmodels/keylistmodel.h"
+#include "itemmodels/keytreemodel.h"
+#include "keys/valueviewer.h"
+
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLocale>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTreeView>
+#include <QVBoxLayout>
+
+namespace tiersync::ui {
+
+namespace {
+
+QPushButton *button(const QString &text, const QString &name, QWidget *parent)
+{
+    auto *b = new QPushButton(text, parent);
+    b->setObjectName(name);
+    return b;
+}
+
+QString count(qint64 n)
+{
+    return QLocale().toString(n);
+}
+
+}  // namespace
+
+KeysPage::KeysPage(KeyBrowserWorker *worker, Confirmer *confirmer, QWidget *parent)
+    : QWidget(parent),
+      m_worker(worker),
+      m_confirmer(confirmer),
+      m_listModel(new KeyListModel(this)),
+      m_treeModel(new KeyTreeModel(this)),
+      m_filter(new QLineEdit(this)),
+      m_refresh(button(tr("Refresh"), QStringLiteral("refreshButton"), this)),
+      m_loadAllButton(button(tr("Load all"), QStringLiteral("loadAllButton"), this)),
+      m_loaded(new QLabel(this)),
+      m_views(new QTabWidget(this)),
+      m_list(new QTableView(this)),
+      m_tree(new QTreeView(this)),
+      m_delete(button(tr("Delete selected…"), QStringLiteral("deleteButton"), this)),
+      m_pattern(new QLineEdit(this)),
+      m_dryRun(button(tr("Count matches"), QStringLiteral("dryRunButton"), this)),
+      m_invalidate(button(tr("Delete matches…"), QStringLiteral("invalidateButton"), this)),
+      m_cancel(button(tr("Cancel"), QStringLiteral("cancelButton"), this)),
+      m_status(new QLabel(this)),
+      m_viewer(new ValueViewer(this))
+{
+    m_listModel->setObjectName(QStringLiteral("keyListModel"));
+    m_treeModel->setObjectName(QStringLiteral("keyTreeModel"));
+    m_filter->setObjectName(QStringLiteral("keyFilter"));
+    m_filter->setClearButtonEnabled(true);
+    m_filter->setPlaceholderText(tr("Filter: a key prefix, or a pattern with * (e.g. tiersync:v1:ep:*:42)"));
+    m_loaded->setObjectName(QStringLiteral("loadedLabel"));
+    m_views->setObjectName(QStringLiteral("keyViews"));
+    m_list->setObjectName(QStringLiteral("keyList"));
+    m_tree->setObjectName(QStringLiteral("keyTree"));
+    m_pattern->setObjectName(QStringLiteral("invalidatePattern"));
+    m_pattern->setPlaceholderText(tr("Pattern to invalidate, e.g. tiersync:v1:ep:grades:*"));
+    m_status->setObjectName(QStringLiteral("keysStatus"));
+    m_status->setWordWrap(true);
+    m_viewer->setObjectName(QStringLiteral("valueViewer"));
+    m_invalidate->setEnabled(false);
+    m_cancel->setEnabled(false);
+    m_delete->setEnabled(false);
+
+    // A flat table, not a QListView: a list view lays out every row again on each
+    // insertion, which stalls on hundreds of thousands of keys; a table does not.
+    m_list->setModel(m_listModel);
+    m_list->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_list->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_list->setWordWrap(false);
+    m_list->setShowGrid(false);
+    m_list->setAlternatingRowColors(true);
+    m_list->verticalHeader()->hide();
+    m_list->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_list->verticalHeader()->setDefaultSectionSize(m_list->fontMetrics().height() + 6);
+    m_list->horizontalHeader()->setStretchLastSection(true);
+    m_list->horizontalHeader()->setObjectName(QStringLiteral("keyListHeader"));
+    m_tree->setModel(m_treeModel);
+    m_tree->setUniformRowHeights(true);
+    m_tree->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_tree->setAlternatingRowColors(true);
+    m_tree->header()->setObjectName(QStringLiteral("keyTreeHeader"));
+    m_tree->header()->setStretchLastSection(false);
+    m_tree->header()->setSectionResizeMode(KeyTreeModel::NameColumn, QHeaderView::Stretch);
+    m_tree->header()->setSectionResizeMode(KeyTreeModel::CountColumn, QHeaderView::ResizeToContents);
+    m_views->addTab(m_list, tr("List"));
+    m_views->addTab(m_tree, tr("Namespaces"));
+
+    auto *filterRow = new QHBoxLayout;
+    filterRow->addWidget(m_filter, 1);
+    filterRow->addWidget(m_refresh);
+    filterRow->addWidget(m_loadAllButton);
+
+    auto *patternBox = new QGroupBox(tr("Invalidate by pattern"), this);
+    patternBox->setObjectName(QStringLiteral("invalidateBox"));
+    auto *patternRow = new QHBoxLayout(patternBox);
+    patternRow->addWidget(m_pattern, 1);
+    patternRow->addWidget(m_dryRun);
+    patternRow->addWidget(m_invalidate);
+    patternRow->addWidget(m_cancel);
+
+    auto *left = new QWidget(this);
+    left->setObjectName(QStringLiteral("keysLeftPane"));
+    auto *leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
+    leftLayout->addLayout(filterRow);
+    leftLayout->addWidget(m_loaded);
+    leftLayout->addWidget(m_views, 1);
+    auto *actionRow = new QHBoxLayout;
+    actionRow->addWidget(m_delete);
+    actionRow->addStretch();
+    leftLayout->addLayout(actionRow);
+
+    auto *splitter = new QSplitter(Qt::Horizontal, this);
+    splitter->setObjectName(QStringLiteral("keysSplitter"));
+    splitter->addWidget(left);
+    splitter->addWidget(m_viewer);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(splitter, 1);
+    layout->addWidget(patternBox);
+    layout->addWidget(m_status);
+
+    // GUI → worker: queued, the worker lives on its own thread.
+    connect(this, &KeysPage::redisSettingsChanged, worker, &KeyBrowserWorker::setSettings, Qt::QueuedConnection);
+    connect(this, &KeysPage::startScanRequested, worker, &KeyBrowserWorker::startScan, Qt::QueuedConnection);
+    connect(this, &KeysPage::pageRequested, worker, &KeyBrowserWorker::fetchPage, Qt::QueuedConnection);
+    connect(this, &KeysPage::detailsRequested, worker, &KeyBrowserWorker::loadDetails, Qt::QueuedConnection);
+    connect(this, &KeysPage::deleteRequested, worker, &KeyBrowserWorker::deleteKeys, Qt::QueuedConnection);
+    connect(this, &KeysPage::countRequested, worker, &KeyBrowserWorker::countMatching, Qt::QueuedConnection);
+    connect(this, &KeysPage::deleteMatchingRequested, worker, &KeyBrowserWorker::deleteMatching,
+            Qt::QueuedConnection);
+    // Worker → GUI.
+    connect(worker, &KeyBrowserWorker::pageLoaded, this, &KeysPage::onPageLoaded, Qt::QueuedConnection);
+    connect(worker, &KeyBrowserWorker::pageFailed, this, &KeysPage::onPageFailed, Qt::QueuedConnection);
+    connect(worker, &KeyBrowserWorker::detailsLoaded, this, &KeysPage::onDetails, Qt::QueuedConnection);
+    connect(worker, &KeyBrowserWorker::detailsFailed, this,
+            [this](const QByteArray &key, const QString &message) {
+                if (key == m_shownKey)
+                    m_viewer->showError(key, message);
+            },
+            Qt::QueuedConnection);
+    connect(worker, &KeyBrowserWorker::keysDeleted, this, &KeysPage::onKeysDeleted, Qt::QueuedConnection);
+    connect(worker, &KeyBrowserWorker::deleteFailed, this,
+            [this](const QString &message) { setIdle(tr("Nothing was deleted. %1").arg(message)); },
+            Qt::QueuedConnection);
+    connect(worker, &KeyBrowserWorker::patternProgress, this,
+            [this](const QByteArray &, qint64 soFar) { m_status->setText(tr("Working… %1 keys so far").arg(count(soFar))); },
+            Qt::QueuedConnection);
+    connect(worker, &KeyBrowserWorker::matchCounted, this,
+            [this](const QByteArray &match, qint64 keys) {
+                m_countedMatch = match;
+                m_countedKeys = keys;
+                setIdle(tr("%1 keys match %2 (dry run: nothing was deleted).")
+                            .arg(count(keys), QString::fromUtf8(match)));
+                m_invalidate->setEnabled(keys > 0);
+                m_invalidate->setText(tr("Delete %1 keys…").arg(count(keys)));
+            },
+            Qt::QueuedConnection);
+    connect(worker, &KeyBrowserWorker::matchDeleted, this,
+            [this](const QByteArray &match, qint64 removed) {
+                setIdle(tr("Deleted %1 keys matching %2.").arg(count(removed), QString::fromUtf8(match)));
+                refresh();
+            },
+            Qt::QueuedConnection);
+    connect(worker, &KeyBrowserWorker::patternFailed, this,
+            [this](const QByteArray &, const QString &message) { setIdle(message); }, Qt::QueuedConnection);
+
+    connect(m_listModel, &KeyListModel::fetchRequested, this, [this] { Q_EMIT pageRequested(m_generation); });
+    connect(m_filter, &QLineEdit::returnPressed, this, &KeysPage::refresh);
+    connect(m_refresh, &QPushButton::clicked, this, &KeysPage::refresh);
+    connect(m_loadAllButton, &QPushButton::clicked, this, &KeysPage::loadAll);
+    connect(m_delete, &QPushButton::clicked, this, &KeysPage::deleteSelected);
+    connect(m_dryRun, &QPushButton::clicked, this, &KeysPage::countPattern);
+    connect(m_pattern, &QLineEdit::returnPressed, this, &KeysPage::countPattern);
+    connect(m_pattern, &QLineEdit::textChanged, this, [this] {
+        // A count is only good for the pattern it was made for.
+        m_countedKeys = -1;
+        m_invalidate->setEnabled(false);
+        m_invalidate->setText(tr("Delete matches…"));
+    });
+    connect(m_invalidate, &QPushButton::clicked, this, &KeysPage::deletePattern);
+    connect(m_cancel, &QPushButton::clicked, this, [this] {
+        m_worker->cancel();  // thread-safe: an atomic flag the worker checks per SCAN step
+        m_status->setText(tr("Cancelling…"));
+    });
+    connect(m_list->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex &current) {
+                if (current.isValid())
+                    onCurrentKey(current.data(KeyListModel::KeyRole).toByteArray());
+            });
+    connect(m_list->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            [this] { m_delete->setEnabled(!selectedKeys().isEmpty()); });
+    connect(m_tree->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex &current) {
+                if (current.isValid() && !current.data(KeyTreeModel::IsNamespaceRole).toBool())
+                    onCurrentKey(current.data(KeyTreeModel::KeyRole).toByteArray());
+            });
+    connect(m_tree->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            [this] { m_delete->setEnabled(!selectedKeys().isEmpty()); });
+    connect(m_views, &QTabWidget::currentChanged, this, [this] { m_delete->setEnabled(!selectedKeys().isEmpty()); });
+    updateLoadedLabel();
+}
+
+KeysPage::~KeysPage() = default;
+
+void KeysPage::setRedisSettings(const RedisSettings &settings)
+{
+    m_haveSettings = true;
+    Q_EMIT redisSettingsChanged(settings);
+    m_viewer->clear();
+    m_shownKey.clear();
+    refresh();
+}
+
+void KeysPage::refresh()
+{
+    if (!m_haveSettings)
+        return;
+    ++m_generation;
+    m_loadAll = false;
+    m_listModel->restart();
+    m_treeModel->clear();
+    Q_EMIT startScanRequested(m_generation, KeyPattern::toScanMatch(m_filter->text()), kScanCount);
+    // The first page now, without waiting for the view to notice the empty list.
+    m_listModel->fetchMore({});
+    updateLoadedLabel();
+}
+
+void KeysPage::loadAll()
+{
+    m_loadAll = true;
+    if (m_listModel->canFetchMore({}))
+        m_listModel->fetchMore({});
+    updateLoadedLabel();
+}
+
+void KeysPage::onPageLoaded(quint64 generation, const QList<QByteArray> &keys, bool atEnd)
+{
+    if (generation != m_generation)
+        return;  // a page of a scan the filter has replaced
+    const QList<QByteArray> fresh = m_listModel->appendPage(keys, atEnd);
+    m_treeModel->addKeys(fresh);
+    updateLoadedLabel();
+    Q_EMIT pageShown(int(fresh.size()), atEnd);
+    // Keep going when asked to load everything, and through empty stretches of a
+    // sparse filter (the view only asks again when rows arrive).
+    if (!atEnd && (m_loadAll || fresh.isEmpty()) && m_listModel->canFetchMore({}))
+        m_listModel->fetchMore({});
+}
+
+void KeysPage::onPageFailed(quint64 generation, const QString &message)
+{
+    if (generation != m_generation)
+        return;
+    m_listModel->pageFailed();
+    m_loadAll = false;
+    updateLoadedLabel();
+    m_status->setText(tr("Could not list keys. %1 Press Refresh to try again.").arg(message));
+}
+
+void KeysPage::updateLoadedLabel()
+{
+    QString state;
+    if (m_listModel->failed())
+        state = tr("stopped after an error");
+    else if (m_listModel->atEnd())
+        state = tr("scan complete");
+    else if (m_loadAll)
+        state = tr("loading all…");
+    else
+        state = tr("scroll down or press Load all for more");
+    m_loaded->setText(tr("%1 keys loaded — %2").arg(count(m_listModel->rowCount()), state));
+    m_loadAllButton->setEnabled(!m_listModel->atEnd() && !m_listModel->failed());
+}
+
+void KeysPage::onCurrentKey(const QByteArray &key)
+{
+    if (key.isEmpty() || key == m_shownKey)
+        return;
+    m_shownKey = key;
+    m_viewer->showLoading(key);
+    Q_EMIT detailsRequested(key);
+}
+
+void KeysPage::onDetails(const KeyDetails &details)
+{
+    if (details.key == m_shownKey)
+        m_viewer->showDetails(details);
+}
+
+QList<QByteArray> KeysPage::selectedKeys() const
+{
+    QList<QByteArray> keys;
+    if (m_views->currentWidget() == m_list) {
+        for (const QModelIndex &index : m_list->selectionModel()->selectedRows())
+            keys.append(index.data(KeyListModel::KeyRole).toByteArray());
+    } else {
+        for (const QModelIndex &index : m_tree->selectionModel()->selectedRows()) {
+            if (!index.data(KeyTreeModel::IsNamespaceRole).toBool())
+                keys.append(index.data(KeyTreeModel::KeyRole).toByteArray());
+        }
+    }
+    return keys;
+}
+
+void KeysPage::deleteSelected()
+{
+    const QList<QByteArray> keys = selectedKeys();
+    if (keys.isEmpty())
+        return;
+    const QString text = keys.size() == 1
+                             ? tr("Delete the key %1 from Redis?").arg(QString::fromUtf8(keys.first()))
+                             : tr("Delete these %1 keys from Redis?").arg(count(keys.size()));
+    m_confirmer->ask(this, tr("Delete keys"),
+                     text + tr("\n\nCached entries are rebuilt on the next read; this cannot be undone."),
+                     tr("Delete %n key(s)", nullptr, int(keys.size())), [this, keys](bool confirmed) {
+                         if (!confirmed)
+                             return;
+                         setBusy(tr("Deleting %1 keys…").arg(count(keys.size())));
+                         Q_EMIT deleteRequested(keys);
+                     });
+}
+
+void KeysPage::onKeysDeleted(const QList<QByteArray> &keys, qint64 removed)
+{
+    m_listModel->removeKeys(keys);
+    m_treeModel->removeKeys(keys);
+    if (keys.contains(m_shownKey)) {
+        m_shownKey.clear();
+        m_viewer->clear();
+    }
+    updateLoadedLabel();
+    if (removed == keys.size())
+        setIdle(tr("Deleted %1 keys.").arg(count(removed)));
+    else
+        setIdle(tr("Deleted %1 of %2 selected keys (the others had already gone).")
+                    .arg(count(removed), count(keys.size())));
+}
+
+void KeysPage::countPattern()
+{
+    const QString text = m_pattern->text().trimmed();
+    if (KeyPattern::matchesEverything(text)) {
+        m_status->setText(tr("Enter a pattern that names a part of the keyspace, e.g. tiersync:v1:ep:grades:*"));
+        return;
+    }
+    setBusy(tr("Counting keys matching %1…").arg(text));
+    Q_EMIT countRequested(KeyPattern::toScanMatch(text));
+}
+
+void KeysPage::deletePattern()
+{
+    const QByteArray match = KeyPattern::toScanMatch(m_pattern->text().trimmed());
+    if (m_countedKeys <= 0 || match != m_countedMatch)
+        return;
+    m_confirmer->ask(this, tr("Invalidate by pattern"),
+                     tr("Delete the %1 keys matching %2?\n\nThey are removed with SCAN and UNLINK in "
+                        "batches; keys created meanwhile that match are removed too.")
+                         .arg(count(m_countedKeys), QString::fromUtf8(match)),
+                     tr("Delete %1 keys").arg(count(m_countedKeys)), [this, match](bool confirmed) {
+                         if (!confirmed)
+                             return;
+                         setBusy(tr("Deleting keys matching %1…").arg(QString::fromUtf8(match)));
+                         Q_EMIT deleteMatchingRequested(match);
+                     });
+}
+
+void KeysPage::setBusy(const QString &what)
+{
+    m_status->setText(what);
+    m_dryRun->setEnabled(false);
+    m_invalidate->setEnabled(false);
+    m_delete->setEnabled(false);
+    m_cancel->setEnabled(true);
+}
+
+void KeysPage::setIdle(const QString &message)
+{
+    m_status->setText(message);
+    m_dryRun->setEnabled(true);
+    m_cancel->setEnabled(false);
+    m_delete->setEnabled(!selectedKeys().isEmpty());
+    m_invalidate->setText(tr("Delete matches…"));
+    m_invalidate->setEnabled(false);
+}
+
+}  // namespace tiersync::ui

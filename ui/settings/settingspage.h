@@ -1,0 +1,91 @@
+#pragma once
+
+#include "core/connectionprofile.h"
+
+#include <QWidget>
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QListWidget;
+class QPushButton;
+class QSpinBox;
+
+namespace tiersync {
+class ConnectionChecker;
+class ProfileStore;
+class SecretStore;
+struct ConnectionCheck;
+}  // namespace tiersync
+
+namespace tiersync::ui {
+
+// Connection profiles: Redis, PostgreSQL and Zoho settings. The non-secret fields go
+// to QSettings through ProfileStore; passwords, the client secret and the refresh token
+// go to the SecretStore (the OS keychain in the console) and never to QSettings. Secret
+// fields use password echo, so they never show on screen or in a screenshot. "Test"
+// runs on the tester worker's thread and answers in words.
+class SettingsPage final : public QWidget {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(SettingsPage)
+
+public:
+    SettingsPage(ProfileStore *profiles, SecretStore *secrets, ConnectionChecker *tester, QWidget *parent = nullptr);
+
+    // The profile as the form shows it, secrets included.
+    [[nodiscard]] ConnectionProfile formProfile() const;
+    void showProfile(const ConnectionProfile &profile);
+    void setActiveProfileName(const QString &name);
+
+Q_SIGNALS:
+    void testRedisRequested(const tiersync::ConnectionProfile &profile);
+    void testPostgresRequested(const tiersync::ConnectionProfile &profile);
+    void testZohoRequested(const tiersync::ConnectionProfile &profile);
+    // Saved (QSettings and secrets); emitted once the secret store confirmed.
+    void profileSaved(const QString &name);
+    // "Use this profile": the window switches every page to it.
+    void activateRequested(const tiersync::ConnectionProfile &profile);
+
+private:
+    void reloadList(const QString &select);
+    void loadSelected();
+    void save();
+    void onTestFinished(const tiersync::ConnectionCheck &check);
+    void onDataCentreChanged(int index);
+    [[nodiscard]] QLineEdit *secretEdit(const QString &name);
+    [[nodiscard]] QLineEdit *lineEdit(const QString &name);
+
+    ProfileStore *m_profiles;
+    SecretStore *m_secrets;
+    QListWidget *m_list;
+    QPushButton *m_new;
+    QPushButton *m_remove;
+    QLineEdit *m_name;
+    QLineEdit *m_redisHost;
+    QSpinBox *m_redisPort;
+    QSpinBox *m_redisDb;
+    QLineEdit *m_redisPassword;
+    QLineEdit *m_pgHost;
+    QSpinBox *m_pgPort;
+    QLineEdit *m_pgDatabase;
+    QLineEdit *m_pgUser;
+    QComboBox *m_pgSslMode;
+    QLineEdit *m_pgPassword;
+    QComboBox *m_dataCentre;
+    QLineEdit *m_apiBase;
+    QLineEdit *m_accountsUrl;
+    QLineEdit *m_orgId;
+    QLineEdit *m_clientId;
+    QLineEdit *m_clientSecret;
+    QLineEdit *m_refreshToken;
+    QLabel *m_redisResult;
+    QLabel *m_pgResult;
+    QLabel *m_zohoResult;
+    QPushButton *m_save;
+    QPushButton *m_activate;
+    QLabel *m_status;
+    QMap<QString, QString> m_otherPgOptions;  // DSN options the form has no field for
+    QString m_activeName;
+};
+
+}  // namespace tiersync::ui

@@ -1,0 +1,170 @@
+#include "shell/mainwindow.h"
+
+#include "common/placeholderpage.h"
+#include "console/connectionchecker.h"
+#include "core/profilestore.h"
+#include "keys/keyspage.h"
+#include "settings/settingspage.h"
+#include "shell/healthindicator.h"
+#include "uiversion.h"
+
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListWidget>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QTimer>
+
+namespace tiersync::ui {
+
+namespace {
+
+struct PageName {
+    MainWindow::Page page;
+    const char *name;
+};
+
+constexpr PageName kPageNames[] = {
+    {MainWindow::Page::Overview, "overview"}, {MainWindow::Page::Keys, "keys"},
+    {MainWindow::Page::Sync, "sync"},         {MainWindow::Page::Retries, "retries"},
+    {MainWindow::Page::Students, "students"}, {MainWindow::Page::Cache, "cache"},
+    {MainWindow::Page::Settings, "settings"},
+};
+
+PlaceholderPage *placeholder(const QString &name, const QString &title, const QString &description)
+{
+    auto *page = new PlaceholderPage(title, description);
+    page->setObjectName(name);
+    return page;
+}
+
+}  // namespace
+
+MainWindow::MainWindow(ConsoleContext context, QWidget *parent)
+    : QMainWindow(parent),
+      m_context(context),
+      m_nav(new QListWidget(this)),
+      m_stack(new QStackedWidget(this)),
+      m_keys(new KeysPage(context.keyBrowser, context.confirmer, this)),
+      m_settings(new SettingsPage(context.profiles, context.secrets, context.tester, this)),
+      m_profileLabel(new QLabel(this)),
+      m_redisHealth(new HealthIndicator(QStringLiteral("Redis"), this)),
+      m_pgHealth(new HealthIndicator(QStringLiteral("PostgreSQL"), this)),
+      m_zohoHealth(new HealthIndicator(QStringLiteral("Zoho"), this)),
+      m_healthTimer(new QTimer(this))
+{
+    setObjectName(QStringLiteral("mainWindow"));
+    setWindowTitle(consoleTitle());
+    m_nav->setObjectName(QStringLiteral("pageList"));
+    m_stack->setObjectName(QStringLiteral("pages"));
+    m_keys->setObjectName(QStringLiteral("keysPage"));
+    m_settings->setObjectName(QStringLiteral("settingsPage"));
+    m_profileLabel->setObjectName(QStringLiteral("profileLabel"));
+    m_redisHealth->setObjectName(QStringLiteral("redisHealth"));
+    m_pgHealth->setObjectName(QStringLiteral("pgHealth"));
+    m_zohoHealth->setObjectName(QStringLiteral("zohoHealth"));
+    m_healthTimer->setObjectName(QStringLiteral("healthTimer"));
+    statusBar()->setObjectName(QStringLiteral("statusBar"));
+
+    addPage(tr("Overview"), placeholder(QStringLiteral("overviewPage"), tr("Overview"),
+                                        tr("Connection tiles, hit rates per endpoint, served-by-tier breakdown, "
+                                           "latency percentiles and Zoho calls against the rate limit.")));
+    addPage(tr("Keys"), m_keys);
+    addPage(tr("Sync"), placeholder(QStringLiteral("syncPage"), tr("Sync"),
+                                    tr("Launch incremental or full syncs per entity type, follow their progress "
+                                       "and read the run history.")));
+    addPage(tr("Retries"), placeholder(QStringLiteral("retriesPage"), tr("Retries"),
+                                       tr("The live retry log and the circuit-breaker state.")));
+    addPage(tr("Students"), placeholder(QStringLiteral("studentsPage"), tr("Students"),
+                                        tr("Look up a Moodle user: the five endpoints with data, source and cache "
+                                           "age; force refresh and invalidate.")));
+    addPage(tr("Cache"), placeholder(QStringLiteral("cachePage"), tr("Cache"),
+                                     tr("Warm and invalidate by endpoint or entity type, the caching switch, and "
+                                        "webhook events.")));
+    addPage(tr("Settings"), m_settings);
+    m_nav->setFixedWidth(160);
+    m_nav->setSpacing(2);
+    connect(m_nav, &QListWidget::currentRowChanged, m_stack, &QStackedWidget::setCurrentIndex);
+
+    auto *central = new QWidget(this);
+    central->setObjectName(QStringLiteral("central"));
+    auto *layout = new QHBoxLayout(central);
+    layout->setContentsMargins(6, 6, 6, 0);
+    layout->addWidget(m_nav);
+    layout->addWidget(m_stack, 1);
+    setCentralWidget(central);
+
+    m_profileLabel->setText(tr("Profile: resolving…"));
+    statusBar()->addWidget(m_profileLabel, 1);
+    statusBar()->addPermanentWidget(m_redisHealth);
+    statusBar()->addPermanentWidget(m_pgHealth);
+    statusBar()->addPermanentWidget(m_zohoHealth);
+
+    connect(this, &MainWindow::profileChanged, context.healthChecker, &ConnectionChecker::setProfile,
+            Qt::QueuedConnection);
+    connect(this, &MainWindow::healthCheckRequested, context.healthChecker, &ConnectionChecker::checkHealth,
+            Qt::QueuedConnection);
+    connect(context.healthChecker, &ConnectionChecker::healthChecked, this, &MainWindow::onHealth,
+            Qt::QueuedConnection);
+    m_healthTimer->setInterval(kHealthIntervalMs);
+    connect(m_healthTimer, &QTimer::timeout, this, &MainWindow::healthCheckRequested);
+
+    connect(m_settings, &SettingsPage::activateRequested, this, &MainWindow::setProfile);
+    showPage(Page::Keys);
+    resize(1280, 800);
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::addPage(const QString &title, QWidget *page)
+{
+    m_stack->addWidget(page);
+    m_nav->addItem(title);
+}
+
+bool MainWindow::pageFromName(const QString &name, Page *page)
+{
+    for (const PageName &entry : kPageNames) {
+        if (name == QLatin1String(entry.name)) {
+            *page = entry.page;
+            return true;
+        }
+    }
+    return false;
+}
+
+void MainWindow::showPage(Page page)
+{
+    m_nav->setCurrentRow(int(page));
+}
+
+void MainWindow::setProfile(const ConnectionProfile &profile)
+{
+    m_profileLabel->setText(tr("Profile: %1 — Redis %2 · PostgreSQL %3 · Zoho %4")
+                                .arg(profile.name, profile.redis.toUrl(), profile.pg.describe(), profile.zoho.apiBase));
+    m_settings->setActiveProfileName(profile.name);
+    m_redisHealth->setUnknown(tr("checking…"));
+    m_pgHealth->setUnknown(tr("checking…"));
+    m_zohoHealth->setUnknown(tr("checking…"));
+    Q_EMIT profileChanged(profile);
+    m_keys->setRedisSettings(profile.redis);
+    Q_EMIT healthCheckRequested();
+    m_healthTimer->start();
+}
+
+void MainWindow::onHealth(const ConnectionCheck &check)
+{
+    switch (check.service) {
+    case ConnectionCheck::Service::Redis:
+        m_redisHealth->setCheck(check);
+        break;
+    case ConnectionCheck::Service::Postgres:
+        m_pgHealth->setCheck(check);
+        break;
+    case ConnectionCheck::Service::Zoho:
+        m_zohoHealth->setCheck(check);
+        break;
+    }
+}
+
+}  // namespace tiersync::ui

@@ -1,0 +1,66 @@
+#pragma once
+
+#include "common/consolecontext.h"
+#include "core/connectionprofile.h"
+
+#include <QMainWindow>
+
+class QLabel;
+class QListWidget;
+class QStackedWidget;
+class QTimer;
+
+namespace tiersync {
+struct ConnectionCheck;
+}
+
+namespace tiersync::ui {
+
+class HealthIndicator;
+class KeysPage;
+class SettingsPage;
+
+// The console's frame: a page list on the left, one widget per page (each from its
+// own folder under ui/), and a status bar with the active profile and the health of
+// Redis, PostgreSQL and Zoho (polled on the checker's thread). Holds no page logic.
+class MainWindow final : public QMainWindow {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(MainWindow)
+
+public:
+    static constexpr int kHealthIntervalMs = 15000;
+
+    enum class Page { Overview, Keys, Sync, Retries, Students, Cache, Settings };
+
+    explicit MainWindow(ConsoleContext context, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    // Points every page and the health checks at this profile (secrets resolved).
+    void setProfile(const tiersync::ConnectionProfile &profile);
+    void showPage(Page page);
+    [[nodiscard]] static bool pageFromName(const QString &name, Page *page);
+
+    [[nodiscard]] KeysPage *keysPage() const { return m_keys; }
+    [[nodiscard]] SettingsPage *settingsPage() const { return m_settings; }
+
+Q_SIGNALS:
+    void profileChanged(const tiersync::ConnectionProfile &profile);
+    void healthCheckRequested();
+
+private:
+    void onHealth(const tiersync::ConnectionCheck &check);
+    void addPage(const QString &title, QWidget *page);
+
+    ConsoleContext m_context;
+    QListWidget *m_nav;
+    QStackedWidget *m_stack;
+    KeysPage *m_keys;
+    SettingsPage *m_settings;
+    QLabel *m_profileLabel;
+    HealthIndicator *m_redisHealth;
+    HealthIndicator *m_pgHealth;
+    HealthIndicator *m_zohoHealth;
+    QTimer *m_healthTimer;
+};
+
+}  // namespace tiersync::ui
