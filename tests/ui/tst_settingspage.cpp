@@ -1,0 +1,103 @@
+#include "console/connectionchecker.h"
+#include "core/profilestore.h"
+#include "core/secretstore.h"
+#include "settings/settingspage.h"
+
+#include <QApplication>
+#include <QFile>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace tiersync;
+
+class TestSettingsPage final : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void savesSecretsOnlyInTheSecretStore()
+    {
+        QTemporaryDir dir;
+        const QString ini = dir.filePath(QStringLiteral("console.ini"));
+        InMemorySecretStore secrets;
+        ConnectionChecker tester;  // not called here; lives on this thread
+        {
+            QSettings settings(ini, QSettings::IniFormat);
+            ProfileStore profiles(settings);
+            ui::SettingsPage page(&profiles, &secrets, &tester);
+            page.show();
+            page.findChild<QLineEdit *>(QStringLiteral("profileName"))->setText(QStringLiteral("staging"));
+            page.findChild<QLineEdit *>(QStringLiteral("redisHost"))->setText(QStringLiteral("redis.internal"));
+            page.findChild<QSpinBox *>(QStringLiteral("redisDb"))->setValue(3);
+            auto *redisPassword = page.findChild<QLineEdit *>(QStringLiteral("redisPassword"));
+            QCOMPARE(redisPassword->echoMode(), QLineEdit::Password);
+            QTest::keyClicks(redisPassword, QStringLiteral("redis-pw-123"));
+            page.findChild<QLineEdit *>(QStringLiteral("pgHost"))->setText(QStringLiteral("pg.internal"));
+            page.findChild<QLineEdit *>(QStringLiteral("pgDatabase"))->setText(QStringLiteral("tiersync"));
+            QTest::keyClicks(page.findChild<QLineEdit *>(QStringLiteral("pgPassword")), QStringLiteral("pg-pw-456"));
+            page.findChild<QLineEdit *>(QStringLiteral("zohoClientId"))->setText(QStringLiteral("1000.CLIENT"));
+            QTest::keyClicks(page.findChild<QLineEdit *>(QStringLiteral("zohoClientSecret")), QStringLiteral("zs-789"));
+            QTest::keyClicks(page.findChild<QLineEdit *>(QStringLiteral("zohoRefreshToken")), QStringLiteral("rt-000"));
+
+            QSignalSpy saved(&page, &ui::SettingsPage::profileSaved);
+            QTest::mouseClick(page.findChild<QPushButton *>(QStringLiteral("saveProfileButton")), Qt::LeftButton);
+            QTRY_COMPARE(saved.size(), 1);
+            QVERIFY(page.findChild<QLabel *>(QStringLiteral("settingsStatus"))->text().contains(QStringLiteral("keychain")));
+            settings.sync();
+        }
+        QFile file(ini);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray contents = file.readAll();
+        QVERIFY(contents.contains("redis.internal"));
+        QVERIFY(contents.contains("pg.internal"));
+        QVERIFY(contents.contains("1000.CLIENT"));
+        for (const char *secret : {"redis-pw-123", "pg-pw-456", "zs-789", "rt-000"})
+            QVERIFY2(!contents.contains(secret), secret);
+
+        QSettings settings(ini, QSettings::IniFormat);
+        ProfileStore profiles(settings);
+        auto loaded = profiles.load(QStringLiteral("staging"));
+        QVERIFY(loaded.ok());
+        QCOMPARE(loaded->redis.db, 3);
+        bool done = false;
+        ProfileStore::resolveSecrets(*loaded, secrets, [&](Result<ConnectionProfile> full) {
+            QVERIFY(full.ok());
+            QCOMPARE(full->redis.password.reveal(), QStringLiteral("redis-pw-123"));
+            QCOMPARE(full->pg.password.reveal(), QStringLiteral("pg-pw-456"));
+            QCOMPARE(full->zoho.clientSecret.reveal(), QStringLiteral("zs-789"));
+            QCOMPARE(full->zoho.refreshToken.reveal(), QStringLiteral("rt-000"));
+            done = true;
+        });
+        QTRY_VERIFY(done);
+
+        // Reopening the page shows the saved profile, secrets masked.
+        ui::SettingsPage page(&profiles, &secrets, &tester);
+        auto *list = page.findChild<QListWidget *>(QStringLiteral("profileList"));
+        QCOMPARE(list->count(), 1);
+        list->setCurrentRow(0);
+        QTRY_COMPARE(page.findChild<QLineEdit *>(QStringLiteral("redisPassword"))->text(), QStringLiteral("redis-pw-123"));
+        QCOMPARE(page.formProfile().redis.host, QStringLiteral("redis.internal"));
+    }
+
+    void refusesAProfileWithoutAName()
+    {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath(QStringLiteral("console.ini")), QSettings::IniFormat);
+        ProfileStore profiles(settings);
+        InMemorySecretStore secrets;
+        ConnectionChecker tester;
+        ui::SettingsPage page(&profiles, &secrets, &tester);
+        QTest::mouseClick(page.findChild<QPushButton *>(QStringLiteral("saveProfileButton")), Qt::LeftButton);
+        QVERIFY(profiles.profileNames().isEmpty());
+        QVERIFY(page.findChild<QLabel *>(QStringLiteral("settingsStatus"))->text().contains(QStringLiteral("name")));
+    }
+};
+
+QTEST_MAIN(TestSettingsPage)
+#include "tst_settingspage.moc"
