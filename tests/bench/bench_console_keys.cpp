@@ -5,16 +5,7 @@
 // resident memory afterwards. Aims (issue 5): first rows ≤ 100 ms, lateness p99 ≤ 16 ms
 // and max ≤ 50 ms, ≤ 300 MB resident. Not a timed test: it only reports.
 //
-// Server: the sandbox of TIERSYNC_SANDBOX_DIR (sandbox.json). Needs the UI build; the
-// link to tiersync_ui is added by tests/ui/CMakeLists.txt.
-#ifndef TIERSYNC_BENCH_WITH_UI
-#include <cstdio>
-int main()
-{
-    std::puts("bench_console_keys: built without the UI (TIERSYNC_BUILD_UI=OFF); nothing to measure");
-    return 0;
-}
-#else
+// Server: the sandbox of TIERSYNC_SANDBOX_DIR (sandbox.json). Built only with the UI.
 #include "testsandbox.h"
 
 #include "common/confirmer.h"
@@ -195,4 +186,3 @@ int main(int argc, char **argv)
     row(QStringLiteral("resident after browsing"), QStringLiteral("%1 MB").arg(rssKiB / 1024), QStringLiteral("<= 300 MB"));
     return 0;
 }
-#endif
