@@ -12,6 +12,8 @@
 #include "store/snapshotrepository.h"
 
 #include <QCryptographicHash>
+
+#include <pqxx/pqxx>
 #include <QDateTime>
 #include <QElapsedTimer>
 
@@ -253,8 +255,28 @@ std::optional<TieredReader::Snapshot> TieredReader::snapshotGet(const EndpointDe
     options.connectTimeoutSeconds = m_options.pgConnectTimeoutSeconds;
     options.statementTimeoutMs = m_options.pgStatementTimeoutMs;
     options.applicationName = QStringLiteral("tiersync-read");
-    auto found = SnapshotRepository(PgConnection::forCurrentThread(m_options.pg, options)).get(endpoint.name,
-                                                                                               moodleUserId);
+    // One autocommitted statement (SnapshotRepository::get wraps it in BEGIN/COMMIT:
+    // three round trips, each a chance to wait on a busy server). Only what the read
+    // path needs: the payload as text and fetched_at in epoch ms.
+    std::optional<std::pair<QByteArray, qint64>> row;
+    const std::string endpointName = endpoint.name.toStdString();
+    const Status found = PgConnection::forCurrentThread(m_options.pg, options)
+                             .nonTransaction(
+                                 QStringLiteral("reading a snapshot"),
+                                 [&](pqxx::transaction_base &txn) -> Status {
+                                     const pqxx::result result = txn.exec_params(
+                                         "SELECT payload::text, floor(extract(epoch FROM fetched_at) * 1000)::bigint"
+                                         " FROM tiersync.endpoint_snapshots WHERE endpoint = $1 AND moodle_user_id = $2",
+                                         endpointName, moodleUserId);
+                                     row.reset();
+                                     if (!result.empty()) {
+                                         const pqxx::field payload = result[0][0];
+                                         row.emplace(QByteArray(payload.c_str(), qsizetype(payload.size())),
+                                                     result[0][1].as<qint64>());
+                                     }
+                                     return {};
+                                 },
+                                 PgConnection::Idempotency::Idempotent);
     if (!found) {
         m_statistics.add(endpoint.name, StatsCounter::PgFailures);
         if (isOutage(found.error()))
@@ -264,9 +286,9 @@ std::optional<TieredReader::Snapshot> TieredReader::snapshotGet(const EndpointDe
     }
     m_pgGate.recordSuccess();
     *read = true;
-    if (!found->has_value())
+    if (!row)
         return std::nullopt;
-    QByteArray payload = std::move((*found)->payload);
+    QByteArray payload = std::move(row->first);
     // jsonb's text is valid JSON by construction; only its kind needs checking. Anything
     // unexpected goes through a parse (and comes out compact).
     if (!RawCachedEntry::looksLikeData(payload)) {
@@ -277,7 +299,7 @@ std::optional<TieredReader::Snapshot> TieredReader::snapshotGet(const EndpointDe
         }
         payload = CachedEntry::dataToJson(*data);
     }
-    return Snapshot{std::move(payload), (*found)->fetchedAt.toMSecsSinceEpoch()};
+    return Snapshot{std::move(payload), row->second};
 }
 
 void TieredReader::snapshotPut(const EndpointDefinition &endpoint, qint64 moodleUserId, const QByteArray &dataJson,
