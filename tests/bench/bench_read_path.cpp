@@ -544,12 +544,13 @@ int main(int argc, char **argv)
         if (auto value = redis.get(cachekeys::endpointKey(QStringLiteral("academics"), 7)); value && value->has_value())
             sampleValue = **value;
     }
-    {
+    for (const qint64 backoffMs : {qint64(1000), qint64(60000)}) {
         // Redis unreachable (a closed port): every read is answered by a fresh snapshot.
         CacheEngine::Options options;
         options.profile = profile;
         options.profile.redis.port = 1;
         options.migrate = false;
+        options.redisBackoffMs = backoffMs;
         auto engine = CacheEngine::create(options);
         if (!engine)
             return fail(engine.error().toString());
@@ -560,7 +561,7 @@ int main(int argc, char **argv)
         if (!port)
             return fail(port.error().toString());
         for (const int connections : {4, 16})
-            printRow(QStringLiteral("postgres tier, redis down (%1 threads)").arg(threadCounts[0]), connections,
+            printRow(QStringLiteral("postgres tier, redis down, probe %1 s").arg(backoffMs / 1000), connections,
                      runWrk(script, *port, connections, phaseSeconds, kHitStudents));
     }
     if (!sampleValue.isEmpty())
