@@ -1,0 +1,26 @@
+#pragma once
+
+#include "store/syncrunrepository.h"
+
+#include <QMetaType>
+
+namespace tiersync {
+
+// What a finished run did: its sync_runs row, and where its time went.
+struct SyncReport final {
+    SyncRunRepository::Run run;
+    qint64 zohoWaitMs = 0;     // blocked waiting for Zoho pages
+    qint64 engineMs = 0;       // the rest: hashing, Redis, PostgreSQL
+    qint64 redisStateHits = 0; // states answered by Redis
+    qint64 pgStateLookups = 0; // states Redis did not have (or Redis was down): read from PostgreSQL
+    bool redisDegraded = false;  // Redis failed at some point of the run
+    // Where the engine's own time went.
+    qint64 hashMs = 0;         // canonical JSON + SHA-256
+    qint64 lookupMs = 0;       // state lookups (Redis, PostgreSQL fallback)
+    qint64 upsertMs = 0;       // PostgreSQL transactions
+    qint64 stateWriteMs = 0;   // Redis state writes and endpoint invalidation
+};
+
+}  // namespace tiersync
+
+Q_DECLARE_METATYPE(tiersync::SyncReport)
