@@ -187,6 +187,64 @@ private slots:
         QCOMPARE(serve.stopWith(SIGTERM), 0);
     }
 
+    // The admin's rollback across two running servers: `tiersync caching off` reaches both
+    // within a second; then every read goes to Zoho and nothing is written to Redis; `on`
+    // brings the cache back on both.
+    void cachingSwitchReachesTwoRunningServers()
+    {
+        TIERSYNC_REQUIRE_SANDBOX(sandbox);
+        QVERIFY(isolate(sandbox));
+        const QByteArray key = cachekeys::endpointKey(QStringLiteral("classes"), 12);
+        RedisConnection redis(m_profile.redis);
+        QVERIFY(redis.del({key}).ok());
+
+        ServeProcess first;
+        ServeProcess second;
+        const QStringList arguments{QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+                                    QStringLiteral("--threads"), QStringLiteral("4")};
+        const int firstPort = first.start(m_profile, arguments);
+        QVERIFY2(firstPort > 0, first.standardError().constData());
+        const int secondPort = second.start(m_profile, arguments);
+        QVERIFY2(secondPort > 0, second.standardError().constData());
+        httplib::Client a("127.0.0.1", firstPort);
+        httplib::Client b("127.0.0.1", secondPort);
+        a.set_read_timeout(std::chrono::seconds(60));
+        b.set_read_timeout(std::chrono::seconds(60));
+        const std::string classes = "/api/v1/extension/students/classes?moodle_user_id=12";
+        QCOMPARE(sourceOf(get(a, classes)), QStringLiteral("zoho"));
+        QCOMPARE(sourceOf(get(b, classes)), QStringLiteral("redis"));  // one shared cache
+
+        const auto caching = [&](const QString &action) {
+            QProcess process;
+            QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+            for (const auto &[name, value] : m_profile.toEnvironment())
+                environment.insert(name, value);
+            process.setProcessEnvironment(environment);
+            process.start(QStringLiteral(TIERSYNC_CLI_PATH), {QStringLiteral("caching"), action});
+            return process.waitForFinished(30000) && process.exitCode() == 0;
+        };
+        const auto cachingEnabled = [](httplib::Client &client) {
+            return get(client, "/healthz").body.value(QStringLiteral("caching_enabled")).toBool();
+        };
+
+        QVERIFY(caching(QStringLiteral("off")));
+        QTRY_VERIFY_WITH_TIMEOUT(!cachingEnabled(a) && !cachingEnabled(b), 1500);
+        QVERIFY(redis.del({key}).ok());
+        QCOMPARE(sourceOf(get(a, classes)), QStringLiteral("zoho"));
+        QCOMPARE(sourceOf(get(b, classes)), QStringLiteral("zoho"));
+        QCOMPARE(sourceOf(get(a, classes)), QStringLiteral("zoho"));
+        QCOMPARE(redis.exists({key}).valueOr(-1), 0);  // nothing written while off
+
+        QVERIFY(caching(QStringLiteral("on")));
+        QTRY_VERIFY_WITH_TIMEOUT(cachingEnabled(a) && cachingEnabled(b), 1500);
+        // Redis is empty; the snapshot from before the switch is still fresh.
+        QCOMPARE(sourceOf(get(b, classes)), QStringLiteral("postgres"));
+        QCOMPARE(sourceOf(get(a, classes)), QStringLiteral("redis"));
+
+        QCOMPARE(first.stopWith(SIGTERM), 0);
+        QCOMPARE(second.stopWith(SIGTERM), 0);
+    }
+
     void sigintStopsItToo()
     {
         TIERSYNC_REQUIRE_SANDBOX(sandbox);
