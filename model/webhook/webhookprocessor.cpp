@@ -1,0 +1,449 @@
+#include "webhook/webhookprocessor.h"
+
+#include "cache/cachekeys.h"
+#include "core/logging.h"
+#include "redis/redisbatch.h"
+#include "redis/redisconnection.h"
+#include "store/entityrepository.h"
+#include "store/pgconnection.h"
+#include "store/pgvalues.h"
+#include "store/webhookeventrepository.h"
+#include "sync/canonicaljson.h"
+#include "sync/contenthasher.h"
+#include "sync/entitystate.h"
+#include "sync/zohotime.h"
+#include "webhook/crmnotification.h"
+#include "webhook/webhookverifier.h"
+#include "zoho/awaitresult.h"
+#include "zoho/zohoapi.h"
+
+#include <QCryptographicHash>
+#include <QFuture>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonParseError>
+#include <QSet>
+#include <QUrlQuery>
+
+#include <pqxx/pqxx>
+
+#include <algorithm>
+
+namespace tiersync {
+
+namespace {
+
+const QString kProcessed = QStringLiteral("processed");
+const QString kUnchanged = QStringLiteral("unchanged");
+const QString kRejected = QStringLiteral("rejected");
+const QString kFailed = QStringLiteral("failed");
+const QString kCrm = QStringLiteral("crm");
+const QString kBooks = QStringLiteral("books");
+constexpr qsizetype kMaxRecordedIds = 20;  // webhook_events.entity_id stays readable
+
+WebhookHandler::Answer jsonAnswer(int status, const QJsonObject &body)
+{
+    return {status, QJsonDocument(body).toJson(QJsonDocument::Compact)};
+}
+
+// Details are ours, never an echo of the input.
+WebhookHandler::Answer errorAnswer(int status, const QString &code, const QString &detail)
+{
+    return jsonAnswer(status, QJsonObject{{QStringLiteral("error"), code}, {QStringLiteral("detail"), detail}});
+}
+
+QString errorCodeFor(int status)
+{
+    switch (status) {
+    case 400: return QStringLiteral("bad_request");
+    case 401: return QStringLiteral("unauthorized");
+    case 404: return QStringLiteral("not_found");
+    case 413: return QStringLiteral("payload_too_large");
+    case 503: return QStringLiteral("unavailable");
+    default: return QStringLiteral("internal_error");
+    }
+}
+
+QString idText(const QJsonValue &value)
+{
+    if (value.isString())
+        return value.toString();
+    if (value.isDouble())
+        return QString::number(value.toInteger());
+    return {};
+}
+
+// The student a record belongs to; 0 when it names none (or nothing sensible).
+qint64 moodleUserIdOf(const QJsonObject &record, const QString &field)
+{
+    if (field.isEmpty())
+        return 0;
+    const QJsonValue value = record.value(field);
+    qint64 id = 0;
+    if (value.isDouble()) {
+        id = value.toInteger();
+    } else if (value.isString()) {
+        bool ok = false;
+        id = value.toString().toLongLong(&ok);
+        if (!ok)
+            id = 0;
+    }
+    return id > 0 ? id : 0;
+}
+
+QString recordedIds(const QStringList &ids)
+{
+    if (ids.size() <= kMaxRecordedIds)
+        return ids.join(QLatin1Char(','));
+    return ids.first(kMaxRecordedIds).join(QLatin1Char(',')) + QStringLiteral(",…(%1 ids)").arg(ids.size());
+}
+
+QString bodyKey(const QString &source, const QByteArray &body)
+{
+    return source + QLatin1Char(':')
+        + QString::fromLatin1(QCryptographicHash::hash(body, QCryptographicHash::Sha256).toHex());
+}
+
+// Zoho Billing's documented scheme signs the query/form pairs, sorted, as "keyvalue",
+// followed by the raw body; with no query that is the body alone.
+QByteArray signedQueryPrefix(const QByteArray &rawQuery)
+{
+    QList<QPair<QString, QString>> items = QUrlQuery(QString::fromUtf8(rawQuery)).queryItems(QUrl::FullyDecoded);
+    std::sort(items.begin(), items.end());
+    QByteArray prefix;
+    for (const auto &item : items)
+        prefix += item.first.toUtf8() + item.second.toUtf8();
+    return prefix;
+}
+
+}  // namespace
+
+WebhookProcessor::WebhookProcessor(EntityRegistry registry, PgSettings pg, RedisSettings redis,
+                                   ZohoClient *zohoClient, WebhookSettings settings,
+                                   CachingEnabled cachingEnabled)
+    : m_registry(std::move(registry))
+    , m_pg(std::move(pg))
+    , m_redis(std::move(redis))
+    , m_zohoClient(zohoClient)
+    , m_settings(std::move(settings))
+    , m_cachingEnabled(std::move(cachingEnabled))
+{
+}
+
+WebhookProcessor::~WebhookProcessor() = default;
+
+bool WebhookProcessor::cachingEnabled() const
+{
+    return !m_cachingEnabled || m_cachingEnabled();
+}
+
+WebhookHandler::Answer WebhookProcessor::handle(const Delivery &delivery)
+{
+    if (delivery.source != kCrm && delivery.source != kBooks)
+        return errorAnswer(404, errorCodeFor(404), QStringLiteral("no such webhook"));
+    if (delivery.body.isEmpty())
+        return errorAnswer(400, errorCodeFor(400), QStringLiteral("empty body"));
+    if (delivery.body.size() > m_settings.maxBodyBytes)
+        return errorAnswer(413, errorCodeFor(413),
+                           QStringLiteral("body larger than %1 bytes").arg(m_settings.maxBodyBytes));
+    return delivery.source == kCrm ? handleCrm(delivery) : handleBooks(delivery);
+}
+
+WebhookHandler::Answer WebhookProcessor::handleCrm(const Delivery &delivery)
+{
+    auto notification = CrmNotification::parse(delivery.body);
+    if (!notification)
+        return errorAnswer(400, errorCodeFor(400), notification.error().message);
+    if (!notification->hasToken
+        || !WebhookVerifier::tokenMatches(m_settings.crmToken.reveal().toUtf8(), notification->token))
+        return errorAnswer(401, errorCodeFor(401), QStringLiteral("missing or wrong token"));
+
+    Accepted accepted;
+    accepted.source = kCrm;
+    for (const EntityDefinition &entity : m_registry.entities())
+        if (entity.source == EntityDefinition::Source::Crm && entity.module == notification->module)
+            accepted.entity = &entity;
+    QSet<QString> seen;
+    for (const QString &id : std::as_const(notification->ids)) {
+        if (!cachekeys::isValidZohoId(id))
+            ++accepted.skippedIds;
+        else if (!seen.contains(id)) {
+            seen.insert(id);
+            accepted.ids.append(id);
+        }
+    }
+    accepted.idempotencyKey = notification->idempotencyKey(accepted.ids);
+    const QString entityType = accepted.entity ? accepted.entity->name : QString();
+    if (!accepted.entity)
+        return reject(kCrm, accepted.idempotencyKey, entityType, 400, QStringLiteral("unknown module"));
+    if (notification->ids.size() > m_settings.maxIdsPerDelivery)
+        return reject(kCrm, accepted.idempotencyKey, entityType, 413,
+                      QStringLiteral("more than %1 ids in one notification").arg(m_settings.maxIdsPerDelivery));
+    if (accepted.ids.isEmpty())
+        return reject(kCrm, accepted.idempotencyKey, entityType, 400, QStringLiteral("no valid record id"));
+
+    const EntityDefinition *entity = accepted.entity;
+    return process(accepted, [this, entity, &accepted]() -> Result<QList<Fetched>> {
+        if (!m_zohoClient)
+            return makeError(ErrorKind::Unavailable, QStringLiteral("no Zoho client configured"));
+        const ZohoApi api(m_zohoClient);
+        // All submitted first: the client runs them concurrently within its limits.
+        QList<QFuture<Result<std::optional<QJsonObject>>>> calls;
+        calls.reserve(accepted.ids.size());
+        for (const QString &id : accepted.ids)
+            calls.append(api.crmGet(entity->module, id));
+        QList<Fetched> fetched;
+        fetched.reserve(calls.size());
+        Error failure;
+        for (qsizetype i = 0; i < calls.size(); ++i) {
+            auto record = awaitResult(calls.at(i));
+            if (!record) {
+                if (failure.kind == ErrorKind::None)
+                    failure = record.error();
+                continue;  // still wait for the others: none may outlive this call
+            }
+            fetched.append(Fetched{accepted.ids.at(i), *record});
+        }
+        if (failure.kind != ErrorKind::None)
+            return failure;
+        return fetched;
+    });
+}
+
+WebhookHandler::Answer WebhookProcessor::handleBooks(const Delivery &delivery)
+{
+    if (!m_settings.booksSecret.isEmpty()) {
+        const QByteArray signature = delivery.headers.value(QByteArrayLiteral("x-zoho-webhook-signature"));
+        const QByteArray secret = m_settings.booksSecret.reveal().toUtf8();
+        const bool valid = !signature.isEmpty()
+            && (WebhookVerifier::signatureMatches(secret, delivery.body, signature)
+                || (!delivery.rawQuery.isEmpty()
+                    && WebhookVerifier::signatureMatches(secret, signedQueryPrefix(delivery.rawQuery) + delivery.body,
+                                                         signature)));
+        if (!valid)
+            return errorAnswer(401, errorCodeFor(401), QStringLiteral("missing or wrong signature"));
+    }
+    QJsonParseError parseError{};
+    const QJsonDocument document = QJsonDocument::fromJson(delivery.body, &parseError);
+    if (parseError.error != QJsonParseError::NoError || !document.isObject())
+        return errorAnswer(400, errorCodeFor(400), QStringLiteral("the body is not a JSON object"));
+    const QJsonObject object = document.object();
+
+    // Redelivery of the same event repeats the same body (its modification time moves
+    // with every change), so the body's hash identifies the delivery.
+    Accepted accepted;
+    accepted.source = kBooks;
+    accepted.idempotencyKey = bodyKey(kBooks, delivery.body);
+    int matches = 0;
+    for (const EntityDefinition &entity : m_registry.entities()) {
+        if (entity.source == EntityDefinition::Source::Books && object.value(entity.entityKey).isObject()) {
+            accepted.entity = &entity;
+            ++matches;
+        }
+    }
+    if (matches != 1)
+        return reject(kBooks, accepted.idempotencyKey, {}, 400,
+                      matches == 0 ? QStringLiteral("unknown entity") : QStringLiteral("more than one entity"));
+    const QJsonObject record = object.value(accepted.entity->entityKey).toObject();
+    const QString id = idText(record.value(accepted.entity->idField));
+    if (!cachekeys::isValidZohoId(id))
+        return reject(kBooks, accepted.idempotencyKey, accepted.entity->name, 400,
+                      QStringLiteral("no valid entity id"));
+    accepted.ids = {id};
+    return process(accepted, [&]() -> Result<QList<Fetched>> { return QList<Fetched>{Fetched{id, record}}; });
+}
+
+WebhookHandler::Answer WebhookProcessor::reject(const QString &source, const QString &idempotencyKey,
+                                                const QString &entityType, int status, const QString &detail)
+{
+    WebhookEventRepository::Event event;
+    event.idempotencyKey = idempotencyKey;
+    event.source = source;
+    event.entityType = entityType;
+    event.outcome = kRejected;
+    event.error = detail;
+    auto recorded = WebhookEventRepository(PgConnection::forCurrentThread(m_pg)).record(event);
+    if (!recorded)
+        qCWarning(lcHttp) << "webhook: could not record a rejected delivery:" << recorded.error().toString();
+    return errorAnswer(status, errorCodeFor(status), detail);
+}
+
+WebhookHandler::Answer WebhookProcessor::process(const Accepted &accepted,
+                                                 const std::function<Result<QList<Fetched>>()> &fetch)
+{
+    WebhookEventRepository events(PgConnection::forCurrentThread(m_pg));
+    WebhookEventRepository::Event event;
+    event.idempotencyKey = accepted.idempotencyKey;
+    event.source = accepted.source;
+    event.entityType = accepted.entity->name;
+    event.entityId = recordedIds(accepted.ids);
+    auto isNew = events.record(event);
+    if (!isNew) {
+        qCWarning(lcHttp) << "webhook: cannot record delivery:" << isNew.error().toString();
+        return errorAnswer(503, errorCodeFor(503), QStringLiteral("cannot record the delivery; retry later"));
+    }
+    bool force = !cachingEnabled();
+    if (!*isNew) {
+        auto existing = events.get(accepted.idempotencyKey);
+        if (!existing)
+            return errorAnswer(503, errorCodeFor(503), QStringLiteral("cannot read the delivery; retry later"));
+        if (!existing->has_value() || (*existing)->outcome != kFailed)
+            return jsonAnswer(200, QJsonObject{
+                                       {QStringLiteral("status"), QStringLiteral("duplicate")},
+                                       {QStringLiteral("idempotency_key"), accepted.idempotencyKey},
+                                       {QStringLiteral("outcome"), existing->has_value() ? (*existing)->outcome : QString()},
+                                   });
+        force = true;  // the first attempt failed part-way: finish its work unconditionally
+    }
+
+    Applied applied;
+    auto fetched = fetch();
+    if (!fetched)
+        applied.error = QStringLiteral("fetching from Zoho: ") + fetched.error().toString();
+    else
+        applied = apply(*accepted.entity, *fetched, force);
+
+    QString outcome = kUnchanged;
+    if (!applied.error.isEmpty())
+        outcome = kFailed;
+    else if (applied.changed + applied.deleted > 0)
+        outcome = kProcessed;
+    QString note = applied.error;
+    if (note.isEmpty() && accepted.skippedIds > 0)
+        note = QStringLiteral("skipped %1 invalid id(s)").arg(accepted.skippedIds);
+    if (Status updated = events.updateOutcome(accepted.idempotencyKey, outcome, applied.invalidatedKeys, note);
+        !updated)
+        qCWarning(lcHttp) << "webhook: cannot record the outcome:" << updated.error().toString();
+    if (outcome == kFailed) {
+        qCWarning(lcHttp) << "webhook" << accepted.idempotencyKey << "failed:" << applied.error;
+        return errorAnswer(503, errorCodeFor(503), QStringLiteral("processing failed; retry later"));
+    }
+    return jsonAnswer(200, QJsonObject{
+                               {QStringLiteral("status"), outcome},
+                               {QStringLiteral("idempotency_key"), accepted.idempotencyKey},
+                               {QStringLiteral("entity_type"), accepted.entity->name},
+                               {QStringLiteral("records"), accepted.ids.size()},
+                               {QStringLiteral("changed"), applied.changed},
+                               {QStringLiteral("unchanged"), applied.unchanged},
+                               {QStringLiteral("deleted"), applied.deleted},
+                               {QStringLiteral("skipped_ids"), accepted.skippedIds},
+                               {QStringLiteral("invalidated_keys"), QJsonArray::fromStringList(applied.invalidatedKeys)},
+                           });
+}
+
+WebhookProcessor::Applied WebhookProcessor::apply(const EntityDefinition &entity, const QList<Fetched> &fetched,
+                                                  bool force)
+{
+    Applied applied;
+    PgConnection &pg = PgConnection::forCurrentThread(m_pg);
+    EntityRepository repository(pg);
+    ContentHasher hasher;
+    QList<EntityRepository::Row> rows;
+    QList<int> syncCounts;
+    QStringList deletedIds;
+    QList<qint64> students;
+    const auto addStudent = [&students](qint64 id) {
+        if (id > 0 && !students.contains(id))
+            students.append(id);
+    };
+
+    for (const Fetched &item : fetched) {
+        auto stored = repository.get(entity.name, item.id);
+        if (!stored) {
+            applied.error = stored.error().toString();
+            return applied;
+        }
+        const bool live = stored->has_value() && !(*stored)->deletedAt.isValid();
+        const QJsonObject previous = stored->has_value()
+            ? QJsonDocument::fromJson((*stored)->row.payload).object()
+            : QJsonObject();
+        if (!item.record) {
+            if (!live) {
+                ++applied.unchanged;  // gone here too, or never known
+                continue;
+            }
+            deletedIds.append(item.id);
+            addStudent(moodleUserIdOf(previous, entity.moodleUserIdField));
+            continue;
+        }
+        const QString hash = hasher.hash(*item.record, entity.volatileFields);
+        if (!force && live && (*stored)->row.contentHash == hash) {
+            ++applied.unchanged;
+            continue;
+        }
+        EntityRepository::Row row;
+        row.entityType = entity.name;
+        row.zohoId = item.id;
+        row.payload = canonicaljson::serialize(*item.record, {});
+        row.contentHash = hash;
+        row.lastModifiedTime = parseZohoTime(item.record->value(entity.modifiedField));
+        rows.append(std::move(row));
+        syncCounts.append(stored->has_value() ? (*stored)->syncCount + 1 : 1);
+        // The student it belongs to now, and the one it belonged to (if it moved).
+        addStudent(moodleUserIdOf(*item.record, entity.moodleUserIdField));
+        addStudent(moodleUserIdOf(previous, entity.moodleUserIdField));
+    }
+
+    if (!rows.isEmpty()) {
+        auto upserted = repository.upsert(rows);
+        if (!upserted) {
+            applied.error = upserted.error().toString();
+            return applied;
+        }
+    }
+    if (!deletedIds.isEmpty()) {
+        Status marked = pg.transaction(
+            QStringLiteral("marking webhook-deleted entities"),
+            [&](pqxx::transaction_base &txn) -> Status {
+                txn.exec_params("UPDATE tiersync.entities SET deleted_at = now()"
+                                " WHERE entity_type = $1 AND zoho_id = ANY($2::text[]) AND deleted_at IS NULL",
+                                entity.name.toStdString(), toPgTextArray(deletedIds));
+                return {};
+            },
+            PgConnection::Idempotency::Idempotent);
+        if (!marked) {
+            applied.error = marked.error().toString();
+            return applied;
+        }
+    }
+    applied.changed = int(rows.size());
+    applied.deleted = int(deletedIds.size());
+
+    // Committed: now the states may say so, and the students' answers must go.
+    QList<QByteArray> keys;
+    for (const QString &id : std::as_const(deletedIds))
+        keys.append(cachekeys::entityStateKey(entity.name, id));
+    for (qint64 student : std::as_const(students))
+        for (const QString &endpoint : entity.affects)
+            keys.append(cachekeys::endpointKey(endpoint, student));
+    RedisConnection &redis = RedisConnection::forCurrentThread(m_redis);
+    if (!rows.isEmpty()) {
+        QList<RedisHashWrite> states;
+        states.reserve(rows.size());
+        const QByteArray now = EntityState::nowText();
+        for (qsizetype i = 0; i < rows.size(); ++i) {
+            EntityState state;
+            state.contentHash = rows.at(i).contentHash;
+            state.localId = rows.at(i).zohoId;
+            state.lastModifiedTime = rows.at(i).lastModifiedTime;
+            state.syncCount = syncCounts.at(i);
+            states.append(state.toHashWrite(entity.name, rows.at(i).zohoId, now));
+        }
+        if (Status written = RedisBatch(redis).hsetExpireMany(states, m_settings.stateTtlSeconds); !written) {
+            applied.error = QStringLiteral("writing entity states: ") + written.error().toString();
+            return applied;
+        }
+    }
+    if (!keys.isEmpty()) {
+        auto removed = RedisBatch(redis).unlinkMany(keys);
+        if (!removed) {
+            applied.error = QStringLiteral("invalidating: ") + removed.error().toString();
+            return applied;
+        }
+    }
+    for (const QByteArray &key : std::as_const(keys))
+        applied.invalidatedKeys.append(QString::fromUtf8(key));
+    return applied;
+}
+
+}  // namespace tiersync

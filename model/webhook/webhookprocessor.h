@@ -1,0 +1,99 @@
+#pragma once
+
+#include "core/pgsettings.h"
+#include "core/redissettings.h"
+#include "core/result.h"
+#include "server/webhookhandler.h"
+#include "sync/entitydefinition.h"
+#include "sync/entityregistry.h"
+#include "webhook/webhooksettings.h"
+
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <functional>
+#include <optional>
+
+namespace tiersync {
+
+class ZohoClient;
+
+// The webhook endpoints' logic (`POST /webhooks/zoho/crm`, `POST /webhooks/zoho/books`).
+//
+// Each delivery, in order:
+//  1. size: empty → 400, over maxBodyBytes → 413;
+//  2. authenticity: CRM `token` (constant time) / Books `X-Zoho-Webhook-Signature`
+//     (HMAC-SHA256 of the raw body, hex or base64) → 401 and nothing recorded;
+//  3. shape: malformed JSON → 400 (nothing recorded: nothing trustworthy to record);
+//     unknown module / entity, no valid id, too many ids → 400 / 413, recorded `rejected`.
+//     Ids that are not Zoho ids ([A-Za-z0-9_-]{1,64}: never `*`, `3*`, `../`) are skipped
+//     and counted; only the remaining named records are ever touched;
+//  4. idempotency: recorded once in webhook_events by key; a repeated delivery → 200
+//     `duplicate`, not processed again — unless its first processing `failed`, in which
+//     case it is processed again (without the unchanged shortcut, so a half-done first
+//     attempt is completed);
+//  5. the entity: CRM → GET each named record from Zoho (204 → deleted); Books → the
+//     entity object in the body ({"item": …} / {"contact": …});
+//  6. content hash unchanged (and caching on) → `unchanged`, no writes. Otherwise the rows
+//     are upserted in one transaction (or marked deleted), then their Redis states are
+//     written and the affected students' endpoint keys unlinked by name;
+//  7. outcome (processed / unchanged / rejected / failed) and the keys invalidated are
+//     recorded. Zoho, PostgreSQL or Redis failures → `failed` and 503, so the sender
+//     retries and the retry is processed.
+//
+// Thread-safe: each calling thread uses its own PostgreSQL and Redis connections.
+class WebhookProcessor final : public WebhookHandler {
+public:
+    using CachingEnabled = std::function<bool()>;
+
+    // zohoClient may be null: CRM notifications are then answered 503 (they need Zoho).
+    // cachingEnabled: with caching off webhooks never skip (null: always on).
+    WebhookProcessor(EntityRegistry registry, PgSettings pg, RedisSettings redis, ZohoClient *zohoClient,
+                     WebhookSettings settings, CachingEnabled cachingEnabled = {});
+    ~WebhookProcessor() override;
+    Q_DISABLE_COPY_MOVE(WebhookProcessor)
+
+    [[nodiscard]] int maxBodyBytes() const override { return m_settings.maxBodyBytes; }
+    [[nodiscard]] Answer handle(const Delivery &delivery) override;
+
+private:
+    struct Fetched {
+        QString id;
+        std::optional<QJsonObject> record;  // nullopt: gone from Zoho
+    };
+    struct Applied {
+        int changed = 0;
+        int unchanged = 0;
+        int deleted = 0;
+        QStringList invalidatedKeys;
+        QString error;  // set: PostgreSQL or Redis failed
+    };
+    struct Accepted {
+        const EntityDefinition *entity = nullptr;
+        QString source;
+        QString idempotencyKey;
+        QStringList ids;
+        int skippedIds = 0;
+    };
+
+    [[nodiscard]] Answer handleCrm(const Delivery &delivery);
+    [[nodiscard]] Answer handleBooks(const Delivery &delivery);
+    // Steps 4 to 7 for an accepted delivery; fetch produces the entities.
+    [[nodiscard]] Answer process(const Accepted &accepted,
+                                 const std::function<Result<QList<Fetched>>()> &fetch);
+    [[nodiscard]] Answer reject(const QString &source, const QString &idempotencyKey,
+                                const QString &entityType, int status, const QString &detail);
+    [[nodiscard]] Applied apply(const EntityDefinition &entity, const QList<Fetched> &fetched, bool force);
+    [[nodiscard]] bool cachingEnabled() const;
+
+    EntityRegistry m_registry;
+    PgSettings m_pg;
+    RedisSettings m_redis;
+    ZohoClient *m_zohoClient;
+    WebhookSettings m_settings;
+    CachingEnabled m_cachingEnabled;
+};
+
+}  // namespace tiersync
