@@ -4,6 +4,7 @@
 #include "server/httperror.h"
 #include "server/readrequest.h"
 #include "server/serverbackend.h"
+#include "server/webhookhandler.h"
 
 #include <httplib.h>
 
@@ -27,6 +28,7 @@ namespace tiersync {
 namespace {
 
 constexpr char kReadPrefix[] = "/api/v1/extension/students/";
+constexpr char kWebhookPrefix[] = "/webhooks/zoho/";
 constexpr char kJson[] = "application/json";
 constexpr char kPrometheus[] = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -92,10 +94,12 @@ struct HttpServer::Private {
     void handleRead(const httplib::Request &request, httplib::Response &response);
     void handleHealth(httplib::Response &response);
     void handleMetrics(httplib::Response &response);
+    void handleWebhook(const httplib::Request &request, httplib::Response &response);
     void count(int status) { responses[statusSlot(status)].fetch_add(1, std::memory_order_relaxed); }
     [[nodiscard]] QByteArray serverMetrics() const;
 
     ServerBackend &backend;
+    WebhookHandler *webhooks = nullptr;  // set before start(); not owned
     Options options;
     BacklogServer server;
     std::thread thread;
@@ -136,7 +140,13 @@ void HttpServer::Private::configure()
         setError(response, error);
         count(error.status);
     };
-    server.Post(".*", notAllowed);
+    // Webhooks: the server only forwards them (model/webhook holds the logic).
+    server.Post(".*", [this, notAllowed](const httplib::Request &request, httplib::Response &response) {
+        if (webhooks && request.path.compare(0, std::strlen(kWebhookPrefix), kWebhookPrefix) == 0)
+            handleWebhook(request, response);
+        else
+            notAllowed(request, response);
+    });
     server.Put(".*", notAllowed);
     server.Patch(".*", notAllowed);
     server.Delete(".*", notAllowed);
@@ -231,6 +241,23 @@ void HttpServer::Private::handleMetrics(httplib::Response &response)
     setBody(response, 200, body, kPrometheus);
 }
 
+void HttpServer::Private::handleWebhook(const httplib::Request &request, httplib::Response &response)
+{
+    inFlight.fetch_add(1, std::memory_order_relaxed);
+    WebhookHandler::Delivery delivery;
+    delivery.source = QString::fromUtf8(request.path.substr(std::strlen(kWebhookPrefix)));
+    for (const auto &[name, value] : request.headers)
+        delivery.headers.insert(QByteArray::fromStdString(name).toLower(), QByteArray::fromStdString(value));
+    const std::size_t question = request.target.find('?');
+    if (question != std::string::npos)
+        delivery.rawQuery = QByteArray::fromStdString(request.target.substr(question + 1));
+    delivery.body = QByteArray::fromStdString(request.body);
+    const WebhookHandler::Answer answer = webhooks->handle(delivery);
+    setBody(response, answer.status, answer.json, kJson);
+    inFlight.fetch_sub(1, std::memory_order_relaxed);
+    count(answer.status);
+}
+
 QByteArray HttpServer::Private::serverMetrics() const
 {
     QByteArray text;
@@ -253,6 +280,14 @@ QByteArray HttpServer::Private::serverMetrics() const
 }
 
 HttpServer::HttpServer(ServerBackend &backend) : HttpServer(backend, Options{}) {}
+
+void HttpServer::setWebhookHandler(WebhookHandler *handler)
+{
+    d->webhooks = handler;
+    // Webhook bodies may be larger than the API's own cap; the handler checks its own.
+    const int maxBodyBytes = handler ? std::max(d->options.maxBodyBytes, handler->maxBodyBytes()) : d->options.maxBodyBytes;
+    d->server.set_payload_max_length(static_cast<std::size_t>(maxBodyBytes));
+}
 
 HttpServer::HttpServer(ServerBackend &backend, Options options)
     : d(std::make_unique<Private>(backend, std::move(options)))

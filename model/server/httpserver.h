@@ -10,11 +10,13 @@
 namespace tiersync {
 
 class ServerBackend;
+class WebhookHandler;
 
 // The HTTP API over a ServerBackend, with cpp-httplib:
 //   GET /api/v1/extension/students/{endpoint}?moodle_user_id=N[&force_refresh=true]
 //   GET /healthz   (200 healthy, 503 degraded; the backend's JSON)
 //   GET /metrics   (Prometheus text 0.0.4: the backend's statistics + the server's own)
+//   POST /webhooks/zoho/{crm,books}  (forwarded to a WebhookHandler, when one is set)
 // Requests are validated here, before anything reaches the backend; errors are JSON
 // {"error", "detail"} and never carry internal messages.
 //
@@ -56,6 +58,9 @@ public:
     // with port 0). Connections are accepted (queued) from the moment this returns.
     // Once only.
     [[nodiscard]] Result<int> start();
+    // Routes POST /webhooks/zoho/{source} to handler (not owned; outlives the server) and
+    // raises the body cap to its maxBodyBytes(). Before start() only.
+    void setWebhookHandler(WebhookHandler *handler);
     // From any thread, idempotent. Stops accepting, lets requests in flight finish (and
     // idle keep-alive connections notice, within keepAliveTimeoutSeconds), joins.
     void stop();
