@@ -6,8 +6,11 @@
 #include "core/logging.h"
 #include "server/httpserver.h"
 #include "server/listenaddress.h"
+#include "sync/entityregistry.h"
+#include "webhook/webhookprocessor.h"
 
 #include <QCoreApplication>
+#include <QProcessEnvironment>
 #include <QTextStream>
 
 #include <pthread.h>
@@ -138,7 +141,18 @@ int runServeCommand(const ConnectionProfile &profile, const QStringList &argumen
     serverOptions.host = options->listen.host;
     serverOptions.port = options->listen.port;
     serverOptions.threadCount = options->threads;
+    auto registry = EntityRegistry::builtIn();
+    if (!registry) {
+        err << "tiersync serve: " << registry.error().message << '\n';
+        return 1;
+    }
+    // Webhooks use the engine's Zoho client and follow its caching switch (off: never skip).
+    CachingSwitch *caching = (*engine)->cachingSwitch();
+    WebhookProcessor webhooks(*registry, profile.pg, profile.redis, (*engine)->zohoClient(),
+                              WebhookSettings::fromEnvironment(QProcessEnvironment::systemEnvironment()),
+                              [caching] { return !caching || caching->isEnabled(); });
     HttpServer server(**engine, serverOptions);
+    server.setWebhookHandler(&webhooks);
     auto port = server.start();
     if (!port) {
         err << "tiersync serve: " << port.error().message << '\n';
