@@ -98,6 +98,13 @@ QString recordedIds(const QStringList &ids)
     return ids.first(kMaxRecordedIds).join(QLatin1Char(',')) + QStringLiteral(",…(%1 ids)").arg(ids.size());
 }
 
+// Zoho's answer for this one id will not change on a retry (an id it calls invalid):
+// skip the id instead of failing the delivery, which Zoho would redeliver forever.
+bool isRefusal(const Error &error)
+{
+    return error.httpStatus >= 400 && error.httpStatus < 500 && error.httpStatus != 401 && error.httpStatus != 429;
+}
+
 QString bodyKey(const QString &source, const QByteArray &body)
 {
     return source + QLatin1Char(':')
@@ -197,12 +204,16 @@ WebhookHandler::Answer WebhookProcessor::handleCrm(const Delivery &delivery)
         Error failure;
         for (qsizetype i = 0; i < calls.size(); ++i) {
             auto record = awaitResult(calls.at(i));
+            if (!record && isRefusal(record.error())) {
+                fetched.append(Fetched{accepted.ids.at(i), std::nullopt, true});
+                continue;
+            }
             if (!record) {
                 if (failure.kind == ErrorKind::None)
                     failure = record.error();
                 continue;  // still wait for the others: none may outlive this call
             }
-            fetched.append(Fetched{accepted.ids.at(i), *record});
+            fetched.append(Fetched{accepted.ids.at(i), *record, false});
         }
         if (failure.kind != ErrorKind::None)
             return failure;
@@ -250,7 +261,7 @@ WebhookHandler::Answer WebhookProcessor::handleBooks(const Delivery &delivery)
         return reject(kBooks, accepted.idempotencyKey, accepted.entity->name, 400,
                       QStringLiteral("no valid entity id"));
     accepted.ids = {id};
-    return process(accepted, [&]() -> Result<QList<Fetched>> { return QList<Fetched>{Fetched{id, record}}; });
+    return process(accepted, [&]() -> Result<QList<Fetched>> { return QList<Fetched>{Fetched{id, record, false}}; });
 }
 
 WebhookHandler::Answer WebhookProcessor::reject(const QString &source, const QString &idempotencyKey,
@@ -308,9 +319,14 @@ WebhookHandler::Answer WebhookProcessor::process(const Accepted &accepted,
         outcome = kFailed;
     else if (applied.changed + applied.deleted > 0)
         outcome = kProcessed;
-    QString note = applied.error;
-    if (note.isEmpty() && accepted.skippedIds > 0)
-        note = QStringLiteral("skipped %1 invalid id(s)").arg(accepted.skippedIds);
+    QStringList notes;
+    if (!applied.error.isEmpty())
+        notes << applied.error;
+    if (accepted.skippedIds > 0)
+        notes << QStringLiteral("skipped %1 invalid id(s)").arg(accepted.skippedIds);
+    if (applied.refused > 0)
+        notes << QStringLiteral("Zoho refused %1 id(s)").arg(applied.refused);
+    const QString note = notes.join(QStringLiteral("; "));
     if (Status updated = events.updateOutcome(accepted.idempotencyKey, outcome, applied.invalidatedKeys, note);
         !updated)
         qCWarning(lcHttp) << "webhook: cannot record the outcome:" << updated.error().toString();
@@ -326,7 +342,7 @@ WebhookHandler::Answer WebhookProcessor::process(const Accepted &accepted,
                                {QStringLiteral("changed"), applied.changed},
                                {QStringLiteral("unchanged"), applied.unchanged},
                                {QStringLiteral("deleted"), applied.deleted},
-                               {QStringLiteral("skipped_ids"), accepted.skippedIds},
+                               {QStringLiteral("skipped_ids"), accepted.skippedIds + applied.refused},
                                {QStringLiteral("invalidated_keys"), QJsonArray::fromStringList(applied.invalidatedKeys)},
                            });
 }
@@ -348,6 +364,10 @@ WebhookProcessor::Applied WebhookProcessor::apply(const EntityDefinition &entity
     };
 
     for (const Fetched &item : fetched) {
+        if (item.refused) {
+            ++applied.refused;
+            continue;
+        }
         auto stored = repository.get(entity.name, item.id);
         if (!stored) {
             applied.error = stored.error().toString();

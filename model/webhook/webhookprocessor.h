@@ -62,11 +62,13 @@ private:
     struct Fetched {
         QString id;
         std::optional<QJsonObject> record;  // nullopt: gone from Zoho
+        bool refused = false;               // Zoho refused the id (4xx): skipped, never retried
     };
     struct Applied {
         int changed = 0;
         int unchanged = 0;
         int deleted = 0;
+        int refused = 0;
         QStringList invalidatedKeys;
         QString error;  // set: PostgreSQL or Redis failed
     };

@@ -426,6 +426,91 @@ private slots:
         verifyApplied(oldHash, keys, bodyOf(answer).value(QStringLiteral("idempotency_key")).toString());
     }
 
+    // Zoho answers 204 for a record it no longer has: the row is marked deleted, its state
+    // and its student's keys go.
+    void deletedInZoho()
+    {
+        const QString gone = QStringLiteral("3999999999999999999");
+        {
+            PgConnection connection(m_database->settings());
+            EntityRepository::Row seeded;
+            seeded.entityType = QStringLiteral("students");
+            seeded.zohoId = gone;
+            seeded.payload = QByteArrayLiteral(R"({"id":"3999999999999999999","Moodle_User_ID":"13"})");
+            seeded.contentHash = QString(64, QLatin1Char('a'));
+            SYNC_VERIFY_OK(EntityRepository(connection).upsert({seeded}));
+        }
+        const QList<QByteArray> keys = seedKeys();
+        const QByteArray stateKey = cachekeys::entityStateKey(QStringLiteral("students"), gone);
+        {
+            RedisConnection redis(m_redis);
+            SYNC_VERIFY_OK(redis.set(stateKey, "x"));
+        }
+        auto webhooks = processor();
+        const auto answer = crm(*webhooks, {gone});
+        QCOMPARE(answer.status, 200);
+        const QJsonObject body = bodyOf(answer);
+        QCOMPARE(body.value(QStringLiteral("status")).toString(), QStringLiteral("processed"));
+        QCOMPARE(body.value(QStringLiteral("deleted")).toInt(), 1);
+        QVERIFY(row(QStringLiteral("students"), gone)->deletedAt.isValid());
+        QCOMPARE(existing({stateKey, cachekeys::endpointKey(kProfile, 13)}), 0);
+        QList<QByteArray> others = keys;
+        others.removeAll(cachekeys::endpointKey(kProfile, 13));
+        QCOMPARE(existing(others), others.size());
+        QCOMPARE(event(body.value(QStringLiteral("idempotency_key")).toString())->invalidatedKeys,
+                 (QStringList{QString::fromUtf8(stateKey), QString::fromUtf8(cachekeys::endpointKey(kProfile, 13))}));
+
+        // Notified again: already gone, nothing to do.
+        const auto again = crm(*webhooks, {gone});
+        QCOMPARE(bodyOf(again).value(QStringLiteral("status")).toString(), QStringLiteral("unchanged"));
+    }
+
+    // An id Zoho refuses (400 INVALID_DATA) is skipped, not a failure Zoho would redeliver forever.
+    void refusedIdIsSkipped()
+    {
+        auto webhooks = processor();
+        const auto answer = crm(*webhooks, {QStringLiteral("abc"), m_student3});
+        QCOMPARE(answer.status, 200);
+        const QJsonObject body = bodyOf(answer);
+        QCOMPARE(body.value(QStringLiteral("status")).toString(), QStringLiteral("processed"));
+        QCOMPARE(body.value(QStringLiteral("changed")).toInt(), 1);
+        QCOMPARE(body.value(QStringLiteral("skipped_ids")).toInt(), 1);
+        QCOMPARE(entities(), 1);
+        QVERIFY(event(body.value(QStringLiteral("idempotency_key")).toString())->error.contains(QStringLiteral("refused 1")));
+    }
+
+    // Zoho failing: 503 and outcome failed; the redelivery is processed, the next one is a duplicate.
+    void failedDeliveryIsProcessedOnRedelivery()
+    {
+        auto webhooks = processor();
+        const QByteArray body = crmBody({m_student3}, kToken, 777777);
+        QJsonObject faults = noSimFaults();
+        faults.insert(QStringLiteral("error_5xx"), 1.0);
+        SYNC_VERIFY_OK(simPost(m_sim->apiBase(), QStringLiteral("/_sim/faults"), faults));
+        const auto failed = webhooks->handle(delivery(QStringLiteral("crm"), body));
+        SYNC_VERIFY_OK(simPost(m_sim->apiBase(), QStringLiteral("/_sim/faults"), noSimFaults()));
+        QCOMPARE(failed.status, 503);
+        QCOMPARE(entities(), 0);
+        PgConnection connection(m_database->settings());
+        auto recorded = WebhookEventRepository(connection).recent(10);
+        SYNC_VERIFY_OK(recorded);
+        QCOMPARE(recorded->size(), 1);
+        QCOMPARE(recorded->first().outcome, QStringLiteral("failed"));
+        QVERIFY(!recorded->first().error.isEmpty());
+
+        const QList<QByteArray> keys = seedKeys();
+        const auto retried = webhooks->handle(delivery(QStringLiteral("crm"), body));
+        QCOMPARE(retried.status, 200);
+        QCOMPARE(bodyOf(retried).value(QStringLiteral("status")).toString(), QStringLiteral("processed"));
+        QCOMPARE(entities(), 1);
+        QCOMPARE(existing({cachekeys::endpointKey(kProfile, 3)}), 0);
+        const auto again = webhooks->handle(delivery(QStringLiteral("crm"), body));
+        QCOMPARE(bodyOf(again).value(QStringLiteral("status")).toString(), QStringLiteral("duplicate"));
+        QCOMPARE(events(), 1);
+        QCOMPARE(event(bodyOf(retried).value(QStringLiteral("idempotency_key")).toString())->outcome,
+                 QStringLiteral("processed"));
+    }
+
 private:
     void verifyApplied(const QString &oldHash, const QList<QByteArray> &keys, const QString &idempotencyKey)
     {
