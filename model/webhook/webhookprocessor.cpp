@@ -40,6 +40,9 @@ const QString kFailed = QStringLiteral("failed");
 const QString kCrm = QStringLiteral("crm");
 const QString kBooks = QStringLiteral("books");
 constexpr qsizetype kMaxRecordedIds = 20;  // webhook_events.entity_id stays readable
+// A delivery still "received" after this long was abandoned mid-way (the process died):
+// its redelivery is processed. Far above any real processing time (Zoho calls time out).
+constexpr qint64 kAbandonedAfterSeconds = 300;
 
 WebhookHandler::Answer jsonAnswer(int status, const QJsonObject &body)
 {
@@ -298,13 +301,16 @@ WebhookHandler::Answer WebhookProcessor::process(const Accepted &accepted,
         auto existing = events.get(accepted.idempotencyKey);
         if (!existing)
             return errorAnswer(503, errorCodeFor(503), QStringLiteral("cannot read the delivery; retry later"));
-        if (!existing->has_value() || (*existing)->outcome != kFailed)
+        const bool abandoned = existing->has_value() && (*existing)->outcome == QLatin1String("received")
+            && (*existing)->receivedAt.isValid()
+            && (*existing)->receivedAt.secsTo(QDateTime::currentDateTimeUtc()) > kAbandonedAfterSeconds;
+        if (!existing->has_value() || ((*existing)->outcome != kFailed && !abandoned))
             return jsonAnswer(200, QJsonObject{
                                        {QStringLiteral("status"), QStringLiteral("duplicate")},
                                        {QStringLiteral("idempotency_key"), accepted.idempotencyKey},
                                        {QStringLiteral("outcome"), existing->has_value() ? (*existing)->outcome : QString()},
                                    });
-        force = true;  // the first attempt failed part-way: finish its work unconditionally
+        force = true;  // the first attempt failed or died part-way: finish its work unconditionally
     }
 
     Applied applied;

@@ -31,9 +31,9 @@ class ZohoClient;
 //     Ids that are not Zoho ids ([A-Za-z0-9_-]{1,64}: never `*`, `3*`, `../`) are skipped
 //     and counted; only the remaining named records are ever touched;
 //  4. idempotency: recorded once in webhook_events by key; a repeated delivery → 200
-//     `duplicate`, not processed again — unless its first processing `failed`, in which
-//     case it is processed again (without the unchanged shortcut, so a half-done first
-//     attempt is completed);
+//     `duplicate`, not processed again — unless its first processing `failed` (or was
+//     abandoned: still `received` after 5 minutes), in which case it is processed again
+//     (without the unchanged shortcut, so a half-done first attempt is completed);
 //  5. the entity: CRM → GET each named record from Zoho (204 → deleted); Books → the
 //     entity object in the body ({"item": …} / {"contact": …});
 //  6. content hash unchanged (and caching on) → `unchanged`, no writes. Otherwise the rows

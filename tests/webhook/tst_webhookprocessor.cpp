@@ -511,6 +511,31 @@ private slots:
                  QStringLiteral("processed"));
     }
 
+    // A delivery left "received" (the process died while handling it) is processed when
+    // redelivered after a while, but not while it may still be in progress.
+    void abandonedDeliveryIsProcessedOnRedelivery()
+    {
+        auto webhooks = processor();
+        const QByteArray body = crmBody({m_student3}, kToken, 888888);
+        QCOMPARE(webhooks->handle(delivery(QStringLiteral("crm"), body)).status, 200);
+        const auto setBack = [this](const char *age) {
+            PgConnection connection(m_database->settings());
+            SYNC_VERIFY_OK(connection.transaction(QStringLiteral("age"), [age](pqxx::transaction_base &txn) {
+                txn.exec(std::string("UPDATE tiersync.webhook_events SET outcome = 'received', received_at = now() - interval '")
+                         + age + "'");
+                return Status();
+            }));
+        };
+        setBack("10 seconds");  // may still be in progress elsewhere
+        QCOMPARE(bodyOf(webhooks->handle(delivery(QStringLiteral("crm"), body))).value(QStringLiteral("status")).toString(),
+                 QStringLiteral("duplicate"));
+        setBack("10 minutes");
+        const auto redone = webhooks->handle(delivery(QStringLiteral("crm"), body));
+        QCOMPARE(bodyOf(redone).value(QStringLiteral("status")).toString(), QStringLiteral("processed"));
+        QCOMPARE(row(QStringLiteral("students"), m_student3)->syncCount, 2);
+        QCOMPARE(events(), 1);
+    }
+
 private:
     void verifyApplied(const QString &oldHash, const QList<QByteArray> &keys, const QString &idempotencyKey)
     {
