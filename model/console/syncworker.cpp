@@ -1,0 +1,136 @@
+#include "console/syncworker.h"
+
+#include "console/connectioncheck.h"
+#include "store/migrator.h"
+#include "store/pgconnection.h"
+#include "sync/entityregistry.h"
+#include "sync/syncoptions.h"
+#include "sync/syncorchestrator.h"
+#include "zoho/zohoservice.h"
+
+namespace tiersync {
+
+SyncWorker::SyncWorker(QObject *parent) : QObject(parent) {}
+
+SyncWorker::~SyncWorker() = default;
+
+void SyncWorker::cancel(quint64 requestId)
+{
+    QMutexLocker lock(&m_mutex);
+    m_cancelRequest = requestId;
+    if (m_running && m_runningRequest == requestId)
+        m_running->cancel();
+}
+
+void SyncWorker::setProfile(const ConnectionProfile &profile)
+{
+    m_profile = profile;
+    m_haveProfile = true;
+    m_migrated = false;
+}
+
+void SyncWorker::runSync(quint64 requestId, const QString &entityType, const QString &mode, int batchSize)
+{
+    if (!m_haveProfile) {
+        Q_EMIT syncRefused(entityType, tr("No connection profile is active yet."));
+        return;
+    }
+    auto registry = EntityRegistry::builtIn();
+    if (!registry) {
+        Q_EMIT syncRefused(entityType, registry.error().message);
+        return;
+    }
+    const EntityDefinition *entity = registry->find(entityType);
+    if (!entity) {
+        Q_EMIT syncRefused(entityType, tr("“%1” is not a known entity type.").arg(entityType));
+        return;
+    }
+    const auto syncMode = syncModeFromName(mode);
+    if (!syncMode) {
+        Q_EMIT syncRefused(entityType, tr("“%1” is not a sync mode.").arg(mode));
+        return;
+    }
+    if (!m_migrated) {
+        auto migrated = Migrator().migrate(PgConnection::forCurrentThread(m_profile.pg));
+        if (!migrated) {
+            Q_EMIT syncRefused(entityType, describeForAdmin(ConnectionCheck::Service::Postgres, migrated.error()));
+            return;
+        }
+        m_migrated = true;
+    }
+    SyncOptions options;
+    options.mode = *syncMode;
+    options.trigger = QStringLiteral("console");
+    options.batchSize = batchSize;
+
+    ZohoService zoho(m_profile.zoho);
+    SyncOrchestrator sync(*entity, zoho.client(), m_profile.pg, m_profile.redis, options);
+    // Direct: re-emitted from whichever thread reports; receivers in the GUI are queued.
+    connect(&sync, &SyncOrchestrator::started, this,
+            [this, entityType](qint64 runId, const QString &runMode) { Q_EMIT syncStarted(runId, entityType, runMode); },
+            Qt::DirectConnection);
+    connect(&sync, &SyncOrchestrator::progress, this, &SyncWorker::syncProgress, Qt::DirectConnection);
+    {
+        QMutexLocker lock(&m_mutex);
+        m_running = &sync;
+        m_runningRequest = requestId;
+        if (m_cancelRequest == requestId)
+            sync.cancel();
+    }
+    const Result<SyncReport> report = sync.run();
+    {
+        QMutexLocker lock(&m_mutex);
+        m_running = nullptr;
+    }
+    if (!report) {
+        const bool refused = report.error().kind == ErrorKind::Conflict;
+        Q_EMIT syncRefused(entityType, refused ? report.error().message
+                                               : describeForAdmin(ConnectionCheck::Service::Postgres, report.error()));
+        return;
+    }
+    Q_EMIT syncFinished(report->run);
+}
+
+void SyncWorker::loadRuns(int limit)
+{
+    if (!m_haveProfile) {
+        Q_EMIT runsFailed(tr("No connection profile is active yet."));
+        return;
+    }
+    PgConnection &connection = PgConnection::forCurrentThread(m_profile.pg);
+    if (!m_migrated) {
+        auto migrated = Migrator().migrate(connection);
+        if (!migrated) {
+            Q_EMIT runsFailed(describeForAdmin(ConnectionCheck::Service::Postgres, migrated.error()));
+            return;
+        }
+        m_migrated = true;
+    }
+    SyncRunRepository runs(connection);
+    auto recent = runs.recent(limit);
+    if (!recent) {
+        Q_EMIT runsFailed(describeForAdmin(ConnectionCheck::Service::Postgres, recent.error()));
+        return;
+    }
+    QList<SyncRunRepository::Run> lastPerType;
+    auto registry = EntityRegistry::builtIn();
+    if (registry) {
+        for (const QString &type : registry->names()) {
+            auto last = runs.recent(1, type);
+            if (!last) {
+                Q_EMIT runsFailed(describeForAdmin(ConnectionCheck::Service::Postgres, last.error()));
+                return;
+            }
+            if (last->isEmpty()) {
+                SyncRunRepository::Run never;
+                never.entityType = type;
+                lastPerType.append(never);
+            } else {
+                lastPerType.append(last->first());
+            }
+        }
+    }
+    Q_EMIT runsLoaded(*recent, lastPerType);
+}
+
+}  // namespace tiersync

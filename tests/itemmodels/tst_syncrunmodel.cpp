@@ -1,0 +1,83 @@
+#include "itemmodels/syncrunmodel.h"
+
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace tiersync;
+
+namespace {
+
+SyncRunRepository::Run run(qint64 id, const QString &status, qint64 synced = 0)
+{
+    SyncRunRepository::Run out;
+    out.id = id;
+    out.entityType = QStringLiteral("products");
+    out.mode = QStringLiteral("incremental");
+    out.trigger = QStringLiteral("console");
+    out.status = status;
+    out.startedAt = QDateTime::fromSecsSinceEpoch(1'700'000'000 + id, Qt::UTC);
+    out.counters.synced = synced;
+    out.durationMs = status == QLatin1String("running") ? -1 : 1500;
+    return out;
+}
+
+}  // namespace
+
+class TestSyncRunModel final : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void showsRunsNewestFirst()
+    {
+        SyncRunModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QCOMPARE(model.rowCount(), 0);
+        QCOMPARE(model.columnCount(), int(SyncRunModel::ColumnCount));
+        model.setRuns({run(3, QStringLiteral("running")), run(2, QStringLiteral("cancelled")),
+                       run(1, QStringLiteral("succeeded"), 40)});
+        QCOMPARE(model.rowCount(), 3);
+        QCOMPARE(model.data(model.index(0, SyncRunModel::IdColumn)).toLongLong(), 3);
+        QCOMPARE(model.data(model.index(1, SyncRunModel::StatusColumn)).toString(), QStringLiteral("cancelled"));
+        QCOMPARE(model.data(model.index(2, SyncRunModel::SyncedColumn)).toLongLong(), 40);
+        QCOMPARE(model.data(model.index(2, SyncRunModel::DurationColumn)).toString(), QStringLiteral("1.5 s"));
+        QCOMPARE(model.data(model.index(0, SyncRunModel::DurationColumn)).toString(), QString());
+        QCOMPARE(model.data(model.index(0, 0), SyncRunModel::RunIdRole).toLongLong(), 3);
+        QCOMPARE(model.data(model.index(1, 0), SyncRunModel::StatusRole).toString(), QStringLiteral("cancelled"));
+        QCOMPARE(model.headerData(SyncRunModel::StatusColumn, Qt::Horizontal).toString(), QStringLiteral("Status"));
+        QCOMPARE(model.rowOfRun(1), 2);
+        QCOMPARE(model.rowOfRun(99), -1);
+        QCOMPARE(model.runAt(0).entityType, QStringLiteral("products"));
+    }
+
+    void sameRunsUpdateInPlace()
+    {
+        SyncRunModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setRuns({run(2, QStringLiteral("running")), run(1, QStringLiteral("succeeded"))});
+        QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        model.setRuns({run(2, QStringLiteral("succeeded"), 7), run(1, QStringLiteral("succeeded"))});
+        QCOMPARE(reset.size(), 0);
+        QCOMPARE(changed.size(), 1);
+        QCOMPARE(model.data(model.index(0, SyncRunModel::StatusColumn)).toString(), QStringLiteral("succeeded"));
+        QCOMPARE(model.data(model.index(0, SyncRunModel::SyncedColumn)).toLongLong(), 7);
+    }
+
+    void newRunResetsRows()
+    {
+        SyncRunModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setRuns({run(1, QStringLiteral("succeeded"))});
+        QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+        model.setRuns({run(2, QStringLiteral("running")), run(1, QStringLiteral("succeeded"))});
+        QCOMPARE(reset.size(), 1);
+        QCOMPARE(model.rowCount(), 2);
+        QCOMPARE(model.rowOfRun(2), 0);
+        model.setRuns({});
+        QCOMPARE(model.rowCount(), 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSyncRunModel)
+#include "tst_syncrunmodel.moc"
