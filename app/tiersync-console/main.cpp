@@ -5,6 +5,7 @@
 #include "common/consolecontext.h"
 #include "console/connectionchecker.h"
 #include "console/keybrowserworker.h"
+#include "console/syncworker.h"
 #include "console/workerthreads.h"
 #include "core/keychainsecretstore.h"
 #include "core/profilestore.h"
@@ -64,8 +65,13 @@ int main(int argc, char *argv[])
     threads.adopt(keyBrowser, QStringLiteral("console-keys"));
     threads.adopt(healthChecker, QStringLiteral("console-health"));
     threads.adopt(tester, QStringLiteral("console-tester"));
+    // Two sync workers: a run blocks its thread, the history must keep loading meanwhile.
+    auto *syncRunner = new SyncWorker;
+    auto *syncHistory = new SyncWorker;
+    threads.adopt(syncRunner, QStringLiteral("console-sync"));
+    threads.adopt(syncHistory, QStringLiteral("console-sync-history"));
 
-    ui::ConsoleContext context{keyBrowser, healthChecker, tester, &profiles, &secrets, &confirmer};
+    ui::ConsoleContext context{keyBrowser, healthChecker, tester, &profiles, &secrets, &confirmer, syncRunner, syncHistory};
     ui::MainWindow window(context);
     ui::MainWindow::Page page = ui::MainWindow::Page::Keys;
     if (parser.isSet(pageOption) && !ui::MainWindow::pageFromName(parser.value(pageOption), &page)) {

@@ -7,6 +7,7 @@ class ConnectionChecker;
 class KeyBrowserWorker;
 class ProfileStore;
 class SecretStore;
+class SyncWorker;
 }  // namespace tiersync
 
 namespace tiersync::ui {
@@ -22,6 +23,8 @@ struct ConsoleContext final {
     ProfileStore *profiles = nullptr;
     SecretStore *secrets = nullptr;
     Confirmer *confirmer = nullptr;
+    SyncWorker *syncRunner = nullptr;   // Sync page: runs syncs (blocked during a run)
+    SyncWorker *syncHistory = nullptr;  // Sync page: loads the run history
 };
 
 }  // namespace tiersync::ui

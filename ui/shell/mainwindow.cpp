@@ -6,6 +6,7 @@
 #include "keys/keyspage.h"
 #include "settings/settingspage.h"
 #include "shell/healthindicator.h"
+#include "sync/syncpage.h"
 #include "uiversion.h"
 
 #include <QHBoxLayout>
@@ -46,6 +47,7 @@ MainWindow::MainWindow(ConsoleContext context, QWidget *parent)
       m_nav(new QListWidget(this)),
       m_stack(new QStackedWidget(this)),
       m_keys(new KeysPage(context.keyBrowser, context.confirmer, this)),
+      m_sync(new SyncPage(context.syncRunner, context.syncHistory, this)),
       m_settings(new SettingsPage(context.profiles, context.secrets, context.tester, this)),
       m_profileLabel(new QLabel(this)),
       m_redisHealth(new HealthIndicator(QStringLiteral("Redis"), this)),
@@ -58,6 +60,7 @@ MainWindow::MainWindow(ConsoleContext context, QWidget *parent)
     m_nav->setObjectName(QStringLiteral("pageList"));
     m_stack->setObjectName(QStringLiteral("pages"));
     m_keys->setObjectName(QStringLiteral("keysPage"));
+    m_sync->setObjectName(QStringLiteral("syncPage"));
     m_settings->setObjectName(QStringLiteral("settingsPage"));
     m_profileLabel->setObjectName(QStringLiteral("profileLabel"));
     m_redisHealth->setObjectName(QStringLiteral("redisHealth"));
@@ -70,9 +73,7 @@ MainWindow::MainWindow(ConsoleContext context, QWidget *parent)
                                         tr("Connection tiles, hit rates per endpoint, served-by-tier breakdown, "
                                            "latency percentiles and Zoho calls against the rate limit.")));
     addPage(tr("Keys"), m_keys);
-    addPage(tr("Sync"), placeholder(QStringLiteral("syncPage"), tr("Sync"),
-                                    tr("Launch incremental or full syncs per entity type, follow their progress "
-                                       "and read the run history.")));
+    addPage(tr("Sync"), m_sync);
     addPage(tr("Retries"), placeholder(QStringLiteral("retriesPage"), tr("Retries"),
                                        tr("The live retry log and the circuit-breaker state.")));
     addPage(tr("Students"), placeholder(QStringLiteral("studentsPage"), tr("Students"),
@@ -148,6 +149,7 @@ void MainWindow::setProfile(const ConnectionProfile &profile)
     m_zohoHealth->setUnknown(tr("checking…"));
     Q_EMIT profileChanged(profile);
     m_keys->setRedisSettings(profile.redis);
+    m_sync->setProfile(profile);
     Q_EMIT healthCheckRequested();
     m_healthTimer->start();
 }

@@ -19,6 +19,7 @@ namespace tiersync::ui {
 class HealthIndicator;
 class KeysPage;
 class SettingsPage;
+class SyncPage;
 
 // The console's frame: a page list on the left, one widget per page (each from its
 // own folder under ui/), and a status bar with the active profile and the health of
@@ -42,6 +43,7 @@ public:
 
     [[nodiscard]] KeysPage *keysPage() const { return m_keys; }
     [[nodiscard]] SettingsPage *settingsPage() const { return m_settings; }
+    [[nodiscard]] SyncPage *syncPage() const { return m_sync; }
 
 Q_SIGNALS:
     void profileChanged(const tiersync::ConnectionProfile &profile);
@@ -55,6 +57,7 @@ private:
     QListWidget *m_nav;
     QStackedWidget *m_stack;
     KeysPage *m_keys;
+    SyncPage *m_sync;
     SettingsPage *m_settings;
     QLabel *m_profileLabel;
     HealthIndicator *m_redisHealth;

@@ -1,0 +1,153 @@
+#include "common/confirmer.h"
+#include "console/connectionchecker.h"
+#include "console/keybrowserworker.h"
+#include "console/syncworker.h"
+#include "console/workerthreads.h"
+#include "core/profilestore.h"
+#include "core/secretstore.h"
+#include "itemmodels/syncrunmodel.h"
+#include "pgtestdatabase.h"
+#include "redis/redisconnection.h"
+#include "shell/mainwindow.h"
+#include "store/migrator.h"
+#include "store/pgconnection.h"
+#include "sync/syncpage.h"
+#include "testsandbox.h"
+
+#include <QApplication>
+#include <QComboBox>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace tiersync;
+
+namespace {
+
+// This test class's own Redis database: tests share the fixture's server.
+constexpr int kDb = 57;
+constexpr int kRunTimeoutMs = 120000;
+
+class NoConfirmer final : public ui::Confirmer {
+public:
+    void ask(QWidget *, const QString &, const QString &, const QString &, Answer answer) override { answer(false); }
+};
+
+QString statusOfNewest(const SyncRunModel *model)
+{
+    if (model->rowCount() == 0)
+        return {};
+    return model->runAt(0).status;
+}
+
+}  // namespace
+
+class TestSyncPage final : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void syncShowsProgressAndHistoryThenCancel()
+    {
+        TIERSYNC_REQUIRE_SANDBOX(sandbox);
+        ConnectionProfile profile = sandbox;
+        profile.name = QStringLiteral("sandbox");
+        profile.redis.db = kDb;
+        RedisConnection redis(profile.redis);
+        QVERIFY(redis.command({"FLUSHDB"}).ok());
+        auto database = test::PgTestDatabase::create(profile.pg, QStringLiteral("syncpage"));
+        QVERIFY2(database, qPrintable(database ? QString() : database.error().toString()));
+        profile.pg = (*database)->settings();
+        {
+            PgConnection connection(profile.pg);
+            auto migrated = Migrator().migrate(connection);
+            QVERIFY2(migrated, qPrintable(migrated ? QString() : migrated.error().toString()));
+        }
+
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath(QStringLiteral("console.ini")), QSettings::IniFormat);
+        ProfileStore profiles(settings);
+        InMemorySecretStore secrets;
+        NoConfirmer confirmer;
+        WorkerThreads threads;
+        auto *keyBrowser = new KeyBrowserWorker;
+        auto *health = new ConnectionChecker;
+        auto *tester = new ConnectionChecker;
+        auto *runner = new SyncWorker;
+        auto *history = new SyncWorker;
+        threads.adopt(keyBrowser, QStringLiteral("keys"));
+        threads.adopt(health, QStringLiteral("health"));
+        threads.adopt(tester, QStringLiteral("tester"));
+        threads.adopt(runner, QStringLiteral("sync"));
+        threads.adopt(history, QStringLiteral("sync-history"));
+        ui::MainWindow window({keyBrowser, health, tester, &profiles, &secrets, &confirmer, runner, history});
+        window.show();
+        window.setProfile(profile);
+        window.showPage(ui::MainWindow::Page::Sync);
+
+        ui::SyncPage *page = window.syncPage();
+        QVERIFY(page);
+        QCOMPARE(page->objectName(), QStringLiteral("syncPage"));
+        QVERIFY(page->selectEntityType(QStringLiteral("products")));
+        QVERIFY(!page->selectEntityType(QStringLiteral("no-such-type")));
+        auto *syncNow = page->findChild<QPushButton *>(QStringLiteral("syncNowButton"));
+        auto *cancel = page->findChild<QPushButton *>(QStringLiteral("cancelSyncButton"));
+        auto *bar = page->findChild<QProgressBar *>(QStringLiteral("syncProgress"));
+        auto *rate = page->findChild<QLabel *>(QStringLiteral("syncRateLabel"));
+        auto *status = page->findChild<QLabel *>(QStringLiteral("syncStatusLabel"));
+        auto *runs = page->findChild<QTableView *>(QStringLiteral("runHistory"));
+        auto *detail = page->findChild<QPlainTextEdit *>(QStringLiteral("runDetail"));
+        auto *types = page->findChild<QTableWidget *>(QStringLiteral("entityTypes"));
+        QVERIFY(syncNow && cancel && bar && rate && status && runs && detail && types);
+        SyncRunModel *model = page->runModel();
+        QTRY_VERIFY(syncNow->isEnabled());
+        QVERIFY(!cancel->isEnabled());
+
+        // A sync of products: the bar moves as pages arrive, the run lands in the history.
+        QSignalSpy barMoved(bar, &QProgressBar::valueChanged);
+        QTest::mouseClick(syncNow, Qt::LeftButton);
+        QVERIFY(!syncNow->isEnabled());
+        QVERIFY(cancel->isEnabled());
+        QTRY_VERIFY_WITH_TIMEOUT(statusOfNewest(model) == QLatin1String("succeeded") && syncNow->isEnabled(),
+                                 kRunTimeoutMs);
+        bool moved = false;
+        for (const QList<QVariant> &values : std::as_const(barMoved))
+            moved = moved || values.at(0).toInt() > 0;
+        QVERIFY(moved);
+        QCOMPARE(model->runAt(0).entityType, QStringLiteral("products"));
+        QCOMPARE(model->runAt(0).trigger, QStringLiteral("console"));
+        QVERIFY(model->runAt(0).counters.synced > 0);
+        QVERIFY(status->text().contains(QStringLiteral("succeeded")));
+        const qint64 firstRun = model->runAt(0).id;
+
+        // The type's row shows its last run; the detail pane the selected run's figures.
+        const int productsRow = int(types->findItems(QStringLiteral("products"), Qt::MatchExactly).first()->row());
+        QTRY_COMPARE(types->item(productsRow, 2)->text(), QStringLiteral("succeeded"));
+        runs->selectRow(0);
+        QTRY_VERIFY(detail->toPlainText().contains(QStringLiteral("Zoho calls")));
+        QVERIFY(detail->toPlainText().contains(QStringLiteral("Status: succeeded")));
+
+        // Another run, full this time, cancelled at once: recorded as cancelled.
+        auto *mode = page->findChild<QComboBox *>(QStringLiteral("syncMode"));
+        mode->setCurrentIndex(mode->findData(QStringLiteral("full")));
+        QTest::mouseClick(syncNow, Qt::LeftButton);
+        QVERIFY(cancel->isEnabled());
+        QTest::mouseClick(cancel, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(model->rowCount() >= 2 && model->runAt(0).id != firstRun
+                                     && statusOfNewest(model) == QLatin1String("cancelled") && syncNow->isEnabled(),
+                                 kRunTimeoutMs);
+        QCOMPARE(model->runAt(0).mode, QStringLiteral("full"));
+        QVERIFY(status->text().contains(QStringLiteral("cancelled")));
+        QCOMPARE(model->runAt(1).status, QStringLiteral("succeeded"));
+        QTRY_COMPARE(types->item(productsRow, 2)->text(), QStringLiteral("cancelled"));
+    }
+};
+
+QTEST_MAIN(TestSyncPage)
+#include "tst_syncpage.moc"
