@@ -9,6 +9,7 @@
 #include "pgtestdatabase.h"
 #include "redis/redisconnection.h"
 #include "shell/mainwindow.h"
+#include "store/advisorylock.h"
 #include "store/migrator.h"
 #include "store/pgconnection.h"
 #include "sync/syncpage.h"
@@ -146,6 +147,25 @@ private Q_SLOTS:
         QVERIFY(status->text().contains(QStringLiteral("cancelled")));
         QCOMPARE(model->runAt(1).status, QStringLiteral("succeeded"));
         QTRY_COMPARE(types->item(productsRow, 2)->text(), QStringLiteral("cancelled"));
+
+        // Another instance holds the products sync: the run is refused, in the engine's words.
+        PgConnection otherInstance(profile.pg);
+        AdvisoryLock held(otherInstance, AdvisoryLock::syncLockName(QStringLiteral("products")));
+        auto locked = held.tryLock();
+        QVERIFY(locked && *locked);
+        const qint64 runsBefore = model->rowCount();
+        QTest::mouseClick(syncNow, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(syncNow->isEnabled(), kRunTimeoutMs);
+        QVERIFY2(status->text().contains(QStringLiteral("did not start"))
+                     && status->text().contains(QStringLiteral("already running")),
+                 qPrintable(status->text()));
+        QVERIFY(!cancel->isEnabled());
+        // A refusal records no run. Two history loads after it (the page reloads after
+        // the refusal and every few seconds) prove the history has caught up.
+        QSignalSpy reloaded(model, &QAbstractItemModel::dataChanged);
+        QSignalSpy reset(model, &QAbstractItemModel::modelReset);
+        QTRY_VERIFY_WITH_TIMEOUT(reloaded.size() + reset.size() >= 2, 4 * ui::SyncPage::kHistoryIntervalMs);
+        QCOMPARE(model->rowCount(), runsBefore);
     }
 };
 
