@@ -281,6 +281,12 @@ void SyncPage::onProgress(const SyncProgress &progress)
     if (!m_running)
         return;
     const qint64 done = progress.done;
+    QString rate = tr("%1 done · %2/s").arg(done).arg(progress.ratePerSecond, 0, 'f', 0);
+    if (progress.total > done && progress.ratePerSecond > 0) {
+        const auto etaMs = qint64(double(progress.total - done) / progress.ratePerSecond * 1000.0);
+        rate += tr(" · ETA %1").arg(durationText(etaMs));
+    }
+    m_rate->setText(rate);
     if (progress.total > 0) {
         // QProgressBar counts in int; scale large runs.
         const qint64 total = std::max(progress.total, done);
@@ -292,12 +298,6 @@ void SyncPage::onProgress(const SyncProgress &progress)
         m_progress->setRange(0, 0);
         m_progress->setValue(int(std::min<qint64>(done, std::numeric_limits<int>::max())));
     }
-    QString rate = tr("%1 done · %2/s").arg(done).arg(progress.ratePerSecond, 0, 'f', 0);
-    if (progress.total > done && progress.ratePerSecond > 0) {
-        const auto etaMs = qint64(double(progress.total - done) / progress.ratePerSecond * 1000.0);
-        rate += tr(" · ETA %1").arg(durationText(etaMs));
-    }
-    m_rate->setText(rate);
 }
 
 void SyncPage::onSyncFinished(const SyncRunRepository::Run &run)
