@@ -125,7 +125,7 @@ SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, QWidget *parent)
     m_batchSize->setToolTip(tr("Entities per PostgreSQL transaction"));
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
-    m_progress->setFormat(tr("%v"));
+    m_progress->setFormat(tr("No sync running"));
 
     m_runs->setModel(m_runModel);
     m_runs->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -255,6 +255,7 @@ void SyncPage::startSync()
     setRunning(true);
     m_progress->setRange(0, 0);  // busy until the engine knows the total
     m_progress->setValue(0);
+    m_progress->setFormat(tr("%v done"));
     m_rate->clear();
     m_status->setText(tr("Starting a %1 sync of %2…").arg(m_mode->currentText().toLower(), type));
     Q_EMIT syncRequested(m_requestId, type, m_mode->currentData().toString(), m_batchSize->value());
@@ -325,6 +326,7 @@ void SyncPage::onSyncRefused(const QString &entityType, const QString &message)
     setRunning(false);
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
+    m_progress->setFormat(tr("No sync running"));
     m_rate->clear();
     m_status->setText(tr("The %1 sync did not start: %2").arg(entityType, message));
     refreshHistory();
