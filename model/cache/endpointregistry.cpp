@@ -1,8 +1,8 @@
 #include "cache/endpointregistry.h"
 
 #include "cache/cachekeys.h"
+#include "core/jsonfile.h"
 
-#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -58,24 +58,18 @@ Result<EndpointRegistry> EndpointRegistry::builtIn()
 Result<EndpointRegistry> EndpointRegistry::fromFile(const QString &path)
 {
     initEndpointResources();
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return makeError(ErrorKind::NotFound,
-                         QStringLiteral("cannot read endpoint registry %1: %2").arg(path, file.errorString()));
-    return fromJson(file.readAll(), path);
+    auto bytes = readWholeFile(path);
+    if (!bytes)
+        return makeError(ErrorKind::NotFound, QStringLiteral("%1: %2").arg(QStringLiteral("endpoint registry"), bytes.error().message));
+    return fromJson(*bytes, path);
 }
 
 Result<EndpointRegistry> EndpointRegistry::fromJson(const QByteArray &json, const QString &origin)
 {
-    QJsonParseError parseError;
-    const QJsonDocument document = QJsonDocument::fromJson(json, &parseError);
-    if (parseError.error != QJsonParseError::NoError)
-        return invalid(origin, QStringLiteral("not valid JSON at offset %1: %2")
-                                   .arg(parseError.offset)
-                                   .arg(parseError.errorString()));
-    if (!document.isObject())
-        return invalid(origin, QStringLiteral("the top level must be an object"));
-    const QJsonObject root = document.object();
+    auto parsed = parseJsonObject(json);
+    if (!parsed)
+        return invalid(origin, parsed.error().message);
+    const QJsonObject root = *parsed;
 
     const QJsonObject defaults = root.value(QStringLiteral("defaults")).toObject();
     auto defaultTtl = seconds(defaults, QStringLiteral("redis_ttl_seconds"), kDefaultRedisTtlSeconds,

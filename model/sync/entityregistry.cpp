@@ -1,12 +1,11 @@
 #include "sync/entityregistry.h"
 
 #include "cache/cachekeys.h"
+#include "core/jsonfile.h"
 
-#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QJsonParseError>
 #include <QSet>
 
 #include <algorithm>
@@ -136,24 +135,18 @@ Result<EntityRegistry> EntityRegistry::builtIn()
 
 Result<EntityRegistry> EntityRegistry::fromFile(const QString &path)
 {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return makeError(ErrorKind::NotFound,
-                         QStringLiteral("cannot read the entity registry %1: %2").arg(path, file.errorString()));
-    return fromJson(file.readAll(), path);
+    auto bytes = readWholeFile(path);
+    if (!bytes)
+        return makeError(ErrorKind::NotFound, QStringLiteral("%1: %2").arg(QStringLiteral("entity registry"), bytes.error().message));
+    return fromJson(*bytes, path);
 }
 
 Result<EntityRegistry> EntityRegistry::fromJson(const QByteArray &json, const QString &origin)
 {
-    QJsonParseError parseError;
-    const QJsonDocument document = QJsonDocument::fromJson(json, &parseError);
-    if (parseError.error != QJsonParseError::NoError)
-        return invalid(origin, QStringLiteral("not valid JSON at offset %1: %2")
-                                   .arg(parseError.offset)
-                                   .arg(parseError.errorString()));
-    if (!document.isObject())
-        return invalid(origin, QStringLiteral("the top level must be an object"));
-    const QJsonObject root = document.object();
+    auto parsed = parseJsonObject(json);
+    if (!parsed)
+        return invalid(origin, parsed.error().message);
+    const QJsonObject root = *parsed;
     if (root.value(QStringLiteral("version")).toInt() != 1)
         return invalid(origin, QStringLiteral("\"version\" must be 1"));
     const QJsonValue entities = root.value(QStringLiteral("entities"));

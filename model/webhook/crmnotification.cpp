@@ -1,10 +1,11 @@
 #include "webhook/crmnotification.h"
 
+#include "core/jsonfile.h"
+
 #include <QCryptographicHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QJsonParseError>
 
 namespace tiersync {
 
@@ -28,11 +29,10 @@ QString scalarText(const QJsonValue &value)
 
 Result<CrmNotification> CrmNotification::parse(const QByteArray &body)
 {
-    QJsonParseError parseError{};
-    const QJsonDocument document = QJsonDocument::fromJson(body, &parseError);
-    if (parseError.error != QJsonParseError::NoError || !document.isObject())
+    auto parsed = parseJsonObject(body);
+    if (!parsed)
         return invalid(QStringLiteral("the body is not a JSON object"));
-    const QJsonObject object = document.object();
+    const QJsonObject object = *parsed;
     CrmNotification notification;
     if (!object.value(QLatin1String("module")).isString())
         return invalid(QStringLiteral("\"module\" is missing or not a string"));

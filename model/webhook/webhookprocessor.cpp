@@ -1,6 +1,7 @@
 #include "webhook/webhookprocessor.h"
 
 #include "cache/cachekeys.h"
+#include "core/jsonfile.h"
 #include "core/logging.h"
 #include "redis/redisbatch.h"
 #include "redis/redisconnection.h"
@@ -21,7 +22,6 @@
 #include <QFuture>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QJsonParseError>
 #include <QSet>
 #include <QUrlQuery>
 
@@ -237,11 +237,10 @@ WebhookHandler::Answer WebhookProcessor::handleBooks(const Delivery &delivery)
         if (!valid)
             return errorAnswer(401, errorCodeFor(401), QStringLiteral("missing or wrong signature"));
     }
-    QJsonParseError parseError{};
-    const QJsonDocument document = QJsonDocument::fromJson(delivery.body, &parseError);
-    if (parseError.error != QJsonParseError::NoError || !document.isObject())
+    auto parsed = parseJsonObject(delivery.body);
+    if (!parsed)
         return errorAnswer(400, errorCodeFor(400), QStringLiteral("the body is not a JSON object"));
-    const QJsonObject object = document.object();
+    const QJsonObject object = *parsed;
 
     // Redelivery of the same event repeats the same body (its modification time moves
     // with every change), so the body's hash identifies the delivery.
