@@ -3,9 +3,11 @@
 #include "console/connectioncheck.h"
 #include "store/migrator.h"
 #include "store/pgconnection.h"
+#include "store/retryeventrecorder.h"
 #include "sync/entityregistry.h"
 #include "sync/syncoptions.h"
 #include "sync/syncorchestrator.h"
+#include "zoho/zohoclient.h"
 #include "zoho/zohoservice.h"
 
 namespace tiersync {
@@ -64,6 +66,10 @@ void SyncWorker::runSync(quint64 requestId, const QString &entityType, const QSt
     options.batchSize = batchSize;
 
     ZohoService zoho(m_profile.zoho);
+    // This thread is busy in run(), so the hand-off must not wait for its event loop:
+    // record() is thread-safe and queues to the recorder's own writer thread.
+    RetryEventRecorder retries(m_profile.pg);
+    connect(zoho.client(), &ZohoClient::retryEvent, &retries, &RetryEventRecorder::record, Qt::DirectConnection);
     SyncOrchestrator sync(*entity, zoho.client(), m_profile.pg, m_profile.redis, options);
     // Direct: re-emitted from whichever thread reports; receivers in the GUI are queued.
     connect(&sync, &SyncOrchestrator::started, this,

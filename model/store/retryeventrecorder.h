@@ -32,6 +32,7 @@ public:
     ~RetryEventRecorder() override;
 
 public slots:
+    // Thread-safe: a caller whose thread is busy may connect with Qt::DirectConnection.
     void record(const tiersync::RetryEvent &event);
 
 signals:
