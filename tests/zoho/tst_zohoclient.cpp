@@ -38,6 +38,26 @@ QString describe(const Result<ZohoResponse> &result)
     return result.ok() ? QStringLiteral("ok") : result.error().toString();
 }
 
+// How many requests the fake server was handling at once, at most: each handler call
+// holds its slot for holdMs.
+class PeakConcurrency final {
+public:
+    void hold(int holdMs)
+    {
+        const int now = ++m_current;
+        int seen = m_peak.load();
+        while (now > seen && !m_peak.compare_exchange_weak(seen, now)) {
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(holdMs));
+        --m_current;
+    }
+    [[nodiscard]] int peak() const { return m_peak.load(); }
+
+private:
+    std::atomic<int> m_current{0};
+    std::atomic<int> m_peak{0};
+};
+
 }  // namespace
 
 class TestZohoClient final : public QObject {
@@ -469,15 +489,9 @@ private slots:
     void concurrencyCapAndRateLimitQueue()
     {
         FakeZoho zoho;
-        std::atomic<int> current{0};
-        std::atomic<int> peak{0};
+        PeakConcurrency concurrency;
         zoho.onApi([&](const Request &) {
-            const int now = ++current;
-            int seen = peak.load();
-            while (now > seen && !peak.compare_exchange_weak(seen, now)) {
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-            --current;
+            concurrency.hold(50);
             return FakeZoho::json(200, booksOk());
         });
         ZohoClientOptions options = fastOptions();
@@ -490,7 +504,7 @@ private slots:
             futures.append(service.client()->submit(ZohoRequest::get(kItems)));
         for (auto &future : futures)
             QVERIFY(awaitResult(future).ok());  // queued, never failed
-        QVERIFY2(peak.load() <= 2, qPrintable(QString::number(peak.load())));
+        QVERIFY2(concurrency.peak() <= 2, qPrintable(QString::number(concurrency.peak())));
         QCOMPARE(zoho.apiRequests(), 8);
         const ZohoStats stats = service.client()->stats();
         QCOMPARE(stats.inFlight, 0);
@@ -503,15 +517,9 @@ private slots:
     void moreThanSixCallsInFlight()
     {
         FakeZoho zoho;
-        std::atomic<int> current{0};
-        std::atomic<int> peak{0};
+        PeakConcurrency concurrency;
         zoho.onApi([&](const Request &) {
-            const int now = ++current;
-            int seen = peak.load();
-            while (now > seen && !peak.compare_exchange_weak(seen, now)) {
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(300));
-            --current;
+            concurrency.hold(300);
             return FakeZoho::json(200, booksOk());
         });
         ZohoClientOptions options = fastOptions();
@@ -524,7 +532,7 @@ private slots:
             futures.append(service.client()->submit(ZohoRequest::get(kItems)));
         for (auto &future : futures)
             QVERIFY(awaitResult(future).ok());
-        QVERIFY2(peak.load() > 6 && peak.load() <= 8, qPrintable(QString::number(peak.load())));
+        QVERIFY2(concurrency.peak() > 6 && concurrency.peak() <= 8, qPrintable(QString::number(concurrency.peak())));
     }
 
     void queryIsEncodedAndOrganisationOnlyForBooks()
