@@ -208,18 +208,22 @@ private slots:
         SYNC_VERIFY_OK(simPost((*sim)->apiBase(), QStringLiteral("/_sim/faults"), faults));
         const quint64 retriesBefore = service.client()->stats().retries;
 
+        // A run of 7 pages may draw no fault at all (about 1 in 10); over both runs
+        // (20 pages) that is about 1 in 700, so the retry count is checked on the sum.
+        qint64 runRetries = 0;
         for (const QString &type : {QStringLiteral("products"), QStringLiteral("customers")}) {
             SyncOrchestrator sync(entityDefinition(type), service.client(), (*database)->settings(), redis);
             auto report = runOnWorker(sync);
             SYNC_VERIFY_OK(report);
             QCOMPARE(report->run.status, QStringLiteral("succeeded"));
             QVERIFY(report->run.counters.zohoCalls > report->run.counters.pages);
-            QVERIFY(report->run.counters.retries > 0);
+            runRetries += report->run.counters.retries;
             QCOMPARE(report->run.counters.failed, 0);
             QCOMPARE(report->run.counters.synced, report->run.counters.fetched);
         }
         SYNC_VERIFY_OK(simPost((*sim)->apiBase(), QStringLiteral("/_sim/faults"), noSimFaults()));
-        QVERIFY(service.client()->stats().retries > retriesBefore);
+        QVERIFY(runRetries > 0);
+        QVERIFY(service.client()->stats().retries >= retriesBefore + quint64(runRetries));
 
         auto products = pgHashes((*database)->settings(), QStringLiteral("products"));
         SYNC_VERIFY_OK(products);
