@@ -19,6 +19,7 @@ packages=(
   redis-server postgresql
   libgtest-dev libbenchmark-dev
   wrk xvfb xauth dbus gnome-keyring libsecret-tools
+  desktop-file-utils appstream systemd
 )
 
 install_packages() {
