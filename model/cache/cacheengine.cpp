@@ -89,6 +89,20 @@ CacheEngine::CacheEngine(Options options, EndpointRegistry registry)
                                               readerOptions);
     m_flusher = std::make_unique<StatsFlusher>(*m_statistics, m_options.profile.redis,
                                                m_options.statsFlushIntervalMs, m_options.clock);
+    // Circuit and switch are per process: the heartbeat lets the console see each one.
+    m_flusher->setHeartbeatSource([this] {
+        InstanceHeartbeat heartbeat;
+        heartbeat.cachingEnabled = m_switch->isEnabled();
+        heartbeat.cachingForcedOff = m_switch->isForcedOff();
+        if (m_zoho) {
+            const ZohoStats zoho = m_zoho->client()->stats();
+            heartbeat.circuit = circuitStateName(zoho.circuit);
+            heartbeat.zohoInFlight = zoho.inFlight;
+            heartbeat.zohoQueued = zoho.queued;
+            heartbeat.zohoRequestsPerMinute = m_options.zoho.requestsPerMinute;
+        }
+        return heartbeat;
+    });
 }
 
 CacheEngine::~CacheEngine()

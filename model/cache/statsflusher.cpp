@@ -1,5 +1,6 @@
 #include "cache/statsflusher.h"
 
+#include "cache/instancestore.h"
 #include "cache/readstatistics.h"
 #include "cache/statsstore.h"
 #include "core/logging.h"
@@ -21,6 +22,12 @@ StatsFlusher::StatsFlusher(const ReadStatistics &statistics, RedisSettings redis
 {
     if (!m_clock)
         m_clock = [] { return QDateTime::currentMSecsSinceEpoch(); };
+    m_startedAtMs = m_clock();
+}
+
+void StatsFlusher::setHeartbeatSource(HeartbeatSource source)
+{
+    m_heartbeatSource = std::move(source);
 }
 
 StatsFlusher::~StatsFlusher()
@@ -63,6 +70,7 @@ void StatsFlusher::run()
     settings.commandTimeoutMs = qMin(settings.commandTimeoutMs, 2000);
     RedisConnection connection(settings);
     bool reportedFailure = false;
+    bool reportedHeartbeatFailure = false;
     for (;;) {
         bool stopping = false;
         {
@@ -74,9 +82,40 @@ void StatsFlusher::run()
         if (!flushed && !reportedFailure)
             qCWarning(lcRedis) << "statistics not flushed (kept for the next try):" << flushed.error().message;
         reportedFailure = !flushed;
-        if (stopping)
+        if (stopping) {
+            if (m_heartbeatSource) {
+                if (Status removed = InstanceStore(connection).remove(currentHeartbeat()); !removed)
+                    qCInfo(lcRedis) << "instance heartbeat not removed (it expires by itself):"
+                                    << removed.error().message;
+            }
             return;
+        }
+        const Status published = publishHeartbeat(connection);
+        if (!published && !reportedHeartbeatFailure)
+            qCWarning(lcRedis) << "instance heartbeat not published:" << published.error().message;
+        reportedHeartbeatFailure = !published;
     }
+}
+
+InstanceHeartbeat StatsFlusher::currentHeartbeat()
+{
+    InstanceHeartbeat heartbeat = m_heartbeatSource ? m_heartbeatSource() : InstanceHeartbeat{};
+    if (heartbeat.host.isEmpty()) {
+        const InstanceHeartbeat self = InstanceHeartbeat::forThisProcess();
+        heartbeat.host = self.host;
+        heartbeat.pid = self.pid;
+    }
+    if (heartbeat.startedAtMs == 0)
+        heartbeat.startedAtMs = m_startedAtMs;
+    heartbeat.lastSeenMs = m_clock();
+    return heartbeat;
+}
+
+Status StatsFlusher::publishHeartbeat(RedisConnection &connection)
+{
+    if (!m_heartbeatSource)
+        return {};
+    return InstanceStore(connection).publish(currentHeartbeat());
 }
 
 Status StatsFlusher::flush(RedisConnection &connection)

@@ -36,22 +36,40 @@ Status StatsStore::add(qint64 epochMinute, const QList<QPair<QString, StatsCount
 
 Result<QMap<QString, StatsCounts>> StatsStore::sumRecent(const QStringList &endpoints, qint64 nowMs, int minutes)
 {
+    auto perMinute = series(endpoints, nowMs, minutes);
+    if (!perMinute)
+        return perMinute.error();
+    QMap<QString, StatsCounts> sums;
+    for (auto it = perMinute->cbegin(); it != perMinute->cend(); ++it) {
+        StatsCounts sum;
+        for (const StatsCounts &minute : it.value())
+            sum += minute;
+        sums.insert(it.key(), sum);
+    }
+    return sums;
+}
+
+Result<QMap<QString, QList<StatsCounts>>> StatsStore::series(const QStringList &endpoints, qint64 nowMs,
+                                                             int minutes)
+{
+    minutes = qMax(minutes, 0);
     const qint64 lastMinute = epochMinute(nowMs);
     QList<QList<QByteArray>> commands;
     for (const QString &endpoint : endpoints) {
         for (qint64 minute = lastMinute - minutes + 1; minute <= lastMinute; ++minute)
             commands.append({QByteArrayLiteral("HGETALL"), cachekeys::statsKey(endpoint, minute)});
     }
-    QMap<QString, StatsCounts> sums;
+    QMap<QString, QList<StatsCounts>> series;
     for (const QString &endpoint : endpoints)
-        sums.insert(endpoint, StatsCounts{});
+        series.insert(endpoint, QList<StatsCounts>(minutes));
     if (commands.isEmpty())
-        return sums;
+        return series;
     auto replies = m_connection.pipeline(commands);
     if (!replies)
         return replies.error();
     qsizetype index = 0;
     for (const QString &endpoint : endpoints) {
+        QList<StatsCounts> &counts = series[endpoint];
         for (int i = 0; i < minutes; ++i, ++index) {
             const RedisReply &reply = replies->at(index);
             if (reply.isError())
@@ -61,10 +79,10 @@ Result<QMap<QString, StatsCounts>> StatsStore::sumRecent(const QStringList &endp
             const QList<RedisReply> &items = reply.elements();
             for (qsizetype f = 0; f + 1 < items.size(); f += 2)
                 fields.insert(items.at(f).bytes(), items.at(f + 1).bytes());
-            sums[endpoint] += StatsCounts::fromFields(fields);
+            counts[i] = StatsCounts::fromFields(fields);
         }
     }
-    return sums;
+    return series;
 }
 
 }  // namespace tiersync

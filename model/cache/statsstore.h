@@ -29,6 +29,11 @@ public:
     // endpoint (every endpoint named, zero when nothing was counted): one round trip.
     [[nodiscard]] Result<QMap<QString, StatsCounts>> sumRecent(const QStringList &endpoints, qint64 nowMs,
                                                                int minutes = 60);
+    // Per endpoint, the counts of each of the `minutes` minutes up to and including
+    // nowMs's minute, oldest first (always `minutes` entries, zero where nothing was
+    // counted): what the console charts. One pipelined round trip.
+    [[nodiscard]] Result<QMap<QString, QList<StatsCounts>>> series(const QStringList &endpoints, qint64 nowMs,
+                                                                   int minutes = 60);
 
     [[nodiscard]] static qint64 epochMinute(qint64 epochMs) { return epochMs / 60000; }
 
