@@ -96,6 +96,42 @@ Result<QList<RetryEvent>> RetryEventRepository::recent(const Filter &filter)
     return events;
 }
 
+Result<QList<RetryEventRepository::Stored>> RetryEventRepository::newerThan(qint64 afterId, int limit)
+{
+    QList<Stored> events;
+    Status status = m_connection.transaction(
+        QStringLiteral("listing new retry events"),
+        [&](pqxx::transaction_base &txn) -> Status {
+            events.clear();
+            const auto result = txn.exec_params(
+                "SELECT id, " + pgEpochMs("at")
+                    + ", target, attempt, max_attempts, error_class, http_status, delay_ms, outcome"
+                      " FROM (SELECT * FROM tiersync.retry_events WHERE id > $1 ORDER BY id DESC LIMIT $2) newest"
+                      " ORDER BY id",
+                afterId, qMax(limit, 0));
+            events.reserve(static_cast<qsizetype>(result.size()));
+            for (const auto &r : result) {
+                Stored stored;
+                stored.id = r[0].as<qint64>();
+                RetryEvent &event = stored.event;
+                event.at = fromPgEpochMs(r[1]);
+                event.target = fromPgText(r[2]);
+                event.attempt = r[3].as<int>();
+                event.maxAttempts = r[4].as<int>();
+                event.errorClass = fromPgText(r[5]);
+                event.httpStatus = r[6].is_null() ? 0 : r[6].as<int>();
+                event.delayMs = r[7].as<qint64>();
+                event.outcome = fromPgText(r[8]);
+                events << stored;
+            }
+            return {};
+        },
+        Idempotency::Idempotent);
+    if (!status)
+        return status.error();
+    return events;
+}
+
 Result<int> RetryEventRepository::purgeBefore(const QDateTime &before)
 {
     if (!before.isValid())
