@@ -1,0 +1,140 @@
+#include "console/overviewworker.h"
+
+#include "cache/endpointregistry.h"
+#include "cache/instancestore.h"
+#include "cache/statsstore.h"
+#include "console/connectioncheck.h"
+#include "redis/redisconnection.h"
+#include "store/migrator.h"
+#include "store/pgconnection.h"
+#include "store/settingsrepository.h"
+#include "zoho/zohoclientoptions.h"
+
+#include <QDateTime>
+#include <QElapsedTimer>
+
+#include <algorithm>
+
+namespace tiersync {
+
+namespace {
+
+PgConnection::Options pollOptions()
+{
+    PgConnection::Options options;
+    options.connectTimeoutSeconds = 2;
+    options.statementTimeoutMs = 2000;
+    options.applicationName = QStringLiteral("tiersync-console");
+    return options;
+}
+
+}  // namespace
+
+OverviewWorker::OverviewWorker(QObject *parent)
+    : QObject(parent)
+    , m_clock([] { return QDateTime::currentMSecsSinceEpoch(); })
+{
+    qRegisterMetaType<tiersync::OverviewSnapshot>();
+    // The registry is compiled in: its names are the endpoints the servers count.
+    if (auto registry = EndpointRegistry::builtIn())
+        m_endpoints = registry->names();
+    else
+        m_registryError = registry.error().message;
+}
+
+OverviewWorker::~OverviewWorker() = default;
+
+void OverviewWorker::setClock(EpochClock clock)
+{
+    m_clock = std::move(clock);
+}
+
+void OverviewWorker::setProfile(const ConnectionProfile &profile)
+{
+    m_profile = profile;
+    m_haveProfile = true;
+    m_migrated = false;
+    m_redis.reset();
+}
+
+void OverviewWorker::refresh()
+{
+    OverviewSnapshot snapshot;
+    snapshot.takenAtMs = m_clock();
+    snapshot.minutes = kMinutes;
+    snapshot.firstMinute = StatsStore::epochMinute(snapshot.takenAtMs) - kMinutes + 1;
+    snapshot.zohoBudgetPerMinute = ZohoClientOptions{}.requestsPerMinute;
+    if (!m_haveProfile) {
+        snapshot.redisMessage = snapshot.pgMessage = tr("No connection profile is active yet.");
+        Q_EMIT overviewLoaded(snapshot);
+        return;
+    }
+    readRedis(&snapshot);
+    readPostgres(&snapshot);
+    for (const InstanceHeartbeat &instance : std::as_const(snapshot.instances))
+        snapshot.zohoBudgetPerMinute = std::max(snapshot.zohoBudgetPerMinute, instance.zohoRequestsPerMinute);
+    Q_EMIT overviewLoaded(snapshot);
+}
+
+void OverviewWorker::readRedis(OverviewSnapshot *snapshot)
+{
+    if (!m_redis) {
+        // A dead Redis costs this poll at most about three seconds, not the profile's timeouts.
+        RedisSettings settings = m_profile.redis;
+        settings.connectTimeoutMs = std::min(settings.connectTimeoutMs, 1000);
+        settings.commandTimeoutMs = std::min(settings.commandTimeoutMs, 2000);
+        m_redis = std::make_unique<RedisConnection>(settings);
+    }
+    QElapsedTimer timer;
+    timer.start();
+    auto series = StatsStore(*m_redis).series(m_endpoints, snapshot->takenAtMs, snapshot->minutes);
+    if (!series) {
+        snapshot->redisMessage = describeForAdmin(ConnectionCheck::Service::Redis, series.error());
+        return;
+    }
+    snapshot->redisLatencyMs = timer.elapsed();
+    snapshot->redisOk = true;
+    if (!m_registryError.isEmpty())
+        snapshot->redisMessage = m_registryError;
+    for (const QString &name : std::as_const(m_endpoints)) {
+        OverviewSnapshot::Endpoint endpoint;
+        endpoint.name = name;
+        endpoint.perMinute = series->value(name);
+        for (const StatsCounts &minute : std::as_const(endpoint.perMinute))
+            endpoint.total += minute;
+        snapshot->endpoints.append(endpoint);
+    }
+    auto instances = InstanceStore(*m_redis).readAll();
+    if (!instances) {
+        snapshot->redisMessage = describeForAdmin(ConnectionCheck::Service::Redis, instances.error());
+        return;
+    }
+    snapshot->instances = *instances;
+}
+
+void OverviewWorker::readPostgres(OverviewSnapshot *snapshot)
+{
+    QElapsedTimer timer;
+    timer.start();
+    PgConnection &connection = PgConnection::forCurrentThread(m_profile.pg, pollOptions());
+    if (!m_migrated) {
+        // The switch lives in tiersync.settings: a fresh database gets its schema first.
+        auto migrated = Migrator().migrate(connection);
+        if (!migrated) {
+            snapshot->pgMessage = describeForAdmin(ConnectionCheck::Service::Postgres, migrated.error());
+            return;
+        }
+        m_migrated = true;
+    }
+    auto enabled = SettingsRepository(connection).cachingEnabled();
+    if (!enabled) {
+        snapshot->pgMessage = describeForAdmin(ConnectionCheck::Service::Postgres, enabled.error());
+        return;
+    }
+    snapshot->pgLatencyMs = timer.elapsed();
+    snapshot->pgOk = true;
+    snapshot->cachingKnown = true;
+    snapshot->cachingStored = *enabled;
+}
+
+}  // namespace tiersync

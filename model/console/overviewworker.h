@@ -1,0 +1,56 @@
+#pragma once
+
+#include "console/overviewsnapshot.h"
+#include "core/connectionprofile.h"
+
+#include <QObject>
+#include <QStringList>
+
+#include <functional>
+#include <memory>
+
+namespace tiersync {
+
+class RedisConnection;
+
+// The Overview page's engine side, on a worker thread (WorkerThreads). Each refresh()
+// reads, in a few round trips: the shared per-minute statistics of the last hour for
+// every endpoint (one pipeline), the live instance heartbeats (SCAN, one pipeline)
+// and settings.caching_enabled, and answers with one overviewLoaded. A service that
+// cannot be reached is reported inside the snapshot, in words; the rest still shows.
+// Short timeouts keep a poll from hanging on a dead server.
+class OverviewWorker final : public QObject {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(OverviewWorker)
+
+public:
+    static constexpr int kMinutes = 60;
+    using EpochClock = std::function<qint64()>;  // epoch ms
+
+    explicit OverviewWorker(QObject *parent = nullptr);
+    ~OverviewWorker() override;
+
+    // Tests: pin "now" (the statistics are keyed by minute).
+    void setClock(EpochClock clock);
+
+public Q_SLOTS:
+    void setProfile(const tiersync::ConnectionProfile &profile);
+    void refresh();
+
+Q_SIGNALS:
+    void overviewLoaded(const tiersync::OverviewSnapshot &snapshot);
+
+private:
+    void readRedis(OverviewSnapshot *snapshot);
+    void readPostgres(OverviewSnapshot *snapshot);
+
+    ConnectionProfile m_profile;
+    bool m_haveProfile = false;
+    bool m_migrated = false;
+    QStringList m_endpoints;
+    QString m_registryError;
+    EpochClock m_clock;
+    std::unique_ptr<RedisConnection> m_redis;
+};
+
+}  // namespace tiersync

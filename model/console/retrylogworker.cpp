@@ -1,0 +1,119 @@
+#include "console/retrylogworker.h"
+
+#include "cache/instancestore.h"
+#include "console/connectioncheck.h"
+#include "redis/redisconnection.h"
+#include "store/migrator.h"
+#include "store/pgconnection.h"
+
+#include <QDateTime>
+
+#include <algorithm>
+
+namespace tiersync {
+
+RetryLogWorker::RetryLogWorker(QObject *parent)
+    : QObject(parent)
+    , m_clock([] { return QDateTime::currentMSecsSinceEpoch(); })
+{
+    qRegisterMetaType<tiersync::RetryLogUpdate>();
+}
+
+RetryLogWorker::~RetryLogWorker() = default;
+
+void RetryLogWorker::setClock(EpochClock clock)
+{
+    m_clock = std::move(clock);
+}
+
+void RetryLogWorker::setProfile(const ConnectionProfile &profile)
+{
+    m_profile = profile;
+    m_haveProfile = true;
+    m_migrated = false;
+    m_loaded = false;
+    m_lastId = 0;
+    m_perMinute.clear();
+    m_redis.reset();
+}
+
+void RetryLogWorker::refresh()
+{
+    RetryLogUpdate update;
+    if (!m_haveProfile) {
+        update.logMessage = update.instancesMessage = tr("No connection profile is active yet.");
+        Q_EMIT retryLogLoaded(update);
+        return;
+    }
+    readEvents(&update);
+    readInstances(&update);
+    Q_EMIT retryLogLoaded(update);
+}
+
+void RetryLogWorker::readEvents(RetryLogUpdate *update)
+{
+    const qint64 lastMinute = m_clock() / 60000;
+    update->firstMinute = lastMinute - kMinutes + 1;
+    const auto fillChart = [&] {
+        // Drop minutes that left the hour; the chart always has kMinutes points.
+        while (!m_perMinute.isEmpty() && m_perMinute.firstKey() < update->firstMinute)
+            m_perMinute.erase(m_perMinute.begin());
+        update->retriesPerMinute.resize(kMinutes);
+        for (auto it = m_perMinute.cbegin(); it != m_perMinute.cend(); ++it) {
+            const qint64 index = it.key() - update->firstMinute;
+            if (index >= 0 && index < kMinutes)
+                update->retriesPerMinute[index] = it.value();
+        }
+    };
+
+    PgConnection::Options options;
+    options.connectTimeoutSeconds = 2;
+    options.statementTimeoutMs = 5000;
+    options.applicationName = QStringLiteral("tiersync-console");
+    PgConnection &connection = PgConnection::forCurrentThread(m_profile.pg, options);
+    if (!m_migrated) {
+        auto migrated = Migrator().migrate(connection);
+        if (!migrated) {
+            update->logMessage = describeForAdmin(ConnectionCheck::Service::Postgres, migrated.error());
+            fillChart();
+            return;
+        }
+        m_migrated = true;
+    }
+    auto events = RetryEventRepository(connection).newerThan(m_lastId, m_loaded ? kPollLimit : kFirstLoadLimit);
+    if (!events) {
+        update->logMessage = describeForAdmin(ConnectionCheck::Service::Postgres, events.error());
+        fillChart();
+        return;
+    }
+    update->logOk = true;
+    update->reset = !m_loaded;
+    m_loaded = true;
+    update->added = *events;
+    for (const RetryEventRepository::Stored &stored : std::as_const(update->added)) {
+        m_lastId = std::max(m_lastId, stored.id);
+        const qint64 minute = stored.event.at.toMSecsSinceEpoch() / 60000;
+        if (minute >= update->firstMinute)
+            ++m_perMinute[minute];
+    }
+    fillChart();
+}
+
+void RetryLogWorker::readInstances(RetryLogUpdate *update)
+{
+    if (!m_redis) {
+        RedisSettings settings = m_profile.redis;
+        settings.connectTimeoutMs = std::min(settings.connectTimeoutMs, 1000);
+        settings.commandTimeoutMs = std::min(settings.commandTimeoutMs, 2000);
+        m_redis = std::make_unique<RedisConnection>(settings);
+    }
+    auto instances = InstanceStore(*m_redis).readAll();
+    if (!instances) {
+        update->instancesMessage = describeForAdmin(ConnectionCheck::Service::Redis, instances.error());
+        return;
+    }
+    update->instancesKnown = true;
+    update->instances = *instances;
+}
+
+}  // namespace tiersync
