@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # TierSync developer entry point.
-#   ./packaging/dev.sh run        install what is missing, build, start the sandbox
+#   ./packaging/dev.sh run        install what is missing, build, open the console on the sandbox
+#                                 (or: run --profile NAME, on a configured profile instead)
 #   ./packaging/dev.sh test       install what is missing, build (warnings are errors), run every test
 #   ./packaging/dev.sh test-asan  the engine's tests under AddressSanitizer + UBSan
 #   ./packaging/dev.sh install    only install the Debian packages
-#   ./packaging/dev.sh stop       stop the sandbox that `run` started
+#   ./packaging/dev.sh stop       stop a sandbox left running (run --no-console starts one)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -49,16 +50,54 @@ build() {  # $1 = preset
   cmake --build --preset "$1" -j"$jobs"
 }
 
+# Opens the console. Without --profile: on the sandbox (private redis-server, PostgreSQL
+# and zoho-sim), with the console's embedded HTTP server and a small traffic generator so
+# the charts move; closing the console stops what this started (a sandbox that was
+# already running is left running). --no-console only starts the sandbox and prints it.
+run_console() {
+  local profile="" console=1
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --profile) profile="${2:?--profile needs a name}"; shift 2 ;;
+      --no-console) console=0; shift ;;
+      *) echo "dev.sh run: unknown option $1 (--profile NAME, --no-console)" >&2; exit 2 ;;
+    esac
+  done
+  install_packages
+  build dev
+  local bin=./build/bin
+  if [[ -n "$profile" ]]; then
+    exec "$bin/tiersync-console" --profile "$profile" --page overview
+  fi
+  if [[ $console -eq 0 ]]; then
+    "$bin/tiersync" sandbox up
+    echo
+    echo "Stop it with: ./packaging/dev.sh stop"
+    return
+  fi
+  if [[ -z "${DISPLAY:-}" && -z "${WAYLAND_DISPLAY:-}" ]]; then
+    echo "dev.sh run: no display (DISPLAY and WAYLAND_DISPLAY are unset); the console needs one." >&2
+    echo "  Under Xvfb: xvfb-run -a ./packaging/dev.sh run    or: ./packaging/dev.sh run --no-console" >&2
+    exit 1
+  fi
+  if ! "$bin/tiersync" sandbox status >/dev/null 2>&1; then
+    "$bin/tiersync" sandbox up
+    # Also on Ctrl-C in this terminal, which ends the console and this script alike.
+    trap '"./build/bin/tiersync" sandbox down' EXIT
+  fi
+  # The sandbox's TIERSYNC_* variables win over any saved profile (secrets stay in this
+  # process's environment; nothing is written to QSettings).
+  eval "$("$bin/tiersync" sandbox env)"
+  "$bin/tiersync-console" --page overview --serve 127.0.0.1:0 --traffic 20
+}
+
 case "${1:-}" in
   install)
     install_packages
     ;;
   run)
-    install_packages
-    build dev
-    ./build/bin/tiersync sandbox up
-    echo
-    echo "Stop it with: ./packaging/dev.sh stop"
+    shift
+    run_console "$@"
     ;;
   stop)
     ./build/bin/tiersync sandbox down

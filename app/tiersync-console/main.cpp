@@ -3,17 +3,22 @@
 
 #include "common/confirmer.h"
 #include "common/consolecontext.h"
+#include "cache/endpointregistry.h"
 #include "console/connectionchecker.h"
+#include "console/embeddedserver.h"
 #include "console/keybrowserworker.h"
 #include "console/syncworker.h"
+#include "console/trafficgenerator.h"
 #include "console/workerthreads.h"
 #include "core/keychainsecretstore.h"
 #include "core/profilestore.h"
 #include "keys/keyspage.h"
+#include "server/listenaddress.h"
 #include "settings/settingspage.h"
 #include "shell/mainwindow.h"
 
 #include <QApplication>
+#include <QLabel>
 #include <QCommandLineParser>
 #include <QProcessEnvironment>
 #include <QSettings>
@@ -21,6 +26,7 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <optional>
 
 using namespace tiersync;
 
@@ -50,8 +56,35 @@ int main(int argc, char *argv[])
         QStringLiteral("file.png"));
     const QCommandLineOption loadAllOption(QStringLiteral("load-all"),
                                            QStringLiteral("Keys page: load the whole key list at start."));
-    parser.addOptions({profileOption, pageOption, screenshotOption, loadAllOption});
+    const QCommandLineOption serveOption(
+        QStringLiteral("serve"),
+        QStringLiteral("Also serve the dashboard API, as `tiersync serve` does, on HOST:PORT (port 0: any free one)."),
+        QStringLiteral("host:port"));
+    const QCommandLineOption trafficOption(
+        QStringLiteral("traffic"),
+        QStringLiteral("With --serve: send it a steady dashboard load of this many requests per second, so the "
+                       "charts move."),
+        QStringLiteral("rate"));
+    parser.addOptions({profileOption, pageOption, screenshotOption, loadAllOption, serveOption, trafficOption});
     parser.process(app);
+    std::optional<ListenAddress> serveAddress;
+    if (parser.isSet(serveOption)) {
+        auto address = ListenAddress::parse(parser.value(serveOption));
+        if (!address) {
+            std::fprintf(stderr, "--serve: %s\n", qPrintable(address.error().message));
+            return 2;
+        }
+        serveAddress = *address;
+    }
+    int trafficRate = 0;
+    if (parser.isSet(trafficOption)) {
+        bool ok = false;
+        trafficRate = parser.value(trafficOption).toInt(&ok);
+        if (!ok || trafficRate < 1 || trafficRate > 1000 || !serveAddress) {
+            std::fprintf(stderr, "--traffic: expected 1..1000 requests per second, with --serve\n");
+            return 2;
+        }
+    }
 
     QSettings settings;
     ProfileStore profiles(settings);
@@ -70,6 +103,19 @@ int main(int argc, char *argv[])
     auto *syncHistory = new SyncWorker;
     threads.adopt(syncRunner, QStringLiteral("console-sync"));
     threads.adopt(syncHistory, QStringLiteral("console-sync-history"));
+    // The embedded server and its load (dev.sh run): their own threads, like the rest.
+    EmbeddedServer *embeddedServer = nullptr;
+    TrafficGenerator *traffic = nullptr;
+    if (serveAddress) {
+        embeddedServer = new EmbeddedServer;
+        threads.adopt(embeddedServer, QStringLiteral("console-serve"));
+    }
+    if (trafficRate > 0) {
+        TrafficGenerator::Options trafficOptions;
+        trafficOptions.requestsPerSecond = trafficRate;
+        traffic = new TrafficGenerator(trafficOptions);
+        threads.adopt(traffic, QStringLiteral("console-traffic"));
+    }
 
     ui::ConsoleContext context{keyBrowser, healthChecker, tester, &profiles, &secrets, &confirmer, syncRunner, syncHistory};
     ui::MainWindow window(context);
@@ -85,11 +131,30 @@ int main(int argc, char *argv[])
                          settings.setValue(QLatin1String(kActiveProfileKey), profile.name);
                      });
 
+    if (embeddedServer) {
+        auto *servingLabel = new QLabel(QStringLiteral("API: starting…"), &window);
+        servingLabel->setObjectName(QStringLiteral("servingLabel"));
+        window.statusBar()->addPermanentWidget(servingLabel);
+        QObject::connect(embeddedServer, &EmbeddedServer::started, servingLabel, [servingLabel, traffic](const QString &url) {
+            servingLabel->setText(QStringLiteral("API: %1").arg(url));
+            if (!traffic)
+                return;
+            const auto registry = EndpointRegistry::builtIn();
+            const QStringList endpoints = registry ? registry->names() : QStringList();
+            QMetaObject::invokeMethod(traffic, [traffic, url, endpoints] { traffic->start(url, endpoints); },
+                                      Qt::QueuedConnection);
+        });
+        QObject::connect(embeddedServer, &EmbeddedServer::failed, servingLabel, [servingLabel](const QString &message) {
+            servingLabel->setText(QStringLiteral("API: not serving"));
+            servingLabel->setToolTip(message);
+        });
+    }
+
     const QString profileName = parser.isSet(profileOption) ? parser.value(profileOption)
                                                             : settings.value(QLatin1String(kActiveProfileKey)).toString();
     // Secrets come from the keychain asynchronously; the window is usable meanwhile.
     profiles.resolve(profiles.contains(profileName) ? profileName : QString(), secrets,
-                     QProcessEnvironment::systemEnvironment(), [&window, &parser, &loadAllOption](Result<ConnectionProfile> profile) {
+                     QProcessEnvironment::systemEnvironment(), [&window, &parser, &loadAllOption, embeddedServer, serveAddress](Result<ConnectionProfile> profile) {
                          if (!profile) {
                              window.statusBar()->showMessage(
                                  QStringLiteral("Could not load the connection profile: %1")
@@ -97,6 +162,15 @@ int main(int argc, char *argv[])
                              return;
                          }
                          window.setProfile(*profile);
+                         if (embeddedServer) {
+                             const ConnectionProfile active = *profile;
+                             QMetaObject::invokeMethod(
+                                 embeddedServer,
+                                 [embeddedServer, active, serveAddress] {
+                                     embeddedServer->start(active, serveAddress->host, serveAddress->port);
+                                 },
+                                 Qt::QueuedConnection);
+                         }
                          if (parser.isSet(loadAllOption))
                              window.keysPage()->loadAll();
                      });

@@ -1,16 +1,10 @@
 #include "servecommand.h"
 
-#include "cache/cacheengine.h"
-#include "store/retryeventrecorder.h"
-#include "zoho/zohoclient.h"
 #include "core/logging.h"
-#include "server/httpserver.h"
+#include "host/servestack.h"
 #include "server/listenaddress.h"
-#include "sync/entityregistry.h"
-#include "webhook/webhookprocessor.h"
 
 #include <QCoreApplication>
-#include <QProcessEnvironment>
 #include <QTextStream>
 
 #include <pthread.h>
@@ -120,54 +114,24 @@ int runServeCommand(const ConnectionProfile &profile, const QStringList &argumen
     std::signal(SIGPIPE, SIG_IGN);  // a client that went away must not end the server
     StopSignalWaiter stopSignals;
 
-    CacheEngine::Options engineOptions;
-    engineOptions.profile = profile;
-    // A dashboard read waits for its answer: fail over to stale data (or a 503) after a
-    // short retry instead of the sync's 2 s / 4 s / 8 s backoff. The concurrency cap is
-    // Zoho's paid-plan limit of concurrent calls per organisation.
-    engineOptions.zoho.retry.maxAttempts = 2;
-    engineOptions.zoho.retry.baseDelayMs = 250;
-    engineOptions.zoho.maxInFlight = 10;
-    auto engine = CacheEngine::create(std::move(engineOptions));
-    if (!engine) {
-        err << "tiersync serve: cannot start the cache engine: " << engine.error().message << '\n';
-        return 1;
-    }
-    RetryEventRecorder retryRecorder(profile.pg);
-    if (ZohoClient *client = (*engine)->zohoClient())
-        QObject::connect(client, &ZohoClient::retryEvent, &retryRecorder, &RetryEventRecorder::record);
-
-    HttpServer::Options serverOptions;
-    serverOptions.host = options->listen.host;
-    serverOptions.port = options->listen.port;
-    serverOptions.threadCount = options->threads;
-    auto registry = EntityRegistry::builtIn();
-    if (!registry) {
-        err << "tiersync serve: " << registry.error().message << '\n';
-        return 1;
-    }
-    // Webhooks use the engine's Zoho client and follow its caching switch (off: never skip).
-    CachingSwitch *caching = (*engine)->cachingSwitch();
-    WebhookProcessor webhooks(*registry, profile.pg, profile.redis, (*engine)->zohoClient(),
-                              WebhookSettings::fromEnvironment(QProcessEnvironment::systemEnvironment()),
-                              [caching] { return !caching || caching->isEnabled(); });
-    HttpServer server(**engine, serverOptions);
-    server.setWebhookHandler(&webhooks);
-    auto port = server.start();
-    if (!port) {
-        err << "tiersync serve: " << port.error().message << '\n';
+    ServeStack::Options stackOptions;
+    stackOptions.host = options->listen.host;
+    stackOptions.port = options->listen.port;
+    stackOptions.threadCount = options->threads;
+    auto stack = ServeStack::start(profile, stackOptions);
+    if (!stack) {
+        err << "tiersync serve: " << stack.error().message << '\n';
         return 1;
     }
     stopSignals.start();
-    std::printf("tiersync serve listening on %s\n", qPrintable(server.url()));
+    std::printf("tiersync serve listening on %s\n", qPrintable((*stack)->url()));
     std::fflush(stdout);
 
     // The main thread runs the event loop (queued signals from the engine's threads
     // arrive here) until a stop signal quits it.
     QCoreApplication::exec();
     qCInfo(lcHttp) << "stopping";
-    server.stop();
-    engine->reset();
+    stack->reset();
     return 0;
 }
 

@@ -1,0 +1,36 @@
+#include "console/embeddedserver.h"
+
+#include "core/logging.h"
+#include "host/servestack.h"
+
+namespace tiersync {
+
+EmbeddedServer::EmbeddedServer(QObject *parent) : QObject(parent) {}
+
+EmbeddedServer::~EmbeddedServer() = default;
+
+void EmbeddedServer::start(const ConnectionProfile &profile, const QString &host, int port)
+{
+    m_stack.reset();
+    ServeStack::Options options;
+    options.host = host;
+    options.port = port;
+    // A console-side server serves a handful of clients, not production traffic.
+    options.threadCount = 16;
+    auto stack = ServeStack::start(profile, options);
+    if (!stack) {
+        qCWarning(lcHttp).noquote() << "embedded server:" << stack.error().message;
+        Q_EMIT failed(stack.error().message);
+        return;
+    }
+    m_stack = std::move(*stack);
+    qCInfo(lcHttp).noquote() << "embedded server listening on" << m_stack->url();
+    Q_EMIT started(m_stack->url());
+}
+
+void EmbeddedServer::stop()
+{
+    m_stack.reset();
+}
+
+}  // namespace tiersync

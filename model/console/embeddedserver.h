@@ -1,0 +1,39 @@
+#pragma once
+
+#include "core/connectionprofile.h"
+
+#include <QObject>
+#include <QString>
+
+#include <memory>
+
+namespace tiersync {
+
+class ServeStack;
+
+// The console's own `tiersync serve` (ServeStack), for `./packaging/dev.sh run`: the
+// dashboard API on a loopback port, so the traffic generator has something to read
+// and the charts move. Lives on a worker thread (WorkerThreads); the stack's engine
+// listeners run on that thread's event loop. Deleting it stops the server.
+class EmbeddedServer final : public QObject {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(EmbeddedServer)
+
+public:
+    explicit EmbeddedServer(QObject *parent = nullptr);
+    ~EmbeddedServer() override;
+
+public Q_SLOTS:
+    // Starts (or restarts, on a new profile) the stack on host:port (port 0: any free).
+    void start(const tiersync::ConnectionProfile &profile, const QString &host, int port);
+    void stop();
+
+Q_SIGNALS:
+    void started(const QString &url);
+    void failed(const QString &message);
+
+private:
+    std::unique_ptr<ServeStack> m_stack;
+};
+
+}  // namespace tiersync

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <QObject>
+#include <QRandomGenerator>
+#include <QString>
+#include <QStringList>
+#include <QUrl>
+
+#include <vector>
+
+class QNetworkAccessManager;
+class QTimer;
+
+namespace tiersync {
+
+// A small, steady dashboard load for a demo or a screenshot: GETs of random endpoints
+// for students drawn from a Zipf distribution (a few hot students, a long tail), with
+// an occasional force_refresh, at a fixed rate and with a cap on requests in flight so
+// a slow Zoho never piles them up. Lives on a worker thread (WorkerThreads).
+class TrafficGenerator final : public QObject {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(TrafficGenerator)
+
+public:
+    struct Options {
+        int requestsPerSecond = 20;
+        int maxInFlight = 8;
+        int students = 500;          // moodle_user_id 1..students
+        double zipfExponent = 1.1;
+        double forceRefreshShare = 0.005;
+    };
+
+    explicit TrafficGenerator(QObject *parent = nullptr);
+    explicit TrafficGenerator(Options options, QObject *parent = nullptr);
+    ~TrafficGenerator() override;
+
+    // The moodle_user_id for a uniform draw u in [0, 1): inverse of the Zipf CDF.
+    [[nodiscard]] int studentFor(double u) const;
+
+public Q_SLOTS:
+    // baseUrl: the server's http://host:port; endpoints: the registry's names.
+    void start(const QString &baseUrl, const QStringList &endpoints);
+    void stop();
+
+Q_SIGNALS:
+    // Every 100 answers: how many were sent, answered and failed so far.
+    void progress(quint64 sent, quint64 answered, quint64 failed);
+
+private:
+    void sendOne();
+
+    Options m_options;
+    std::vector<double> m_cdf;  // m_cdf[i]: P(student <= i + 1)
+    QNetworkAccessManager *m_network = nullptr;
+    QTimer *m_timer = nullptr;
+    QRandomGenerator m_random;
+    QUrl m_base;
+    QStringList m_endpoints;
+    int m_inFlight = 0;
+    quint64 m_sent = 0;
+    quint64 m_answered = 0;
+    quint64 m_failed = 0;
+};
+
+}  // namespace tiersync

@@ -1,0 +1,90 @@
+#include "host/servestack.h"
+
+#include "cache/cacheengine.h"
+#include "server/httpserver.h"
+#include "store/retryeventrecorder.h"
+#include "sync/entityregistry.h"
+#include "webhook/webhookprocessor.h"
+#include "webhook/webhooksettings.h"
+#include "zoho/zohoclient.h"
+
+namespace tiersync {
+
+// Declaration order is destruction order reversed: the server goes first, so no request
+// reaches the webhook processor or the engine after they are gone.
+struct ServeStack::Private {
+    std::unique_ptr<CacheEngine> engine;
+    std::unique_ptr<RetryEventRecorder> retryRecorder;
+    std::unique_ptr<WebhookProcessor> webhooks;
+    std::unique_ptr<HttpServer> server;
+};
+
+ServeStack::ServeStack() : d(std::make_unique<Private>()) {}
+
+ServeStack::~ServeStack()
+{
+    if (d->server)
+        d->server->stop();
+}
+
+Result<std::unique_ptr<ServeStack>> ServeStack::start(const ConnectionProfile &profile, Options options)
+{
+    std::unique_ptr<ServeStack> stack(new ServeStack);
+    Private &p = *stack->d;
+
+    CacheEngine::Options engineOptions;
+    engineOptions.profile = profile;
+    engineOptions.environment = options.environment;
+    // A dashboard read waits for its answer: fail over to stale data (or a 503) after a
+    // short retry instead of the sync's 2 s / 4 s / 8 s backoff. The concurrency cap is
+    // Zoho's paid-plan limit of concurrent calls per organisation.
+    engineOptions.zoho.retry.maxAttempts = 2;
+    engineOptions.zoho.retry.baseDelayMs = 250;
+    engineOptions.zoho.maxInFlight = 10;
+    auto engine = CacheEngine::create(std::move(engineOptions));
+    if (!engine)
+        return makeError(engine.error().kind,
+                         QStringLiteral("cannot start the cache engine: %1").arg(engine.error().message));
+    p.engine = std::move(*engine);
+
+    p.retryRecorder = std::make_unique<RetryEventRecorder>(profile.pg);
+    if (ZohoClient *client = p.engine->zohoClient())
+        QObject::connect(client, &ZohoClient::retryEvent, p.retryRecorder.get(), &RetryEventRecorder::record);
+
+    auto registry = EntityRegistry::builtIn();
+    if (!registry)
+        return registry.error();
+    // Webhooks use the engine's Zoho client and follow its caching switch (off: never skip).
+    CachingSwitch *caching = p.engine->cachingSwitch();
+    p.webhooks = std::make_unique<WebhookProcessor>(*registry, profile.pg, profile.redis, p.engine->zohoClient(),
+                                                    WebhookSettings::fromEnvironment(options.environment),
+                                                    [caching] { return !caching || caching->isEnabled(); });
+
+    HttpServer::Options serverOptions;
+    serverOptions.host = options.host;
+    serverOptions.port = options.port;
+    serverOptions.threadCount = options.threadCount;
+    p.server = std::make_unique<HttpServer>(*p.engine, serverOptions);
+    p.server->setWebhookHandler(p.webhooks.get());
+    auto port = p.server->start();
+    if (!port)
+        return port.error();
+    return stack;
+}
+
+QString ServeStack::url() const
+{
+    return d->server->url();
+}
+
+int ServeStack::port() const
+{
+    return d->server->port();
+}
+
+CacheEngine &ServeStack::engine()
+{
+    return *d->engine;
+}
+
+}  // namespace tiersync

@@ -1,0 +1,46 @@
+#pragma once
+
+#include "core/connectionprofile.h"
+#include "core/result.h"
+
+#include <QProcessEnvironment>
+#include <QString>
+
+#include <memory>
+
+namespace tiersync {
+
+class CacheEngine;
+
+// The serving stack of `tiersync serve`, which the console also embeds: a CacheEngine,
+// the retry recorder on its Zoho client, the webhook processor (following the caching
+// switch) and the HTTP server in front of them. Create it on a thread with an event
+// loop: the engine's listeners and the recorder live on that thread.
+class ServeStack final {
+public:
+    struct Options {
+        QString host = QStringLiteral("127.0.0.1");
+        int port = 0;          // 0: any free port
+        int threadCount = 0;   // 0: HttpServer::defaultThreadCount()
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    };
+
+    // Starts the engine and binds the server; an error says which part failed.
+    [[nodiscard]] static Result<std::unique_ptr<ServeStack>> start(const ConnectionProfile &profile,
+                                                                   Options options);
+    // Stops the server (requests in flight finish), then the engine.
+    ~ServeStack();
+    Q_DISABLE_COPY_MOVE(ServeStack)
+
+    [[nodiscard]] QString url() const;  // http://host:port
+    [[nodiscard]] int port() const;
+    [[nodiscard]] CacheEngine &engine();
+
+private:
+    ServeStack();
+
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+}  // namespace tiersync
