@@ -45,9 +45,9 @@ set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
  Zoho-compatible simulator behind `tiersync sandbox`.")
 # Library dependencies come from dpkg-shlibdeps (Qt 6, QtKeychain, hiredis, libpqxx,
 # libpq, OpenSSL, ...). What the linker cannot see is listed by hand: Qt loads its
-# platform plugins (xcb, wayland) at run time from qt6-qpa-plugins.
+# platform plugins (xcb, wayland) from qt6-qpa-plugins, and QtKeychain dlopens libsecret.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "qt6-qpa-plugins")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "qt6-qpa-plugins, libsecret-1-0")
 # QtKeychain needs a Secret Service (or KWallet) on the desktop; the sandbox needs the
 # servers themselves.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "gnome-keyring | kwalletmanager")
