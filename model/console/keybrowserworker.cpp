@@ -47,6 +47,9 @@ void KeyBrowserWorker::startScan(quint64 generation, const QByteArray &match, in
     m_scanner.reset();
     m_generation = generation;
     m_scanner = std::make_unique<RedisScanner>(connection(), match, count);
+    // One round trip; when it fails, the first page reports why.
+    if (auto size = connection().command({"DBSIZE"}); size && size->isInteger())
+        Q_EMIT scanSized(generation, size->integerValue());
 }
 
 void KeyBrowserWorker::fetchPage(quint64 generation)

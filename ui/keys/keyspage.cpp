@@ -22,6 +22,8 @@
 #include <QTreeView>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace tiersync::ui {
 
 namespace {
@@ -151,6 +153,7 @@ KeysPage::KeysPage(KeyBrowserWorker *worker, Confirmer *confirmer, QWidget *pare
             Qt::QueuedConnection);
     // Worker → GUI.
     connect(worker, &KeyBrowserWorker::pageLoaded, this, &KeysPage::onPageLoaded, Qt::QueuedConnection);
+    connect(worker, &KeyBrowserWorker::scanSized, this, &KeysPage::onScanSized, Qt::QueuedConnection);
     connect(worker, &KeyBrowserWorker::pageFailed, this, &KeysPage::onPageFailed, Qt::QueuedConnection);
     connect(worker, &KeyBrowserWorker::detailsLoaded, this, &KeysPage::onDetails, Qt::QueuedConnection);
     connect(worker, &KeyBrowserWorker::detailsFailed, this,
@@ -252,6 +255,14 @@ void KeysPage::loadAll()
     if (m_listModel->canFetchMore({}))
         m_listModel->fetchMore({});
     updateLoadedLabel();
+}
+
+void KeysPage::onScanSized(quint64 generation, qint64 keysInDatabase)
+{
+    // An unfiltered scan lists the whole database: make room up front. A filtered one
+    // may list a sliver of it, so it grows as it goes.
+    if (generation == m_generation && m_filter->text().isEmpty())
+        m_listModel->reserve(std::min<qint64>(keysInDatabase, kMaxReservedKeys));
 }
 
 void KeysPage::onPageLoaded(quint64 generation, const QList<QByteArray> &keys, bool atEnd)

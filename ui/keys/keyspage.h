@@ -36,6 +36,7 @@ class KeysPage final : public QWidget {
 
 public:
     static constexpr int kScanCount = 1000;
+    static constexpr qint64 kMaxReservedKeys = 20000000;  // ~1 GB of key names: grow beyond that
 
     KeysPage(KeyBrowserWorker *worker, Confirmer *confirmer, QWidget *parent = nullptr);
     ~KeysPage() override;
@@ -62,6 +63,7 @@ Q_SIGNALS:
 
 private:
     void onPageLoaded(quint64 generation, const QList<QByteArray> &keys, bool atEnd);
+    void onScanSized(quint64 generation, qint64 keysInDatabase);
     void onPageFailed(quint64 generation, const QString &message);
     void onDetails(const tiersync::KeyDetails &details);
     void onKeysDeleted(const QList<QByteArray> &keys, qint64 removed);
