@@ -7,6 +7,8 @@
 #include "console/connectionchecker.h"
 #include "console/embeddedserver.h"
 #include "console/keybrowserworker.h"
+#include "console/overviewworker.h"
+#include "console/retrylogworker.h"
 #include "console/syncworker.h"
 #include "console/trafficgenerator.h"
 #include "console/workerthreads.h"
@@ -103,6 +105,11 @@ int main(int argc, char *argv[])
     auto *syncHistory = new SyncWorker;
     threads.adopt(syncRunner, QStringLiteral("console-sync"));
     threads.adopt(syncHistory, QStringLiteral("console-sync-history"));
+    // Overview and Retries: pollers of the shared statistics, heartbeats and retry log.
+    auto *overview = new OverviewWorker;
+    auto *retryLog = new RetryLogWorker;
+    threads.adopt(overview, QStringLiteral("console-overview"));
+    threads.adopt(retryLog, QStringLiteral("console-retries"));
     // The embedded server and its load (dev.sh run): their own threads, like the rest.
     EmbeddedServer *embeddedServer = nullptr;
     TrafficGenerator *traffic = nullptr;
@@ -118,6 +125,8 @@ int main(int argc, char *argv[])
     }
 
     ui::ConsoleContext context{keyBrowser, healthChecker, tester, &profiles, &secrets, &confirmer, syncRunner, syncHistory};
+    context.overview = overview;
+    context.retryLog = retryLog;
     ui::MainWindow window(context);
     ui::MainWindow::Page page = ui::MainWindow::Page::Keys;
     if (parser.isSet(pageOption) && !ui::MainWindow::pageFromName(parser.value(pageOption), &page)) {

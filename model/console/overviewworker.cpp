@@ -63,16 +63,19 @@ void OverviewWorker::refresh()
     snapshot.takenAtMs = m_clock();
     snapshot.minutes = kMinutes;
     snapshot.firstMinute = StatsStore::epochMinute(snapshot.takenAtMs) - kMinutes + 1;
-    snapshot.zohoBudgetPerMinute = ZohoClientOptions{}.requestsPerMinute;
     if (!m_haveProfile) {
         snapshot.redisMessage = snapshot.pgMessage = tr("No connection profile is active yet.");
+        snapshot.zohoBudgetPerMinute = ZohoClientOptions{}.requestsPerMinute;
         Q_EMIT overviewLoaded(snapshot);
         return;
     }
     readRedis(&snapshot);
     readPostgres(&snapshot);
+    // What the running engines are configured with; the client's default when none says.
     for (const InstanceHeartbeat &instance : std::as_const(snapshot.instances))
         snapshot.zohoBudgetPerMinute = std::max(snapshot.zohoBudgetPerMinute, instance.zohoRequestsPerMinute);
+    if (snapshot.zohoBudgetPerMinute <= 0)
+        snapshot.zohoBudgetPerMinute = ZohoClientOptions{}.requestsPerMinute;
     Q_EMIT overviewLoaded(snapshot);
 }
 

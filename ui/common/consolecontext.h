@@ -5,7 +5,9 @@ class QSettings;
 namespace tiersync {
 class ConnectionChecker;
 class KeyBrowserWorker;
+class OverviewWorker;
 class ProfileStore;
+class RetryLogWorker;
 class SecretStore;
 class SyncWorker;
 }  // namespace tiersync
@@ -25,6 +27,8 @@ struct ConsoleContext final {
     Confirmer *confirmer = nullptr;
     SyncWorker *syncRunner = nullptr;   // Sync page: runs syncs (blocked during a run)
     SyncWorker *syncHistory = nullptr;  // Sync page: loads the run history
+    OverviewWorker *overview = nullptr;  // Overview page: statistics, heartbeats, caching switch
+    RetryLogWorker *retryLog = nullptr;  // Retries page: the retry log and circuit per instance
 };
 
 }  // namespace tiersync::ui

@@ -4,6 +4,8 @@
 #include "console/connectionchecker.h"
 #include "core/profilestore.h"
 #include "keys/keyspage.h"
+#include "overview/overviewpage.h"
+#include "retries/retriespage.h"
 #include "settings/settingspage.h"
 #include "shell/healthindicator.h"
 #include "sync/syncpage.h"
@@ -49,6 +51,8 @@ MainWindow::MainWindow(ConsoleContext context, QWidget *parent)
       m_keys(new KeysPage(context.keyBrowser, context.confirmer, this)),
       m_sync(new SyncPage(context.syncRunner, context.syncHistory, this)),
       m_settings(new SettingsPage(context.profiles, context.secrets, context.tester, this)),
+      m_overview(new OverviewPage(context.overview, this)),
+      m_retries(new RetriesPage(context.retryLog, this)),
       m_profileLabel(new QLabel(this)),
       m_redisHealth(new HealthIndicator(QStringLiteral("Redis"), this)),
       m_pgHealth(new HealthIndicator(QStringLiteral("PostgreSQL"), this)),
@@ -62,6 +66,8 @@ MainWindow::MainWindow(ConsoleContext context, QWidget *parent)
     m_keys->setObjectName(QStringLiteral("keysPage"));
     m_sync->setObjectName(QStringLiteral("syncPage"));
     m_settings->setObjectName(QStringLiteral("settingsPage"));
+    m_overview->setObjectName(QStringLiteral("overviewPage"));
+    m_retries->setObjectName(QStringLiteral("retriesPage"));
     m_profileLabel->setObjectName(QStringLiteral("profileLabel"));
     m_redisHealth->setObjectName(QStringLiteral("redisHealth"));
     m_pgHealth->setObjectName(QStringLiteral("pgHealth"));
@@ -69,13 +75,10 @@ MainWindow::MainWindow(ConsoleContext context, QWidget *parent)
     m_healthTimer->setObjectName(QStringLiteral("healthTimer"));
     statusBar()->setObjectName(QStringLiteral("statusBar"));
 
-    addPage(tr("Overview"), placeholder(QStringLiteral("overviewPage"), tr("Overview"),
-                                        tr("Connection tiles, hit rates per endpoint, served-by-tier breakdown, "
-                                           "latency percentiles and Zoho calls against the rate limit.")));
+    addPage(tr("Overview"), m_overview);
     addPage(tr("Keys"), m_keys);
     addPage(tr("Sync"), m_sync);
-    addPage(tr("Retries"), placeholder(QStringLiteral("retriesPage"), tr("Retries"),
-                                       tr("The live retry log and the circuit-breaker state.")));
+    addPage(tr("Retries"), m_retries);
     addPage(tr("Students"), placeholder(QStringLiteral("studentsPage"), tr("Students"),
                                         tr("Look up a Moodle user: the five endpoints with data, source and cache "
                                            "age; force refresh and invalidate.")));
@@ -150,6 +153,8 @@ void MainWindow::setProfile(const ConnectionProfile &profile)
     Q_EMIT profileChanged(profile);
     m_keys->setRedisSettings(profile.redis);
     m_sync->setProfile(profile);
+    m_overview->setProfile(profile);
+    m_retries->setProfile(profile);
     Q_EMIT healthCheckRequested();
     m_healthTimer->start();
 }

@@ -18,6 +18,8 @@ namespace tiersync::ui {
 
 class HealthIndicator;
 class KeysPage;
+class OverviewPage;
+class RetriesPage;
 class SettingsPage;
 class SyncPage;
 
@@ -44,6 +46,8 @@ public:
     [[nodiscard]] KeysPage *keysPage() const { return m_keys; }
     [[nodiscard]] SettingsPage *settingsPage() const { return m_settings; }
     [[nodiscard]] SyncPage *syncPage() const { return m_sync; }
+    [[nodiscard]] OverviewPage *overviewPage() const { return m_overview; }
+    [[nodiscard]] RetriesPage *retriesPage() const { return m_retries; }
 
 Q_SIGNALS:
     void profileChanged(const tiersync::ConnectionProfile &profile);
@@ -59,6 +63,8 @@ private:
     KeysPage *m_keys;
     SyncPage *m_sync;
     SettingsPage *m_settings;
+    OverviewPage *m_overview;
+    RetriesPage *m_retries;
     QLabel *m_profileLabel;
     HealthIndicator *m_redisHealth;
     HealthIndicator *m_pgHealth;

@@ -1,0 +1,171 @@
+// The console's embedded server (ServeStack on a worker thread) and its traffic
+// generator, against the fixture's real Redis, PostgreSQL and zoho-sim.
+#include "cache/endpointregistry.h"
+#include "cache/statsstore.h"
+#include "console/embeddedserver.h"
+#include "console/trafficgenerator.h"
+#include "console/workerthreads.h"
+#include "pgtestdatabase.h"
+#include "redis/redisconnection.h"
+#include "testsandbox.h"
+
+#include <QDateTime>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QTest>
+
+#include <memory>
+
+using namespace tiersync;
+
+namespace {
+
+constexpr int kDb = 59;  // this test class's own Redis database
+constexpr int kTimeoutMs = 30000;
+
+#define VERIFY_OK(expression)                                                                             \
+    do {                                                                                                  \
+        const auto &verified = (expression);                                                              \
+        QVERIFY2(verified.ok(), qPrintable(verified.ok() ? QString() : verified.error().toString()));     \
+    } while (false)
+
+}  // namespace
+
+class TestEmbeddedServer final : public QObject {
+    Q_OBJECT
+
+private:
+    std::unique_ptr<test::PgTestDatabase> m_database;
+    ConnectionProfile m_profile;
+
+    void startServer(EmbeddedServer *server, const QString &host, int port)
+    {
+        const ConnectionProfile profile = m_profile;
+        QMetaObject::invokeMethod(server, [server, profile, host, port] { server->start(profile, host, port); },
+                                  Qt::QueuedConnection);
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        TIERSYNC_REQUIRE_SANDBOX(profile);
+        auto database = test::PgTestDatabase::create(profile.pg, QStringLiteral("embedded"));
+        VERIFY_OK(database);
+        m_database = std::move(*database);
+        m_profile = profile;
+        m_profile.pg = m_database->settings();  // the engine migrates it
+        m_profile.redis.db = kDb;
+        RedisConnection redis(m_profile.redis);
+        VERIFY_OK(redis.command({"FLUSHDB"}));
+    }
+
+    void cleanupTestCase()
+    {
+        if (m_database) {
+            RedisConnection redis(m_profile.redis);
+            (void)redis.command({"FLUSHDB"});
+        }
+    }
+
+    void zipfDrawsFavourTheFirstStudents()
+    {
+        TrafficGenerator::Options options;
+        options.students = 500;
+        TrafficGenerator generator(options);
+        QCOMPARE(generator.studentFor(0.0), 1);
+        QCOMPARE(generator.studentFor(0.999999), 500);
+        int previous = 1;
+        int first = 0;
+        for (int i = 0; i < 10000; ++i) {
+            const double u = (i + 0.5) / 10000.0;
+            const int student = generator.studentFor(u);
+            QVERIFY(student >= previous);  // the inverse CDF never goes back
+            QVERIFY(student <= 500);
+            previous = student;
+            if (student == 1)
+                ++first;
+        }
+        // s = 1.1 over 500 students: student 1 gets 1 / H(500, 1.1) ≈ 21 % of the draws.
+        QVERIFY2(first > 1800 && first < 2400, qPrintable(QString::number(first)));
+    }
+
+    void servesTheApiAndTheGeneratorLoadsIt()
+    {
+        WorkerThreads threads;
+        auto *server = new EmbeddedServer;
+        auto *traffic = new TrafficGenerator(TrafficGenerator::Options{50, 8, 4, 1.1, 0.0});
+        threads.adopt(server, QStringLiteral("test-serve"));
+        threads.adopt(traffic, QStringLiteral("test-traffic"));
+        QSignalSpy started(server, &EmbeddedServer::started);
+        QSignalSpy failed(server, &EmbeddedServer::failed);
+        startServer(server, QStringLiteral("127.0.0.1"), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(started.size() + failed.size(), 1, kTimeoutMs);
+        QVERIFY2(failed.isEmpty(), qPrintable(failed.isEmpty() ? QString() : failed.first().first().toString()));
+        const QString url = started.first().first().toString();
+        QVERIFY(url.startsWith(QLatin1String("http://127.0.0.1:")));
+
+        // It is `tiersync serve`: the dashboard API answers with data and its source.
+        QNetworkAccessManager network;
+        std::unique_ptr<QNetworkReply> reply(
+            network.get(QNetworkRequest(QUrl(url + QStringLiteral("/api/v1/extension/students/profile?moodle_user_id=3")))));
+        QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), kTimeoutMs);
+        QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+        const QJsonObject body = QJsonDocument::fromJson(reply->readAll()).object();
+        QCOMPARE(body.value(QStringLiteral("meta")).toObject().value(QStringLiteral("source")).toString(),
+                 QStringLiteral("zoho"));
+
+        // The generator's load reaches it (4 students: within Zoho's burst of 20 calls, so
+        // the rate limiter never slows the test): every answer is an HTTP answer.
+        QSignalSpy progress(traffic, &TrafficGenerator::progress);
+        auto registry = EndpointRegistry::builtIn();
+        VERIFY_OK(registry);
+        const QStringList endpoints = registry->names();
+        QMetaObject::invokeMethod(traffic, [traffic, url, endpoints] { traffic->start(url, endpoints); },
+                                  Qt::QueuedConnection);
+        QTRY_VERIFY_WITH_TIMEOUT(!progress.isEmpty(), kTimeoutMs);
+        QMetaObject::invokeMethod(traffic, [traffic] { traffic->stop(); }, Qt::QueuedConnection);
+        const QList<QVariant> first = progress.first();
+        QVERIFY(first.at(0).toULongLong() >= 100);   // sent
+        QCOMPARE(first.at(1).toULongLong() + first.at(2).toULongLong(), 100ULL);
+        QCOMPARE(first.at(2).toULongLong(), 0ULL);   // failed
+
+        // ... and shows in the shared statistics, as every server's traffic does.
+        RedisConnection redis(m_profile.redis);
+        StatsStore stats(redis);
+        quint64 requests = 0;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                auto sums = stats.sumRecent(endpoints, QDateTime::currentMSecsSinceEpoch(), 5);
+                requests = 0;
+                if (sums) {
+                    for (const StatsCounts &counts : *sums)
+                        requests += counts.value(StatsCounter::Requests);
+                }
+                return requests >= 100;
+            }(),
+            kTimeoutMs);
+    }
+
+    void aTakenPortIsReportedInWords()
+    {
+        QTcpServer squatter;
+        QVERIFY(squatter.listen(QHostAddress::LocalHost));
+        WorkerThreads threads;
+        auto *server = new EmbeddedServer;
+        threads.adopt(server, QStringLiteral("test-serve"));
+        QSignalSpy started(server, &EmbeddedServer::started);
+        QSignalSpy failed(server, &EmbeddedServer::failed);
+        startServer(server, QStringLiteral("127.0.0.1"), squatter.serverPort());
+        QTRY_COMPARE_WITH_TIMEOUT(failed.size(), 1, kTimeoutMs);
+        QVERIFY(started.isEmpty());
+        const QString message = failed.first().first().toString();
+        QVERIFY2(message.contains(QString::number(squatter.serverPort())), qPrintable(message));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestEmbeddedServer)
+#include "tst_embeddedserver.moc"

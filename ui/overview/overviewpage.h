@@ -1,0 +1,74 @@
+#pragma once
+
+#include "core/connectionprofile.h"
+
+#include <QWidget>
+
+class QLabel;
+class QTableWidget;
+class QTimer;
+
+namespace tiersync {
+class OverviewWorker;
+struct OverviewSnapshot;
+}  // namespace tiersync
+
+namespace tiersync::ui {
+
+class StatusTile;
+class TierDonutChart;
+class TimeSeriesChart;
+
+// What every running server is doing, live: connection tiles (Redis, PostgreSQL, the
+// Zoho circuit of each engine instance, the caching switch), the per-endpoint hit rate
+// of the last hour per minute, Zoho calls per minute against the rate limit, the
+// served-by-tier breakdown and p50/p99 latency per endpoint. The worker polls every
+// kPollIntervalMs on its own thread; the page only renders its snapshots. The worker
+// may be null (tests of other pages): the page then stays idle.
+class OverviewPage final : public QWidget {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(OverviewPage)
+
+public:
+    static constexpr int kPollIntervalMs = 2000;
+
+    explicit OverviewPage(OverviewWorker *worker, QWidget *parent = nullptr);
+    ~OverviewPage() override;
+
+    void setProfile(const tiersync::ConnectionProfile &profile);
+    void refresh();
+
+    [[nodiscard]] TimeSeriesChart *hitRateChart() const { return m_hitRateChart; }
+    [[nodiscard]] TimeSeriesChart *zohoCallsChart() const { return m_zohoChart; }
+    [[nodiscard]] TierDonutChart *tierChart() const { return m_tierChart; }
+
+Q_SIGNALS:
+    void profileChanged(const tiersync::ConnectionProfile &profile);
+    void refreshRequested();
+
+private:
+    void onLoaded(const tiersync::OverviewSnapshot &snapshot);
+    void showTiles(const tiersync::OverviewSnapshot &snapshot);
+    void showTraffic(const tiersync::OverviewSnapshot &snapshot);
+
+    OverviewWorker *m_worker;
+    StatusTile *m_redisTile;
+    StatusTile *m_pgTile;
+    StatusTile *m_zohoTile;
+    StatusTile *m_cachingTile;
+    QLabel *m_hitRate;
+    QLabel *m_requests;
+    QLabel *m_coalesced;
+    QLabel *m_stale;
+    QLabel *m_zohoCalls;
+    QLabel *m_updated;
+    TimeSeriesChart *m_hitRateChart;
+    TimeSeriesChart *m_zohoChart;
+    TierDonutChart *m_tierChart;
+    QTableWidget *m_endpoints;
+    QTimer *m_pollTimer;
+    bool m_haveProfile = false;
+    bool m_loading = false;
+};
+
+}  // namespace tiersync::ui

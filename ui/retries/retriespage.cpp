@@ -1,0 +1,257 @@
+#include "retries/retriespage.h"
+
+#include "charts/timeserieschart.h"
+#include "console/retrylogupdate.h"
+#include "console/retrylogworker.h"
+#include "core/error.h"
+#include "itemmodels/retryeventfiltermodel.h"
+#include "itemmodels/retryeventmodel.h"
+
+#include <QComboBox>
+#include <QDateTime>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QSplitter>
+#include <QTableView>
+#include <QTableWidget>
+#include <QTimer>
+#include <QVBoxLayout>
+
+namespace tiersync::ui {
+
+namespace {
+
+enum CircuitColumn { InstanceColumn, CircuitStateColumn, InFlightColumn, QueuedColumn, CachingColumn,
+                     LastSeenColumn, CircuitColumnCount };
+
+QString circuitText(const QString &state)
+{
+    if (state == QLatin1String("closed"))
+        return QObject::tr("Closed");
+    if (state == QLatin1String("open"))
+        return QObject::tr("Open — calls fail fast");
+    if (state == QLatin1String("half_open"))
+        return QObject::tr("Half-open — probing");
+    return state;
+}
+
+}  // namespace
+
+RetriesPage::RetriesPage(RetryLogWorker *worker, QWidget *parent)
+    : QWidget(parent),
+      m_worker(worker),
+      m_model(new RetryEventModel(this)),
+      m_filter(new RetryEventFilterModel(this)),
+      m_targetFilter(new QLineEdit(this)),
+      m_errorClassFilter(new QComboBox(this)),
+      m_outcomeFilter(new QComboBox(this)),
+      m_count(new QLabel(this)),
+      m_events(new QTableView(this)),
+      m_chart(new TimeSeriesChart(tr("Retries per minute, last hour"), tr("Retries / min"), this)),
+      m_circuits(new QTableWidget(this)),
+      m_circuitSummary(new QLabel(this)),
+      m_status(new QLabel(this)),
+      m_pollTimer(new QTimer(this))
+{
+    m_model->setObjectName(QStringLiteral("retryEventModel"));
+    m_filter->setObjectName(QStringLiteral("retryFilterModel"));
+    m_targetFilter->setObjectName(QStringLiteral("targetFilter"));
+    m_errorClassFilter->setObjectName(QStringLiteral("errorClassFilter"));
+    m_outcomeFilter->setObjectName(QStringLiteral("outcomeFilter"));
+    m_count->setObjectName(QStringLiteral("retryCountLabel"));
+    m_events->setObjectName(QStringLiteral("retryLog"));
+    m_chart->setObjectName(QStringLiteral("retriesChart"));
+    m_circuits->setObjectName(QStringLiteral("circuitTable"));
+    m_circuitSummary->setObjectName(QStringLiteral("circuitSummary"));
+    m_status->setObjectName(QStringLiteral("retriesStatusLabel"));
+    m_pollTimer->setObjectName(QStringLiteral("retriesPollTimer"));
+
+    m_filter->setSourceModel(m_model);
+    m_targetFilter->setPlaceholderText(tr("Filter by target, e.g. /books/v3/items"));
+    m_targetFilter->setClearButtonEnabled(true);
+    m_errorClassFilter->addItem(tr("Any error class"), QString());
+    // The classes the Zoho client reports (errorKindName); the list is compiled in.
+    for (ErrorKind kind : {ErrorKind::Timeout, ErrorKind::Unavailable, ErrorKind::Server, ErrorKind::RateLimited,
+                           ErrorKind::Auth, ErrorKind::Protocol, ErrorKind::CircuitOpen, ErrorKind::NotFound,
+                           ErrorKind::InvalidArgument, ErrorKind::Cancelled, ErrorKind::Internal}) {
+        const QString name = errorKindName(kind);
+        m_errorClassFilter->addItem(name, name);
+    }
+    m_outcomeFilter->addItem(tr("Any outcome"), QString());
+    m_outcomeFilter->addItem(tr("retry — another attempt followed"), QStringLiteral("retry"));
+    m_outcomeFilter->addItem(tr("gave_up — attempts exhausted"), QStringLiteral("gave_up"));
+    m_outcomeFilter->addItem(tr("not_retried — not a transient error"), QStringLiteral("not_retried"));
+
+    m_events->setModel(m_filter);
+    m_events->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_events->setAlternatingRowColors(true);
+    m_events->verticalHeader()->hide();
+    m_events->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_events->horizontalHeader()->setSectionResizeMode(RetryEventModel::TargetColumn, QHeaderView::Stretch);
+
+    m_circuits->setColumnCount(CircuitColumnCount);
+    m_circuits->setHorizontalHeaderLabels(
+        {tr("Instance"), tr("Circuit"), tr("In flight"), tr("Queued"), tr("Caching"), tr("Last seen")});
+    m_circuits->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_circuits->setSelectionMode(QAbstractItemView::NoSelection);
+    m_circuits->verticalHeader()->hide();
+    m_circuits->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_circuits->horizontalHeader()->setSectionResizeMode(InstanceColumn, QHeaderView::Stretch);
+    m_circuitSummary->setWordWrap(true);
+    m_status->setWordWrap(true);
+    m_count->setStyleSheet(QStringLiteral("QLabel { color: #7f8c8d; }"));
+
+    auto *title = new QLabel(tr("Retries — every failed Zoho attempt, live"), this);
+    title->setObjectName(QStringLiteral("retriesTitle"));
+    title->setStyleSheet(QStringLiteral("QLabel { font-size: 14pt; font-weight: 600; }"));
+
+    auto *filters = new QHBoxLayout;
+    filters->addWidget(m_targetFilter, 2);
+    filters->addWidget(m_errorClassFilter, 1);
+    filters->addWidget(m_outcomeFilter, 1);
+    filters->addWidget(m_count);
+
+    auto *logBox = new QWidget(this);
+    logBox->setObjectName(QStringLiteral("retryLogBox"));
+    auto *logLayout = new QVBoxLayout(logBox);
+    logLayout->setContentsMargins(0, 0, 0, 0);
+    logLayout->addLayout(filters);
+    logLayout->addWidget(m_events, 1);
+
+    auto *circuitBox = new QGroupBox(tr("Circuit breaker per instance"), this);
+    circuitBox->setObjectName(QStringLiteral("circuitBox"));
+    auto *circuitLayout = new QVBoxLayout(circuitBox);
+    circuitLayout->addWidget(m_circuitSummary);
+    circuitLayout->addWidget(m_circuits, 1);
+
+    auto *side = new QSplitter(Qt::Vertical, this);
+    side->setObjectName(QStringLiteral("retriesSideSplit"));
+    side->addWidget(m_chart);
+    side->addWidget(circuitBox);
+
+    auto *split = new QSplitter(Qt::Horizontal, this);
+    split->setObjectName(QStringLiteral("retriesSplit"));
+    split->addWidget(logBox);
+    split->addWidget(side);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(title);
+    layout->addWidget(split, 1);
+    layout->addWidget(m_status);
+
+    connect(m_targetFilter, &QLineEdit::textChanged, this, [this](const QString &text) {
+        m_filter->setTargetText(text.trimmed());
+        updateCount();
+    });
+    connect(m_errorClassFilter, &QComboBox::currentIndexChanged, this, [this] {
+        m_filter->setErrorClass(m_errorClassFilter->currentData().toString());
+        updateCount();
+    });
+    connect(m_outcomeFilter, &QComboBox::currentIndexChanged, this, [this] {
+        m_filter->setOutcome(m_outcomeFilter->currentData().toString());
+        updateCount();
+    });
+    m_pollTimer->setInterval(kPollIntervalMs);
+    connect(m_pollTimer, &QTimer::timeout, this, &RetriesPage::refresh);
+    if (m_worker) {
+        connect(this, &RetriesPage::profileChanged, m_worker, &RetryLogWorker::setProfile, Qt::QueuedConnection);
+        connect(this, &RetriesPage::refreshRequested, m_worker, &RetryLogWorker::refresh, Qt::QueuedConnection);
+        connect(m_worker, &RetryLogWorker::retryLogLoaded, this, &RetriesPage::onLoaded, Qt::QueuedConnection);
+    }
+    m_circuitSummary->setText(tr("Waiting for a connection profile…"));
+    updateCount();
+}
+
+RetriesPage::~RetriesPage() = default;
+
+void RetriesPage::setProfile(const ConnectionProfile &profile)
+{
+    m_haveProfile = true;
+    Q_EMIT profileChanged(profile);
+    m_loading = false;
+    refresh();
+    if (m_worker)
+        m_pollTimer->start();
+}
+
+void RetriesPage::refresh()
+{
+    if (!m_worker || !m_haveProfile || m_loading)
+        return;
+    m_loading = true;
+    Q_EMIT refreshRequested();
+}
+
+void RetriesPage::onLoaded(const RetryLogUpdate &update)
+{
+    m_loading = false;
+    if (update.logOk) {
+        if (update.reset)
+            m_model->setEvents(update.added);
+        else
+            m_model->addEvents(update.added);
+        m_status->clear();
+    } else {
+        m_status->setText(tr("Could not load the retry log: %1").arg(update.logMessage));
+    }
+    QList<double> perMinute;
+    perMinute.reserve(update.retriesPerMinute.size());
+    for (int count : update.retriesPerMinute)
+        perMinute.append(double(count));
+    if (!perMinute.isEmpty())
+        m_chart->setSeries(update.firstMinute, {{tr("Retries"), perMinute}});
+    showInstances(update);
+    updateCount();
+}
+
+void RetriesPage::showInstances(const RetryLogUpdate &update)
+{
+    if (!update.instancesKnown) {
+        m_circuitSummary->setText(tr("Circuit state unknown: %1").arg(update.instancesMessage));
+        return;
+    }
+    m_circuits->setRowCount(int(update.instances.size()));
+    int notClosed = 0;
+    for (int row = 0; row < update.instances.size(); ++row) {
+        const InstanceHeartbeat &instance = update.instances.at(row);
+        notClosed += instance.circuit != QLatin1String("closed") ? 1 : 0;
+        m_circuits->setItem(row, InstanceColumn,
+                            new QTableWidgetItem(QStringLiteral("%1 (pid %2)").arg(instance.host).arg(instance.pid)));
+        auto *circuit = new QTableWidgetItem(circuitText(instance.circuit));
+        circuit->setForeground(instance.circuit == QLatin1String("closed") ? QColor(0x27, 0xae, 0x60)
+                               : instance.circuit == QLatin1String("open") ? QColor(0xc0, 0x39, 0x2b)
+                                                                           : QColor(0xe6, 0x7e, 0x22));
+        m_circuits->setItem(row, CircuitStateColumn, circuit);
+        m_circuits->setItem(row, InFlightColumn, new QTableWidgetItem(QString::number(instance.zohoInFlight)));
+        m_circuits->setItem(row, QueuedColumn, new QTableWidgetItem(QString::number(instance.zohoQueued)));
+        m_circuits->setItem(row, CachingColumn,
+                            new QTableWidgetItem(instance.cachingForcedOff ? tr("forced off")
+                                                 : instance.cachingEnabled ? tr("on")
+                                                                           : tr("off")));
+        m_circuits->setItem(row, LastSeenColumn,
+                            new QTableWidgetItem(QDateTime::fromMSecsSinceEpoch(instance.lastSeenMs)
+                                                     .toString(QStringLiteral("HH:mm:ss"))));
+    }
+    if (update.instances.isEmpty())
+        m_circuitSummary->setText(tr("No engine instance is running (none reported in the last 10 s)."));
+    else if (notClosed == 0)
+        m_circuitSummary->setText(tr("All %1 instance(s): circuit closed, Zoho calls go through.")
+                                      .arg(update.instances.size()));
+    else
+        m_circuitSummary->setText(tr("%1 of %2 instance(s) have an open or half-open circuit: their Zoho calls "
+                                     "fail fast until a probe succeeds.")
+                                      .arg(notClosed)
+                                      .arg(update.instances.size()));
+}
+
+void RetriesPage::updateCount()
+{
+    m_count->setText(tr("%1 of %2 shown").arg(m_filter->rowCount()).arg(m_model->rowCount()));
+}
+
+}  // namespace tiersync::ui
