@@ -4,11 +4,13 @@
 #include "common/confirmer.h"
 #include "common/consolecontext.h"
 #include "cache/endpointregistry.h"
+#include "console/cacheadminworker.h"
 #include "console/connectionchecker.h"
 #include "console/embeddedserver.h"
 #include "console/keybrowserworker.h"
 #include "console/overviewworker.h"
 #include "console/retrylogworker.h"
+#include "console/studentworker.h"
 #include "console/syncworker.h"
 #include "console/trafficgenerator.h"
 #include "console/workerthreads.h"
@@ -110,6 +112,14 @@ int main(int argc, char *argv[])
     auto *retryLog = new RetryLogWorker;
     threads.adopt(overview, QStringLiteral("console-overview"));
     threads.adopt(retryLog, QStringLiteral("console-retries"));
+    // Students: one worker embedding a CacheEngine. Cache: warming blocks its thread, so the
+    // switch and the webhook events load on a second worker.
+    auto *students = new StudentWorker;
+    auto *cacheActions = new CacheAdminWorker;
+    auto *cacheLists = new CacheAdminWorker;
+    threads.adopt(students, QStringLiteral("console-students"));
+    threads.adopt(cacheActions, QStringLiteral("console-cache"));
+    threads.adopt(cacheLists, QStringLiteral("console-cache-lists"));
     // The embedded server and its load (dev.sh run): their own threads, like the rest.
     EmbeddedServer *embeddedServer = nullptr;
     TrafficGenerator *traffic = nullptr;
@@ -127,6 +137,9 @@ int main(int argc, char *argv[])
     ui::ConsoleContext context{keyBrowser, healthChecker, tester, &profiles, &secrets, &confirmer, syncRunner, syncHistory};
     context.overview = overview;
     context.retryLog = retryLog;
+    context.students = students;
+    context.cacheActions = cacheActions;
+    context.cacheLists = cacheLists;
     ui::MainWindow window(context);
     ui::MainWindow::Page page = ui::MainWindow::Page::Keys;
     if (parser.isSet(pageOption) && !ui::MainWindow::pageFromName(parser.value(pageOption), &page)) {

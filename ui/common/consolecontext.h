@@ -3,12 +3,14 @@
 class QSettings;
 
 namespace tiersync {
+class CacheAdminWorker;
 class ConnectionChecker;
 class KeyBrowserWorker;
 class OverviewWorker;
 class ProfileStore;
 class RetryLogWorker;
 class SecretStore;
+class StudentWorker;
 class SyncWorker;
 }  // namespace tiersync
 
@@ -29,6 +31,9 @@ struct ConsoleContext final {
     SyncWorker *syncHistory = nullptr;  // Sync page: loads the run history
     OverviewWorker *overview = nullptr;  // Overview page: statistics, heartbeats, caching switch
     RetryLogWorker *retryLog = nullptr;  // Retries page: the retry log and circuit per instance
+    StudentWorker *students = nullptr;          // Students page: reads through its own CacheEngine
+    CacheAdminWorker *cacheActions = nullptr;   // Cache page: warm and invalidate (blocked while they run)
+    CacheAdminWorker *cacheLists = nullptr;     // Cache page: the caching switch and webhook events
 };
 
 }  // namespace tiersync::ui

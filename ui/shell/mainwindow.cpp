@@ -1,6 +1,6 @@
 #include "shell/mainwindow.h"
 
-#include "common/placeholderpage.h"
+#include "cache/cachepage.h"
 #include "console/connectionchecker.h"
 #include "core/profilestore.h"
 #include "keys/keyspage.h"
@@ -8,6 +8,7 @@
 #include "retries/retriespage.h"
 #include "settings/settingspage.h"
 #include "shell/healthindicator.h"
+#include "students/studentspage.h"
 #include "sync/syncpage.h"
 #include "uiversion.h"
 
@@ -34,13 +35,6 @@ constexpr PageName kPageNames[] = {
     {MainWindow::Page::Settings, "settings"},
 };
 
-PlaceholderPage *placeholder(const QString &name, const QString &title, const QString &description)
-{
-    auto *page = new PlaceholderPage(title, description);
-    page->setObjectName(name);
-    return page;
-}
-
 }  // namespace
 
 MainWindow::MainWindow(ConsoleContext context, QWidget *parent)
@@ -53,6 +47,8 @@ MainWindow::MainWindow(ConsoleContext context, QWidget *parent)
       m_settings(new SettingsPage(context.profiles, context.secrets, context.tester, this)),
       m_overview(new OverviewPage(context.overview, this)),
       m_retries(new RetriesPage(context.retryLog, this)),
+      m_students(new StudentsPage(context.students, context.confirmer, this)),
+      m_cache(new CachePage(context.cacheActions, context.cacheLists, context.confirmer, this)),
       m_profileLabel(new QLabel(this)),
       m_redisHealth(new HealthIndicator(QStringLiteral("Redis"), this)),
       m_pgHealth(new HealthIndicator(QStringLiteral("PostgreSQL"), this)),
@@ -68,6 +64,8 @@ MainWindow::MainWindow(ConsoleContext context, QWidget *parent)
     m_settings->setObjectName(QStringLiteral("settingsPage"));
     m_overview->setObjectName(QStringLiteral("overviewPage"));
     m_retries->setObjectName(QStringLiteral("retriesPage"));
+    m_students->setObjectName(QStringLiteral("studentsPage"));
+    m_cache->setObjectName(QStringLiteral("cachePage"));
     m_profileLabel->setObjectName(QStringLiteral("profileLabel"));
     m_redisHealth->setObjectName(QStringLiteral("redisHealth"));
     m_pgHealth->setObjectName(QStringLiteral("pgHealth"));
@@ -79,12 +77,8 @@ MainWindow::MainWindow(ConsoleContext context, QWidget *parent)
     addPage(tr("Keys"), m_keys);
     addPage(tr("Sync"), m_sync);
     addPage(tr("Retries"), m_retries);
-    addPage(tr("Students"), placeholder(QStringLiteral("studentsPage"), tr("Students"),
-                                        tr("Look up a Moodle user: the five endpoints with data, source and cache "
-                                           "age; force refresh and invalidate.")));
-    addPage(tr("Cache"), placeholder(QStringLiteral("cachePage"), tr("Cache"),
-                                     tr("Warm and invalidate by endpoint or entity type, the caching switch, and "
-                                        "webhook events.")));
+    addPage(tr("Students"), m_students);
+    addPage(tr("Cache"), m_cache);
     addPage(tr("Settings"), m_settings);
     m_nav->setFixedWidth(160);
     m_nav->setSpacing(2);
@@ -155,6 +149,8 @@ void MainWindow::setProfile(const ConnectionProfile &profile)
     m_sync->setProfile(profile);
     m_overview->setProfile(profile);
     m_retries->setProfile(profile);
+    m_students->setProfile(profile);
+    m_cache->setProfile(profile);
     Q_EMIT healthCheckRequested();
     m_healthTimer->start();
 }

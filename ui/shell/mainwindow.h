@@ -16,11 +16,13 @@ struct ConnectionCheck;
 
 namespace tiersync::ui {
 
+class CachePage;
 class HealthIndicator;
 class KeysPage;
 class OverviewPage;
 class RetriesPage;
 class SettingsPage;
+class StudentsPage;
 class SyncPage;
 
 // The console's frame: a page list on the left, one widget per page (each from its
@@ -48,6 +50,8 @@ public:
     [[nodiscard]] SyncPage *syncPage() const { return m_sync; }
     [[nodiscard]] OverviewPage *overviewPage() const { return m_overview; }
     [[nodiscard]] RetriesPage *retriesPage() const { return m_retries; }
+    [[nodiscard]] StudentsPage *studentsPage() const { return m_students; }
+    [[nodiscard]] CachePage *cachePage() const { return m_cache; }
 
 Q_SIGNALS:
     void profileChanged(const tiersync::ConnectionProfile &profile);
@@ -65,6 +69,8 @@ private:
     SettingsPage *m_settings;
     OverviewPage *m_overview;
     RetriesPage *m_retries;
+    StudentsPage *m_students;
+    CachePage *m_cache;
     QLabel *m_profileLabel;
     HealthIndicator *m_redisHealth;
     HealthIndicator *m_pgHealth;
