@@ -20,6 +20,7 @@
 #include "server/listenaddress.h"
 #include "settings/settingspage.h"
 #include "shell/mainwindow.h"
+#include "students/studentspage.h"
 
 #include <QApplication>
 #include <QLabel>
@@ -70,6 +71,10 @@ int main(int argc, char *argv[])
                        "charts move."),
         QStringLiteral("rate"));
     parser.addOptions({profileOption, pageOption, screenshotOption, loadAllOption, serveOption, trafficOption});
+    const QCommandLineOption studentOption(QStringLiteral("student"),
+                                           QStringLiteral("Students page: look this Moodle user up at start."),
+                                           QStringLiteral("moodle_user_id"));
+    parser.addOption(studentOption);
     parser.process(app);
     std::optional<ListenAddress> serveAddress;
     if (parser.isSet(serveOption)) {
@@ -170,6 +175,13 @@ int main(int argc, char *argv[])
             servingLabel->setText(QStringLiteral("API: not serving"));
             servingLabel->setToolTip(message);
         });
+    }
+
+    if (parser.isSet(studentOption)) {
+        // Queued: the lookup needs the pages to have the profile, which setProfile hands out after this signal.
+        QObject::connect(&window, &ui::MainWindow::profileChanged, &window,
+                         [&window, id = parser.value(studentOption)] { window.studentsPage()->lookUp(id); },
+                         Qt::ConnectionType(Qt::QueuedConnection | Qt::SingleShotConnection));
     }
 
     const QString profileName = parser.isSet(profileOption) ? parser.value(profileOption)

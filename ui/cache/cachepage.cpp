@@ -165,6 +165,9 @@ CachePage::CachePage(CacheAdminWorker *actions, CacheAdminWorker *lists, Confirm
     m_progress->setValue(0);
     m_progress->setFormat(tr("Idle"));
     m_actionStatus->setWordWrap(true);
+    m_actionStatus->setText(tr("Warming copies what PostgreSQL holds into Redis, so the next reads are hits; "
+                               "invalidating deletes keys from Redis (counted first), so the next reads refresh "
+                               "them."));
     m_eventsStatus->setWordWrap(true);
 
     m_events->setModel(m_eventModel);

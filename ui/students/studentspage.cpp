@@ -236,8 +236,12 @@ StudentsPage::StudentsPage(StudentWorker *worker, Confirmer *confirmer, QWidget 
     split->setObjectName(QStringLiteral("studentsSplit"));
     split->addWidget(m_endpoints);
     split->addWidget(dataPane);
-    split->setStretchFactor(0, 2);
-    split->setStretchFactor(1, 3);
+    split->setStretchFactor(0, 0);
+    split->setStretchFactor(1, 1);
+    // Room for every endpoint's row and no more; the data pane takes the rest.
+    const int tableHeight = m_endpoints->horizontalHeader()->sizeHint().height()
+                            + m_endpoints->verticalHeader()->length() + 2 * m_endpoints->frameWidth() + 4;
+    split->setSizes({tableHeight, 4 * tableHeight});
 
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(heading(tr("Students"), this));
