@@ -2,9 +2,14 @@
 
 #include "itemmodels/retryeventmodel.h"
 
+#include <QDateTime>
+
 namespace tiersync {
 
-RetryEventFilterModel::RetryEventFilterModel(QObject *parent) : QSortFilterProxyModel(parent) {}
+RetryEventFilterModel::RetryEventFilterModel(QObject *parent) : QSortFilterProxyModel(parent)
+{
+    sort(RetryEventModel::TimeColumn, Qt::DescendingOrder);
+}
 
 RetryEventFilterModel::~RetryEventFilterModel() = default;
 
@@ -43,6 +48,16 @@ bool RetryEventFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex &s
     if (!m_outcome.isEmpty() && index.data(RetryEventModel::OutcomeRole).toString() != m_outcome)
         return false;
     return true;
+}
+
+bool RetryEventFilterModel::lessThan(const QModelIndex &left, const QModelIndex &right) const
+{
+    // Whatever the column: by time, then by id (the order the events were stored).
+    const QDateTime leftAt = left.data(RetryEventModel::AtRole).toDateTime();
+    const QDateTime rightAt = right.data(RetryEventModel::AtRole).toDateTime();
+    if (leftAt != rightAt)
+        return leftAt < rightAt;
+    return left.data(RetryEventModel::EventIdRole).toLongLong() < right.data(RetryEventModel::EventIdRole).toLongLong();
 }
 
 }  // namespace tiersync

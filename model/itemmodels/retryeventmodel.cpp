@@ -59,7 +59,7 @@ QVariant RetryEventModel::data(const QModelIndex &index, int role) const
     }
     switch (Column(index.column())) {
     case TimeColumn:
-        return event.at.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"));
+        return event.at.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
     case TargetColumn:
         return event.target;
     case AttemptColumn:

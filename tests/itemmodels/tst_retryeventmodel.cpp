@@ -123,6 +123,27 @@ private Q_SLOTS:
         QCOMPARE(filter.rowCount(), 2);
         QCOMPARE(filter.index(0, 0).data(RetryEventModel::EventIdRole).toLongLong(), 4);
     }
+
+    void filterModelShowsNewestFirstByTime()
+    {
+        RetryEventModel model;
+        RetryEventFilterModel filter;
+        filter.setSourceModel(&model);
+        QAbstractItemModelTester tester(&filter, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        // A late batch: id 3 happened before id 2; 4 and 5 at the same moment.
+        auto early = stored(3, kItems, QStringLiteral("server"), QStringLiteral("retry"));
+        early.event.at = QDateTime::fromMSecsSinceEpoch(1700000000000, Qt::UTC);
+        model.setEvents({stored(1, kItems, QStringLiteral("server"), QStringLiteral("retry")),
+                         stored(2, kItems, QStringLiteral("server"), QStringLiteral("retry")), early});
+        auto same = stored(4, kContacts, QStringLiteral("timeout"), QStringLiteral("retry"));
+        auto sameToo = stored(5, kContacts, QStringLiteral("timeout"), QStringLiteral("retry"));
+        sameToo.event.at = same.event.at;
+        model.addEvents({same, sameToo});
+        QList<qint64> order;
+        for (int row = 0; row < filter.rowCount(); ++row)
+            order.append(filter.index(row, 0).data(RetryEventModel::EventIdRole).toLongLong());
+        QCOMPARE(order, (QList<qint64>{5, 4, 2, 1, 3}));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestRetryEventModel)

@@ -188,7 +188,7 @@ private Q_SLOTS:
         QCOMPARE(cell(table, QStringLiteral("profile"), 10), QStringLiteral("≤ 5 ms"));
         QCOMPARE(cell(table, QStringLiteral("finance"), 1), QStringLiteral("0"));
         QCOMPARE(cell(table, QStringLiteral("finance"), 9), QStringLiteral("—"));
-        QCOMPARE(cell(table, QStringLiteral("All endpoints"), 1), QStringLiteral("40"));
+        QCOMPARE(cell(table, QStringLiteral("Total"), 1), QStringLiteral("40"));
         QCOMPARE(page->tierChart()->sliceCount(), 5);
         QCOMPARE(page->tierChart()->sliceValue(QStringLiteral("Redis")), 30u);
         QCOMPARE(page->tierChart()->sliceValue(QStringLiteral("Zoho")), 7u);

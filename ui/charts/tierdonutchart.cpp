@@ -56,7 +56,8 @@ void TierDonutChart::setCounts(const QList<QPair<QString, quint64>> &counts)
         const auto &[label, count] = counts.at(i);
         const double share = total > 0 ? 100.0 * double(count) / double(total) : 0.0;
         slices.at(i)->setValue(double(count));
-        slices.at(i)->setLabel(tr("%1: %2 (%3%)").arg(label).arg(count).arg(share, 0, 'f', 1));
+        // A narrow legend: name and share only (the page shows the counts).
+        slices.at(i)->setLabel(tr("%1 %2 %").arg(label).arg(share, 0, 'f', 1));
     }
 }
 

@@ -6,6 +6,7 @@
 #include <QDateTimeAxis>
 #include <QLineSeries>
 #include <QPen>
+#include <QResizeEvent>
 #include <QValueAxis>
 #include <QVBoxLayout>
 
@@ -32,6 +33,11 @@ TimeSeriesChart::TimeSeriesChart(const QString &title, const QString &valueAxisT
     m_valueAxis->setTitleText(valueAxisTitle);
     m_valueAxis->setLabelFormat(QStringLiteral("%.0f"));
     m_valueAxis->setRange(0, 1);
+    // A real range from the start: an axis first laid out on the default (empty) range
+    // keeps its time labels hidden once data arrives.
+    const qint64 nowMinuteMs = QDateTime::currentMSecsSinceEpoch() / 60000 * 60000;
+    m_timeAxis->setRange(QDateTime::fromMSecsSinceEpoch(nowMinuteMs - 59 * 60000),
+                         QDateTime::fromMSecsSinceEpoch(nowMinuteMs + 60000));
     m_chart->addAxis(m_timeAxis, Qt::AlignBottom);
     m_chart->addAxis(m_valueAxis, Qt::AlignLeft);
     m_view->setRenderHint(QPainter::Antialiasing);
@@ -42,6 +48,14 @@ TimeSeriesChart::TimeSeriesChart(const QString &title, const QString &valueAxisT
 }
 
 TimeSeriesChart::~TimeSeriesChart() = default;
+
+void TimeSeriesChart::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    // Ticks every 10, 15, 20 or 30 minutes of the hour, as many as the width holds.
+    const int w = width();
+    m_timeAxis->setTickCount(w >= 560 ? 7 : w >= 400 ? 5 : w >= 300 ? 4 : 3);
+}
 
 void TimeSeriesChart::setFixedRange(double yMin, double yMax)
 {
@@ -117,7 +131,7 @@ void TimeSeriesChart::setSeries(qint64 firstEpochMinute, const QList<Series> &se
             m_limitLine->attachAxis(m_valueAxis);
         }
         m_limitLine->setName(m_limitName);
-        const double lastMs = double(firstMs + qint64(std::max(points - 1, 1)) * 60000);
+        const double lastMs = double(firstMs + qint64(std::max(points, 1)) * 60000);
         m_limitLine->replace({QPointF(double(firstMs), m_limit), QPointF(lastMs, m_limit)});
         maxValue = std::max(maxValue, m_limit);
     } else if (m_limitLine) {
@@ -126,7 +140,8 @@ void TimeSeriesChart::setSeries(qint64 firstEpochMinute, const QList<Series> &se
         m_limitLine = nullptr;
     }
 
-    const qint64 lastMs = firstMs + qint64(std::max(points - 1, 1)) * 60000;
+    // One minute past the last point: an hour spans 60 minutes, so the ticks fall every 10.
+    const qint64 lastMs = firstMs + qint64(std::max(points, 1)) * 60000;
     m_timeAxis->setRange(QDateTime::fromMSecsSinceEpoch(firstMs), QDateTime::fromMSecsSinceEpoch(lastMs));
     if (m_fixedMax <= m_fixedMin) {
         // A little headroom, rounded up to a readable number.

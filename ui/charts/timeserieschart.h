@@ -8,6 +8,7 @@ class QChart;
 class QChartView;
 class QDateTimeAxis;
 class QLineSeries;
+class QResizeEvent;
 class QValueAxis;
 
 namespace tiersync::ui {
@@ -40,6 +41,9 @@ public:
     [[nodiscard]] QString seriesName(int index) const;
     [[nodiscard]] int pointCount(int index) const;
     [[nodiscard]] double limit() const { return m_limit; }
+
+protected:
+    void resizeEvent(QResizeEvent *event) override;
 
 private:
     QChart *m_chart;

@@ -141,6 +141,7 @@ OverviewPage::OverviewPage(OverviewWorker *worker, QWidget *parent)
     m_endpoints->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_endpoints->horizontalHeader()->setSectionResizeMode(NameColumn, QHeaderView::Stretch);
     m_endpoints->setAlternatingRowColors(true);
+    m_endpoints->setWordWrap(false);
     auto *tables = new QHBoxLayout;
     tables->addWidget(m_endpoints, 3);
     tables->addWidget(m_tierChart, 2);
@@ -293,7 +294,7 @@ void OverviewPage::showTraffic(const OverviewSnapshot &snapshot)
 
     QList<OverviewSnapshot::Endpoint> rows = snapshot.endpoints;
     OverviewSnapshot::Endpoint all;
-    all.name = tr("All endpoints");
+    all.name = tr("Total");
     all.total = total;
     rows.append(all);
     m_endpoints->setRowCount(int(rows.size()));

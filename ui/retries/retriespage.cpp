@@ -81,13 +81,17 @@ RetriesPage::RetriesPage(RetryLogWorker *worker, QWidget *parent)
         m_errorClassFilter->addItem(name, name);
     }
     m_outcomeFilter->addItem(tr("Any outcome"), QString());
-    m_outcomeFilter->addItem(tr("retry — another attempt followed"), QStringLiteral("retry"));
-    m_outcomeFilter->addItem(tr("gave_up — attempts exhausted"), QStringLiteral("gave_up"));
-    m_outcomeFilter->addItem(tr("not_retried — not a transient error"), QStringLiteral("not_retried"));
+    m_outcomeFilter->addItem(QStringLiteral("retry"), QStringLiteral("retry"));
+    m_outcomeFilter->setItemData(1, tr("Another attempt followed"), Qt::ToolTipRole);
+    m_outcomeFilter->addItem(QStringLiteral("gave_up"), QStringLiteral("gave_up"));
+    m_outcomeFilter->setItemData(2, tr("The attempts were exhausted: the call failed"), Qt::ToolTipRole);
+    m_outcomeFilter->addItem(QStringLiteral("not_retried"), QStringLiteral("not_retried"));
+    m_outcomeFilter->setItemData(3, tr("Not a transient error: no retry"), Qt::ToolTipRole);
 
     m_events->setModel(m_filter);
     m_events->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_events->setAlternatingRowColors(true);
+    m_events->setWordWrap(false);
     m_events->verticalHeader()->hide();
     m_events->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_events->horizontalHeader()->setSectionResizeMode(RetryEventModel::TargetColumn, QHeaderView::Stretch);
@@ -99,7 +103,8 @@ RetriesPage::RetriesPage(RetryLogWorker *worker, QWidget *parent)
     m_circuits->setSelectionMode(QAbstractItemView::NoSelection);
     m_circuits->verticalHeader()->hide();
     m_circuits->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_circuits->horizontalHeader()->setSectionResizeMode(InstanceColumn, QHeaderView::Stretch);
+    m_circuits->horizontalHeader()->setStretchLastSection(true);
+    m_circuits->setWordWrap(false);
     m_circuitSummary->setWordWrap(true);
     m_status->setWordWrap(true);
     m_count->setStyleSheet(QStringLiteral("QLabel { color: #7f8c8d; }"));
@@ -109,9 +114,9 @@ RetriesPage::RetriesPage(RetryLogWorker *worker, QWidget *parent)
     title->setStyleSheet(QStringLiteral("QLabel { font-size: 14pt; font-weight: 600; }"));
 
     auto *filters = new QHBoxLayout;
-    filters->addWidget(m_targetFilter, 2);
-    filters->addWidget(m_errorClassFilter, 1);
-    filters->addWidget(m_outcomeFilter, 1);
+    filters->addWidget(m_targetFilter, 1);
+    filters->addWidget(m_errorClassFilter);
+    filters->addWidget(m_outcomeFilter);
     filters->addWidget(m_count);
 
     auto *logBox = new QWidget(this);
@@ -138,6 +143,7 @@ RetriesPage::RetriesPage(RetryLogWorker *worker, QWidget *parent)
     split->addWidget(side);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
+    split->setSizes({720, 440});
 
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(title);
