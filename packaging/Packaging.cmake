@@ -5,6 +5,7 @@
 #   cmake --build build-deb
 #   (cd build-deb && cpack -G DEB)      # → tiersync_<version>_amd64.deb
 include(GNUInstallDirs)
+set(CMAKE_INSTALL_DOCDIR ${CMAKE_INSTALL_DATADIR}/doc/tiersync)  # the package name, not the project's
 
 set(_pkg ${PROJECT_SOURCE_DIR}/packaging)
 set(_icons ${PROJECT_SOURCE_DIR}/resources/icons)
@@ -35,14 +36,14 @@ set(CPACK_SOURCE_IGNORE_FILES "/build[^/]*/;/\\\\.git/")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # tiersync_<version>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION database)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
+# The synopsis is CPACK_PACKAGE_DESCRIPTION_SUMMARY; CPack indents this long part.
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-    "Redis -> PostgreSQL -> Zoho read-through cache, sync and desktop console
- tiersync serves student data from Redis, then PostgreSQL, then Zoho, and keeps
- PostgreSQL in step with Zoho by incremental, content-hashed syncs.
- .
- This package contains the tiersync command line and server (with a systemd
- unit, not enabled), the tiersync-console desktop console, and zoho-sim, the
- Zoho-compatible simulator behind `tiersync sandbox`.")
+    "tiersync serves student data from Redis, then PostgreSQL, then Zoho, and keeps
+PostgreSQL in step with Zoho by incremental, content-hashed syncs.
+
+This package contains the tiersync command line and server (with a systemd
+unit, not enabled), the tiersync-console desktop console, and zoho-sim, the
+Zoho-compatible simulator behind `tiersync sandbox`.")
 # Library dependencies come from dpkg-shlibdeps (Qt 6, QtKeychain, hiredis, libpqxx,
 # libpq, OpenSSL, ...). What the linker cannot see is listed by hand: Qt loads its
 # platform plugins (xcb, wayland) from qt6-qpa-plugins, and QtKeychain dlopens libsecret.
