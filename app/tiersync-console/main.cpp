@@ -2,16 +2,8 @@
 // them together. Nothing else lives here.
 
 #include "common/confirmer.h"
-#include "common/consolecontext.h"
 #include "cache/endpointregistry.h"
-#include "console/cacheadminworker.h"
-#include "console/connectionchecker.h"
 #include "console/embeddedserver.h"
-#include "console/keybrowserworker.h"
-#include "console/overviewworker.h"
-#include "console/retrylogworker.h"
-#include "console/studentworker.h"
-#include "console/syncworker.h"
 #include "console/trafficgenerator.h"
 #include "console/workerthreads.h"
 #include "core/keychainsecretstore.h"
@@ -19,6 +11,7 @@
 #include "keys/keyspage.h"
 #include "server/listenaddress.h"
 #include "settings/settingspage.h"
+#include "shell/consoleworkers.h"
 #include "shell/mainwindow.h"
 #include "students/studentspage.h"
 
@@ -100,31 +93,8 @@ int main(int argc, char *argv[])
     KeychainSecretStore secrets;
     ui::MessageBoxConfirmer confirmer;
 
-    WorkerThreads threads;
-    auto *keyBrowser = new KeyBrowserWorker;
-    auto *healthChecker = new ConnectionChecker;
-    auto *tester = new ConnectionChecker;
-    threads.adopt(keyBrowser, QStringLiteral("console-keys"));
-    threads.adopt(healthChecker, QStringLiteral("console-health"));
-    threads.adopt(tester, QStringLiteral("console-tester"));
-    // Two sync workers: a run blocks its thread, the history must keep loading meanwhile.
-    auto *syncRunner = new SyncWorker;
-    auto *syncHistory = new SyncWorker;
-    threads.adopt(syncRunner, QStringLiteral("console-sync"));
-    threads.adopt(syncHistory, QStringLiteral("console-sync-history"));
-    // Overview and Retries: pollers of the shared statistics, heartbeats and retry log.
-    auto *overview = new OverviewWorker;
-    auto *retryLog = new RetryLogWorker;
-    threads.adopt(overview, QStringLiteral("console-overview"));
-    threads.adopt(retryLog, QStringLiteral("console-retries"));
-    // Students: one worker embedding a CacheEngine. Cache: warming blocks its thread, so the
-    // switch and the webhook events load on a second worker.
-    auto *students = new StudentWorker;
-    auto *cacheActions = new CacheAdminWorker;
-    auto *cacheLists = new CacheAdminWorker;
-    threads.adopt(students, QStringLiteral("console-students"));
-    threads.adopt(cacheActions, QStringLiteral("console-cache"));
-    threads.adopt(cacheLists, QStringLiteral("console-cache-lists"));
+    ui::ConsoleWorkers workers(&profiles, &secrets, &confirmer);
+    WorkerThreads &threads = workers.threads();
     // The embedded server and its load (dev.sh run): their own threads, like the rest.
     EmbeddedServer *embeddedServer = nullptr;
     TrafficGenerator *traffic = nullptr;
@@ -139,13 +109,7 @@ int main(int argc, char *argv[])
         threads.adopt(traffic, QStringLiteral("console-traffic"));
     }
 
-    ui::ConsoleContext context{keyBrowser, healthChecker, tester, &profiles, &secrets, &confirmer, syncRunner, syncHistory};
-    context.overview = overview;
-    context.retryLog = retryLog;
-    context.students = students;
-    context.cacheActions = cacheActions;
-    context.cacheLists = cacheLists;
-    ui::MainWindow window(context);
+    ui::MainWindow window(workers.context());
     ui::MainWindow::Page page = ui::MainWindow::Page::Keys;
     if (parser.isSet(pageOption) && !ui::MainWindow::pageFromName(parser.value(pageOption), &page)) {
         std::fprintf(stderr, "unknown page '%s'\n", qPrintable(parser.value(pageOption)));
@@ -219,6 +183,6 @@ int main(int argc, char *argv[])
         });
     }
     const int code = QApplication::exec();
-    threads.stopAll();
+    workers.stopAll();
     return code;
 }

@@ -14,10 +14,7 @@
 #include "testsandbox.h"
 
 #include "common/confirmer.h"
-#include "console/connectionchecker.h"
-#include "console/keybrowserworker.h"
 #include "console/syncworker.h"
-#include "console/workerthreads.h"
 #include "core/profilestore.h"
 #include "core/secretstore.h"
 #include "itemmodels/keylistmodel.h"
@@ -27,6 +24,7 @@
 #include "redis/redisconnection.h"
 #include "store/migrator.h"
 #include "store/pgconnection.h"
+#include "shell/consoleworkers.h"
 #include "shell/mainwindow.h"
 
 #include <QApplication>
@@ -149,27 +147,9 @@ int main(int argc, char **argv)
     ProfileStore profiles(settings);
     InMemorySecretStore secrets;
     NoConfirmer confirmer;
-    WorkerThreads threads;
-    auto *keyBrowser = new KeyBrowserWorker;
-    auto *health = new ConnectionChecker;
-    auto *tester = new ConnectionChecker;
-    threads.adopt(keyBrowser, QStringLiteral("keys"));
-    threads.adopt(health, QStringLiteral("health"));
-    threads.adopt(tester, QStringLiteral("tester"));
-    auto *syncRunner = new SyncWorker;
-    auto *syncHistory = new SyncWorker;
-    threads.adopt(syncRunner, QStringLiteral("sync"));
-    threads.adopt(syncHistory, QStringLiteral("sync-history"));
-    ui::ConsoleContext context;
-    context.keyBrowser = keyBrowser;
-    context.healthChecker = health;
-    context.tester = tester;
-    context.profiles = &profiles;
-    context.secrets = &secrets;
-    context.confirmer = &confirmer;
-    context.syncRunner = syncRunner;
-    context.syncHistory = syncHistory;
-    ui::MainWindow window(context);
+    ui::ConsoleWorkers workers(&profiles, &secrets, &confirmer);
+    SyncWorker *syncRunner = workers.context().syncRunner;
+    ui::MainWindow window(workers.context());
     window.show();
     ui::KeysPage *page = window.keysPage();
 
@@ -252,7 +232,7 @@ int main(int argc, char **argv)
     const qint64 rssKiB = residentKiB();
     const qint64 rows = page->listModel()->rowCount();
     const qint64 treeKeys = page->treeModel()->totalKeys();
-    threads.stopAll();
+    workers.stopAll();
     for (const RedisSettings &redisSettings : {profile.redis, syncProfile.redis}) {
         RedisConnection redis(redisSettings);
         (void)redis.command({"FLUSHDB"});

@@ -1,0 +1,30 @@
+#pragma once
+
+#include "common/consolecontext.h"
+#include "console/workerthreads.h"
+
+namespace tiersync::ui {
+
+// Every engine worker the window talks to, each on a thread of its own, and the context
+// that hands them to MainWindow. The app, the UI tests and the benchmarks build the
+// console this one way, so what they test is what ships. Stores and the confirmer stay
+// the caller's (tests swap them for in-memory ones).
+class ConsoleWorkers final {
+public:
+    ConsoleWorkers(ProfileStore *profiles, SecretStore *secrets, Confirmer *confirmer);
+    // Stops and joins every worker thread.
+    ~ConsoleWorkers();
+    Q_DISABLE_COPY_MOVE(ConsoleWorkers)
+
+    [[nodiscard]] const ConsoleContext &context() const { return m_context; }
+    // For workers the caller adds (the embedded server, the traffic generator).
+    [[nodiscard]] WorkerThreads &threads() { return m_threads; }
+    // Stops every worker; the context's workers are gone afterwards.
+    void stopAll();
+
+private:
+    WorkerThreads m_threads;
+    ConsoleContext m_context;
+};
+
+}  // namespace tiersync::ui
