@@ -18,6 +18,7 @@
 #include <QApplication>
 #include <QLabel>
 #include <QCommandLineParser>
+#include <QIcon>
 #include <QProcessEnvironment>
 #include <QSettings>
 #include <QStatusBar>
@@ -39,6 +40,7 @@ int main(int argc, char *argv[])
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("TierSync"));
     QApplication::setApplicationName(QStringLiteral("tiersync-console"));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/hicolor/256x256/tiersync.png")));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("TierSync desktop console"));
