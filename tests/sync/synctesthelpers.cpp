@@ -12,6 +12,8 @@
 #include "zoho/zohoapi.h"
 
 #include <QCoreApplication>
+#include <QEventLoop>
+#include <QFutureWatcher>
 #include <QtConcurrent/QtConcurrentRun>
 
 namespace tiersync::test {
@@ -40,10 +42,15 @@ EntityDefinition entityDefinition(const QString &name)
 
 Result<SyncReport> runOnWorker(SyncOrchestrator &orchestrator)
 {
-    QFuture<Result<SyncReport>> future = QtConcurrent::run([&orchestrator] { return orchestrator.run(); });
-    while (!future.isFinished())
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);  // deliver queued signals
-    return future.result();
+    // The run blocks a pool thread; this thread's event loop keeps delivering the queued
+    // signals the run depends on (the Zoho client lives here) until it ends.
+    QFutureWatcher<Result<SyncReport>> watcher;
+    QEventLoop loop;
+    QObject::connect(&watcher, &QFutureWatcherBase::finished, &loop, &QEventLoop::quit);
+    watcher.setFuture(QtConcurrent::run([&orchestrator] { return orchestrator.run(); }));
+    if (!watcher.isFinished())
+        loop.exec();
+    return watcher.result();
 }
 
 Result<QHash<QString, QString>> zohoHashes(ZohoClient *client, const EntityDefinition &entity)
