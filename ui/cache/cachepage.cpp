@@ -2,6 +2,7 @@
 
 #include "cache/endpointregistry.h"
 #include "common/confirmer.h"
+#include "common/pageheading.h"
 #include "console/cacheadminworker.h"
 #include "console/cachingstate.h"
 #include "itemmodels/webhookeventmodel.h"
@@ -59,17 +60,6 @@ QString targetText(const CacheActionResult &result)
         return QObject::tr("entity type %1").arg(result.target);
     }
     return {};
-}
-
-QLabel *heading(const QString &text, QWidget *parent)
-{
-    auto *label = new QLabel(text, parent);
-    label->setObjectName(QStringLiteral("cacheTitle"));
-    QFont font = label->font();
-    font.setPointSizeF(font.pointSizeF() * 1.4);
-    font.setBold(true);
-    label->setFont(font);
-    return label;
 }
 
 }  // namespace
@@ -245,7 +235,7 @@ CachePage::CachePage(CacheAdminWorker *actions, CacheAdminWorker *lists, Confirm
     eventsLayout->addWidget(eventsSplit, 1);
 
     auto *layout = new QVBoxLayout(this);
-    layout->addWidget(heading(tr("Cache"), this));
+    layout->addWidget(pageHeading(tr("Cache"), QStringLiteral("cacheTitle"), this));
     layout->addWidget(switchBox);
     layout->addLayout(actionBoxes);
     layout->addLayout(progressRow);

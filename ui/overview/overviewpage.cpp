@@ -3,6 +3,7 @@
 #include "cache/instancestore.h"
 #include "charts/tierdonutchart.h"
 #include "charts/timeserieschart.h"
+#include "common/pageheading.h"
 #include "console/overviewsnapshot.h"
 #include "console/overviewworker.h"
 #include "overview/statustile.h"
@@ -99,9 +100,8 @@ OverviewPage::OverviewPage(OverviewWorker *worker, QWidget *parent)
     m_endpoints->setObjectName(QStringLiteral("endpointTable"));
     m_pollTimer->setObjectName(QStringLiteral("overviewPollTimer"));
 
-    auto *title = new QLabel(tr("Overview — what every running server serves"), this);
-    title->setObjectName(QStringLiteral("overviewTitle"));
-    title->setStyleSheet(QStringLiteral("QLabel { font-size: 14pt; font-weight: 600; }"));
+    QLabel *title =
+        pageHeading(tr("Overview — what every running server serves"), QStringLiteral("overviewTitle"), this);
     m_updated->setText(tr("Waiting for a connection profile…"));
     m_updated->setStyleSheet(QStringLiteral("QLabel { color: #7f8c8d; }"));
     auto *header = new QHBoxLayout;

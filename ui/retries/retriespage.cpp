@@ -1,6 +1,7 @@
 #include "retries/retriespage.h"
 
 #include "charts/timeserieschart.h"
+#include "common/pageheading.h"
 #include "console/retrylogupdate.h"
 #include "console/retrylogworker.h"
 #include "core/error.h"
@@ -109,9 +110,7 @@ RetriesPage::RetriesPage(RetryLogWorker *worker, QWidget *parent)
     m_status->setWordWrap(true);
     m_count->setStyleSheet(QStringLiteral("QLabel { color: #7f8c8d; }"));
 
-    auto *title = new QLabel(tr("Retries — every failed Zoho attempt, live"), this);
-    title->setObjectName(QStringLiteral("retriesTitle"));
-    title->setStyleSheet(QStringLiteral("QLabel { font-size: 14pt; font-weight: 600; }"));
+    QLabel *title = pageHeading(tr("Retries — every failed Zoho attempt, live"), QStringLiteral("retriesTitle"), this);
 
     auto *filters = new QHBoxLayout;
     filters->addWidget(m_targetFilter, 1);

@@ -2,6 +2,7 @@
 
 #include "cache/endpointregistry.h"
 #include "common/confirmer.h"
+#include "common/pageheading.h"
 #include "console/studentlookup.h"
 #include "console/studentworker.h"
 #include "server/readrequest.h"
@@ -85,17 +86,6 @@ QString prettyJson(const QByteArray &dataJson)
     if (document.isNull())
         return QString::fromUtf8(dataJson) + QObject::tr("\n\n(no record for this student)");
     return QString::fromUtf8(document.toJson(QJsonDocument::Indented));
-}
-
-QLabel *heading(const QString &text, QWidget *parent)
-{
-    auto *label = new QLabel(text, parent);
-    label->setObjectName(QStringLiteral("studentsTitle"));
-    QFont font = label->font();
-    font.setPointSizeF(font.pointSizeF() * 1.4);
-    font.setBold(true);
-    label->setFont(font);
-    return label;
 }
 
 }  // namespace
@@ -244,7 +234,7 @@ StudentsPage::StudentsPage(StudentWorker *worker, Confirmer *confirmer, QWidget 
     split->setSizes({tableHeight, 4 * tableHeight});
 
     auto *layout = new QVBoxLayout(this);
-    layout->addWidget(heading(tr("Students"), this));
+    layout->addWidget(pageHeading(tr("Students"), QStringLiteral("studentsTitle"), this));
     layout->addWidget(subtitle);
     layout->addLayout(lookupRow);
     layout->addWidget(m_status);
