@@ -21,6 +21,7 @@
 #include <QSettings>
 #include <QStackedWidget>
 #include <QTemporaryDir>
+#include <QTimer>
 #include <QTest>
 
 #include <memory>
@@ -142,6 +143,22 @@ private Q_SLOTS:
         QVERIFY(profileLabel->text().contains(QStringLiteral("test")));
         QVERIFY(!m_profile.redis.password.isEmpty());  // the sandbox's Redis has one
         QVERIFY2(!profileLabel->text().contains(m_profile.redis.password.reveal()), "the Redis password is shown");
+    }
+
+    void hiddenPagesDoNotPoll()
+    {
+        auto *overviewTimer = m_window->findChild<QTimer *>(QStringLiteral("overviewPollTimer"));
+        auto *retriesTimer = m_window->findChild<QTimer *>(QStringLiteral("retriesPollTimer"));
+        QVERIFY(overviewTimer && retriesTimer);
+        clickPage(int(ui::MainWindow::Page::Overview));
+        QVERIFY(overviewTimer->isActive());
+        QVERIFY(!retriesTimer->isActive());
+        clickPage(int(ui::MainWindow::Page::Retries));
+        QVERIFY(!overviewTimer->isActive());
+        QVERIFY(retriesTimer->isActive());
+        clickPage(int(ui::MainWindow::Page::Keys));
+        QVERIFY(!overviewTimer->isActive());
+        QVERIFY(!retriesTimer->isActive());
     }
 
     void cachingSwitchOnTheCachePageShowsOnTheOverview()

@@ -4,6 +4,7 @@
 #include "charts/tierdonutchart.h"
 #include "charts/timeserieschart.h"
 #include "common/pageheading.h"
+#include "common/pagepoller.h"
 #include "console/overviewsnapshot.h"
 #include "console/overviewworker.h"
 #include "overview/statustile.h"
@@ -14,7 +15,6 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QTableWidget>
-#include <QTimer>
 #include <QVBoxLayout>
 
 #include <cmath>
@@ -87,7 +87,8 @@ OverviewPage::OverviewPage(OverviewWorker *worker, QWidget *parent)
       m_zohoChart(new TimeSeriesChart(tr("Zoho calls per minute"), tr("Calls / min"), this)),
       m_tierChart(new TierDonutChart(tr("Served by tier, last hour"), this)),
       m_endpoints(new QTableWidget(this)),
-      m_pollTimer(new QTimer(this))
+      m_poller(new PagePoller(this, kPollIntervalMs, QStringLiteral("overviewPollTimer"),
+                              [this] { Q_EMIT refreshRequested(); }))
 {
     m_redisTile->setObjectName(QStringLiteral("redisTile"));
     m_pgTile->setObjectName(QStringLiteral("pgTile"));
@@ -98,7 +99,6 @@ OverviewPage::OverviewPage(OverviewWorker *worker, QWidget *parent)
     m_zohoChart->setObjectName(QStringLiteral("zohoCallsChart"));
     m_tierChart->setObjectName(QStringLiteral("tierChart"));
     m_endpoints->setObjectName(QStringLiteral("endpointTable"));
-    m_pollTimer->setObjectName(QStringLiteral("overviewPollTimer"));
 
     QLabel *title =
         pageHeading(tr("Overview — what every running server serves"), QStringLiteral("overviewTitle"), this);
@@ -159,8 +159,6 @@ OverviewPage::OverviewPage(OverviewWorker *worker, QWidget *parent)
     m_stale->setText(tr("Stale: —"));
     m_zohoCalls->setText(tr("Zoho calls: —"));
 
-    m_pollTimer->setInterval(kPollIntervalMs);
-    connect(m_pollTimer, &QTimer::timeout, this, &OverviewPage::refresh);
     if (m_worker) {
         connect(this, &OverviewPage::profileChanged, m_worker, &OverviewWorker::setProfile, Qt::QueuedConnection);
         connect(this, &OverviewPage::refreshRequested, m_worker, &OverviewWorker::refresh, Qt::QueuedConnection);
@@ -172,27 +170,20 @@ OverviewPage::~OverviewPage() = default;
 
 void OverviewPage::setProfile(const ConnectionProfile &profile)
 {
-    m_haveProfile = true;
     Q_EMIT profileChanged(profile);
-    // A poll for the old profile may still be running: ask again once it lands.
-    m_loading = false;
-    refresh();
     if (m_worker)
-        m_pollTimer->start();
+        m_poller->start();
 }
 
 void OverviewPage::refresh()
 {
-    // One poll in flight: a slow server must not pile up requests.
-    if (!m_worker || !m_haveProfile || m_loading)
-        return;
-    m_loading = true;
-    Q_EMIT refreshRequested();
+    if (m_worker)
+        m_poller->poll();
 }
 
 void OverviewPage::onLoaded(const OverviewSnapshot &snapshot)
 {
-    m_loading = false;
+    m_poller->finished();
     showTiles(snapshot);
     showTraffic(snapshot);
     m_updated->setText(tr("Updated %1 · %2 · polled every %3 s")

@@ -6,7 +6,6 @@
 
 class QLabel;
 class QTableWidget;
-class QTimer;
 
 namespace tiersync {
 class OverviewWorker;
@@ -15,6 +14,7 @@ struct OverviewSnapshot;
 
 namespace tiersync::ui {
 
+class PagePoller;
 class StatusTile;
 class TierDonutChart;
 class TimeSeriesChart;
@@ -22,9 +22,10 @@ class TimeSeriesChart;
 // What every running server is doing, live: connection tiles (Redis, PostgreSQL, the
 // Zoho circuit of each engine instance, the caching switch), the per-endpoint hit rate
 // of the last hour per minute, Zoho calls per minute against the rate limit, the
-// served-by-tier breakdown and p50/p99 latency per endpoint. The worker polls every
-// kPollIntervalMs on its own thread; the page only renders its snapshots. The worker
-// may be null (tests of other pages): the page then stays idle.
+// served-by-tier breakdown and p50/p99 latency per endpoint. While the page is visible it
+// asks the worker every kPollIntervalMs (PagePoller); the worker reads on its own thread
+// and the page only renders its snapshots. The worker may be null (tests of other
+// pages): the page then stays idle.
 class OverviewPage final : public QWidget {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(OverviewPage)
@@ -66,9 +67,7 @@ private:
     TimeSeriesChart *m_zohoChart;
     TierDonutChart *m_tierChart;
     QTableWidget *m_endpoints;
-    QTimer *m_pollTimer;
-    bool m_haveProfile = false;
-    bool m_loading = false;
+    PagePoller *m_poller;
 };
 
 }  // namespace tiersync::ui

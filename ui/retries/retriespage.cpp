@@ -2,6 +2,7 @@
 
 #include "charts/timeserieschart.h"
 #include "common/pageheading.h"
+#include "common/pagepoller.h"
 #include "console/retrylogupdate.h"
 #include "console/retrylogworker.h"
 #include "core/error.h"
@@ -18,7 +19,6 @@
 #include <QSplitter>
 #include <QTableView>
 #include <QTableWidget>
-#include <QTimer>
 #include <QVBoxLayout>
 
 namespace tiersync::ui {
@@ -55,7 +55,8 @@ RetriesPage::RetriesPage(RetryLogWorker *worker, QWidget *parent)
       m_circuits(new QTableWidget(this)),
       m_circuitSummary(new QLabel(this)),
       m_status(new QLabel(this)),
-      m_pollTimer(new QTimer(this))
+      m_poller(new PagePoller(this, kPollIntervalMs, QStringLiteral("retriesPollTimer"),
+                              [this] { Q_EMIT refreshRequested(); }))
 {
     m_model->setObjectName(QStringLiteral("retryEventModel"));
     m_filter->setObjectName(QStringLiteral("retryFilterModel"));
@@ -68,7 +69,6 @@ RetriesPage::RetriesPage(RetryLogWorker *worker, QWidget *parent)
     m_circuits->setObjectName(QStringLiteral("circuitTable"));
     m_circuitSummary->setObjectName(QStringLiteral("circuitSummary"));
     m_status->setObjectName(QStringLiteral("retriesStatusLabel"));
-    m_pollTimer->setObjectName(QStringLiteral("retriesPollTimer"));
 
     m_filter->setSourceModel(m_model);
     m_targetFilter->setPlaceholderText(tr("Filter by target, e.g. /books/v3/items"));
@@ -161,8 +161,6 @@ RetriesPage::RetriesPage(RetryLogWorker *worker, QWidget *parent)
         m_filter->setOutcome(m_outcomeFilter->currentData().toString());
         updateCount();
     });
-    m_pollTimer->setInterval(kPollIntervalMs);
-    connect(m_pollTimer, &QTimer::timeout, this, &RetriesPage::refresh);
     if (m_worker) {
         connect(this, &RetriesPage::profileChanged, m_worker, &RetryLogWorker::setProfile, Qt::QueuedConnection);
         connect(this, &RetriesPage::refreshRequested, m_worker, &RetryLogWorker::refresh, Qt::QueuedConnection);
@@ -176,25 +174,20 @@ RetriesPage::~RetriesPage() = default;
 
 void RetriesPage::setProfile(const ConnectionProfile &profile)
 {
-    m_haveProfile = true;
     Q_EMIT profileChanged(profile);
-    m_loading = false;
-    refresh();
     if (m_worker)
-        m_pollTimer->start();
+        m_poller->start();
 }
 
 void RetriesPage::refresh()
 {
-    if (!m_worker || !m_haveProfile || m_loading)
-        return;
-    m_loading = true;
-    Q_EMIT refreshRequested();
+    if (m_worker)
+        m_poller->poll();
 }
 
 void RetriesPage::onLoaded(const RetryLogUpdate &update)
 {
-    m_loading = false;
+    m_poller->finished();
     if (update.logOk) {
         if (update.reset)
             m_model->setEvents(update.added);

@@ -9,7 +9,6 @@ class QLabel;
 class QLineEdit;
 class QTableView;
 class QTableWidget;
-class QTimer;
 
 namespace tiersync {
 class RetryEventFilterModel;
@@ -20,13 +19,15 @@ struct RetryLogUpdate;
 
 namespace tiersync::ui {
 
+class PagePoller;
 class TimeSeriesChart;
 
 // The live retry log: every failed Zoho attempt any engine stored (retry_events),
 // newest first, filterable by target text, error class and outcome; the retries per
 // minute of the last hour; and the circuit breaker of every running engine instance
-// (their heartbeats). The worker polls every kPollIntervalMs for events newer than the
-// last it saw; the page only renders. The worker may be null: the page stays idle.
+// (their heartbeats). While the page is visible it asks the worker every kPollIntervalMs
+// (PagePoller) for events newer than the last it saw; the page only renders. The worker
+// may be null: the page stays idle.
 class RetriesPage final : public QWidget {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(RetriesPage)
@@ -65,9 +66,7 @@ private:
     QTableWidget *m_circuits;
     QLabel *m_circuitSummary;
     QLabel *m_status;
-    QTimer *m_pollTimer;
-    bool m_haveProfile = false;
-    bool m_loading = false;
+    PagePoller *m_poller;
 };
 
 }  // namespace tiersync::ui
