@@ -1,22 +1,18 @@
 #include "cache/cachepage.h"
-#include "common/confirmer.h"
 #include "console/cacheadminworker.h"
-#include "console/connectionchecker.h"
-#include "console/keybrowserworker.h"
 #include "console/workerthreads.h"
-#include "core/profilestore.h"
-#include "core/secretstore.h"
+#include "consoleharness.h"
 #include "itemmodels/webhookeventmodel.h"
-#include "pgtestdatabase.h"
+#include "recordingconfirmer.h"
 #include "redis/redisconnection.h"
+#include "scratchprofile.h"
 #include "shell/mainwindow.h"
-#include "store/entityrepository.h"
-#include "store/migrator.h"
 #include "store/pgconnection.h"
 #include "store/settingsrepository.h"
-#include "store/snapshotrepository.h"
 #include "store/webhookeventrepository.h"
 #include "testsandbox.h"
+#include "verifyok.h"
+#include "warmseed.h"
 
 #include <QApplication>
 #include <QComboBox>
@@ -24,9 +20,7 @@
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QSettings>
 #include <QTableView>
-#include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
 
@@ -38,23 +32,7 @@ namespace {
 constexpr int kDb = 55;
 constexpr int kTimeoutMs = 60000;
 
-#define VERIFY_OK(expression)                                                              \
-    do {                                                                                   \
-        const auto &verified = (expression);                                               \
-        QVERIFY2(verified.ok(), qPrintable(verified.ok() ? QString() : verified.error().toString())); \
-    } while (false)
 
-// Answers every confirmation at once and remembers what it was asked.
-class RecordingConfirmer final : public ui::Confirmer {
-public:
-    void ask(QWidget *, const QString &, const QString &text, const QString &, Answer answer) override
-    {
-        questions.append(text);
-        answer(accept);
-    }
-    QStringList questions;
-    bool accept = true;
-};
 
 bool storedCachingEnabled(const PgSettings &pg)
 {
@@ -72,28 +50,7 @@ private:
     void seed(const PgSettings &pg)
     {
         PgConnection connection(pg);
-        VERIFY_OK(Migrator().migrate(connection));
-        SnapshotRepository snapshots(connection);
-        for (qint64 id : {101, 102, 103}) {
-            for (const char *endpoint : {"profile", "academics"}) {
-                SnapshotRepository::Snapshot snapshot;
-                snapshot.endpoint = QLatin1String(endpoint);
-                snapshot.moodleUserId = id;
-                snapshot.payload = QByteArrayLiteral("{\"id\":") + QByteArray::number(id) + '}';
-                snapshot.contentHash = QString(64, QLatin1Char('a'));
-                VERIFY_OK(snapshots.upsert(snapshot));
-            }
-        }
-        QList<EntityRepository::Row> rows;
-        for (int i = 1; i <= 4; ++i) {
-            EntityRepository::Row row;
-            row.entityType = QStringLiteral("products");
-            row.zohoId = QStringLiteral("4600000000000%1").arg(i);
-            row.payload = QByteArrayLiteral("{\"item_id\":\"") + row.zohoId.toUtf8() + "\"}";
-            row.contentHash = QString(64, QLatin1Char('b'));
-            rows.append(row);
-        }
-        VERIFY_OK(EntityRepository(connection).upsert(rows));
+        VERIFY_OK(test::seedWarmableRows(connection));
         WebhookEventRepository events(connection);
         WebhookEventRepository::Event applied;
         applied.idempotencyKey = QStringLiteral("crm:ch1:applied");
@@ -118,38 +75,17 @@ private Q_SLOTS:
     void warmInvalidateSwitchAndWebhooks()
     {
         TIERSYNC_REQUIRE_SANDBOX(sandbox);
-        ConnectionProfile profile = sandbox;
-        profile.name = QStringLiteral("sandbox");
-        profile.redis.db = kDb;
+        auto scratch = test::ScratchProfile::create(sandbox, QStringLiteral("cachepage"), kDb);
+        VERIFY_OK(scratch);
+        const ConnectionProfile profile = (*scratch)->profile();
         RedisConnection redis(profile.redis);
-        QVERIFY(redis.command({"FLUSHDB"}).ok());
-        auto database = test::PgTestDatabase::create(profile.pg, QStringLiteral("cachepage"));
-        QVERIFY2(database, qPrintable(database ? QString() : database.error().toString()));
-        profile.pg = (*database)->settings();
         seed(profile.pg);
         if (QTest::currentTestFailed())
             return;
 
-        QTemporaryDir dir;
-        QSettings settings(dir.filePath(QStringLiteral("console.ini")), QSettings::IniFormat);
-        ProfileStore profiles(settings);
-        InMemorySecretStore secrets;
-        RecordingConfirmer confirmer;
-        WorkerThreads threads;
-        auto *keyBrowser = new KeyBrowserWorker;
-        auto *health = new ConnectionChecker;
-        auto *tester = new ConnectionChecker;
-        auto *actions = new CacheAdminWorker;
-        auto *lists = new CacheAdminWorker;
-        threads.adopt(keyBrowser, QStringLiteral("keys"));
-        threads.adopt(health, QStringLiteral("health"));
-        threads.adopt(tester, QStringLiteral("tester"));
-        threads.adopt(actions, QStringLiteral("cache"));
-        threads.adopt(lists, QStringLiteral("cache-lists"));
-        ui::ConsoleContext context{keyBrowser, health, tester, &profiles, &secrets, &confirmer};
-        context.cacheActions = actions;
-        context.cacheLists = lists;
-        ui::MainWindow window(context);
+        test::ConsoleHarness console;
+        test::RecordingConfirmer &confirmer = console.confirmer();
+        ui::MainWindow &window = console.window();
         window.show();
         window.setProfile(profile);
         window.showPage(ui::MainWindow::Page::Cache);
@@ -261,18 +197,15 @@ private Q_SLOTS:
     void cancelStopsAWarm()
     {
         TIERSYNC_REQUIRE_SANDBOX(sandbox);
-        ConnectionProfile profile = sandbox;
-        profile.redis.db = kDb;
+        auto scratch = test::ScratchProfile::create(sandbox, QStringLiteral("cachecancel"), kDb);
+        VERIFY_OK(scratch);
+        const ConnectionProfile profile = (*scratch)->profile();
         RedisConnection redis(profile.redis);
-        QVERIFY(redis.command({"FLUSHDB"}).ok());
-        auto database = test::PgTestDatabase::create(profile.pg, QStringLiteral("cachecancel"));
-        QVERIFY2(database, qPrintable(database ? QString() : database.error().toString()));
-        profile.pg = (*database)->settings();
         seed(profile.pg);
         if (QTest::currentTestFailed())
             return;
 
-        RecordingConfirmer confirmer;
+        test::RecordingConfirmer confirmer;
         WorkerThreads threads;
         auto *actions = new CacheAdminWorker;
         threads.adopt(actions, QStringLiteral("cache"));

@@ -1,24 +1,19 @@
-#include "common/confirmer.h"
-#include "console/connectionchecker.h"
-#include "console/keybrowserworker.h"
-#include "console/workerthreads.h"
-#include "core/profilestore.h"
-#include "core/secretstore.h"
+#include "consoleharness.h"
 #include "itemmodels/keylistmodel.h"
 #include "keys/keyspage.h"
 #include "redis/redisconnection.h"
+#include "scratchprofile.h"
 #include "shell/mainwindow.h"
 #include "testsandbox.h"
+#include "verifyok.h"
 
 #include <QApplication>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
-#include <QSettings>
 #include <QTableView>
 #include <QTableWidget>
-#include <QTemporaryDir>
 #include <QTest>
 
 using namespace tiersync;
@@ -28,17 +23,6 @@ namespace {
 // This test class's own Redis database: tests share the fixture's server.
 constexpr int kDb = 51;
 
-// Answers every confirmation at once and remembers what it was asked.
-class RecordingConfirmer final : public ui::Confirmer {
-public:
-    void ask(QWidget *, const QString &, const QString &text, const QString &, Answer answer) override
-    {
-        questions.append(text);
-        answer(accept);
-    }
-    QStringList questions;
-    bool accept = true;
-};
 
 }  // namespace
 
@@ -49,28 +33,17 @@ private Q_SLOTS:
     void browseViewAndDelete()
     {
         TIERSYNC_REQUIRE_SANDBOX(sandbox);
-        ConnectionProfile profile = sandbox;
-        profile.name = QStringLiteral("sandbox");
-        profile.redis.db = kDb;
+        auto scratch = test::ScratchProfile::create(sandbox, QStringLiteral("keyspage"), kDb);
+        VERIFY_OK(scratch);
+        const ConnectionProfile profile = (*scratch)->profile();
         RedisConnection redis(profile.redis);
-        QVERIFY(redis.command({"FLUSHDB"}).ok());
         for (int i = 0; i < 30; ++i)
             QVERIFY(redis.set("tiersync:v1:ep:grades:" + QByteArray::number(i), R"({"score":)" + QByteArray::number(i) + "}").ok());
         QVERIFY(redis.hset("tiersync:v1:state:items:1", {{"content_hash", "abc"}, {"local_id", "7"}}).ok());
 
-        QTemporaryDir dir;
-        QSettings settings(dir.filePath(QStringLiteral("console.ini")), QSettings::IniFormat);
-        ProfileStore profiles(settings);
-        InMemorySecretStore secrets;
-        RecordingConfirmer confirmer;
-        WorkerThreads threads;
-        auto *keyBrowser = new KeyBrowserWorker;
-        auto *health = new ConnectionChecker;
-        auto *tester = new ConnectionChecker;
-        threads.adopt(keyBrowser, QStringLiteral("keys"));
-        threads.adopt(health, QStringLiteral("health"));
-        threads.adopt(tester, QStringLiteral("tester"));
-        ui::MainWindow window({keyBrowser, health, tester, &profiles, &secrets, &confirmer});
+        test::ConsoleHarness console;
+        test::RecordingConfirmer &confirmer = console.confirmer();
+        ui::MainWindow &window = console.window();
         window.show();
         window.setProfile(profile);
 
@@ -123,28 +96,17 @@ private Q_SLOTS:
     void invalidateByPatternCountsFirst()
     {
         TIERSYNC_REQUIRE_SANDBOX(sandbox);
-        ConnectionProfile profile = sandbox;
-        profile.name = QStringLiteral("sandbox");
-        profile.redis.db = kDb;
+        auto scratch = test::ScratchProfile::create(sandbox, QStringLiteral("keyspage"), kDb);
+        VERIFY_OK(scratch);
+        const ConnectionProfile profile = (*scratch)->profile();
         RedisConnection redis(profile.redis);
-        QVERIFY(redis.command({"FLUSHDB"}).ok());
         for (int i = 0; i < 25; ++i)
             QVERIFY(redis.set("tiersync:v1:ep:fees:" + QByteArray::number(i), "{}").ok());
         QVERIFY(redis.set("tiersync:v1:ep:grades:1", "{}").ok());
 
-        QTemporaryDir dir;
-        QSettings settings(dir.filePath(QStringLiteral("console.ini")), QSettings::IniFormat);
-        ProfileStore profiles(settings);
-        InMemorySecretStore secrets;
-        RecordingConfirmer confirmer;
-        WorkerThreads threads;
-        auto *keyBrowser = new KeyBrowserWorker;
-        auto *health = new ConnectionChecker;
-        auto *tester = new ConnectionChecker;
-        threads.adopt(keyBrowser, QStringLiteral("keys"));
-        threads.adopt(health, QStringLiteral("health"));
-        threads.adopt(tester, QStringLiteral("tester"));
-        ui::MainWindow window({keyBrowser, health, tester, &profiles, &secrets, &confirmer});
+        test::ConsoleHarness console;
+        test::RecordingConfirmer &confirmer = console.confirmer();
+        ui::MainWindow &window = console.window();
         window.show();
         window.setProfile(profile);
 

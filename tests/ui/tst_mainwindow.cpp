@@ -2,25 +2,20 @@
 // against the fixture's real servers: every page is reachable from the page list and is
 // a working page, and a change made on one page shows on another — the caching switch
 // flipped on the Cache page appears on the Overview.
-#include "common/confirmer.h"
-#include "core/profilestore.h"
-#include "core/secretstore.h"
-#include "pgtestdatabase.h"
+#include "consoleharness.h"
 #include "redis/redisconnection.h"
-#include "shell/consoleworkers.h"
+#include "scratchprofile.h"
 #include "shell/mainwindow.h"
-#include "store/migrator.h"
 #include "store/pgconnection.h"
 #include "store/settingsrepository.h"
 #include "testsandbox.h"
+#include "verifyok.h"
 
 #include <QApplication>
 #include <QLabel>
 #include <QListWidget>
 #include <QPushButton>
-#include <QSettings>
 #include <QStackedWidget>
-#include <QTemporaryDir>
 #include <QTimer>
 #include <QTest>
 
@@ -32,23 +27,6 @@ namespace {
 
 constexpr int kDb = 58;  // this test class's own Redis database
 constexpr int kTimeoutMs = 60000;
-
-#define VERIFY_OK(expression)                                                                             \
-    do {                                                                                                  \
-        const auto &verified = (expression);                                                              \
-        QVERIFY2(verified.ok(), qPrintable(verified.ok() ? QString() : verified.error().toString()));     \
-    } while (false)
-
-// Answers every confirmation at once and remembers what it was asked.
-class RecordingConfirmer final : public ui::Confirmer {
-public:
-    void ask(QWidget *, const QString &, const QString &text, const QString &, Answer answer) override
-    {
-        questions.append(text);
-        answer(true);
-    }
-    QStringList questions;
-};
 
 bool storedCachingEnabled(const PgSettings &pg)
 {
@@ -62,14 +40,9 @@ class TestMainWindow final : public QObject {
     Q_OBJECT
 
 private:
-    QTemporaryDir m_dir;
-    std::unique_ptr<QSettings> m_settings;
-    std::unique_ptr<ProfileStore> m_profiles;
-    InMemorySecretStore m_secrets;
-    RecordingConfirmer m_confirmer;
-    std::unique_ptr<test::PgTestDatabase> m_database;
-    std::unique_ptr<ui::ConsoleWorkers> m_workers;
-    std::unique_ptr<ui::MainWindow> m_window;
+    std::unique_ptr<test::ScratchProfile> m_scratch;
+    std::unique_ptr<test::ConsoleHarness> m_console;
+    ui::MainWindow *m_window = nullptr;
     ConnectionProfile m_profile;
 
     QWidget *currentPage() const
@@ -90,35 +63,24 @@ private Q_SLOTS:
     void initTestCase()
     {
         TIERSYNC_REQUIRE_SANDBOX(profile);
-        QVERIFY(m_dir.isValid());
-        auto database = test::PgTestDatabase::create(profile.pg, QStringLiteral("mainwindow"));
-        VERIFY_OK(database);
-        m_database = std::move(*database);
-        {
-            PgConnection connection(m_database->settings());
-            VERIFY_OK(Migrator().migrate(connection));
-        }
-        m_profile = profile;
+        auto scratch = test::ScratchProfile::create(profile, QStringLiteral("mainwindow"), kDb);
+        VERIFY_OK(scratch);
+        m_scratch = std::move(*scratch);
+        m_profile = m_scratch->profile();
         m_profile.name = QStringLiteral("test");
-        m_profile.pg = m_database->settings();
-        m_profile.redis.db = kDb;
-        RedisConnection redis(m_profile.redis);
-        VERIFY_OK(redis.command({"FLUSHDB"}));
 
-        m_settings = std::make_unique<QSettings>(m_dir.filePath(QStringLiteral("console.ini")), QSettings::IniFormat);
-        m_profiles = std::make_unique<ProfileStore>(*m_settings);
-        m_workers = std::make_unique<ui::ConsoleWorkers>(m_profiles.get(), &m_secrets, &m_confirmer);
-        m_window = std::make_unique<ui::MainWindow>(m_workers->context());
+        m_console = std::make_unique<test::ConsoleHarness>();
+        m_window = &m_console->window();
         m_window->show();
-        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+        QVERIFY(QTest::qWaitForWindowExposed(m_window));
         m_window->setProfile(m_profile);
     }
 
     void cleanupTestCase()
     {
-        m_window.reset();
-        m_workers.reset();
-        if (m_database) {
+        m_window = nullptr;
+        m_console.reset();
+        if (m_scratch) {
             RedisConnection redis(m_profile.redis);
             (void)redis.command({"FLUSHDB"});
         }
@@ -170,11 +132,11 @@ private Q_SLOTS:
 
         clickPage(int(ui::MainWindow::Page::Cache));
         QTRY_VERIFY_WITH_TIMEOUT(button->isEnabled(), kTimeoutMs);  // once the switch state is read
-        m_confirmer.questions.clear();
+        m_console->confirmer().questions.clear();
         QTest::mouseClick(button, Qt::LeftButton);
-        QTRY_COMPARE_WITH_TIMEOUT(m_confirmer.questions.size(), 1, kTimeoutMs);
-        QVERIFY2(m_confirmer.questions.first().contains(QStringLiteral("rollback"), Qt::CaseInsensitive),
-                 qPrintable(m_confirmer.questions.first()));
+        QTRY_COMPARE_WITH_TIMEOUT(m_console->confirmer().questions.size(), 1, kTimeoutMs);
+        QVERIFY2(m_console->confirmer().questions.first().contains(QStringLiteral("rollback"), Qt::CaseInsensitive),
+                 qPrintable(m_console->confirmer().questions.first()));
         QTRY_VERIFY_WITH_TIMEOUT(!storedCachingEnabled(m_profile.pg), kTimeoutMs);
 
         clickPage(int(ui::MainWindow::Page::Overview));

@@ -2,30 +2,21 @@
 #include "cache/statsstore.h"
 #include "charts/tierdonutchart.h"
 #include "charts/timeserieschart.h"
-#include "common/confirmer.h"
-#include "console/connectionchecker.h"
-#include "console/keybrowserworker.h"
 #include "console/overviewworker.h"
-#include "console/retrylogworker.h"
-#include "console/syncworker.h"
-#include "console/workerthreads.h"
-#include "core/profilestore.h"
-#include "core/secretstore.h"
+#include "consoleharness.h"
 #include "overview/overviewpage.h"
-#include "pgtestdatabase.h"
 #include "redis/redisconnection.h"
+#include "scratchprofile.h"
 #include "shell/mainwindow.h"
-#include "store/migrator.h"
 #include "store/pgconnection.h"
 #include "store/settingsrepository.h"
 #include "testsandbox.h"
+#include "verifyok.h"
 
 #include <QApplication>
 #include <QDateTime>
 #include <QLabel>
-#include <QSettings>
 #include <QTableWidget>
-#include <QTemporaryDir>
 #include <QTest>
 
 using namespace tiersync;
@@ -36,10 +27,6 @@ namespace {
 constexpr int kDb = 61;
 constexpr int kTimeoutMs = 30000;
 
-class NoConfirmer final : public ui::Confirmer {
-public:
-    void ask(QWidget *, const QString &, const QString &, const QString &, Answer answer) override { answer(false); }
-};
 
 StatsCounts counts(quint64 requests, quint64 redis, quint64 postgres, quint64 zoho)
 {
@@ -89,19 +76,10 @@ private Q_SLOTS:
     void showsWhatEveryServerServesLive()
     {
         TIERSYNC_REQUIRE_SANDBOX(sandbox);
-        ConnectionProfile profile = sandbox;
-        profile.name = QStringLiteral("sandbox");
-        profile.redis.db = kDb;
+        auto scratch = test::ScratchProfile::create(sandbox, QStringLiteral("overviewpage"), kDb);
+        VERIFY_OK(scratch);
+        const ConnectionProfile profile = (*scratch)->profile();
         RedisConnection redis(profile.redis);
-        QVERIFY(redis.command({"FLUSHDB"}).ok());
-        auto database = test::PgTestDatabase::create(profile.pg, QStringLiteral("overviewpage"));
-        QVERIFY2(database, qPrintable(database ? QString() : database.error().toString()));
-        profile.pg = (*database)->settings();
-        {
-            PgConnection connection(profile.pg);
-            auto migrated = Migrator().migrate(connection);
-            QVERIFY2(migrated, qPrintable(migrated ? QString() : migrated.error().toString()));
-        }
 
         // Two servers' counts in this minute, one more three minutes ago; one instance
         // with an open circuit and a budget of 90 calls a minute.
@@ -118,30 +96,9 @@ private Q_SLOTS:
         server.lastSeenMs = QDateTime::currentMSecsSinceEpoch();
         QVERIFY(InstanceStore(redis).publish(server, 600).ok());
 
-        QTemporaryDir dir;
-        QSettings settings(dir.filePath(QStringLiteral("console.ini")), QSettings::IniFormat);
-        ProfileStore profiles(settings);
-        InMemorySecretStore secrets;
-        NoConfirmer confirmer;
-        WorkerThreads threads;
-        auto *keyBrowser = new KeyBrowserWorker;
-        auto *health = new ConnectionChecker;
-        auto *tester = new ConnectionChecker;
-        auto *runner = new SyncWorker;
-        auto *history = new SyncWorker;
-        auto *overview = new OverviewWorker;
-        auto *retryLog = new RetryLogWorker;
-        threads.adopt(keyBrowser, QStringLiteral("keys"));
-        threads.adopt(health, QStringLiteral("health"));
-        threads.adopt(tester, QStringLiteral("tester"));
-        threads.adopt(runner, QStringLiteral("sync"));
-        threads.adopt(history, QStringLiteral("sync-history"));
-        threads.adopt(overview, QStringLiteral("overview"));
-        threads.adopt(retryLog, QStringLiteral("retries"));
-        ui::ConsoleContext context{keyBrowser, health, tester, &profiles, &secrets, &confirmer, runner, history};
-        context.overview = overview;
-        context.retryLog = retryLog;
-        ui::MainWindow window(context);
+        test::ConsoleHarness console;
+        console.confirmer().accept = false;
+        ui::MainWindow &window = console.window();
         window.show();
         window.setProfile(profile);
         window.showPage(ui::MainWindow::Page::Overview);

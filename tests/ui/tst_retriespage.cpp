@@ -1,34 +1,25 @@
 #include "cache/instancestore.h"
 #include "charts/timeserieschart.h"
-#include "common/confirmer.h"
-#include "console/connectionchecker.h"
-#include "console/keybrowserworker.h"
-#include "console/overviewworker.h"
 #include "console/retrylogworker.h"
-#include "console/syncworker.h"
-#include "console/workerthreads.h"
-#include "core/profilestore.h"
-#include "core/secretstore.h"
+#include "consoleharness.h"
 #include "itemmodels/retryeventfiltermodel.h"
 #include "itemmodels/retryeventmodel.h"
-#include "pgtestdatabase.h"
 #include "redis/redisconnection.h"
 #include "retries/retriespage.h"
+#include "scratchprofile.h"
 #include "shell/mainwindow.h"
-#include "store/migrator.h"
 #include "store/pgconnection.h"
 #include "store/retryeventrepository.h"
 #include "testsandbox.h"
+#include "verifyok.h"
 
 #include <QApplication>
 #include <QComboBox>
 #include <QDateTime>
 #include <QLabel>
 #include <QLineEdit>
-#include <QSettings>
 #include <QTableView>
 #include <QTableWidget>
-#include <QTemporaryDir>
 #include <QTest>
 
 using namespace tiersync;
@@ -39,10 +30,6 @@ namespace {
 constexpr int kDb = 62;
 constexpr int kTimeoutMs = 30000;
 
-class NoConfirmer final : public ui::Confirmer {
-public:
-    void ask(QWidget *, const QString &, const QString &, const QString &, Answer answer) override { answer(false); }
-};
 
 RetryEvent retry(const QString &target, const QString &errorClass, int httpStatus, const QString &outcome)
 {
@@ -72,19 +59,11 @@ private Q_SLOTS:
     void showsTheRetryLogLiveWithFiltersAndCircuits()
     {
         TIERSYNC_REQUIRE_SANDBOX(sandbox);
-        ConnectionProfile profile = sandbox;
-        profile.name = QStringLiteral("sandbox");
-        profile.redis.db = kDb;
+        auto scratch = test::ScratchProfile::create(sandbox, QStringLiteral("retriespage"), kDb);
+        VERIFY_OK(scratch);
+        const ConnectionProfile profile = (*scratch)->profile();
         RedisConnection redis(profile.redis);
-        QVERIFY(redis.command({"FLUSHDB"}).ok());
-        auto database = test::PgTestDatabase::create(profile.pg, QStringLiteral("retriespage"));
-        QVERIFY2(database, qPrintable(database ? QString() : database.error().toString()));
-        profile.pg = (*database)->settings();
         PgConnection connection(profile.pg);
-        {
-            auto migrated = Migrator().migrate(connection);
-            QVERIFY2(migrated, qPrintable(migrated ? QString() : migrated.error().toString()));
-        }
         RetryEventRepository events(connection);
         QVERIFY(events.insert({retry(QStringLiteral("GET /books/v3/items"), QStringLiteral("server"), 503,
                                      QStringLiteral("retry")),
@@ -98,30 +77,9 @@ private Q_SLOTS:
         server.lastSeenMs = QDateTime::currentMSecsSinceEpoch();
         QVERIFY(InstanceStore(redis).publish(server, 600).ok());
 
-        QTemporaryDir dir;
-        QSettings settings(dir.filePath(QStringLiteral("console.ini")), QSettings::IniFormat);
-        ProfileStore profiles(settings);
-        InMemorySecretStore secrets;
-        NoConfirmer confirmer;
-        WorkerThreads threads;
-        auto *keyBrowser = new KeyBrowserWorker;
-        auto *health = new ConnectionChecker;
-        auto *tester = new ConnectionChecker;
-        auto *runner = new SyncWorker;
-        auto *history = new SyncWorker;
-        auto *overview = new OverviewWorker;
-        auto *retryLog = new RetryLogWorker;
-        threads.adopt(keyBrowser, QStringLiteral("keys"));
-        threads.adopt(health, QStringLiteral("health"));
-        threads.adopt(tester, QStringLiteral("tester"));
-        threads.adopt(runner, QStringLiteral("sync"));
-        threads.adopt(history, QStringLiteral("sync-history"));
-        threads.adopt(overview, QStringLiteral("overview"));
-        threads.adopt(retryLog, QStringLiteral("retries"));
-        ui::ConsoleContext context{keyBrowser, health, tester, &profiles, &secrets, &confirmer, runner, history};
-        context.overview = overview;
-        context.retryLog = retryLog;
-        ui::MainWindow window(context);
+        test::ConsoleHarness console;
+        console.confirmer().accept = false;
+        ui::MainWindow &window = console.window();
         window.show();
         window.setProfile(profile);
         window.showPage(ui::MainWindow::Page::Retries);

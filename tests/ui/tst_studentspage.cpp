@@ -1,28 +1,23 @@
 #include "cache/cachekeys.h"
 #include "cache/endpointregistry.h"
-#include "common/confirmer.h"
-#include "console/connectionchecker.h"
-#include "console/keybrowserworker.h"
 #include "console/studentworker.h"
 #include "console/workerthreads.h"
-#include "core/profilestore.h"
-#include "core/secretstore.h"
-#include "pgtestdatabase.h"
+#include "consoleharness.h"
+#include "recordingconfirmer.h"
 #include "redis/redisconnection.h"
+#include "scratchprofile.h"
 #include "shell/mainwindow.h"
-#include "store/migrator.h"
 #include "store/pgconnection.h"
 #include "students/studentspage.h"
 #include "testsandbox.h"
+#include "verifyok.h"
 
 #include <QApplication>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
-#include <QSettings>
 #include <QTableWidget>
-#include <QTemporaryDir>
 #include <QTest>
 
 using namespace tiersync;
@@ -35,17 +30,6 @@ constexpr int kTimeoutMs = 60000;
 // zoho-sim's default data set has students 1..500 (app/zoho-sim/README.md).
 constexpr qint64 kStudent = 42;
 
-// Answers every confirmation at once and remembers what it was asked.
-class RecordingConfirmer final : public ui::Confirmer {
-public:
-    void ask(QWidget *, const QString &, const QString &text, const QString &, Answer answer) override
-    {
-        questions.append(text);
-        answer(accept);
-    }
-    QStringList questions;
-    bool accept = true;
-};
 
 QStringList sourceColumn(const QTableWidget *table)
 {
@@ -64,41 +48,18 @@ private Q_SLOTS:
     void lookUpRefreshAndInvalidate()
     {
         TIERSYNC_REQUIRE_SANDBOX(sandbox);
-        ConnectionProfile profile = sandbox;
-        profile.name = QStringLiteral("sandbox");
-        profile.redis.db = kDb;
+        auto scratch = test::ScratchProfile::create(sandbox, QStringLiteral("studentspage"), kDb);
+        VERIFY_OK(scratch);
+        const ConnectionProfile profile = (*scratch)->profile();
         RedisConnection redis(profile.redis);
-        QVERIFY(redis.command({"FLUSHDB"}).ok());
-        auto database = test::PgTestDatabase::create(profile.pg, QStringLiteral("studentspage"));
-        QVERIFY2(database, qPrintable(database ? QString() : database.error().toString()));
-        profile.pg = (*database)->settings();
-        {
-            PgConnection connection(profile.pg);
-            auto migrated = Migrator().migrate(connection);
-            QVERIFY2(migrated, qPrintable(migrated ? QString() : migrated.error().toString()));
-        }
         const QStringList endpoints = EndpointRegistry::builtIn().value().names();
         QList<QByteArray> studentKeys;
         for (const QString &endpoint : endpoints)
             studentKeys.append(cachekeys::endpointKey(endpoint, kStudent));
 
-        QTemporaryDir dir;
-        QSettings settings(dir.filePath(QStringLiteral("console.ini")), QSettings::IniFormat);
-        ProfileStore profiles(settings);
-        InMemorySecretStore secrets;
-        RecordingConfirmer confirmer;
-        WorkerThreads threads;
-        auto *keyBrowser = new KeyBrowserWorker;
-        auto *health = new ConnectionChecker;
-        auto *tester = new ConnectionChecker;
-        auto *students = new StudentWorker;
-        threads.adopt(keyBrowser, QStringLiteral("keys"));
-        threads.adopt(health, QStringLiteral("health"));
-        threads.adopt(tester, QStringLiteral("tester"));
-        threads.adopt(students, QStringLiteral("students"));
-        ui::ConsoleContext context{keyBrowser, health, tester, &profiles, &secrets, &confirmer};
-        context.students = students;
-        ui::MainWindow window(context);
+        test::ConsoleHarness console;
+        test::RecordingConfirmer &confirmer = console.confirmer();
+        ui::MainWindow &window = console.window();
         window.show();
         window.setProfile(profile);
         window.showPage(ui::MainWindow::Page::Students);
@@ -186,19 +147,16 @@ private Q_SLOTS:
     void zohoDownIsSaidInWords()
     {
         TIERSYNC_REQUIRE_SANDBOX(sandbox);
-        ConnectionProfile profile = sandbox;
+        auto scratch = test::ScratchProfile::create(sandbox, QStringLiteral("studentsdown"), kDb, test::ScratchProfile::Schema::Empty);
+        VERIFY_OK(scratch);
+        ConnectionProfile profile = (*scratch)->profile();
         profile.name = QStringLiteral("zoho-down");
-        profile.redis.db = kDb;
         // Nothing listens on port 1, and this scratch database has no snapshot to fall back on.
         profile.zoho.apiBase = QStringLiteral("http://127.0.0.1:1");
         profile.zoho.accountsUrl = QStringLiteral("http://127.0.0.1:1");
         RedisConnection redis(profile.redis);
-        QVERIFY(redis.command({"FLUSHDB"}).ok());
-        auto database = test::PgTestDatabase::create(profile.pg, QStringLiteral("studentsdown"));
-        QVERIFY2(database, qPrintable(database ? QString() : database.error().toString()));
-        profile.pg = (*database)->settings();
 
-        RecordingConfirmer confirmer;
+        test::RecordingConfirmer confirmer;
         WorkerThreads threads;
         auto *students = new StudentWorker;
         threads.adopt(students, QStringLiteral("students"));

@@ -1,19 +1,13 @@
-#include "common/confirmer.h"
-#include "console/connectionchecker.h"
-#include "console/keybrowserworker.h"
-#include "console/syncworker.h"
-#include "console/workerthreads.h"
-#include "core/profilestore.h"
-#include "core/secretstore.h"
+#include "consoleharness.h"
 #include "itemmodels/syncrunmodel.h"
-#include "pgtestdatabase.h"
 #include "redis/redisconnection.h"
+#include "scratchprofile.h"
 #include "shell/mainwindow.h"
 #include "store/advisorylock.h"
-#include "store/migrator.h"
 #include "store/pgconnection.h"
 #include "sync/syncpage.h"
 #include "testsandbox.h"
+#include "verifyok.h"
 
 #include <QApplication>
 #include <QComboBox>
@@ -21,11 +15,9 @@
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QSettings>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTableWidget>
-#include <QTemporaryDir>
 #include <QTest>
 
 using namespace tiersync;
@@ -36,10 +28,6 @@ namespace {
 constexpr int kDb = 57;
 constexpr int kRunTimeoutMs = 120000;
 
-class NoConfirmer final : public ui::Confirmer {
-public:
-    void ask(QWidget *, const QString &, const QString &, const QString &, Answer answer) override { answer(false); }
-};
 
 QString statusOfNewest(const SyncRunModel *model)
 {
@@ -57,37 +45,14 @@ private Q_SLOTS:
     void syncShowsProgressAndHistoryThenCancel()
     {
         TIERSYNC_REQUIRE_SANDBOX(sandbox);
-        ConnectionProfile profile = sandbox;
-        profile.name = QStringLiteral("sandbox");
-        profile.redis.db = kDb;
+        auto scratch = test::ScratchProfile::create(sandbox, QStringLiteral("syncpage"), kDb);
+        VERIFY_OK(scratch);
+        const ConnectionProfile profile = (*scratch)->profile();
         RedisConnection redis(profile.redis);
-        QVERIFY(redis.command({"FLUSHDB"}).ok());
-        auto database = test::PgTestDatabase::create(profile.pg, QStringLiteral("syncpage"));
-        QVERIFY2(database, qPrintable(database ? QString() : database.error().toString()));
-        profile.pg = (*database)->settings();
-        {
-            PgConnection connection(profile.pg);
-            auto migrated = Migrator().migrate(connection);
-            QVERIFY2(migrated, qPrintable(migrated ? QString() : migrated.error().toString()));
-        }
 
-        QTemporaryDir dir;
-        QSettings settings(dir.filePath(QStringLiteral("console.ini")), QSettings::IniFormat);
-        ProfileStore profiles(settings);
-        InMemorySecretStore secrets;
-        NoConfirmer confirmer;
-        WorkerThreads threads;
-        auto *keyBrowser = new KeyBrowserWorker;
-        auto *health = new ConnectionChecker;
-        auto *tester = new ConnectionChecker;
-        auto *runner = new SyncWorker;
-        auto *history = new SyncWorker;
-        threads.adopt(keyBrowser, QStringLiteral("keys"));
-        threads.adopt(health, QStringLiteral("health"));
-        threads.adopt(tester, QStringLiteral("tester"));
-        threads.adopt(runner, QStringLiteral("sync"));
-        threads.adopt(history, QStringLiteral("sync-history"));
-        ui::MainWindow window({keyBrowser, health, tester, &profiles, &secrets, &confirmer, runner, history});
+        test::ConsoleHarness console;
+        console.confirmer().accept = false;
+        ui::MainWindow &window = console.window();
         window.show();
         window.setProfile(profile);
         window.showPage(ui::MainWindow::Page::Sync);

@@ -1,0 +1,25 @@
+#include "consoleharness.h"
+
+#include "core/profilestore.h"
+#include "shell/consoleworkers.h"
+#include "shell/mainwindow.h"
+
+#include <QSettings>
+
+namespace tiersync::test {
+
+ConsoleHarness::ConsoleHarness()
+    : m_settings(std::make_unique<QSettings>(m_dir.filePath(QStringLiteral("console.ini")), QSettings::IniFormat)),
+      m_profiles(std::make_unique<ProfileStore>(*m_settings)),
+      m_workers(std::make_unique<ui::ConsoleWorkers>(m_profiles.get(), &m_secrets, &m_confirmer)),
+      m_window(std::make_unique<ui::MainWindow>(m_workers->context()))
+{
+}
+
+ConsoleHarness::~ConsoleHarness()
+{
+    m_window.reset();
+    m_workers.reset();
+}
+
+}  // namespace tiersync::test

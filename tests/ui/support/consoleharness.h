@@ -1,0 +1,48 @@
+#pragma once
+
+#include "core/secretstore.h"
+#include "recordingconfirmer.h"
+
+#include <QTemporaryDir>
+
+#include <memory>
+
+class QSettings;
+
+namespace tiersync {
+class ProfileStore;
+}
+
+namespace tiersync::ui {
+class ConsoleWorkers;
+class MainWindow;
+}  // namespace tiersync::ui
+
+namespace tiersync::test {
+
+// The whole console as the app builds it (ConsoleWorkers + MainWindow), with stores a
+// test may look into: profiles in a QSettings file of a temporary directory, secrets in
+// memory, a RecordingConfirmer. The window is not shown: the test shows it.
+class ConsoleHarness final {
+public:
+    ConsoleHarness();
+    // Closes the window, then stops and joins every worker thread.
+    ~ConsoleHarness();
+    Q_DISABLE_COPY_MOVE(ConsoleHarness)
+
+    [[nodiscard]] ui::MainWindow &window() { return *m_window; }
+    [[nodiscard]] RecordingConfirmer &confirmer() { return m_confirmer; }
+    [[nodiscard]] ProfileStore &profiles() { return *m_profiles; }
+    [[nodiscard]] InMemorySecretStore &secrets() { return m_secrets; }
+
+private:
+    QTemporaryDir m_dir;
+    std::unique_ptr<QSettings> m_settings;
+    std::unique_ptr<ProfileStore> m_profiles;
+    InMemorySecretStore m_secrets;
+    RecordingConfirmer m_confirmer;
+    std::unique_ptr<ui::ConsoleWorkers> m_workers;
+    std::unique_ptr<ui::MainWindow> m_window;
+};
+
+}  // namespace tiersync::test
