@@ -5,13 +5,14 @@
 #include "console/workerthreads.h"
 #include "pgtestdatabase.h"
 #include "redis/redisconnection.h"
-#include "store/entityrepository.h"
+#include "scratchprofile.h"
 #include "store/migrator.h"
 #include "store/pgconnection.h"
 #include "store/settingsrepository.h"
-#include "store/snapshotrepository.h"
 #include "store/webhookeventrepository.h"
 #include "testsandbox.h"
+#include "verifyok.h"
+#include "warmseed.h"
 
 #include <QSignalSpy>
 #include <QTest>
@@ -28,12 +29,6 @@ constexpr int kDb = 56;
 constexpr int kTimeoutMs = 60000;
 constexpr qint64 kStudent = 7;
 
-#define VERIFY_OK(expression)                                                              \
-    do {                                                                                   \
-        const auto &verified = (expression);                                               \
-        QVERIFY2(verified.ok(), qPrintable(verified.ok() ? QString() : verified.error().toString())); \
-    } while (false)
-
 }  // namespace
 
 // StudentWorker and CacheAdminWorker on console threads (WorkerThreads), driven through
@@ -43,7 +38,7 @@ class TestCacheWorkers final : public QObject {
     Q_OBJECT
 
 private:
-    std::unique_ptr<test::PgTestDatabase> m_database;
+    std::unique_ptr<test::ScratchProfile> m_scratch;
     ConnectionProfile m_profile;
     PgSettings m_server;
 
@@ -80,16 +75,11 @@ private Q_SLOTS:
     void initTestCase()
     {
         TIERSYNC_REQUIRE_SANDBOX(sandbox);
-        m_profile = sandbox;
-        m_profile.name = QStringLiteral("cacheworkers");
-        m_profile.redis.db = kDb;
-        auto database = test::PgTestDatabase::create(sandbox.pg, QStringLiteral("cacheworkers"));
-        VERIFY_OK(database);
-        m_database = std::move(*database);
-        m_server = sandbox.pg;
-        m_profile.pg = m_database->settings();
-        PgConnection connection(m_profile.pg);
-        VERIFY_OK(Migrator().migrate(connection));
+        auto scratch = test::ScratchProfile::create(sandbox, QStringLiteral("cacheworkers"), kDb);
+        VERIFY_OK(scratch);
+        m_scratch = std::move(*scratch);
+        m_profile = m_scratch->profile();
+        m_server = m_scratch->server();
     }
 
     void init() { VERIFY_OK(RedisConnection(m_profile.redis).command({"FLUSHDB"})); }
@@ -196,27 +186,7 @@ private Q_SLOTS:
         {
             PgConnection connection(profile.pg);
             VERIFY_OK(Migrator().migrate(connection));
-            SnapshotRepository snapshots(connection);
-            for (qint64 id : {101, 102, 103}) {
-                for (const char *endpoint : {"profile", "academics"}) {
-                    SnapshotRepository::Snapshot snapshot;
-                    snapshot.endpoint = QLatin1String(endpoint);
-                    snapshot.moodleUserId = id;
-                    snapshot.payload = QByteArrayLiteral("{\"id\":") + QByteArray::number(id) + '}';
-                    snapshot.contentHash = QString(64, QLatin1Char('a'));
-                    VERIFY_OK(snapshots.upsert(snapshot));
-                }
-            }
-            QList<EntityRepository::Row> rows;
-            for (int i = 1; i <= 4; ++i) {
-                EntityRepository::Row row;
-                row.entityType = QStringLiteral("products");
-                row.zohoId = QStringLiteral("4600000000000%1").arg(i);
-                row.payload = QByteArrayLiteral("{\"item_id\":\"") + row.zohoId.toUtf8() + "\"}";
-                row.contentHash = QString(64, QLatin1Char('b'));
-                rows.append(row);
-            }
-            VERIFY_OK(EntityRepository(connection).upsert(rows));
+            VERIFY_OK(test::seedWarmableRows(connection));
         }
         WorkerThreads threads;
         auto *worker = new CacheAdminWorker;

@@ -5,9 +5,10 @@
 #include "console/embeddedserver.h"
 #include "console/trafficgenerator.h"
 #include "console/workerthreads.h"
-#include "pgtestdatabase.h"
 #include "redis/redisconnection.h"
+#include "scratchprofile.h"
 #include "testsandbox.h"
+#include "verifyok.h"
 
 #include <QDateTime>
 #include <QJsonDocument>
@@ -27,19 +28,13 @@ namespace {
 constexpr int kDb = 59;  // this test class's own Redis database
 constexpr int kTimeoutMs = 30000;
 
-#define VERIFY_OK(expression)                                                                             \
-    do {                                                                                                  \
-        const auto &verified = (expression);                                                              \
-        QVERIFY2(verified.ok(), qPrintable(verified.ok() ? QString() : verified.error().toString()));     \
-    } while (false)
-
 }  // namespace
 
 class TestEmbeddedServer final : public QObject {
     Q_OBJECT
 
 private:
-    std::unique_ptr<test::PgTestDatabase> m_database;
+    std::unique_ptr<test::ScratchProfile> m_scratch;
     ConnectionProfile m_profile;
 
     void startServer(EmbeddedServer *server, const QString &host, int port)
@@ -53,19 +48,18 @@ private Q_SLOTS:
     void initTestCase()
     {
         TIERSYNC_REQUIRE_SANDBOX(profile);
-        auto database = test::PgTestDatabase::create(profile.pg, QStringLiteral("embedded"));
-        VERIFY_OK(database);
-        m_database = std::move(*database);
-        m_profile = profile;
-        m_profile.pg = m_database->settings();  // the engine migrates it
-        m_profile.redis.db = kDb;
-        RedisConnection redis(m_profile.redis);
-        VERIFY_OK(redis.command({"FLUSHDB"}));
+        // The engine migrates the database.
+        auto scratch = test::ScratchProfile::create(profile, QStringLiteral("embedded"), kDb,
+                                                    test::ScratchProfile::Schema::Empty);
+        VERIFY_OK(scratch);
+        m_scratch = std::move(*scratch);
+        m_profile = m_scratch->profile();
+        m_profile.name = profile.name;
     }
 
     void cleanupTestCase()
     {
-        if (m_database) {
+        if (m_scratch) {
             RedisConnection redis(m_profile.redis);
             (void)redis.command({"FLUSHDB"});
         }

@@ -5,13 +5,13 @@
 #include "console/overviewworker.h"
 #include "console/retrylogworker.h"
 #include "console/workerthreads.h"
-#include "pgtestdatabase.h"
 #include "redis/redisconnection.h"
-#include "store/migrator.h"
+#include "scratchprofile.h"
 #include "store/pgconnection.h"
 #include "store/retryeventrepository.h"
 #include "store/settingsrepository.h"
 #include "testsandbox.h"
+#include "verifyok.h"
 
 #include <QDateTime>
 #include <QSignalSpy>
@@ -26,12 +26,6 @@ namespace {
 // This test class's own Redis database: tests share the fixture's server.
 constexpr int kDb = 60;
 constexpr int kTimeoutMs = 30000;
-
-#define VERIFY_OK(expression)                                                                             \
-    do {                                                                                                  \
-        const auto &verified = (expression);                                                              \
-        QVERIFY2(verified.ok(), qPrintable(verified.ok() ? QString() : verified.error().toString()));     \
-    } while (false)
 
 StatsCounts counts(quint64 requests, quint64 redis, quint64 postgres, quint64 zoho, quint64 zohoCalls)
 {
@@ -69,7 +63,7 @@ class TestMonitorWorkers final : public QObject {
     Q_OBJECT
 
 private:
-    std::unique_ptr<test::PgTestDatabase> m_database;
+    std::unique_ptr<test::ScratchProfile> m_scratch;
     ConnectionProfile m_profile;
 
     OverviewSnapshot poll(OverviewWorker *worker)
@@ -92,14 +86,11 @@ private Q_SLOTS:
     void initTestCase()
     {
         TIERSYNC_REQUIRE_SANDBOX(sandbox);
-        m_profile = sandbox;
-        m_profile.redis.db = kDb;
-        auto database = test::PgTestDatabase::create(m_profile.pg, QStringLiteral("monitorworkers"));
-        VERIFY_OK(database);
-        m_database = std::move(*database);
-        m_profile.pg = m_database->settings();
-        PgConnection connection(m_profile.pg);
-        VERIFY_OK(Migrator().migrate(connection));
+        auto scratch = test::ScratchProfile::create(sandbox, QStringLiteral("monitorworkers"), kDb);
+        VERIFY_OK(scratch);
+        m_scratch = std::move(*scratch);
+        m_profile = m_scratch->profile();
+        m_profile.name = sandbox.name;
     }
 
     void init()
