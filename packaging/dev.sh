@@ -45,9 +45,11 @@ install_packages() {
   fi
 }
 
-build() {  # $1 = preset
-  cmake --preset "$1" >/dev/null
-  cmake --build --preset "$1" -j"$jobs"
+build() {  # $1 = preset, then optionally the targets (default: everything)
+  local preset=$1
+  shift
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" -j"$jobs" ${1:+--target "$@"}
 }
 
 # Opens the console. Without --profile: on the sandbox (private redis-server, PostgreSQL
@@ -64,7 +66,8 @@ run_console() {
     esac
   done
   install_packages
-  build dev
+  # Only what runs: the tests and benchmarks are `test`'s business.
+  build dev tiersync tiersync-console zoho-sim
   local bin=./build/bin
   if [[ -n "$profile" ]]; then
     exec "$bin/tiersync-console" --profile "$profile" --page overview
