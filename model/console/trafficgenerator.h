@@ -24,8 +24,12 @@ class TrafficGenerator final : public QObject {
 public:
     struct Options {
         int requestsPerSecond = 20;
-        int maxInFlight = 8;
-        int students = 500;          // moodle_user_id 1..students
+        // Many, so that hits keep flowing while misses wait for Zoho's rate limit (100
+        // calls a minute): a dashboard has many users at once, not a few in a row.
+        int maxInFlight = 64;
+        // The sandbox has 500 students; the load's hot set fits Zoho's rate limit within
+        // minutes, so the hit-rate chart climbs as the cache fills.
+        int students = 200;          // moodle_user_id 1..students
         double zipfExponent = 1.1;
         double forceRefreshShare = 0.005;
     };
