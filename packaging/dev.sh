@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # TierSync developer entry point.
 #   ./packaging/dev.sh run        install what is missing, build, open the console on the sandbox
-#                                 (or: run --profile NAME, on a configured profile instead)
+#                                 (on the profile the console last used, if any;
+#                                 run --sandbox / run --profile NAME choose)
 #   ./packaging/dev.sh test       install what is missing, build (warnings are errors), run every test
 #   ./packaging/dev.sh test-asan  the engine's tests under AddressSanitizer + UBSan
 #   ./packaging/dev.sh install    only install the Debian packages
@@ -56,15 +57,30 @@ build() {  # $1 = preset, then optionally the targets (default: everything)
 # and zoho-sim), with the console's embedded HTTP server and a small traffic generator so
 # the charts move; closing the console stops what this started (a sandbox that was
 # already running is left running). --no-console only starts the sandbox and prints it.
+# The profile the console last activated (Settings → "Use this profile"), from its
+# QSettings file; empty when there is none.
+saved_profile() {
+  local conf="${XDG_CONFIG_HOME:-$HOME/.config}/TierSync/tiersync-console.conf"
+  [[ -r "$conf" ]] || return 0
+  awk -F= '/^\[/ { section = $0 } section == "[console]" && $1 == "active_profile" { sub(/^[^=]*=/, ""); print; exit }' "$conf"
+}
+
 run_console() {
-  local profile="" console=1
+  local profile="" console=1 sandbox=0
   while [[ $# -gt 0 ]]; do
     case "$1" in
       --profile) profile="${2:?--profile needs a name}"; shift 2 ;;
+      --sandbox) sandbox=1; shift ;;
       --no-console) console=0; shift ;;
-      *) echo "dev.sh run: unknown option $1 (--profile NAME, --no-console)" >&2; exit 2 ;;
+      *) echo "dev.sh run: unknown option $1 (--profile NAME, --sandbox, --no-console)" >&2; exit 2 ;;
     esac
   done
+  if [[ -z "$profile" && $sandbox -eq 0 && $console -eq 1 ]]; then
+    profile=$(saved_profile)
+    if [[ -n "$profile" ]]; then
+      echo "dev.sh run: opening the console on your profile '$profile' (run --sandbox for the private sandbox)"
+    fi
+  fi
   install_packages
   # Only what runs: the tests and benchmarks are `test`'s business.
   build dev tiersync tiersync-console zoho-sim
@@ -117,7 +133,7 @@ case "${1:-}" in
       ctest --preset asan -j"$jobs"
     ;;
   *)
-    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
     exit 2
     ;;
 esac
