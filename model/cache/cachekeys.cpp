@@ -46,6 +46,11 @@ QByteArray statsKey(const QString &endpoint, qint64 epochMinute)
     return join({"stats", endpoint.toUtf8(), QByteArray::number(epochMinute)});
 }
 
+QByteArray zohoCallsKey(qint64 epochMinute)
+{
+    return join({"zoho_calls", QByteArray::number(epochMinute)});
+}
+
 QByteArray oauthKey(const QString &clientId)
 {
     return join({"oauth", clientId.toUtf8()});

@@ -19,6 +19,9 @@ inline constexpr char kNamespace[] = "tiersync:v1:";
 [[nodiscard]] QByteArray entityStatePrefix(const QString &entityType);
 // tiersync:v1:stats:{endpoint}:{epoch_minute}
 [[nodiscard]] QByteArray statsKey(const QString &endpoint, qint64 epochMinute);
+// tiersync:v1:zoho_calls:{epoch_minute}: every Zoho HTTP attempt of the organisation in
+// that minute, one hash field per purpose (read, sync, webhook)
+[[nodiscard]] QByteArray zohoCallsKey(qint64 epochMinute);
 // tiersync:v1:oauth:{client_id}
 [[nodiscard]] QByteArray oauthKey(const QString &clientId);
 

@@ -1,6 +1,7 @@
 #include "cache/statsstore.h"
 
 #include "cache/cachekeys.h"
+#include "cache/zohocallstore.h"
 #include "redis/redisconnection.h"
 
 namespace tiersync {
@@ -13,7 +14,9 @@ StatsStore::StatsStore(RedisConnection &connection)
 Status StatsStore::add(qint64 epochMinute, const QList<QPair<QString, StatsCounts>> &counts)
 {
     QList<QList<QByteArray>> commands;
+    quint64 zohoCalls = 0;
     for (const auto &[endpoint, endpointCounts] : counts) {
+        zohoCalls += endpointCounts.value(StatsCounter::ZohoCalls);
         const QHash<QByteArray, quint64> fields = endpointCounts.toFields();
         if (fields.isEmpty())
             continue;
@@ -22,6 +25,8 @@ Status StatsStore::add(qint64 epochMinute, const QList<QPair<QString, StatsCount
             commands.append({QByteArrayLiteral("HINCRBY"), key, it.key(), QByteArray::number(it.value())});
         commands.append({QByteArrayLiteral("EXPIRE"), key, QByteArray::number(kTtlSeconds)});
     }
+    // The read path's share of the organisation's Zoho budget, in the same round trip.
+    commands.append(ZohoCallStore::addCommands(epochMinute, ZohoCallPurpose::Read, zohoCalls));
     if (commands.isEmpty())
         return {};
     auto replies = m_connection.pipeline(commands);

@@ -22,7 +22,9 @@ public:
 
     explicit StatsStore(RedisConnection &connection);
 
-    // Adds the counts to the endpoints' hashes for that minute: one pipelined round trip.
+    // Adds the counts to the endpoints' hashes for that minute, and their zoho_calls
+    // summed to the minute's "read" field of tiersync:v1:zoho_calls:{epoch_minute}
+    // (ZohoCallStore): one pipelined round trip.
     [[nodiscard]] Status add(qint64 epochMinute, const QList<QPair<QString, StatsCounts>> &counts);
 
     // The sum over the `minutes` minutes up to and including nowMs's minute, per

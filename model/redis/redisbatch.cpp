@@ -125,13 +125,24 @@ Result<QList<QList<std::optional<QByteArray>>>> RedisBatch::hmgetMany(const QLis
 
 Status RedisBatch::hsetExpireMany(const QList<RedisHashWrite> &writes, qint64 ttlSeconds)
 {
+    auto written = hsetExpireManyCounting(writes, ttlSeconds, {});
+    if (!written)
+        return written.error();
+    return {};
+}
+
+Result<bool> RedisBatch::hsetExpireManyCounting(const QList<RedisHashWrite> &writes, qint64 ttlSeconds,
+                                                const QList<QList<QByteArray>> &counting)
+{
     const QByteArray ttl = QByteArray::number(ttlSeconds);
     // Two commands per hash; keep a chunk at m_chunkSize commands.
     const qsizetype hashesPerChunk = std::max<qsizetype>(1, ttlSeconds > 0 ? m_chunkSize / 2 : m_chunkSize);
-    for (qsizetype begin = 0; begin < writes.size(); begin += hashesPerChunk) {
+    bool counted = counting.isEmpty();
+    qsizetype begin = 0;
+    do {
         const qsizetype end = std::min(writes.size(), begin + hashesPerChunk);
         QList<QList<QByteArray>> commands;
-        commands.reserve(2 * (end - begin));
+        commands.reserve(2 * (end - begin) + counting.size());
         for (qsizetype i = begin; i < end; ++i) {
             const RedisHashWrite &write = writes.at(i);
             if (write.fields.isEmpty())
@@ -146,13 +157,28 @@ Status RedisBatch::hsetExpireMany(const QList<RedisHashWrite> &writes, qint64 tt
             if (ttlSeconds > 0)
                 commands.append({QByteArrayLiteral("EXPIRE"), write.key, ttl});
         }
-        auto replies = m_connection.pipeline(commands, m_chunkSize);
+        const qsizetype stateCommands = commands.size();
+        const bool last = end >= writes.size();
+        if (last && !counting.isEmpty())
+            commands.append(counting);
+        if (commands.isEmpty())
+            break;
+        // One chunk: the counting commands must not push the states into a second round trip.
+        auto replies = m_connection.pipeline(commands, int(std::max<qsizetype>(m_chunkSize, commands.size())));
+        if (!replies && last && stateCommands < commands.size()) {
+            commands.resize(stateCommands);
+            replies = commands.isEmpty() ? Result<QList<RedisReply>>(QList<RedisReply>())
+                                         : m_connection.pipeline(commands, m_chunkSize);
+        }
         if (!replies)
             return replies.error();
-        if (auto failed = firstErrorReply(*replies, "HSET/EXPIRE"); !failed)
-            return failed;
-    }
-    return {};
+        if (auto failed = firstErrorReply(replies->mid(0, stateCommands), "HSET/EXPIRE"); !failed)
+            return failed.error();
+        if (last && replies->size() > stateCommands)
+            counted = firstErrorReply(replies->mid(stateCommands), "HINCRBY").ok();
+        begin = end;
+    } while (begin < writes.size());
+    return counted;
 }
 
 Result<qint64> RedisBatch::unlinkMany(const QList<QByteArray> &keys)

@@ -41,6 +41,13 @@ public:
     // HSET the fields of each hash, then EXPIRE it (when ttlSeconds > 0). Both are
     // idempotent, so a chunk whose connection broke is retried once as a whole.
     [[nodiscard]] Status hsetExpireMany(const QList<RedisHashWrite> &writes, qint64 ttlSeconds);
+    // The same, with best-effort counting commands (HINCRBY …) riding in the last
+    // chunk's round trip instead of one of their own. Their error replies never fail
+    // the call; true when they were applied. They are not idempotent, so when that
+    // chunk's connection breaks it is sent once more without them (the states keep
+    // their retry) and the answer is false: the caller counts them again later.
+    [[nodiscard]] Result<bool> hsetExpireManyCounting(const QList<RedisHashWrite> &writes, qint64 ttlSeconds,
+                                                      const QList<QList<QByteArray>> &counting);
     // UNLINK the keys (batches of kKeysPerMget per command); returns how many existed.
     [[nodiscard]] Result<qint64> unlinkMany(const QList<QByteArray> &keys);
 

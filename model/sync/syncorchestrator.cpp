@@ -1,6 +1,9 @@
 #include "sync/syncorchestrator.h"
 
 #include "cache/cachekeys.h"
+#include "cache/statsstore.h"
+#include "cache/zohocallstore.h"
+#include "cache/zohocalltally.h"
 #include "core/logging.h"
 #include "redis/redisbatch.h"
 #include "redis/redisconnection.h"
@@ -16,6 +19,7 @@
 #include "sync/syncwriter.h"
 #include "sync/zohotime.h"
 
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QHash>
 #include <QSet>
@@ -75,6 +79,7 @@ private:
     [[nodiscard]] Status processPage(const QList<QJsonObject> &records);
     [[nodiscard]] Result<QHash<QString, Known>> lookup(const QList<Entry> &entries);
     void writeStates(const QList<RedisHashWrite> &writes);
+    void recordZohoCalls(qint64 totalCalls);
     [[nodiscard]] Status writerError() const;
     [[nodiscard]] Status markDeleted();
     [[nodiscard]] bool redisUsable() const;
@@ -99,6 +104,7 @@ private:
     qint64 m_redisRetryAtMs = -1;  // -1: Redis usable
     SyncReport m_report;
     SyncPageFetcher *m_fetcher = nullptr;
+    ZohoCallTally m_callTally;  // the run's Zoho calls not yet counted in Redis; shared with the writers
     std::vector<std::unique_ptr<SyncWriter>> m_writers;
 
     bool m_typeWasEmpty = false;  // no live row of the type at the start: nothing to look up in PostgreSQL
@@ -203,11 +209,36 @@ void SyncOrchestrator::Run::writeStates(const QList<RedisHashWrite> &writes)
 {
     if (writes.isEmpty() || !redisUsable())
         return;
-    Status written = RedisBatch(m_redis).hsetExpireMany(writes, m_options.stateTtlSeconds);
+    const qint64 calls = m_callTally.take();
+    auto written = RedisBatch(m_redis).hsetExpireManyCounting(
+        writes, m_options.stateTtlSeconds,
+        ZohoCallStore::addCommands(StatsStore::epochMinute(QDateTime::currentMSecsSinceEpoch()),
+                                   ZohoCallPurpose::Sync, quint64(calls)));
+    if (calls > 0 && !(written && *written))
+        m_callTally.giveBack(calls);
     if (written)
         m_redisRetryAtMs = -1;
     else
         redisFailed(written.error());
+}
+
+// What the state writes did not take along yet: one round trip at the end of the run at
+// most (none when the last batch carried every call). Best effort: Redis down never fails
+// the run, it only leaves these calls uncounted.
+void SyncOrchestrator::Run::recordZohoCalls(qint64 totalCalls)
+{
+    m_callTally.raiseTo(totalCalls);
+    const qint64 calls = m_callTally.take();
+    if (calls <= 0)
+        return;
+    if (!redisUsable()) {
+        qCDebug(lcSync) << "run" << m_runId << ":" << calls << "Zoho call(s) not counted (Redis unavailable)";
+        return;
+    }
+    Status added = ZohoCallStore(m_redis).add(StatsStore::epochMinute(QDateTime::currentMSecsSinceEpoch()),
+                                              ZohoCallPurpose::Sync, quint64(calls));
+    if (!added)
+        redisFailed(added.error());
 }
 
 Status SyncOrchestrator::Run::processPage(const QList<QJsonObject> &records)
@@ -388,12 +419,14 @@ Result<SyncReport> SyncOrchestrator::Run::execute()
     m_fetcher = &fetcher;
     for (int i = 0; i < std::max(1, m_options.writerThreads); ++i)
         m_writers.push_back(std::make_unique<SyncWriter>(m_entity, m_owner.m_pg, m_owner.m_redis,
-                                                         m_options.stateTtlSeconds, m_options.redisRetryIntervalMs));
+                                                         m_options.stateTtlSeconds, m_options.redisRetryIntervalMs,
+                                                         8, &m_callTally));
 
     Status outcome;
     bool listedEverything = false;
     while (true) {
         auto page = fetcher.next(m_owner.m_cancelled);
+        m_callTally.raiseTo(fetcher.calls());
         if (!page) {
             outcome = page.error();
             break;
@@ -436,6 +469,7 @@ Result<SyncReport> SyncOrchestrator::Run::execute()
     }
     reportProgress(false);
     m_fetcher = nullptr;
+    recordZohoCalls(m_counters.zohoCalls);
     m_report.zohoWaitMs = fetcher.waitMs();
     SyncWriter::Totals written;
     for (const auto &writer : m_writers) {

@@ -32,6 +32,10 @@ class ZohoClient;
 // run goes on with the hashes in PostgreSQL (slower, same result) and writes no
 // states; the next run repairs the missing states from PostgreSQL as it skips.
 //
+// The run's Zoho calls (SyncPageFetcher::calls()) are counted in the organisation's
+// per-minute budget (ZohoCallStore, purpose sync) inside those state pipelines, the
+// rest in one write at the end; exactly the run's zoho_calls unless Redis failed.
+//
 // Modes: incremental skips unchanged entities; full writes every one, and is what runs
 // whenever the caching switch is off. Only a full run that listed every page marks
 // the live rows Zoho no longer returns as deleted (and drops their states).

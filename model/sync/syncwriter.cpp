@@ -1,6 +1,8 @@
 #include "sync/syncwriter.h"
 
 #include "cache/cachekeys.h"
+#include "cache/zohocallstore.h"
+#include "cache/zohocalltally.h"
 #include "core/logging.h"
 #include "redis/redisbatch.h"
 #include "redis/redisconnection.h"
@@ -17,13 +19,14 @@
 namespace tiersync {
 
 SyncWriter::SyncWriter(EntityDefinition entity, PgSettings pg, RedisSettings redis, qint64 stateTtlSeconds,
-                       qint64 redisRetryIntervalMs, int maxQueuedBatches)
+                       qint64 redisRetryIntervalMs, int maxQueuedBatches, ZohoCallTally *callTally)
     : m_entity(std::move(entity))
     , m_pg(std::move(pg))
     , m_redis(std::move(redis))
     , m_stateTtlSeconds(stateTtlSeconds)
     , m_redisRetryIntervalMs(redisRetryIntervalMs)
     , m_maxQueued(std::max(1, maxQueuedBatches))
+    , m_callTally(callTally)
 {
     m_thread = QThread::create([this] {
         loop();
@@ -168,7 +171,13 @@ Status SyncWriter::write(const QList<Item> &batch)
                     endpointKeys.append(cachekeys::endpointKey(endpoint, moodleUserId));
         }
     }
-    Status stored = RedisBatch(redis).hsetExpireMany(states, m_stateTtlSeconds);
+    // The run's Zoho calls since the last write ride along (the organisation's budget).
+    const qint64 calls = m_callTally ? m_callTally->take() : 0;
+    auto statesWritten = RedisBatch(redis).hsetExpireManyCounting(
+        states, m_stateTtlSeconds, ZohoCallStore::addCommands(nowMs / 60000, ZohoCallPurpose::Sync, quint64(calls)));
+    if (calls > 0 && !(statesWritten && *statesWritten))
+        m_callTally->giveBack(calls);
+    Status stored = statesWritten ? Status() : Status(statesWritten.error());
     if (stored && !endpointKeys.isEmpty()) {
         auto removed = RedisBatch(redis).unlinkMany(endpointKeys);
         if (!removed)

@@ -19,6 +19,8 @@ class QThread;
 
 namespace tiersync {
 
+class ZohoCallTally;
+
 // The write half of a sync run, on a thread of its own so that PostgreSQL commits
 // overlap with fetching, hashing and looking up the next pages: each submitted batch
 // is upserted in one transaction, and only after that commit are its Redis states
@@ -49,8 +51,10 @@ public:
         bool redisDegraded = false;
     };
 
+    // callTally (optional, outlives the writer): the run's Zoho calls not yet counted in
+    // Redis; each state pipeline takes them along (ZohoCallStore, purpose sync).
     SyncWriter(EntityDefinition entity, PgSettings pg, RedisSettings redis, qint64 stateTtlSeconds,
-               qint64 redisRetryIntervalMs, int maxQueuedBatches = 8);
+               qint64 redisRetryIntervalMs, int maxQueuedBatches = 8, ZohoCallTally *callTally = nullptr);
     ~SyncWriter();  // cancels and joins
     Q_DISABLE_COPY_MOVE(SyncWriter)
 
@@ -75,6 +79,7 @@ private:
     qint64 m_stateTtlSeconds;
     qint64 m_redisRetryIntervalMs;
     int m_maxQueued;
+    ZohoCallTally *m_callTally;
 
     mutable QMutex m_mutex;
     QWaitCondition m_changed;

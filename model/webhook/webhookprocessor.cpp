@@ -1,6 +1,7 @@
 #include "webhook/webhookprocessor.h"
 
 #include "cache/cachekeys.h"
+#include "cache/zohocallstore.h"
 #include "core/jsonfile.h"
 #include "core/logging.h"
 #include "redis/redisbatch.h"
@@ -19,6 +20,7 @@
 #include "zoho/zohoapi.h"
 
 #include <QCryptographicHash>
+#include <QDateTime>
 #include <QFuture>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -193,7 +195,7 @@ WebhookHandler::Answer WebhookProcessor::handleCrm(const Delivery &delivery)
         return reject(kCrm, accepted.idempotencyKey, entityType, 400, QStringLiteral("no valid record id"));
 
     const EntityDefinition *entity = accepted.entity;
-    return process(accepted, [this, entity, &accepted]() -> Result<QList<Fetched>> {
+    return process(accepted, [this, entity, &accepted](qint64 &zohoCalls) -> Result<QList<Fetched>> {
         if (!m_zohoClient)
             return makeError(ErrorKind::Unavailable, QStringLiteral("no Zoho client configured"));
         const ZohoApi api(m_zohoClient);
@@ -202,6 +204,7 @@ WebhookHandler::Answer WebhookProcessor::handleCrm(const Delivery &delivery)
         calls.reserve(accepted.ids.size());
         for (const QString &id : accepted.ids)
             calls.append(api.crmGet(entity->module, id));
+        zohoCalls = calls.size();
         QList<Fetched> fetched;
         fetched.reserve(calls.size());
         Error failure;
@@ -263,7 +266,19 @@ WebhookHandler::Answer WebhookProcessor::handleBooks(const Delivery &delivery)
         return reject(kBooks, accepted.idempotencyKey, accepted.entity->name, 400,
                       QStringLiteral("no valid entity id"));
     accepted.ids = {id};
-    return process(accepted, [&]() -> Result<QList<Fetched>> { return QList<Fetched>{Fetched{id, record, false}}; });
+    return process(accepted, [&](qint64 &) -> Result<QList<Fetched>> {
+        return QList<Fetched>{Fetched{id, record, false}};
+    });
+}
+
+// Best effort, when no state write took the calls along: a failure here never fails
+// the delivery (the count is the organisation's budget gauge, not data).
+void WebhookProcessor::recordZohoCalls(qint64 zohoCalls)
+{
+    Status added = ZohoCallStore(RedisConnection::forCurrentThread(m_redis))
+                       .add(QDateTime::currentMSecsSinceEpoch() / 60000, ZohoCallPurpose::Webhook, quint64(zohoCalls));
+    if (!added)
+        qCDebug(lcHttp) << "webhook:" << zohoCalls << "Zoho call(s) not counted:" << added.error().toString();
 }
 
 WebhookHandler::Answer WebhookProcessor::reject(const QString &source, const QString &idempotencyKey,
@@ -282,7 +297,7 @@ WebhookHandler::Answer WebhookProcessor::reject(const QString &source, const QSt
 }
 
 WebhookHandler::Answer WebhookProcessor::process(const Accepted &accepted,
-                                                 const std::function<Result<QList<Fetched>>()> &fetch)
+                                                 const std::function<Result<QList<Fetched>>(qint64 &)> &fetch)
 {
     WebhookEventRepository events(PgConnection::forCurrentThread(m_pg));
     WebhookEventRepository::Event event;
@@ -313,11 +328,14 @@ WebhookHandler::Answer WebhookProcessor::process(const Accepted &accepted,
     }
 
     Applied applied;
-    auto fetched = fetch();
+    qint64 zohoCalls = 0;
+    auto fetched = fetch(zohoCalls);
     if (!fetched)
         applied.error = QStringLiteral("fetching from Zoho: ") + fetched.error().toString();
     else
-        applied = apply(*accepted.entity, *fetched, force);
+        applied = apply(*accepted.entity, *fetched, force, zohoCalls);
+    if (zohoCalls > 0 && !applied.zohoCallsCounted)
+        recordZohoCalls(zohoCalls);
 
     QString outcome = kUnchanged;
     if (!applied.error.isEmpty())
@@ -353,7 +371,7 @@ WebhookHandler::Answer WebhookProcessor::process(const Accepted &accepted,
 }
 
 WebhookProcessor::Applied WebhookProcessor::apply(const EntityDefinition &entity, const QList<Fetched> &fetched,
-                                                  bool force)
+                                                  bool force, qint64 zohoCalls)
 {
     Applied applied;
     PgConnection &pg = PgConnection::forCurrentThread(m_pg);
@@ -454,10 +472,16 @@ WebhookProcessor::Applied WebhookProcessor::apply(const EntityDefinition &entity
             state.syncCount = syncCounts.at(i);
             states.append(state.toHashWrite(entity.name, rows.at(i).zohoId, now));
         }
-        if (Status written = RedisBatch(redis).hsetExpireMany(states, m_settings.stateTtlSeconds); !written) {
+        // The delivery's Zoho calls ride along in the same round trip.
+        auto written = RedisBatch(redis).hsetExpireManyCounting(
+            states, m_settings.stateTtlSeconds,
+            ZohoCallStore::addCommands(QDateTime::currentMSecsSinceEpoch() / 60000, ZohoCallPurpose::Webhook,
+                                       quint64(zohoCalls)));
+        if (!written) {
             applied.error = QStringLiteral("writing entity states: ") + written.error().toString();
             return applied;
         }
+        applied.zohoCallsCounted = *written;
     }
     if (!keys.isEmpty()) {
         auto removed = RedisBatch(redis).unlinkMany(keys);

@@ -71,6 +71,7 @@ private:
         int refused = 0;
         QStringList invalidatedKeys;
         QString error;  // set: PostgreSQL or Redis failed
+        bool zohoCallsCounted = false;  // the state write carried the delivery's Zoho calls
     };
     struct Accepted {
         const EntityDefinition *entity = nullptr;
@@ -82,12 +83,15 @@ private:
 
     [[nodiscard]] Answer handleCrm(const Delivery &delivery);
     [[nodiscard]] Answer handleBooks(const Delivery &delivery);
-    // Steps 4 to 7 for an accepted delivery; fetch produces the entities.
+    // Steps 4 to 7 for an accepted delivery; fetch produces the entities and sets the
+    // Zoho calls it made (counted in ZohoCallStore, purpose webhook).
     [[nodiscard]] Answer process(const Accepted &accepted,
-                                 const std::function<Result<QList<Fetched>>()> &fetch);
+                                 const std::function<Result<QList<Fetched>>(qint64 &zohoCalls)> &fetch);
     [[nodiscard]] Answer reject(const QString &source, const QString &idempotencyKey,
                                 const QString &entityType, int status, const QString &detail);
-    [[nodiscard]] Applied apply(const EntityDefinition &entity, const QList<Fetched> &fetched, bool force);
+    [[nodiscard]] Applied apply(const EntityDefinition &entity, const QList<Fetched> &fetched, bool force,
+                                qint64 zohoCalls);
+    void recordZohoCalls(qint64 zohoCalls);
     [[nodiscard]] bool cachingEnabled() const;
 
     EntityRegistry m_registry;
