@@ -2,6 +2,7 @@
 
 #include "cache/endpointregistry.h"
 #include "cache/statsstore.h"
+#include "cache/zohocallstore.h"
 #include "redis/redisconnection.h"
 
 #include <QDateTime>
@@ -29,6 +30,15 @@ QJsonObject toJson(const StatsCounts &counts)
                        {QStringLiteral("hit_rate"), counts.hitRate()},
                        {QStringLiteral("p50_ms"), double(counts.latencyQuantileUs(0.5)) / 1000.0},
                        {QStringLiteral("p99_ms"), double(counts.latencyQuantileUs(0.99)) / 1000.0}};
+}
+
+QJsonObject toJson(const ZohoCallCounts &counts)
+{
+    QJsonObject object;
+    for (int i = 0; i < kZohoCallPurposeCount; ++i)
+        object.insert(QString::fromLatin1(zohoCallPurposeField(ZohoCallPurpose(i))), double(counts.calls[size_t(i)]));
+    object.insert(QStringLiteral("total"), double(counts.total()));
+    return object;
 }
 
 QString latency(qint64 us)
@@ -75,12 +85,27 @@ int runStatsCommand(const ConnectionProfile &profile, const QStringList &argumen
             << sums.error().message << '\n';
         return 1;
     }
+    // Zoho's rate limit is per organisation: every instance's reads, syncs and webhook
+    // re-fetches, this minute and over the last hour (one round trip).
+    auto zohoCalls = ZohoCallStore(redis).series(QDateTime::currentMSecsSinceEpoch(), 60);
+    if (!zohoCalls) {
+        err << "tiersync stats: cannot read the Zoho call counts from Redis at " << profile.redis.toUrl() << ": "
+            << zohoCalls.error().message << '\n';
+        return 1;
+    }
+    const ZohoCallCounts lastMinute = zohoCalls->isEmpty() ? ZohoCallCounts{} : zohoCalls->last();
+    ZohoCallCounts lastHour;
+    for (const ZohoCallCounts &minute : std::as_const(*zohoCalls))
+        lastHour += minute;
     if (json) {
         QJsonObject endpoints;
         for (const QString &name : registry->names())
             endpoints.insert(name, toJson(sums->value(name)));
         out << QJsonDocument(QJsonObject{{QStringLiteral("endpoints"), endpoints},
-                                         {QStringLiteral("minutes"), minutes}})
+                                         {QStringLiteral("minutes"), minutes},
+                                         {QStringLiteral("zoho_calls"),
+                                          QJsonObject{{QStringLiteral("last_minute"), toJson(lastMinute)},
+                                                      {QStringLiteral("last_hour"), toJson(lastHour)}}}})
                    .toJson(QJsonDocument::Compact)
             << '\n';
         return 0;
@@ -107,6 +132,14 @@ int runStatsCommand(const ConnectionProfile &profile, const QStringList &argumen
                                                    : QStringLiteral("-"),
              counts.value(StatsCounter::Requests) ? latency(counts.latencyQuantileUs(0.5)) : QStringLiteral("-"),
              counts.value(StatsCounter::Requests) ? latency(counts.latencyQuantileUs(0.99)) : QStringLiteral("-")});
+    }
+    out << QStringLiteral("\nZoho calls, whole organisation (rate limit budget), all instances\n");
+    row({QString(), QStringLiteral("read"), QStringLiteral("sync"), QStringLiteral("webhook"), QStringLiteral("total")});
+    for (const auto &[label, counts] : {std::pair{QStringLiteral("last minute"), lastMinute},
+                                        std::pair{QStringLiteral("last hour"), lastHour}}) {
+        const auto cell = [&](ZohoCallPurpose purpose) { return QString::number(counts.value(purpose)); };
+        row({label, cell(ZohoCallPurpose::Read), cell(ZohoCallPurpose::Sync), cell(ZohoCallPurpose::Webhook),
+             QString::number(counts.total())});
     }
     return 0;
 }

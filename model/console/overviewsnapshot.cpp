@@ -1,5 +1,7 @@
 #include "console/overviewsnapshot.h"
 
+#include <algorithm>
+
 namespace tiersync {
 
 StatsCounts OverviewSnapshot::total() const
@@ -10,13 +12,32 @@ StatsCounts OverviewSnapshot::total() const
     return sum;
 }
 
+ZohoCallCounts OverviewSnapshot::zohoCallsAt(int minute) const
+{
+    ZohoCallCounts counts = minute >= 0 && minute < zohoCalls.size() ? zohoCalls.at(minute) : ZohoCallCounts{};
+    quint64 reads = 0;
+    for (const Endpoint &endpoint : endpoints) {
+        if (minute >= 0 && minute < endpoint.perMinute.size())
+            reads += endpoint.perMinute.at(minute).value(StatsCounter::ZohoCalls);
+    }
+    quint64 &read = counts.calls[size_t(ZohoCallPurpose::Read)];
+    read = std::max(read, reads);
+    return counts;
+}
+
 QList<quint64> OverviewSnapshot::zohoCallsPerMinute() const
 {
     QList<quint64> calls(minutes, 0);
-    for (const Endpoint &endpoint : endpoints) {
-        for (int i = 0; i < minutes && i < endpoint.perMinute.size(); ++i)
-            calls[i] += endpoint.perMinute.at(i).value(StatsCounter::ZohoCalls);
-    }
+    for (int i = 0; i < minutes; ++i)
+        calls[i] = zohoCallsAt(i).total();
+    return calls;
+}
+
+QList<quint64> OverviewSnapshot::zohoCallsPerMinute(ZohoCallPurpose purpose) const
+{
+    QList<quint64> calls(minutes, 0);
+    for (int i = 0; i < minutes; ++i)
+        calls[i] = zohoCallsAt(i).value(purpose);
     return calls;
 }
 

@@ -2,6 +2,7 @@
 
 #include "cache/instanceheartbeat.h"
 #include "cache/statscounts.h"
+#include "cache/zohocallcounts.h"
 
 #include <QList>
 #include <QMetaType>
@@ -35,6 +36,9 @@ struct OverviewSnapshot final {
     bool cachingStored = true;   // its value
     QList<InstanceHeartbeat> instances;
     QList<Endpoint> endpoints;   // registry order
+    // The organisation's Zoho calls per minute by purpose (tiersync:v1:zoho_calls),
+    // oldest first like perMinute: reads, syncs and webhook re-fetches of every instance.
+    QList<ZohoCallCounts> zohoCalls;
 
     // Zoho's per-minute rate-limit budget: the largest an instance reports, else the
     // client's default (requests are limited per organisation, not per instance).
@@ -42,7 +46,12 @@ struct OverviewSnapshot final {
 
     // Summed over every endpoint.
     [[nodiscard]] StatsCounts total() const;
+    // Minute i (0 = firstMinute) of zohoCalls; its read count is at least what the
+    // endpoint statistics say (an engine too old to write the zoho_calls hash).
+    [[nodiscard]] ZohoCallCounts zohoCallsAt(int minute) const;
+    // Every purpose together, per minute: what the rate limit is measured against.
     [[nodiscard]] QList<quint64> zohoCallsPerMinute() const;
+    [[nodiscard]] QList<quint64> zohoCallsPerMinute(ZohoCallPurpose purpose) const;
     // Instances whose circuit is not closed / that have caching forced off.
     [[nodiscard]] int instancesWithCircuit(const QString &state) const;
     [[nodiscard]] int instancesForcedOff() const;

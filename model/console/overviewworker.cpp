@@ -3,6 +3,7 @@
 #include "cache/endpointregistry.h"
 #include "cache/instancestore.h"
 #include "cache/statsstore.h"
+#include "cache/zohocallstore.h"
 #include "console/connectioncheck.h"
 #include "redis/redisconnection.h"
 #include "store/migrator.h"
@@ -107,6 +108,12 @@ void OverviewWorker::readRedis(OverviewSnapshot *snapshot)
             endpoint.total += minute;
         snapshot->endpoints.append(endpoint);
     }
+    auto zohoCalls = ZohoCallStore(*m_redis).series(snapshot->takenAtMs, snapshot->minutes);
+    if (!zohoCalls) {
+        snapshot->redisMessage = describeForAdmin(ConnectionCheck::Service::Redis, zohoCalls.error());
+        return;
+    }
+    snapshot->zohoCalls = *zohoCalls;
     auto instances = InstanceStore(*m_redis).readAll();
     if (!instances) {
         snapshot->redisMessage = describeForAdmin(ConnectionCheck::Service::Redis, instances.error());

@@ -15,7 +15,8 @@ class RedisConnection;
 
 // The Overview page's engine side, on a worker thread (WorkerThreads). Each refresh()
 // reads, in a few round trips: the shared per-minute statistics of the last hour for
-// every endpoint (one pipeline), the live instance heartbeats (SCAN, one pipeline)
+// every endpoint (one pipeline), the organisation's Zoho calls per minute by purpose
+// (one pipeline), the live instance heartbeats (SCAN, one pipeline)
 // and settings.caching_enabled, and answers with one overviewLoaded. A service that
 // cannot be reached is reported inside the snapshot, in words; the rest still shows.
 // Short timeouts keep a poll from hanging on a dead server.

@@ -1,5 +1,6 @@
 #include "cache/instancestore.h"
 #include "cache/statsstore.h"
+#include "cache/zohocallstore.h"
 #include "charts/tierdonutchart.h"
 #include "charts/timeserieschart.h"
 #include "console/overviewworker.h"
@@ -25,6 +26,7 @@ namespace {
 
 // This test class's own Redis database: tests share the fixture's server.
 constexpr int kDb = 61;
+constexpr int kBudgetDb = 54;
 constexpr int kTimeoutMs = 30000;
 
 
@@ -158,8 +160,10 @@ private Q_SLOTS:
         QVERIFY(profileLine >= 0);
         QCOMPARE(hitChart->pointCount(profileLine), 2);
         QCOMPARE(hitChart->pointCount(seriesIndex(hitChart, QStringLiteral("finance"))), 0);
-        QCOMPARE(page->zohoCallsChart()->seriesCount(), 1);
-        QCOMPARE(page->zohoCallsChart()->pointCount(0), OverviewWorker::kMinutes);
+        ui::TimeSeriesChart *zohoChart = page->zohoCallsChart();
+        QCOMPARE(zohoChart->seriesCount(), 4);  // total, read, sync, webhook
+        QCOMPARE(zohoChart->seriesName(0), QStringLiteral("Total"));
+        QCOMPARE(zohoChart->pointCount(0), OverviewWorker::kMinutes);
         QCOMPARE(page->zohoCallsChart()->limit(), 90.0);
 
         // Live: another server's counts arrive; the switch is turned off elsewhere.
@@ -173,6 +177,54 @@ private Q_SLOTS:
         QVERIFY(!cachingTile->text().contains(QStringLiteral("ON")));
         QCOMPARE(hitChart->pointCount(seriesIndex(hitChart, QStringLiteral("finance"))), 1);
         QCOMPARE(cell(table, QStringLiteral("finance"), 2), QStringLiteral("100.0 %"));
+    }
+
+    // Zoho's limit is per organisation: a sync and webhook re-fetches spend the same
+    // budget as the reads, so the summary counts them all and the chart splits them.
+    void zohoCallsCountEveryPurposeAgainstTheLimit()
+    {
+        TIERSYNC_REQUIRE_SANDBOX(sandbox);
+        auto scratch = test::ScratchProfile::create(sandbox, QStringLiteral("overviewbudget"), kBudgetDb);
+        VERIFY_OK(scratch);
+        const ConnectionProfile profile = (*scratch)->profile();
+        RedisConnection redis(profile.redis);
+
+        // This minute: 2 reads (through the stats flush), 50 sync calls, 3 webhook
+        // re-fetches; two minutes ago a sync of 70 alone.
+        const qint64 minute = StatsStore::epochMinute(QDateTime::currentMSecsSinceEpoch());
+        VERIFY_OK(StatsStore(redis).add(minute, {{QStringLiteral("profile"), counts(4, 2, 0, 2)}}));
+        VERIFY_OK(ZohoCallStore(redis).add(minute, ZohoCallPurpose::Sync, 50));
+        VERIFY_OK(ZohoCallStore(redis).add(minute, ZohoCallPurpose::Webhook, 3));
+        VERIFY_OK(ZohoCallStore(redis).add(minute - 2, ZohoCallPurpose::Sync, 70));
+
+        test::ConsoleHarness console;
+        ui::MainWindow &window = console.window();
+        window.show();
+        window.setProfile(profile);
+        window.showPage(ui::MainWindow::Page::Overview);
+        ui::OverviewPage *page = window.overviewPage();
+        QVERIFY(page);
+        auto *zohoCalls = page->findChild<QLabel *>(QStringLiteral("zohoCallsLabel"));
+        QVERIFY(zohoCalls);
+
+        QTRY_VERIFY2_WITH_TIMEOUT(zohoCalls->text().contains(QStringLiteral("55 this minute, peak 70")),
+                                  qPrintable(zohoCalls->text()), kTimeoutMs);
+        QVERIFY2(zohoCalls->text().contains(QStringLiteral("read 2 · sync 50 · webhook 3")),
+                 qPrintable(zohoCalls->text()));
+        ui::TimeSeriesChart *chart = page->zohoCallsChart();
+        QCOMPARE(chart->seriesCount(), 4);
+        for (const QString &name : {QStringLiteral("Total"), QStringLiteral("Read"), QStringLiteral("Sync"),
+                                    QStringLiteral("Webhook")}) {
+            const int line = seriesIndex(chart, name);
+            QVERIFY2(line >= 0, qPrintable(name));
+            QCOMPARE(chart->pointCount(line), OverviewWorker::kMinutes);
+        }
+
+        // A webhook delivery elsewhere moves the total live.
+        VERIFY_OK(ZohoCallStore(redis).add(minute, ZohoCallPurpose::Webhook, 10));
+        QTRY_VERIFY2_WITH_TIMEOUT(zohoCalls->text().contains(QStringLiteral("65 this minute, peak 70")),
+                                  qPrintable(zohoCalls->text()), kTimeoutMs);
+        QVERIFY2(zohoCalls->text().contains(QStringLiteral("webhook 13")), qPrintable(zohoCalls->text()));
     }
 };
 

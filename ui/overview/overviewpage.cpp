@@ -251,15 +251,20 @@ void OverviewPage::showTraffic(const OverviewSnapshot &snapshot)
     m_requests->setText(tr("Requests: %1").arg(requests));
     m_coalesced->setText(tr("Coalesced: %1").arg(total.value(StatsCounter::Coalesced)));
     m_stale->setText(tr("Stale: %1").arg(total.value(StatsCounter::Stale)));
+    // The organisation's budget: reads, syncs and webhook re-fetches of every instance.
     const QList<quint64> calls = snapshot.zohoCallsPerMinute();
     quint64 peak = 0;
     for (quint64 count : calls)
         peak = std::max(peak, count);
     const quint64 thisMinute = calls.isEmpty() ? 0 : calls.last();
-    m_zohoCalls->setText(tr("Zoho calls: %1 this minute, peak %2 · limit %3/min")
+    const ZohoCallCounts split = snapshot.zohoCallsAt(snapshot.minutes - 1);
+    m_zohoCalls->setText(tr("Zoho calls: %1 this minute, peak %2 · limit %3/min (read %4 · sync %5 · webhook %6)")
                              .arg(thisMinute)
                              .arg(peak)
-                             .arg(snapshot.zohoBudgetPerMinute, 0, 'f', 0));
+                             .arg(snapshot.zohoBudgetPerMinute, 0, 'f', 0)
+                             .arg(split.value(ZohoCallPurpose::Read))
+                             .arg(split.value(ZohoCallPurpose::Sync))
+                             .arg(split.value(ZohoCallPurpose::Webhook)));
 
     QList<TimeSeriesChart::Series> hitRates;
     for (const OverviewSnapshot::Endpoint &endpoint : snapshot.endpoints) {
@@ -270,12 +275,21 @@ void OverviewPage::showTraffic(const OverviewSnapshot &snapshot)
         hitRates.append(series);
     }
     m_hitRateChart->setSeries(snapshot.firstMinute, hitRates);
-    TimeSeriesChart::Series zohoSeries{tr("Zoho calls"), {}};
-    for (quint64 count : calls)
-        zohoSeries.values.append(double(count));
+    // The total is what meets the limit; one line per purpose says who spends it.
+    const auto zohoSeries = [&snapshot](const QString &name, const QList<quint64> &counts) {
+        TimeSeriesChart::Series series{name, {}};
+        series.values.reserve(counts.size());
+        for (quint64 count : counts)
+            series.values.append(double(count));
+        return series;
+    };
     m_zohoChart->setLimit(snapshot.zohoBudgetPerMinute,
                           tr("Rate limit (%1/min)").arg(snapshot.zohoBudgetPerMinute, 0, 'f', 0));
-    m_zohoChart->setSeries(snapshot.firstMinute, {zohoSeries});
+    m_zohoChart->setSeries(snapshot.firstMinute,
+                           {zohoSeries(tr("Total"), calls),
+                            zohoSeries(tr("Read"), snapshot.zohoCallsPerMinute(ZohoCallPurpose::Read)),
+                            zohoSeries(tr("Sync"), snapshot.zohoCallsPerMinute(ZohoCallPurpose::Sync)),
+                            zohoSeries(tr("Webhook"), snapshot.zohoCallsPerMinute(ZohoCallPurpose::Webhook))});
 
     m_tierChart->setCounts({{tr("Redis"), total.value(StatsCounter::Redis)},
                             {tr("PostgreSQL"), total.value(StatsCounter::Postgres)},

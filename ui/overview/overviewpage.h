@@ -21,8 +21,9 @@ class TimeSeriesChart;
 
 // What every running server is doing, live: connection tiles (Redis, PostgreSQL, the
 // Zoho circuit of each engine instance, the caching switch), the per-endpoint hit rate
-// of the last hour per minute, Zoho calls per minute against the rate limit, the
-// served-by-tier breakdown and p50/p99 latency per endpoint. While the page is visible it
+// of the last hour per minute, the organisation's Zoho calls per minute (total, and
+// read / sync / webhook lines) against the rate limit, the served-by-tier breakdown
+// and p50/p99 latency per endpoint. While the page is visible it
 // asks the worker every kPollIntervalMs (PagePoller); the worker reads on its own thread
 // and the page only renders its snapshots. The worker may be null (tests of other
 // pages): the page then stays idle.
