@@ -1,0 +1,205 @@
+#include "privatezohosim.h"
+#include "scratchprofile.h"
+#include "synctesthelpers.h"
+#include "testsandbox.h"
+#include "verifyok.h"
+
+#include "cache/cacheengine.h"
+#include "cache/readstatistics.h"
+#include "cache/statscounts.h"
+#include "cache/zohocallstore.h"
+#include "console/overviewworker.h"
+#include "redis/redisconnection.h"
+#include "sandbox/sandbox.h"
+#include "store/migrator.h"
+#include "store/pgconnection.h"
+#include "sync/syncorchestrator.h"
+#include "zoho/zohoservice.h"
+
+#include <QDateTime>
+#include <QProcessEnvironment>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+
+using namespace tiersync;
+using namespace tiersync::test;
+
+namespace {
+
+constexpr int kRedisDb = 54;  // this executable's Redis database on the fixture's server
+
+// The organisation's Zoho calls counted in the last few minutes (a test may straddle a minute).
+Result<ZohoCallCounts> recentCalls(const RedisSettings &redis)
+{
+    RedisConnection connection(redis);
+    return ZohoCallStore(connection).sumRecent(QDateTime::currentMSecsSinceEpoch(), 5);
+}
+
+}  // namespace
+
+// Zoho's rate limit is per organisation: every Zoho call, whatever spends it, is counted
+// per minute by purpose in tiersync:v1:zoho_calls:{minute} (ZohoCallStore), and the
+// Overview's snapshot carries the split.
+class TestZohoCallBudget final : public QObject {
+    Q_OBJECT
+
+private:
+    std::unique_ptr<ScratchProfile> m_scratch;
+    ConnectionProfile m_profile;  // the fixture's Redis (own db) and PostgreSQL (scratch db), a private sim
+    std::unique_ptr<PrivateZohoSim> m_sim;
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        TIERSYNC_REQUIRE_SANDBOX(sandbox);
+        auto scratch = ScratchProfile::create(sandbox, QStringLiteral("zohocallbudget"), kRedisDb);
+        VERIFY_OK(scratch);
+        m_scratch = std::move(*scratch);
+        auto sim = PrivateZohoSim::start();
+        VERIFY_OK(sim);
+        m_sim = std::move(*sim);
+        m_profile = m_scratch->profile();
+        m_profile.zoho = m_sim->settings();
+    }
+
+    void init()
+    {
+        VERIFY_OK(RedisConnection(m_profile.redis).command({"FLUSHDB"}));
+    }
+
+    void syncCountsExactlyItsCalls()
+    {
+        ZohoService service(m_profile.zoho, fastClientOptions());
+        SyncOptions options;
+        options.batchSize = 100;
+        SyncOrchestrator full(entityDefinition(QStringLiteral("products")), service.client(), m_profile.pg,
+                              m_profile.redis, options);
+        auto first = runOnWorker(full);
+        VERIFY_OK(first);
+        QCOMPARE(first->run.status, QStringLiteral("succeeded"));
+        QVERIFY(first->run.counters.zohoCalls > 1);
+        auto counted = recentCalls(m_profile.redis);
+        VERIFY_OK(counted);
+        QCOMPARE(counted->value(ZohoCallPurpose::Sync), quint64(first->run.counters.zohoCalls));
+        QCOMPARE(counted->value(ZohoCallPurpose::Read), 0u);
+        QCOMPARE(counted->value(ZohoCallPurpose::Webhook), 0u);
+
+        // Nothing changed: no state is written, so the calls go out in the one write at the end.
+        SyncOrchestrator again(entityDefinition(QStringLiteral("products")), service.client(), m_profile.pg,
+                               m_profile.redis);
+        auto second = runOnWorker(again);
+        VERIFY_OK(second);
+        QCOMPARE(second->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(second->run.counters.synced, 0);
+        counted = recentCalls(m_profile.redis);
+        VERIFY_OK(counted);
+        QCOMPARE(counted->value(ZohoCallPurpose::Sync),
+                 quint64(first->run.counters.zohoCalls + second->run.counters.zohoCalls));
+        QCOMPARE(counted->total(), counted->value(ZohoCallPurpose::Sync));
+    }
+
+    void readPathCountsItsCalls()
+    {
+        CacheEngine::Options options;
+        options.profile = m_profile;
+        options.zoho = fastClientOptions();
+        options.environment = QProcessEnvironment();
+        options.earlyRefreshBeta = 0.0;
+        options.statsFlushIntervalMs = 60000;  // flushed by hand
+        auto engine = CacheEngine::create(std::move(options));
+        VERIFY_OK(engine);
+        for (int i = 0; i < 3; ++i)
+            VERIFY_OK((*engine)->read(QStringLiteral("profile"), 41, false));
+        VERIFY_OK((*engine)->read(QStringLiteral("profile"), 41, true));  // forced: Zoho again
+        VERIFY_OK((*engine)->read(QStringLiteral("academics"), 41, false));
+        VERIFY_OK((*engine)->flushStatistics());
+        quint64 readCalls = 0;
+        for (const QString &endpoint : (*engine)->statistics().endpoints())
+            readCalls += (*engine)->statistics().counts(endpoint).value(StatsCounter::ZohoCalls);
+        QCOMPARE(readCalls, 3u);
+        auto counted = recentCalls(m_profile.redis);
+        VERIFY_OK(counted);
+        QCOMPARE(counted->value(ZohoCallPurpose::Read), readCalls);
+        QCOMPARE(counted->value(ZohoCallPurpose::Sync), 0u);
+    }
+
+    void overviewSnapshotCarriesTheSplit()
+    {
+        const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
+        const qint64 minute = nowMs / 60000;
+        {
+            RedisConnection redis(m_profile.redis);
+            VERIFY_OK(ZohoCallStore(redis).add(minute, ZohoCallPurpose::Read, 4));
+            VERIFY_OK(ZohoCallStore(redis).add(minute, ZohoCallPurpose::Sync, 40));
+            VERIFY_OK(ZohoCallStore(redis).add(minute, ZohoCallPurpose::Webhook, 2));
+            VERIFY_OK(ZohoCallStore(redis).add(minute - 10, ZohoCallPurpose::Sync, 7));
+            VERIFY_OK(ZohoCallStore(redis).add(minute - 60, ZohoCallPurpose::Sync, 1000));  // outside the hour
+        }
+        OverviewWorker worker;
+        worker.setClock([nowMs] { return nowMs; });
+        worker.setProfile(m_profile);
+        QSignalSpy loaded(&worker, &OverviewWorker::overviewLoaded);
+        worker.refresh();
+        QCOMPARE(loaded.size(), 1);
+        const auto snapshot = loaded.first().first().value<OverviewSnapshot>();
+        QVERIFY2(snapshot.redisOk, qPrintable(snapshot.redisMessage));
+        QCOMPARE(snapshot.zohoCalls.size(), OverviewWorker::kMinutes);
+        const ZohoCallCounts last = snapshot.zohoCallsAt(OverviewWorker::kMinutes - 1);
+        QCOMPARE(last.value(ZohoCallPurpose::Read), 4u);
+        QCOMPARE(last.value(ZohoCallPurpose::Sync), 40u);
+        QCOMPARE(last.value(ZohoCallPurpose::Webhook), 2u);
+        const QList<quint64> totals = snapshot.zohoCallsPerMinute();
+        QCOMPARE(totals.last(), 46u);
+        QCOMPARE(totals.at(OverviewWorker::kMinutes - 11), 7u);
+        quint64 hour = 0;
+        for (quint64 calls : totals)
+            hour += calls;
+        QCOMPARE(hour, 53u);
+        QCOMPARE(snapshot.zohoCallsPerMinute(ZohoCallPurpose::Sync).last(), 40u);
+    }
+
+    // Counting is best effort: Redis down never fails the sync (a private sandbox, never
+    // the fixture's Redis), and once Redis is back the next run is counted.
+    void redisDownNeverFailsTheSync()
+    {
+        QTemporaryDir directory;
+        QVERIFY(directory.isValid());
+        sandbox::Sandbox privateSandbox(sandbox::Sandbox::Options{
+            directory.filePath(QStringLiteral("sandbox")), qEnvironmentVariable("TIERSYNC_ZOHO_SIM"), {}});
+        auto state = privateSandbox.up();
+        VERIFY_OK(state);
+        const ConnectionProfile profile = state->profile;
+        {
+            PgConnection connection(profile.pg);
+            VERIFY_OK(Migrator().migrate(connection));
+        }
+        ZohoService service(profile.zoho, fastClientOptions());
+        VERIFY_OK(privateSandbox.stopService(sandbox::Service::Redis));
+        SyncOptions options;
+        options.batchSize = 100;
+        SyncOrchestrator down(entityDefinition(QStringLiteral("products")), service.client(), profile.pg,
+                              profile.redis, options);
+        auto blind = runOnWorker(down);
+        VERIFY_OK(blind);
+        QCOMPARE(blind->run.status, QStringLiteral("succeeded"));
+        QVERIFY(blind->run.counters.synced > 0);
+        QVERIFY(blind->redisDegraded);
+
+        VERIFY_OK(privateSandbox.startService(sandbox::Service::Redis));
+        SyncOrchestrator back(entityDefinition(QStringLiteral("products")), service.client(), profile.pg,
+                              profile.redis, options);
+        auto counted = runOnWorker(back);
+        VERIFY_OK(counted);
+        QCOMPARE(counted->run.status, QStringLiteral("succeeded"));
+        auto calls = recentCalls(profile.redis);
+        VERIFY_OK(calls);
+        QCOMPARE(calls->value(ZohoCallPurpose::Sync), quint64(counted->run.counters.zohoCalls));
+        VERIFY_OK(privateSandbox.down());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestZohoCallBudget)
+#include "tst_zohocallbudget.moc"
