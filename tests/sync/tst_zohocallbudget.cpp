@@ -13,10 +13,17 @@
 #include "sandbox/sandbox.h"
 #include "store/migrator.h"
 #include "store/pgconnection.h"
+#include "sync/entityregistry.h"
 #include "sync/syncorchestrator.h"
+#include "webhook/webhookprocessor.h"
+#include "zoho/awaitresult.h"
+#include "zoho/zohoapi.h"
 #include "zoho/zohoservice.h"
 
 #include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcessEnvironment>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -124,6 +131,55 @@ private Q_SLOTS:
         VERIFY_OK(counted);
         QCOMPARE(counted->value(ZohoCallPurpose::Read), readCalls);
         QCOMPARE(counted->value(ZohoCallPurpose::Sync), 0u);
+    }
+
+    // A CRM notification re-fetches each named record: one Zoho call per id, counted
+    // with the state write, or on its own when nothing changed (no state write).
+    void webhookCountsItsRefetches()
+    {
+        ZohoService service(m_profile.zoho, fastClientOptions());
+        QStringList ids;
+        for (int moodleUser : {3, 4}) {
+            auto page = awaitResult(ZohoApi(service.client())
+                                        .crmSearch(QStringLiteral("Students"),
+                                                   QStringLiteral("(Moodle_User_ID:equals:%1)").arg(moodleUser)));
+            VERIFY_OK(page);
+            QCOMPARE(page->records.size(), 1);
+            ids.append(page->records.first().value(QStringLiteral("id")).toString());
+        }
+        WebhookSettings settings;
+        settings.crmToken = Secret(QStringLiteral("crm-token-for-tests"));
+        auto registry = EntityRegistry::builtIn();
+        VERIFY_OK(registry);
+        WebhookProcessor webhooks(*registry, m_profile.pg, m_profile.redis, service.client(), settings);
+        qint64 serverTime = 1718117126473;
+        const auto notify = [&] {
+            WebhookHandler::Delivery delivery;
+            delivery.source = QStringLiteral("crm");
+            delivery.body = QJsonDocument(QJsonObject{{QStringLiteral("server_time"), ++serverTime},
+                                                      {QStringLiteral("module"), QStringLiteral("Students")},
+                                                      {QStringLiteral("ids"), QJsonArray::fromStringList(ids)},
+                                                      {QStringLiteral("operation"), QStringLiteral("update")},
+                                                      {QStringLiteral("token"), QStringLiteral("crm-token-for-tests")}})
+                                .toJson(QJsonDocument::Compact);
+            return webhooks.handle(delivery);
+        };
+        auto answer = notify();
+        QCOMPARE(answer.status, 200);
+        QCOMPARE(QJsonDocument::fromJson(answer.json).object().value(QStringLiteral("status")).toString(),
+                 QStringLiteral("processed"));
+        auto counted = recentCalls(m_profile.redis);
+        VERIFY_OK(counted);
+        QCOMPARE(counted->value(ZohoCallPurpose::Webhook), 2u);
+        QCOMPARE(counted->total(), 2u);
+
+        answer = notify();  // the same records again: unchanged, nothing written but the count
+        QCOMPARE(answer.status, 200);
+        QCOMPARE(QJsonDocument::fromJson(answer.json).object().value(QStringLiteral("status")).toString(),
+                 QStringLiteral("unchanged"));
+        counted = recentCalls(m_profile.redis);
+        VERIFY_OK(counted);
+        QCOMPARE(counted->value(ZohoCallPurpose::Webhook), 4u);
     }
 
     void overviewSnapshotCarriesTheSplit()
