@@ -241,6 +241,10 @@ void KeysPage::refresh()
         return;
     ++m_generation;
     m_loadAll = false;
+    // A new scan: the last one's failure no longer applies (it returns if this one fails).
+    if (!m_listError.isEmpty() && m_status->text() == m_listError)
+        m_status->clear();
+    m_listError.clear();
     m_listModel->restart();
     m_treeModel->clear();
     Q_EMIT startScanRequested(m_generation, KeyPattern::toScanMatch(m_filter->text()), kScanCount);
@@ -286,7 +290,8 @@ void KeysPage::onPageFailed(quint64 generation, const QString &message)
     m_listModel->pageFailed();
     m_loadAll = false;
     updateLoadedLabel();
-    m_status->setText(tr("Could not list keys. %1 Press Refresh to try again.").arg(message));
+    m_listError = tr("Could not list keys. %1 Press Refresh to try again.").arg(message);
+    m_status->setText(m_listError);
 }
 
 void KeysPage::updateLoadedLabel()

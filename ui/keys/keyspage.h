@@ -4,6 +4,7 @@
 
 #include <QByteArray>
 #include <QList>
+#include <QString>
 #include <QWidget>
 
 class QLabel;
@@ -100,6 +101,7 @@ private:
     QByteArray m_countedMatch;
     qint64 m_countedKeys = -1;
     QByteArray m_shownKey;
+    QString m_listError;  // the key list's failure while m_status shows it
 };
 
 }  // namespace tiersync::ui
