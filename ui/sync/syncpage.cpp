@@ -80,6 +80,7 @@ SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, QWidget *parent)
       m_progress(new QProgressBar(this)),
       m_rate(new QLabel(this)),
       m_status(new QLabel(this)),
+      m_historyStatus(new QLabel(this)),
       m_runs(new QTableView(this)),
       m_detail(new QPlainTextEdit(this)),
       m_historyTimer(new QTimer(this))
@@ -93,6 +94,7 @@ SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, QWidget *parent)
     m_progress->setObjectName(QStringLiteral("syncProgress"));
     m_rate->setObjectName(QStringLiteral("syncRateLabel"));
     m_status->setObjectName(QStringLiteral("syncStatusLabel"));
+    m_historyStatus->setObjectName(QStringLiteral("syncHistoryStatus"));
     m_runs->setObjectName(QStringLiteral("runHistory"));
     m_detail->setObjectName(QStringLiteral("runDetail"));
     m_historyTimer->setObjectName(QStringLiteral("historyTimer"));
@@ -159,6 +161,7 @@ SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, QWidget *parent)
     layout->addLayout(controls);
     layout->addLayout(progressRow);
     layout->addWidget(m_status);
+    layout->addWidget(m_historyStatus);
     layout->addWidget(historySplit, 3);
     const auto labels = findChildren<QLabel *>(Qt::FindDirectChildrenOnly);
     for (QLabel *label : labels) {
@@ -166,6 +169,8 @@ SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, QWidget *parent)
             label->setObjectName(QStringLiteral("syncCaption"));
     }
     m_status->setWordWrap(true);
+    m_historyStatus->setWordWrap(true);
+    m_historyStatus->setVisible(false);
 
     connect(m_syncNow, &QPushButton::clicked, this, &SyncPage::startSync);
     connect(m_cancel, &QPushButton::clicked, this, &SyncPage::cancelSync);
@@ -336,6 +341,8 @@ void SyncPage::onRunsLoaded(const QList<SyncRunRepository::Run> &recent,
                             const QList<SyncRunRepository::Run> &lastPerType)
 {
     m_loadingRuns = false;
+    m_historyStatus->clear();
+    m_historyStatus->setVisible(false);
     const qint64 selectedRun = m_detailRunId;
     m_runModel->setRuns(recent);
     if (selectedRun > 0) {
@@ -362,7 +369,10 @@ void SyncPage::onRunsFailed(const QString &message)
 {
     m_loadingRuns = false;
     m_reloadRuns = false;
-    m_status->setText(tr("Could not load the sync history: %1").arg(message));
+    m_historyStatus->setText(tr("Could not load the sync history: %1 It loads again by itself once the "
+                                "database answers; the runs shown are the last ones loaded.")
+                                 .arg(message));
+    m_historyStatus->setVisible(true);
 }
 
 void SyncPage::showDetail()

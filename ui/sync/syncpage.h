@@ -80,6 +80,7 @@ private:
     QProgressBar *m_progress;
     QLabel *m_rate;
     QLabel *m_status;
+    QLabel *m_historyStatus;  // the history's own errors, so they never hide a run's outcome
     QTableView *m_runs;
     QPlainTextEdit *m_detail;
     QTimer *m_historyTimer;
