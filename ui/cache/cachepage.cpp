@@ -579,6 +579,11 @@ void CachePage::onCaching(const CachingState &state)
 void CachePage::onCachingFailed(const QString &message)
 {
     m_cachingPending = false;
+    // What was shown before may no longer hold: say the state is unknown, and offer no
+    // flip until it has been read again (the refresh timer keeps trying).
+    m_cachingKnown = false;
+    m_cachingState->setText(tr("Caching: state unknown"));
+    m_cachingState->setStyleSheet(QStringLiteral("color: #757575;"));
     m_cachingDetail->setText(tr("Could not read or change the caching switch. %1").arg(message));
     updateButtons();
 }
