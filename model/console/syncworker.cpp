@@ -12,6 +12,31 @@
 
 namespace tiersync {
 
+namespace {
+
+// A failed run records its error as Error::toString() ("unavailable: cannot connect to
+// PostgreSQL at …"), which is for logs. The admin gets the same error in words, naming
+// the server it came from, with the technical text after it.
+QString describeRunError(const QString &recorded)
+{
+    Error error = makeError(ErrorKind::Internal, recorded);
+    for (int k = int(ErrorKind::InvalidArgument); k <= int(ErrorKind::Internal); ++k) {
+        const QString prefix = errorKindName(ErrorKind(k)) + QStringLiteral(": ");
+        if (recorded.startsWith(prefix)) {
+            error = makeError(ErrorKind(k), recorded.mid(prefix.size()));
+            break;
+        }
+    }
+    ConnectionCheck::Service service = ConnectionCheck::Service::Zoho;
+    if (error.message.contains(QLatin1String("postgres"), Qt::CaseInsensitive))
+        service = ConnectionCheck::Service::Postgres;
+    else if (error.message.contains(QLatin1String("redis"), Qt::CaseInsensitive))
+        service = ConnectionCheck::Service::Redis;
+    return describeForAdmin(service, error);
+}
+
+}  // namespace
+
 SyncWorker::SyncWorker(QObject *parent) : QObject(parent) {}
 
 SyncWorker::~SyncWorker() = default;
@@ -94,7 +119,10 @@ void SyncWorker::runSync(quint64 requestId, const QString &entityType, const QSt
                                                : describeForAdmin(ConnectionCheck::Service::Postgres, report.error()));
         return;
     }
-    Q_EMIT syncFinished(report->run);
+    SyncRunRepository::Run run = report->run;
+    if (run.status == QLatin1String(SyncRunRepository::kFailed) && !run.error.isEmpty())
+        run.error = describeRunError(run.error);
+    Q_EMIT syncFinished(run);
 }
 
 void SyncWorker::loadRuns(int limit)
