@@ -33,6 +33,16 @@ QJsonObject probe(const Status &status, qint64 elapsedMs, const QString &target)
 
 }  // namespace
 
+CacheEngine::Options CacheEngine::servingOptions(const ConnectionProfile &profile)
+{
+    Options options;
+    options.profile = profile;
+    options.zoho.retry.maxAttempts = 2;
+    options.zoho.retry.baseDelayMs = 250;
+    options.zoho.maxInFlight = 10;
+    return options;
+}
+
 Result<std::unique_ptr<CacheEngine>> CacheEngine::create(Options options)
 {
     EndpointRegistry registry;

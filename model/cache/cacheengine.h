@@ -50,6 +50,11 @@ public:
     // reachable (if not, the engine still starts: Redis and Zoho serve), reads the
     // caching switch and starts the listener and the statistics flush.
     [[nodiscard]] static Result<std::unique_ptr<CacheEngine>> create(Options options);
+    // The options of an engine that answers dashboard reads (`tiersync serve`, the
+    // console's Students page): a reader waits for its answer, so Zoho failures fail over
+    // to stale data (or a 503) after one short retry instead of the sync's long backoff,
+    // and Zoho calls in flight are capped at Zoho's paid-plan limit per organisation.
+    [[nodiscard]] static Options servingOptions(const ConnectionProfile &profile);
     ~CacheEngine() override;
     Q_DISABLE_COPY_MOVE(CacheEngine)
 

@@ -71,14 +71,8 @@ CacheEngine *StudentWorker::engine(QString *error)
         *error = tr("No connection profile is active yet.");
         return nullptr;
     }
-    CacheEngine::Options options;
-    options.profile = m_profile;
-    // As `tiersync serve`: a dashboard read waits for its answer, so fail over to stale
-    // data (or a 503) after one short retry rather than the sync's long backoff.
-    options.zoho.retry.maxAttempts = 2;
-    options.zoho.retry.baseDelayMs = 250;
-    options.zoho.maxInFlight = 10;
-    auto created = CacheEngine::create(std::move(options));
+    // Reads as `tiersync serve` does them.
+    auto created = CacheEngine::create(CacheEngine::servingOptions(m_profile));
     if (!created) {
         *error = tr("The cache engine could not start: %1").arg(created.error().message);
         return nullptr;

@@ -32,15 +32,8 @@ Result<std::unique_ptr<ServeStack>> ServeStack::start(const ConnectionProfile &p
     std::unique_ptr<ServeStack> stack(new ServeStack);
     Private &p = *stack->d;
 
-    CacheEngine::Options engineOptions;
-    engineOptions.profile = profile;
+    CacheEngine::Options engineOptions = CacheEngine::servingOptions(profile);
     engineOptions.environment = options.environment;
-    // A dashboard read waits for its answer: fail over to stale data (or a 503) after a
-    // short retry instead of the sync's 2 s / 4 s / 8 s backoff. The concurrency cap is
-    // Zoho's paid-plan limit of concurrent calls per organisation.
-    engineOptions.zoho.retry.maxAttempts = 2;
-    engineOptions.zoho.retry.baseDelayMs = 250;
-    engineOptions.zoho.maxInFlight = 10;
     auto engine = CacheEngine::create(std::move(engineOptions));
     if (!engine)
         return makeError(engine.error().kind,

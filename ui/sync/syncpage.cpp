@@ -1,5 +1,6 @@
 #include "sync/syncpage.h"
 
+#include "common/pageheading.h"
 #include "console/syncworker.h"
 #include "itemmodels/syncrunmodel.h"
 #include "sync/entityregistry.h"
@@ -116,6 +117,9 @@ SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, QWidget *parent)
     m_types->setSelectionMode(QAbstractItemView::SingleSelection);
     m_types->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_types->verticalHeader()->hide();
+    // One line per cell: dates and "#5 incremental" read badly wrapped.
+    m_types->setWordWrap(false);
+    m_types->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_types->horizontalHeader()->setStretchLastSection(true);
     if (!m_entityTypes.isEmpty())
         m_types->selectRow(0);
@@ -133,6 +137,11 @@ SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, QWidget *parent)
     m_runs->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_runs->setSelectionMode(QAbstractItemView::SingleSelection);
     m_runs->verticalHeader()->hide();
+    m_runs->setWordWrap(false);
+    // Wide enough for a whole timestamp; sized once, not to contents (thousands of rows).
+    m_runs->horizontalHeader()->resizeSection(
+        SyncRunModel::StartedColumn, m_runs->fontMetrics().horizontalAdvance(QStringLiteral("0000-00-00 00:00:00")) + 16);
+    m_runs->horizontalHeader()->resizeSection(SyncRunModel::IdColumn, m_runs->fontMetrics().horizontalAdvance(QStringLiteral("000000")) + 16);
     m_runs->horizontalHeader()->setStretchLastSection(true);
     m_detail->setReadOnly(true);
     m_detail->setPlaceholderText(tr("Select a run to see its details."));
@@ -157,6 +166,8 @@ SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, QWidget *parent)
     historySplit->setStretchFactor(1, 1);
 
     auto *layout = new QVBoxLayout(this);
+    layout->addWidget(pageHeading(tr("Sync — Zoho entities into PostgreSQL, unchanged ones skipped"),
+                                  QStringLiteral("syncTitle"), this));
     layout->addWidget(m_types, 1);
     layout->addLayout(controls);
     layout->addLayout(progressRow);
