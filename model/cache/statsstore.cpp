@@ -79,12 +79,7 @@ Result<QMap<QString, QList<StatsCounts>>> StatsStore::series(const QStringList &
             const RedisReply &reply = replies->at(index);
             if (reply.isError())
                 return RedisConnection::errorFromReply(reply);
-            // HGETALL: [field, value, field, value, …]; a missing key is [].
-            QHash<QByteArray, QByteArray> fields;
-            const QList<RedisReply> &items = reply.elements();
-            for (qsizetype f = 0; f + 1 < items.size(); f += 2)
-                fields.insert(items.at(f).bytes(), items.at(f + 1).bytes());
-            counts[i] = StatsCounts::fromFields(fields);
+            counts[i] = StatsCounts::fromFields(reply.fieldPairs());  // a missing key is []
         }
     }
     return series;

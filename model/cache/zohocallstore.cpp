@@ -52,12 +52,7 @@ Result<QList<ZohoCallCounts>> ZohoCallStore::series(qint64 nowMs, int minutes)
         const RedisReply &reply = replies->at(i);
         if (reply.isError())
             return RedisConnection::errorFromReply(reply);
-        // HGETALL: [field, value, field, value, …]; a missing key is [].
-        QHash<QByteArray, QByteArray> fields;
-        const QList<RedisReply> &items = reply.elements();
-        for (qsizetype f = 0; f + 1 < items.size(); f += 2)
-            fields.insert(items.at(f).bytes(), items.at(f + 1).bytes());
-        counts[i] = ZohoCallCounts::fromFields(fields);
+        counts[i] = ZohoCallCounts::fromFields(reply.fieldPairs());  // a missing key is []
     }
     return counts;
 }

@@ -450,11 +450,7 @@ Result<QHash<QByteArray, QByteArray>> RedisConnection::hgetall(const QByteArray 
     if (!reply->isArray() || reply->elements().size() % 2 != 0)
         return makeError(ErrorKind::Protocol,
                          QStringLiteral("redis: HGETALL answered %1").arg(reply->describe()));
-    QHash<QByteArray, QByteArray> fields;
-    const QList<RedisReply> &items = reply->elements();
-    for (qsizetype i = 0; i + 1 < items.size(); i += 2)
-        fields.insert(items.at(i).bytes(), items.at(i + 1).bytes());
-    return fields;
+    return reply->fieldPairs();
 }
 
 Result<qint64> RedisConnection::del(const QList<QByteArray> &keys)

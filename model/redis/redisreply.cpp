@@ -90,6 +90,15 @@ RedisReply RedisReply::takeHiredis(redisReply *reply)
     return converted;
 }
 
+QHash<QByteArray, QByteArray> RedisReply::fieldPairs() const
+{
+    QHash<QByteArray, QByteArray> fields;
+    fields.reserve(m_elements.size() / 2);
+    for (qsizetype i = 0; i + 1 < m_elements.size(); i += 2)
+        fields.insert(m_elements.at(i).bytes(), m_elements.at(i + 1).bytes());
+    return fields;
+}
+
 std::optional<QByteArray> RedisReply::optionalBytes() const
 {
     if (m_type == Type::String || m_type == Type::Status)

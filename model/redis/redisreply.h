@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QHash>
 #include <QList>
 #include <QString>
 
@@ -48,6 +49,9 @@ public:
     [[nodiscard]] std::optional<QByteArray> optionalBytes() const;
     [[nodiscard]] qint64 integerValue() const { return m_integer; }
     [[nodiscard]] const QList<RedisReply> &elements() const { return m_elements; }
+    // An array of [field, value, field, value, …] (HGETALL, CONFIG GET) as a hash; an odd
+    // last element is ignored, anything but an array gives an empty hash.
+    [[nodiscard]] QHash<QByteArray, QByteArray> fieldPairs() const;
     // The first word of an error reply ("ERR", "WRONGTYPE", "NOAUTH"), empty otherwise.
     [[nodiscard]] QByteArray errorCode() const;
 

@@ -43,6 +43,19 @@ class TestRedisReply final : public QObject {
     Q_OBJECT
 
 private slots:
+    void fieldPairsOfAFlatArray()
+    {
+        const RedisReply hash = RedisReply::array({RedisReply::string("a"), RedisReply::string("1"),
+                                                   RedisReply::string("b"), RedisReply::string(QByteArray("\0x", 2)),
+                                                   RedisReply::string("odd")});
+        const QHash<QByteArray, QByteArray> fields = hash.fieldPairs();
+        QCOMPARE(fields.size(), 2);  // the odd last element is ignored
+        QCOMPARE(fields.value("a"), QByteArray("1"));
+        QCOMPARE(fields.value("b"), QByteArray("\0x", 2));
+        QVERIFY(RedisReply::array({}).fieldPairs().isEmpty());
+        QVERIFY(RedisReply::string("a").fieldPairs().isEmpty());
+    }
+
     void nil()
     {
         const RedisReply reply = parse("$-1\r\n");
