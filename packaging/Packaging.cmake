@@ -63,4 +63,10 @@ if(TIERSYNC_BUILD_TESTS AND TARGET tiersync)
   enable_testing()
   add_test(NAME packaging_files COMMAND ${_pkg}/check-files.sh $<TARGET_FILE:tiersync>)
   set_tests_properties(packaging_files PROPERTIES LABELS unit TIMEOUT 60)
+  # Everything the configure step, the compiler, the executables and the scripts use comes
+  # from a package that packaging/dev.sh installs (it reads Ninja's dependency records).
+  if(CMAKE_GENERATOR STREQUAL "Ninja")
+    add_test(NAME packaging_debian_packages COMMAND ${_pkg}/check-debian-packages.sh ${CMAKE_BINARY_DIR})
+    set_tests_properties(packaging_debian_packages PROPERTIES LABELS unit TIMEOUT 300)
+  endif()
 endif()

@@ -2,7 +2,8 @@
 # TierSync developer entry point.
 #   ./packaging/dev.sh run        install what is missing, build, open the console on the sandbox
 #                                 (on the profile the console last used, if any;
-#                                 run --sandbox / run --profile NAME choose)
+#                                 run --sandbox / run --profile NAME choose;
+#                                 run -- ARGS… passes ARGS to the console, e.g. --screenshot F.png)
 #   ./packaging/dev.sh test       install what is missing, build (warnings are errors), run every test
 #   ./packaging/dev.sh test-asan  the engine's tests under AddressSanitizer + UBSan
 #   ./packaging/dev.sh install    only install the Debian packages
@@ -13,16 +14,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$here"
 jobs=$(nproc 2>/dev/null || echo 2)
 
-# Everything comes from Debian packages (bookworm).
-packages=(
-  build-essential cmake ninja-build pkg-config git
-  qt6-base-dev qt6-base-dev-tools qt6-charts-dev libgl-dev
-  qtkeychain-qt6-dev libhiredis-dev libpqxx-dev libcpp-httplib-dev libssl-dev
-  redis-server postgresql
-  libgtest-dev libbenchmark-dev
-  wrk xvfb xauth dbus gnome-keyring libsecret-tools
-  desktop-file-utils appstream systemd
-)
+# Everything comes from Debian packages (bookworm), listed with the reason for each in
+# packaging/debian-packages.txt (the packaging_debian_packages test keeps that list complete).
+mapfile -t packages < <(sed 's/#.*//' "$here/packaging/debian-packages.txt" | awk 'NF { print $1 }')
 
 install_packages() {
   local missing=()
@@ -67,12 +61,14 @@ saved_profile() {
 
 run_console() {
   local profile="" console=1 sandbox=0
+  local console_args=()
   while [[ $# -gt 0 ]]; do
     case "$1" in
       --profile) profile="${2:?--profile needs a name}"; shift 2 ;;
       --sandbox) sandbox=1; shift ;;
       --no-console) console=0; shift ;;
-      *) echo "dev.sh run: unknown option $1 (--profile NAME, --sandbox, --no-console)" >&2; exit 2 ;;
+      --) shift; console_args=("$@"); break ;;
+      *) echo "dev.sh run: unknown option $1 (--profile NAME, --sandbox, --no-console, -- CONSOLE-ARGS…)" >&2; exit 2 ;;
     esac
   done
   if [[ -z "$profile" && $sandbox -eq 0 && $console -eq 1 ]]; then
@@ -86,7 +82,7 @@ run_console() {
   build dev tiersync tiersync-console zoho-sim
   local bin=./build/bin
   if [[ -n "$profile" ]]; then
-    exec "$bin/tiersync-console" --profile "$profile" --page overview
+    exec "$bin/tiersync-console" --profile "$profile" --page overview "${console_args[@]}"
   fi
   if [[ $console -eq 0 ]]; then
     "$bin/tiersync" sandbox up
@@ -107,7 +103,7 @@ run_console() {
   # The sandbox's TIERSYNC_* variables win over any saved profile (secrets stay in this
   # process's environment; nothing is written to QSettings).
   eval "$("$bin/tiersync" sandbox env)"
-  "$bin/tiersync-console" --page overview --serve 127.0.0.1:0 --traffic 20
+  "$bin/tiersync-console" --page overview --serve 127.0.0.1:0 --traffic 20 "${console_args[@]}"
 }
 
 case "${1:-}" in
