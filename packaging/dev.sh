@@ -30,9 +30,11 @@ install_packages() {
   fi
   if [ "$(id -u)" -eq 0 ]; then
     echo "dev.sh: installing ${missing[*]}"
+    local started=$SECONDS
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    echo "dev.sh: installed in $((SECONDS - started)) s"
   else
     echo "dev.sh: missing packages. Install them with:"
     echo "  sudo apt-get install -y ${missing[*]}"
@@ -41,10 +43,11 @@ install_packages() {
 }
 
 build() {  # $1 = preset, then optionally the targets (default: everything)
-  local preset=$1
+  local preset=$1 started=$SECONDS
   shift
   cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset" -j"$jobs" ${1:+--target "$@"}
+  echo "dev.sh: built ($preset) in $((SECONDS - started)) s"
 }
 
 # Opens the console. Without --profile: on the sandbox (private redis-server, PostgreSQL
