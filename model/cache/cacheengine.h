@@ -4,6 +4,7 @@
 #include "cache/earlyrefreshpolicy.h"
 #include "cache/endpointregistry.h"
 #include "core/connectionprofile.h"
+#include "core/epochclock.h"
 #include "server/serverbackend.h"
 #include "zoho/zohoclientoptions.h"
 #include "zoho/zohostats.h"
@@ -41,7 +42,7 @@ public:
         CachingSwitch::Options cachingSwitch;  // forcedOff is also set from the environment
         double earlyRefreshBeta = 1.0;
         EarlyRefreshPolicy::RandomSource random;
-        std::function<qint64()> clock;       // epoch ms
+        EpochClock clock;                    // null: the system clock
         qint64 redisBackoffMs = 1000;
         qint64 pgBackoffMs = 1000;
     };

@@ -6,7 +6,6 @@
 #include "core/logging.h"
 #include "redis/redisconnection.h"
 
-#include <QDateTime>
 #include <QThread>
 
 #include <chrono>
@@ -18,10 +17,8 @@ StatsFlusher::StatsFlusher(const ReadStatistics &statistics, RedisSettings redis
     : m_statistics(statistics)
     , m_redis(std::move(redis))
     , m_intervalMs(qMax(intervalMs, 10))
-    , m_clock(std::move(clock))
+    , m_clock(orSystemEpochClock(std::move(clock)))
 {
-    if (!m_clock)
-        m_clock = [] { return QDateTime::currentMSecsSinceEpoch(); };
     m_startedAtMs = m_clock();
 }
 

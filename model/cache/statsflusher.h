@@ -2,6 +2,7 @@
 
 #include "cache/instanceheartbeat.h"
 #include "cache/statscounts.h"
+#include "core/epochclock.h"
 #include "core/redissettings.h"
 #include "core/result.h"
 
@@ -33,7 +34,6 @@ class RedisConnection;
 // removes it.
 class StatsFlusher final {
 public:
-    using EpochClock = std::function<qint64()>;  // epoch ms
     // The engine's current state; host, pid, started_at and last_seen are filled in
     // here when left empty (last_seen always).
     using HeartbeatSource = std::function<InstanceHeartbeat()>;

@@ -65,8 +65,7 @@ TieredReader::TieredReader(const EndpointRegistry &registry, EndpointFetcher &fe
     , m_redisGate(m_options.redisBackoffMs)
     , m_pgGate(m_options.pgBackoffMs)
 {
-    if (!m_options.clock)
-        m_options.clock = [] { return QDateTime::currentMSecsSinceEpoch(); };
+    m_options.clock = orSystemEpochClock(std::move(m_options.clock));
     if (!m_cachingEnabled)
         m_cachingEnabled = [] { return true; };
     m_options.redis.connectTimeoutMs = qMin(m_options.redis.connectTimeoutMs, m_options.redisConnectTimeoutMs);

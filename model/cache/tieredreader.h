@@ -5,6 +5,7 @@
 #include "cache/earlyrefreshpolicy.h"
 #include "cache/endpointresponse.h"
 #include "cache/singleflight.h"
+#include "core/epochclock.h"
 #include "core/pgsettings.h"
 #include "core/redissettings.h"
 #include "core/result.h"
@@ -55,7 +56,6 @@ struct EndpointDefinition;
 // Redis and PostgreSQL connections (forCurrentThread); the fetcher is shared.
 class TieredReader final {
 public:
-    using EpochClock = std::function<qint64()>;  // epoch ms
     using CachingEnabled = std::function<bool()>;
 
     struct Options {

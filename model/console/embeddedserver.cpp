@@ -9,6 +9,11 @@ EmbeddedServer::EmbeddedServer(QObject *parent) : QObject(parent) {}
 
 EmbeddedServer::~EmbeddedServer() = default;
 
+void EmbeddedServer::setClock(EpochClock clock)
+{
+    m_clock = std::move(clock);
+}
+
 void EmbeddedServer::start(const ConnectionProfile &profile, const QString &host, int port)
 {
     m_stack.reset();
@@ -17,6 +22,7 @@ void EmbeddedServer::start(const ConnectionProfile &profile, const QString &host
     options.port = port;
     // A console-side server serves a handful of clients, not production traffic.
     options.threadCount = 16;
+    options.clock = m_clock;
     auto stack = ServeStack::start(profile, options);
     if (!stack) {
         qCWarning(lcHttp).noquote() << "embedded server:" << stack.error().message;

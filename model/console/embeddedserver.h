@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/connectionprofile.h"
+#include "core/epochclock.h"
 
 #include <QObject>
 #include <QString>
@@ -23,6 +24,9 @@ public:
     explicit EmbeddedServer(QObject *parent = nullptr);
     ~EmbeddedServer() override;
 
+    // Before it moves to its thread; tests pin "now" (ServeStack::Options::clock).
+    void setClock(EpochClock clock);
+
 public Q_SLOTS:
     // Starts (or restarts, on a new profile) the stack on host:port (port 0: any free).
     void start(const tiersync::ConnectionProfile &profile, const QString &host, int port);
@@ -33,6 +37,7 @@ Q_SIGNALS:
     void failed(const QString &message);
 
 private:
+    EpochClock m_clock;
     std::unique_ptr<ServeStack> m_stack;
 };
 

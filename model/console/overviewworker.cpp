@@ -11,7 +11,6 @@
 #include "store/settingsrepository.h"
 #include "zoho/zohoclientoptions.h"
 
-#include <QDateTime>
 #include <QElapsedTimer>
 
 #include <algorithm>
@@ -33,7 +32,7 @@ PgConnection::Options pollOptions()
 
 OverviewWorker::OverviewWorker(QObject *parent)
     : QObject(parent)
-    , m_clock([] { return QDateTime::currentMSecsSinceEpoch(); })
+    , m_clock(systemEpochClock())
 {
     qRegisterMetaType<tiersync::OverviewSnapshot>();
     // The registry is compiled in: its names are the endpoints the servers count.
@@ -47,7 +46,7 @@ OverviewWorker::~OverviewWorker() = default;
 
 void OverviewWorker::setClock(EpochClock clock)
 {
-    m_clock = std::move(clock);
+    m_clock = orSystemEpochClock(std::move(clock));
 }
 
 void OverviewWorker::setProfile(const ConnectionProfile &profile)

@@ -2,6 +2,7 @@
 
 #include "console/overviewsnapshot.h"
 #include "core/connectionprofile.h"
+#include "core/epochclock.h"
 
 #include <QObject>
 #include <QStringList>
@@ -26,7 +27,6 @@ class OverviewWorker final : public QObject {
 
 public:
     static constexpr int kMinutes = 60;
-    using EpochClock = std::function<qint64()>;  // epoch ms
 
     explicit OverviewWorker(QObject *parent = nullptr);
     ~OverviewWorker() override;

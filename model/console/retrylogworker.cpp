@@ -14,7 +14,7 @@ namespace tiersync {
 
 RetryLogWorker::RetryLogWorker(QObject *parent)
     : QObject(parent)
-    , m_clock([] { return QDateTime::currentMSecsSinceEpoch(); })
+    , m_clock(systemEpochClock())
 {
     qRegisterMetaType<tiersync::RetryLogUpdate>();
 }
@@ -23,7 +23,7 @@ RetryLogWorker::~RetryLogWorker() = default;
 
 void RetryLogWorker::setClock(EpochClock clock)
 {
-    m_clock = std::move(clock);
+    m_clock = orSystemEpochClock(std::move(clock));
 }
 
 void RetryLogWorker::setProfile(const ConnectionProfile &profile)

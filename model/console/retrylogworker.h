@@ -2,6 +2,7 @@
 
 #include "console/retrylogupdate.h"
 #include "core/connectionprofile.h"
+#include "core/epochclock.h"
 
 #include <QMap>
 #include <QObject>
@@ -27,7 +28,6 @@ public:
     static constexpr int kFirstLoadLimit = 5000;
     static constexpr int kPollLimit = 2000;
     static constexpr int kMinutes = 60;
-    using EpochClock = std::function<qint64()>;  // epoch ms
 
     explicit RetryLogWorker(QObject *parent = nullptr);
     ~RetryLogWorker() override;

@@ -34,6 +34,7 @@ Result<std::unique_ptr<ServeStack>> ServeStack::start(const ConnectionProfile &p
 
     CacheEngine::Options engineOptions = CacheEngine::servingOptions(profile);
     engineOptions.environment = options.environment;
+    engineOptions.clock = options.clock;
     auto engine = CacheEngine::create(std::move(engineOptions));
     if (!engine)
         return makeError(engine.error().kind,
@@ -51,7 +52,8 @@ Result<std::unique_ptr<ServeStack>> ServeStack::start(const ConnectionProfile &p
     CachingSwitch *caching = p.engine->cachingSwitch();
     p.webhooks = std::make_unique<WebhookProcessor>(*registry, profile.pg, profile.redis, p.engine->zohoClient(),
                                                     WebhookSettings::fromEnvironment(options.environment),
-                                                    [caching] { return !caching || caching->isEnabled(); });
+                                                    [caching] { return !caching || caching->isEnabled(); },
+                                                    options.clock);
 
     HttpServer::Options serverOptions;
     serverOptions.host = options.host;

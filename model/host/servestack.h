@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/connectionprofile.h"
+#include "core/epochclock.h"
 #include "core/result.h"
 
 #include <QProcessEnvironment>
@@ -23,6 +24,9 @@ public:
         int port = 0;          // 0: any free port
         int threadCount = 0;   // 0: HttpServer::defaultThreadCount()
         QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        // The engine's and the webhooks' clock (statistics and Zoho calls per minute);
+        // null: the system clock.
+        EpochClock clock;
     };
 
     // Starts the engine and binds the server; an error says which part failed.

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/epochclock.h"
+
 #include <QString>
 #include <QtGlobal>
 
@@ -33,6 +35,9 @@ struct SyncOptions final {
     // After a Redis failure the run treats states as unknown and tries Redis again
     // only after this long, so a dead server costs one refused connect, not one per page.
     qint64 redisRetryIntervalMs = 5000;
+    // The minute of this clock the run's Zoho calls are counted in (ZohoCallStore); null:
+    // the system clock.
+    EpochClock clock;
 };
 
 }  // namespace tiersync

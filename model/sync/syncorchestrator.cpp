@@ -58,6 +58,7 @@ public:
         , m_entities(m_pg)
     {
         m_options.batchSize = std::max(1, m_options.batchSize);
+        m_options.clock = orSystemEpochClock(std::move(m_options.clock));
     }
 
     Result<SyncReport> execute();
@@ -212,7 +213,7 @@ void SyncOrchestrator::Run::writeStates(const QList<RedisHashWrite> &writes)
     const qint64 calls = m_callTally.take();
     auto written = RedisBatch(m_redis).hsetExpireManyCounting(
         writes, m_options.stateTtlSeconds,
-        ZohoCallStore::addCommands(StatsStore::epochMinute(QDateTime::currentMSecsSinceEpoch()),
+        ZohoCallStore::addCommands(StatsStore::epochMinute(m_options.clock()),
                                    ZohoCallPurpose::Sync, quint64(calls)));
     if (calls > 0 && !(written && *written))
         m_callTally.giveBack(calls);
@@ -235,7 +236,7 @@ void SyncOrchestrator::Run::recordZohoCalls(qint64 totalCalls)
         qCDebug(lcSync) << "run" << m_runId << ":" << calls << "Zoho call(s) not counted (Redis unavailable)";
         return;
     }
-    Status added = ZohoCallStore(m_redis).add(StatsStore::epochMinute(QDateTime::currentMSecsSinceEpoch()),
+    Status added = ZohoCallStore(m_redis).add(StatsStore::epochMinute(m_options.clock()),
                                               ZohoCallPurpose::Sync, quint64(calls));
     if (!added)
         redisFailed(added.error());
@@ -420,7 +421,7 @@ Result<SyncReport> SyncOrchestrator::Run::execute()
     for (int i = 0; i < std::max(1, m_options.writerThreads); ++i)
         m_writers.push_back(std::make_unique<SyncWriter>(m_entity, m_owner.m_pg, m_owner.m_redis,
                                                          m_options.stateTtlSeconds, m_options.redisRetryIntervalMs,
-                                                         8, &m_callTally));
+                                                         8, &m_callTally, m_options.clock));
 
     Status outcome;
     bool listedEverything = false;

@@ -1,6 +1,7 @@
 #include "sync/syncwriter.h"
 
 #include "cache/cachekeys.h"
+#include "cache/statsstore.h"
 #include "cache/zohocallstore.h"
 #include "cache/zohocalltally.h"
 #include "core/logging.h"
@@ -12,14 +13,14 @@
 #include "sync/entitystate.h"
 #include "sync/zohotime.h"
 
-#include <QDateTime>
 #include <QElapsedTimer>
 #include <QThread>
 
 namespace tiersync {
 
 SyncWriter::SyncWriter(EntityDefinition entity, PgSettings pg, RedisSettings redis, qint64 stateTtlSeconds,
-                       qint64 redisRetryIntervalMs, int maxQueuedBatches, ZohoCallTally *callTally)
+                       qint64 redisRetryIntervalMs, int maxQueuedBatches, ZohoCallTally *callTally,
+                       EpochClock clock)
     : m_entity(std::move(entity))
     , m_pg(std::move(pg))
     , m_redis(std::move(redis))
@@ -27,7 +28,9 @@ SyncWriter::SyncWriter(EntityDefinition entity, PgSettings pg, RedisSettings red
     , m_redisRetryIntervalMs(redisRetryIntervalMs)
     , m_maxQueued(std::max(1, maxQueuedBatches))
     , m_callTally(callTally)
+    , m_clock(orSystemEpochClock(std::move(clock)))
 {
+    m_sinceStart.start();
     m_thread = QThread::create([this] {
         loop();
         // Thread-local connections go with the thread; make it explicit for Redis.
@@ -145,8 +148,8 @@ Status SyncWriter::write(const QList<Item> &batch)
     phase.restart();
 
     // Committed: now, and only now, the states may say so.
-    const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
-    if (m_redisRetryAtMs >= 0 && nowMs < m_redisRetryAtMs)
+    const qint64 sinceStartMs = m_sinceStart.elapsed();
+    if (m_redisRetryAtMs >= 0 && sinceStartMs < m_redisRetryAtMs)
         return {};
     RedisConnection &redis = RedisConnection::forCurrentThread(m_redis);
     QList<RedisHashWrite> states;
@@ -174,7 +177,8 @@ Status SyncWriter::write(const QList<Item> &batch)
     // The run's Zoho calls since the last write ride along (the organisation's budget).
     const qint64 calls = m_callTally ? m_callTally->take() : 0;
     auto statesWritten = RedisBatch(redis).hsetExpireManyCounting(
-        states, m_stateTtlSeconds, ZohoCallStore::addCommands(nowMs / 60000, ZohoCallPurpose::Sync, quint64(calls)));
+        states, m_stateTtlSeconds, ZohoCallStore::addCommands(StatsStore::epochMinute(m_clock()), ZohoCallPurpose::Sync,
+                                                           quint64(calls)));
     if (calls > 0 && !(statesWritten && *statesWritten))
         m_callTally->giveBack(calls);
     Status stored = statesWritten ? Status() : Status(statesWritten.error());
@@ -189,7 +193,7 @@ Status SyncWriter::write(const QList<Item> &batch)
         if (m_redisRetryAtMs < 0)
             qCWarning(lcSync) << "Redis unavailable, states not written:" << stored.error().toString();
         m_redisDegraded = true;
-        m_redisRetryAtMs = nowMs + m_redisRetryIntervalMs;
+        m_redisRetryAtMs = sinceStartMs + m_redisRetryIntervalMs;
     }
     m_stateWriteNs += phase.nsecsElapsed();
     return {};

@@ -1,10 +1,12 @@
 #pragma once
 
+#include "core/epochclock.h"
 #include "core/pgsettings.h"
 #include "core/redissettings.h"
 #include "core/result.h"
 #include "sync/entitydefinition.h"
 
+#include <QElapsedTimer>
 #include <QJsonObject>
 #include <QList>
 #include <QMutex>
@@ -52,9 +54,11 @@ public:
     };
 
     // callTally (optional, outlives the writer): the run's Zoho calls not yet counted in
-    // Redis; each state pipeline takes them along (ZohoCallStore, purpose sync).
+    // Redis; each state pipeline takes them along (ZohoCallStore, purpose sync), in the
+    // minute of clock (null: the system clock).
     SyncWriter(EntityDefinition entity, PgSettings pg, RedisSettings redis, qint64 stateTtlSeconds,
-               qint64 redisRetryIntervalMs, int maxQueuedBatches = 8, ZohoCallTally *callTally = nullptr);
+               qint64 redisRetryIntervalMs, int maxQueuedBatches = 8, ZohoCallTally *callTally = nullptr,
+               EpochClock clock = {});
     ~SyncWriter();  // cancels and joins
     Q_DISABLE_COPY_MOVE(SyncWriter)
 
@@ -80,6 +84,7 @@ private:
     qint64 m_redisRetryIntervalMs;
     int m_maxQueued;
     ZohoCallTally *m_callTally;
+    EpochClock m_clock;
 
     mutable QMutex m_mutex;
     QWaitCondition m_changed;
@@ -93,7 +98,8 @@ private:
     std::atomic<qint64> m_upsertNs{0};
     std::atomic<qint64> m_stateWriteNs{0};
     std::atomic_bool m_redisDegraded{false};
-    qint64 m_redisRetryAtMs = -1;  // writer thread only
+    QElapsedTimer m_sinceStart;    // writer thread only: paces the Redis retries
+    qint64 m_redisRetryAtMs = -1;  // writer thread only; on m_sinceStart
     QThread *m_thread = nullptr;
 };
 

@@ -1,6 +1,7 @@
 #include "webhook/webhookprocessor.h"
 
 #include "cache/cachekeys.h"
+#include "cache/statsstore.h"
 #include "cache/zohocallstore.h"
 #include "core/jsonfile.h"
 #include "core/logging.h"
@@ -132,13 +133,14 @@ QByteArray signedQueryPrefix(const QByteArray &rawQuery)
 
 WebhookProcessor::WebhookProcessor(EntityRegistry registry, PgSettings pg, RedisSettings redis,
                                    ZohoClient *zohoClient, WebhookSettings settings,
-                                   CachingEnabled cachingEnabled)
+                                   CachingEnabled cachingEnabled, EpochClock clock)
     : m_registry(std::move(registry))
     , m_pg(std::move(pg))
     , m_redis(std::move(redis))
     , m_zohoClient(zohoClient)
     , m_settings(std::move(settings))
     , m_cachingEnabled(std::move(cachingEnabled))
+    , m_clock(orSystemEpochClock(std::move(clock)))
 {
 }
 
@@ -276,7 +278,7 @@ WebhookHandler::Answer WebhookProcessor::handleBooks(const Delivery &delivery)
 void WebhookProcessor::recordZohoCalls(qint64 zohoCalls)
 {
     Status added = ZohoCallStore(RedisConnection::forCurrentThread(m_redis))
-                       .add(QDateTime::currentMSecsSinceEpoch() / 60000, ZohoCallPurpose::Webhook, quint64(zohoCalls));
+                       .add(StatsStore::epochMinute(m_clock()), ZohoCallPurpose::Webhook, quint64(zohoCalls));
     if (!added)
         qCDebug(lcHttp) << "webhook:" << zohoCalls << "Zoho call(s) not counted:" << added.error().toString();
 }
@@ -475,7 +477,7 @@ WebhookProcessor::Applied WebhookProcessor::apply(const EntityDefinition &entity
         // The delivery's Zoho calls ride along in the same round trip.
         auto written = RedisBatch(redis).hsetExpireManyCounting(
             states, m_settings.stateTtlSeconds,
-            ZohoCallStore::addCommands(QDateTime::currentMSecsSinceEpoch() / 60000, ZohoCallPurpose::Webhook,
+            ZohoCallStore::addCommands(StatsStore::epochMinute(m_clock()), ZohoCallPurpose::Webhook,
                                        quint64(zohoCalls)));
         if (!written) {
             applied.error = QStringLiteral("writing entity states: ") + written.error().toString();

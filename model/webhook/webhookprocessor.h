@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/epochclock.h"
 #include "core/pgsettings.h"
 #include "core/redissettings.h"
 #include "core/result.h"
@@ -50,8 +51,9 @@ public:
 
     // zohoClient may be null: CRM notifications are then answered 503 (they need Zoho).
     // cachingEnabled: with caching off webhooks never skip (null: always on).
+    // clock: the minute of it a delivery's Zoho calls are counted in (null: the system clock).
     WebhookProcessor(EntityRegistry registry, PgSettings pg, RedisSettings redis, ZohoClient *zohoClient,
-                     WebhookSettings settings, CachingEnabled cachingEnabled = {});
+                     WebhookSettings settings, CachingEnabled cachingEnabled = {}, EpochClock clock = {});
     ~WebhookProcessor() override;
     Q_DISABLE_COPY_MOVE(WebhookProcessor)
 
@@ -100,6 +102,7 @@ private:
     ZohoClient *m_zohoClient;
     WebhookSettings m_settings;
     CachingEnabled m_cachingEnabled;
+    EpochClock m_clock;
 };
 
 }  // namespace tiersync
