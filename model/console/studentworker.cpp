@@ -53,6 +53,11 @@ void StudentWorker::cancel(quint64 requestId)
     m_cancelRequest = requestId;
 }
 
+void StudentWorker::setClocks(ConsoleClocks clocks)
+{
+    m_clocks = std::move(clocks);
+}
+
 void StudentWorker::setProfile(const ConnectionProfile &profile)
 {
     if (m_haveProfile && profile == m_profile)
@@ -72,7 +77,11 @@ CacheEngine *StudentWorker::engine(QString *error)
         return nullptr;
     }
     // Reads as `tiersync serve` does them.
-    auto created = CacheEngine::create(CacheEngine::servingOptions(m_profile));
+    CacheEngine::Options options = CacheEngine::servingOptions(m_profile);
+    options.clock = m_clocks.wall;
+    if (m_clocks.zohoSteady)
+        options.zoho.steadyClock = m_clocks.zohoSteady;
+    auto created = CacheEngine::create(std::move(options));
     if (!created) {
         *error = tr("The cache engine could not start: %1").arg(created.error().message);
         return nullptr;

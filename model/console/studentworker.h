@@ -1,5 +1,6 @@
 #pragma once
 
+#include "console/consoleclocks.h"
 #include "console/studentlookup.h"
 #include "core/connectionprofile.h"
 
@@ -31,6 +32,8 @@ public:
     // under way finishes: the engine's reads are not interruptible). A cancel of a
     // request that already ended does nothing.
     void cancel(quint64 requestId);
+    // Before it moves to its thread: the clocks its engine reads.
+    void setClocks(ConsoleClocks clocks);
 
 public Q_SLOTS:
     void setProfile(const tiersync::ConnectionProfile &profile);
@@ -54,6 +57,7 @@ private:
 
     ConnectionProfile m_profile;
     bool m_haveProfile = false;
+    ConsoleClocks m_clocks;
     // Declared first, destroyed last: the engine's Zoho client reports retries to it.
     std::unique_ptr<RetryEventRecorder> m_retries;
     std::unique_ptr<CacheEngine> m_engine;

@@ -8,6 +8,7 @@
 #include "sync/syncoptions.h"
 #include "sync/syncorchestrator.h"
 #include "zoho/zohoclient.h"
+#include "zoho/zohoclientoptions.h"
 #include "zoho/zohoservice.h"
 
 namespace tiersync {
@@ -47,6 +48,11 @@ void SyncWorker::cancel(quint64 requestId)
     m_cancelRequest = requestId;
     if (m_running && m_runningRequest == requestId)
         m_running->cancel();
+}
+
+void SyncWorker::setClocks(ConsoleClocks clocks)
+{
+    m_clocks = std::move(clocks);
 }
 
 void SyncWorker::setProfile(const ConnectionProfile &profile)
@@ -89,8 +95,12 @@ void SyncWorker::runSync(quint64 requestId, const QString &entityType, const QSt
     options.mode = *syncMode;
     options.trigger = QStringLiteral("console");
     options.batchSize = batchSize;
+    options.clock = m_clocks.wall;
 
-    ZohoService zoho(m_profile.zoho);
+    ZohoClientOptions zohoOptions;
+    if (m_clocks.zohoSteady)
+        zohoOptions.steadyClock = m_clocks.zohoSteady;
+    ZohoService zoho(m_profile.zoho, zohoOptions);
     // This thread is busy in run(), so the hand-off must not wait for its event loop:
     // record() is thread-safe and queues to the recorder's own writer thread.
     RetryEventRecorder retries(m_profile.pg);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "console/consoleclocks.h"
 #include "core/connectionprofile.h"
 #include "store/syncrunrepository.h"
 #include "sync/syncprogress.h"
@@ -30,6 +31,8 @@ public:
     // or at once if it has not begun. A cancel for a request that already ended does
     // nothing, so it can never stop the next run.
     void cancel(quint64 requestId);
+    // Before it moves to its thread: the clocks its runs read.
+    void setClocks(ConsoleClocks clocks);
 
 public Q_SLOTS:
     void setProfile(const tiersync::ConnectionProfile &profile);
@@ -53,6 +56,7 @@ private:
     ConnectionProfile m_profile;
     bool m_haveProfile = false;
     bool m_migrated = false;
+    ConsoleClocks m_clocks;
     QMutex m_mutex;  // guards the three below, shared with cancel()
     SyncOrchestrator *m_running = nullptr;
     quint64 m_runningRequest = 0;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "common/consolecontext.h"
+#include "console/consoleclocks.h"
 #include "console/workerthreads.h"
 
 namespace tiersync::ui {
@@ -8,10 +9,11 @@ namespace tiersync::ui {
 // Every engine worker the window talks to, each on a thread of its own, and the context
 // that hands them to MainWindow. The app, the UI tests and the benchmarks build the
 // console this one way, so what they test is what ships. Stores and the confirmer stay
-// the caller's (tests swap them for in-memory ones).
+// the caller's (tests swap them for in-memory ones), and so are the clocks (tests pin them;
+// the app leaves them to the system).
 class ConsoleWorkers final {
 public:
-    ConsoleWorkers(ProfileStore *profiles, SecretStore *secrets, Confirmer *confirmer);
+    ConsoleWorkers(ProfileStore *profiles, SecretStore *secrets, Confirmer *confirmer, ConsoleClocks clocks = {});
     // Stops and joins every worker thread.
     ~ConsoleWorkers();
     Q_DISABLE_COPY_MOVE(ConsoleWorkers)

@@ -8,10 +8,10 @@
 
 namespace tiersync::test {
 
-ConsoleHarness::ConsoleHarness()
+ConsoleHarness::ConsoleHarness(ConsoleClocks clocks)
     : m_settings(std::make_unique<QSettings>(m_dir.filePath(QStringLiteral("console.ini")), QSettings::IniFormat)),
       m_profiles(std::make_unique<ProfileStore>(*m_settings)),
-      m_workers(std::make_unique<ui::ConsoleWorkers>(m_profiles.get(), &m_secrets, &m_confirmer)),
+      m_workers(std::make_unique<ui::ConsoleWorkers>(m_profiles.get(), &m_secrets, &m_confirmer, std::move(clocks))),
       m_window(std::make_unique<ui::MainWindow>(m_workers->context()))
 {
 }

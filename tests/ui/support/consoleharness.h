@@ -1,5 +1,6 @@
 #pragma once
 
+#include "console/consoleclocks.h"
 #include "core/secretstore.h"
 #include "recordingconfirmer.h"
 
@@ -22,10 +23,11 @@ namespace tiersync::test {
 
 // The whole console as the app builds it (ConsoleWorkers + MainWindow), with stores a
 // test may look into: profiles in a QSettings file of a temporary directory, secrets in
-// memory, a RecordingConfirmer. The window is not shown: the test shows it.
+// memory, a RecordingConfirmer. The window is not shown: the test shows it. The workers
+// read the given clocks (none: the system's).
 class ConsoleHarness final {
 public:
-    ConsoleHarness();
+    explicit ConsoleHarness(ConsoleClocks clocks = {});
     // Closes the window, then stops and joins every worker thread.
     ~ConsoleHarness();
     Q_DISABLE_COPY_MOVE(ConsoleHarness)
