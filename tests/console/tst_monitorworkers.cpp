@@ -5,6 +5,7 @@
 #include "console/overviewworker.h"
 #include "console/retrylogworker.h"
 #include "console/workerthreads.h"
+#include "manualepochclock.h"
 #include "redis/redisconnection.h"
 #include "scratchprofile.h"
 #include "store/pgconnection.h"
@@ -26,6 +27,8 @@ namespace {
 // This test class's own Redis database: tests share the fixture's server.
 constexpr int kDb = 60;
 constexpr int kTimeoutMs = 30000;
+// "Now" for the workers and the data written for them: the minutes cannot turn under a test.
+const test::ManualEpochClock kClock;
 
 StatsCounts counts(quint64 requests, quint64 redis, quint64 postgres, quint64 zoho, quint64 zohoCalls)
 {
@@ -43,7 +46,7 @@ StatsCounts counts(quint64 requests, quint64 redis, quint64 postgres, quint64 zo
 RetryEvent retry(const QString &target, int attempt, const QString &errorClass, const QString &outcome)
 {
     RetryEvent event;
-    event.at = QDateTime::currentDateTimeUtc();
+    event.at = QDateTime::fromMSecsSinceEpoch(kClock.nowMs(), Qt::UTC);
     event.target = target;
     event.attempt = attempt;
     event.maxAttempts = 5;
@@ -101,7 +104,10 @@ private Q_SLOTS:
     void heartbeatIsPublishedAndRemoved()
     {
         ReadStatistics statistics({QStringLiteral("profile")});
-        StatsFlusher flusher(statistics, m_profile.redis, 50);
+        const test::ManualEpochClock clock;
+        StatsFlusher flusher(statistics, m_profile.redis, 50, clock.clock());
+        const qint64 startedAtMs = clock.nowMs();
+        clock.advance(5000);
         flusher.setHeartbeatSource([] {
             InstanceHeartbeat heartbeat;
             heartbeat.circuit = QStringLiteral("open");
@@ -133,8 +139,8 @@ private Q_SLOTS:
         QCOMPARE(read.zohoInFlight, 3);
         QCOMPARE(read.zohoQueued, 4);
         QCOMPARE(read.zohoRequestsPerMinute, 90.0);
-        QVERIFY(read.startedAtMs > 0);
-        QVERIFY(read.lastSeenMs >= read.startedAtMs);
+        QCOMPARE(read.startedAtMs, startedAtMs);
+        QCOMPARE(read.lastSeenMs, startedAtMs + 5000);
 
         // A clean stop removes it at once (a crash leaves it to the TTL).
         flusher.stop();
@@ -143,9 +149,7 @@ private Q_SLOTS:
 
     void overviewShowsSharedStatisticsInstancesAndSwitch()
     {
-        // Pin "now" so the minutes written and read are the same whatever the wall clock does.
-        const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
-        const qint64 minute = StatsStore::epochMinute(nowMs);
+        const qint64 minute = kClock.minute();
         RedisConnection redis(m_profile.redis);
         // Two servers adding to the same minute, one more five minutes earlier.
         VERIFY_OK(StatsStore(redis).add(minute, {{QStringLiteral("profile"), counts(10, 6, 2, 2, 2)}}));
@@ -162,7 +166,7 @@ private Q_SLOTS:
 
         WorkerThreads threads;
         auto *worker = new OverviewWorker;
-        worker->setClock([nowMs] { return nowMs; });
+        worker->setClock(kClock.clock());
         threads.adopt(worker, QStringLiteral("overview"));
         QMetaObject::invokeMethod(worker, [worker, this] { worker->setProfile(m_profile); }, Qt::QueuedConnection);
 
@@ -242,6 +246,7 @@ private Q_SLOTS:
 
         WorkerThreads threads;
         auto *worker = new RetryLogWorker;
+        worker->setClock(kClock.clock());
         threads.adopt(worker, QStringLiteral("retries"));
         QMetaObject::invokeMethod(worker, [worker, this] { worker->setProfile(m_profile); }, Qt::QueuedConnection);
 
@@ -259,6 +264,7 @@ private Q_SLOTS:
         for (int count : std::as_const(update.retriesPerMinute))
             total += count;
         QCOMPARE(total, 3);
+        QCOMPARE(update.retriesPerMinute.last(), 3);  // all in the clock's minute
         QVERIFY(update.instancesKnown);
         QCOMPARE(update.instances.size(), 1);
         QCOMPARE(update.instances.first().circuit, QStringLiteral("open"));
@@ -284,6 +290,7 @@ private Q_SLOTS:
         for (int count : std::as_const(update.retriesPerMinute))
             total += count;
         QCOMPARE(total, 4);
+        QCOMPARE(update.retriesPerMinute.last(), 4);  // 20 s earlier, still that minute
     }
 };
 

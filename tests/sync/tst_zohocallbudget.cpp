@@ -1,3 +1,4 @@
+#include "manualepochclock.h"
 #include "privatezohosim.h"
 #include "scratchprofile.h"
 #include "synctesthelpers.h"
@@ -20,7 +21,6 @@
 #include "zoho/zohoapi.h"
 #include "zoho/zohoservice.h"
 
-#include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -38,11 +38,15 @@ namespace {
 
 constexpr int kRedisDb = 54;  // this executable's Redis database on the fixture's server
 
-// The organisation's Zoho calls counted in the last few minutes (a test may straddle a minute).
-Result<ZohoCallCounts> recentCalls(const RedisSettings &redis)
+// Every counter here reads this clock: what a test spends is counted in its minute, however
+// long the test takes.
+const ManualEpochClock kClock;
+
+// The organisation's Zoho calls counted in the clock's minute.
+Result<ZohoCallCounts> callsThisMinute(const RedisSettings &redis)
 {
     RedisConnection connection(redis);
-    return ZohoCallStore(connection).sumRecent(QDateTime::currentMSecsSinceEpoch(), 5);
+    return ZohoCallStore(connection).sumRecent(kClock.nowMs(), 1);
 }
 
 }  // namespace
@@ -82,26 +86,29 @@ private Q_SLOTS:
         ZohoService service(m_profile.zoho, fastClientOptions());
         SyncOptions options;
         options.batchSize = 100;
+        options.clock = kClock.clock();
         SyncOrchestrator full(entityDefinition(QStringLiteral("products")), service.client(), m_profile.pg,
                               m_profile.redis, options);
         auto first = runOnWorker(full);
         VERIFY_OK(first);
         QCOMPARE(first->run.status, QStringLiteral("succeeded"));
         QVERIFY(first->run.counters.zohoCalls > 1);
-        auto counted = recentCalls(m_profile.redis);
+        auto counted = callsThisMinute(m_profile.redis);
         VERIFY_OK(counted);
         QCOMPARE(counted->value(ZohoCallPurpose::Sync), quint64(first->run.counters.zohoCalls));
         QCOMPARE(counted->value(ZohoCallPurpose::Read), 0u);
         QCOMPARE(counted->value(ZohoCallPurpose::Webhook), 0u);
 
         // Nothing changed: no state is written, so the calls go out in the one write at the end.
+        SyncOptions incremental;
+        incremental.clock = kClock.clock();
         SyncOrchestrator again(entityDefinition(QStringLiteral("products")), service.client(), m_profile.pg,
-                               m_profile.redis);
+                               m_profile.redis, incremental);
         auto second = runOnWorker(again);
         VERIFY_OK(second);
         QCOMPARE(second->run.status, QStringLiteral("succeeded"));
         QCOMPARE(second->run.counters.synced, 0);
-        counted = recentCalls(m_profile.redis);
+        counted = callsThisMinute(m_profile.redis);
         VERIFY_OK(counted);
         QCOMPARE(counted->value(ZohoCallPurpose::Sync),
                  quint64(first->run.counters.zohoCalls + second->run.counters.zohoCalls));
@@ -116,6 +123,7 @@ private Q_SLOTS:
         options.environment = QProcessEnvironment();
         options.earlyRefreshBeta = 0.0;
         options.statsFlushIntervalMs = 60000;  // flushed by hand
+        options.clock = kClock.clock();
         auto engine = CacheEngine::create(std::move(options));
         VERIFY_OK(engine);
         for (int i = 0; i < 3; ++i)
@@ -127,7 +135,7 @@ private Q_SLOTS:
         for (const QString &endpoint : (*engine)->statistics().endpoints())
             readCalls += (*engine)->statistics().counts(endpoint).value(StatsCounter::ZohoCalls);
         QCOMPARE(readCalls, 3u);
-        auto counted = recentCalls(m_profile.redis);
+        auto counted = callsThisMinute(m_profile.redis);
         VERIFY_OK(counted);
         QCOMPARE(counted->value(ZohoCallPurpose::Read), readCalls);
         QCOMPARE(counted->value(ZohoCallPurpose::Sync), 0u);
@@ -151,7 +159,8 @@ private Q_SLOTS:
         settings.crmToken = Secret(QStringLiteral("crm-token-for-tests"));
         auto registry = EntityRegistry::builtIn();
         VERIFY_OK(registry);
-        WebhookProcessor webhooks(*registry, m_profile.pg, m_profile.redis, service.client(), settings);
+        WebhookProcessor webhooks(*registry, m_profile.pg, m_profile.redis, service.client(), settings, {},
+                                  kClock.clock());
         qint64 serverTime = 1718117126473;
         const auto notify = [&] {
             WebhookHandler::Delivery delivery;
@@ -168,7 +177,7 @@ private Q_SLOTS:
         QCOMPARE(answer.status, 200);
         QCOMPARE(QJsonDocument::fromJson(answer.json).object().value(QStringLiteral("status")).toString(),
                  QStringLiteral("processed"));
-        auto counted = recentCalls(m_profile.redis);
+        auto counted = callsThisMinute(m_profile.redis);
         VERIFY_OK(counted);
         QCOMPARE(counted->value(ZohoCallPurpose::Webhook), 2u);
         QCOMPARE(counted->total(), 2u);
@@ -177,15 +186,14 @@ private Q_SLOTS:
         QCOMPARE(answer.status, 200);
         QCOMPARE(QJsonDocument::fromJson(answer.json).object().value(QStringLiteral("status")).toString(),
                  QStringLiteral("unchanged"));
-        counted = recentCalls(m_profile.redis);
+        counted = callsThisMinute(m_profile.redis);
         VERIFY_OK(counted);
         QCOMPARE(counted->value(ZohoCallPurpose::Webhook), 4u);
     }
 
     void overviewSnapshotCarriesTheSplit()
     {
-        const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
-        const qint64 minute = nowMs / 60000;
+        const qint64 minute = kClock.minute();
         {
             RedisConnection redis(m_profile.redis);
             VERIFY_OK(ZohoCallStore(redis).add(minute, ZohoCallPurpose::Read, 4));
@@ -195,7 +203,7 @@ private Q_SLOTS:
             VERIFY_OK(ZohoCallStore(redis).add(minute - 60, ZohoCallPurpose::Sync, 1000));  // outside the hour
         }
         OverviewWorker worker;
-        worker.setClock([nowMs] { return nowMs; });
+        worker.setClock(kClock.clock());
         worker.setProfile(m_profile);
         QSignalSpy loaded(&worker, &OverviewWorker::overviewLoaded);
         worker.refresh();
@@ -236,6 +244,7 @@ private Q_SLOTS:
         VERIFY_OK(privateSandbox.stopService(sandbox::Service::Redis));
         SyncOptions options;
         options.batchSize = 100;
+        options.clock = kClock.clock();
         SyncOrchestrator down(entityDefinition(QStringLiteral("products")), service.client(), profile.pg,
                               profile.redis, options);
         auto blind = runOnWorker(down);
@@ -250,7 +259,7 @@ private Q_SLOTS:
         auto counted = runOnWorker(back);
         VERIFY_OK(counted);
         QCOMPARE(counted->run.status, QStringLiteral("succeeded"));
-        auto calls = recentCalls(profile.redis);
+        auto calls = callsThisMinute(profile.redis);
         VERIFY_OK(calls);
         QCOMPARE(calls->value(ZohoCallPurpose::Sync), quint64(counted->run.counters.zohoCalls));
         VERIFY_OK(privateSandbox.down());

@@ -5,6 +5,7 @@
 #include "charts/timeserieschart.h"
 #include "console/overviewworker.h"
 #include "consoleharness.h"
+#include "manualepochclock.h"
 #include "overview/overviewpage.h"
 #include "redis/redisconnection.h"
 #include "scratchprofile.h"
@@ -15,7 +16,6 @@
 #include "verifyok.h"
 
 #include <QApplication>
-#include <QDateTime>
 #include <QLabel>
 #include <QTableWidget>
 #include <QTest>
@@ -84,8 +84,10 @@ private Q_SLOTS:
         RedisConnection redis(profile.redis);
 
         // Two servers' counts in this minute, one more three minutes ago; one instance
-        // with an open circuit and a budget of 90 calls a minute.
-        const qint64 minute = StatsStore::epochMinute(QDateTime::currentMSecsSinceEpoch());
+        // with an open circuit and a budget of 90 calls a minute. "Now" is the console's
+        // pinned clock, so the minute cannot turn under the test.
+        const test::ManualEpochClock clock;
+        const qint64 minute = clock.minute();
         QVERIFY(StatsStore(redis).add(minute, {{QStringLiteral("profile"), counts(10, 7, 1, 1)}}).ok());
         QVERIFY(StatsStore(redis).add(minute, {{QStringLiteral("profile"), counts(10, 7, 1, 2)}}).ok());
         QVERIFY(StatsStore(redis).add(minute - 3, {{QStringLiteral("profile"), counts(20, 16, 0, 4)}}).ok());
@@ -95,10 +97,10 @@ private Q_SLOTS:
         server.circuit = QStringLiteral("open");
         server.zohoInFlight = 2;
         server.zohoRequestsPerMinute = 90;
-        server.lastSeenMs = QDateTime::currentMSecsSinceEpoch();
+        server.lastSeenMs = clock.nowMs();
         QVERIFY(InstanceStore(redis).publish(server, 600).ok());
 
-        test::ConsoleHarness console;
+        test::ConsoleHarness console({clock.clock(), {}});
         console.confirmer().accept = false;
         ui::MainWindow &window = console.window();
         window.show();
@@ -189,15 +191,16 @@ private Q_SLOTS:
         const ConnectionProfile profile = (*scratch)->profile();
         RedisConnection redis(profile.redis);
 
-        // This minute: 2 reads (through the stats flush), 50 sync calls, 3 webhook
-        // re-fetches; two minutes ago a sync of 70 alone.
-        const qint64 minute = StatsStore::epochMinute(QDateTime::currentMSecsSinceEpoch());
+        // This minute of the console's pinned clock: 2 reads (through the stats flush), 50
+        // sync calls, 3 webhook re-fetches; two minutes ago a sync of 70 alone.
+        const test::ManualEpochClock clock;
+        const qint64 minute = clock.minute();
         VERIFY_OK(StatsStore(redis).add(minute, {{QStringLiteral("profile"), counts(4, 2, 0, 2)}}));
         VERIFY_OK(ZohoCallStore(redis).add(minute, ZohoCallPurpose::Sync, 50));
         VERIFY_OK(ZohoCallStore(redis).add(minute, ZohoCallPurpose::Webhook, 3));
         VERIFY_OK(ZohoCallStore(redis).add(minute - 2, ZohoCallPurpose::Sync, 70));
 
-        test::ConsoleHarness console;
+        test::ConsoleHarness console({clock.clock(), {}});
         ui::MainWindow &window = console.window();
         window.show();
         window.setProfile(profile);

@@ -2,6 +2,7 @@
 #include "charts/timeserieschart.h"
 #include "console/retrylogworker.h"
 #include "consoleharness.h"
+#include "manualepochclock.h"
 #include "itemmodels/retryeventfiltermodel.h"
 #include "itemmodels/retryeventmodel.h"
 #include "redis/redisconnection.h"
@@ -31,10 +32,13 @@ constexpr int kDb = 62;
 constexpr int kTimeoutMs = 30000;
 
 
+// Stamped "now" on the console's pinned clock: the chart counts the hour up to it.
+const test::ManualEpochClock kClock;
+
 RetryEvent retry(const QString &target, const QString &errorClass, int httpStatus, const QString &outcome)
 {
     RetryEvent event;
-    event.at = QDateTime::currentDateTimeUtc();
+    event.at = QDateTime::fromMSecsSinceEpoch(kClock.nowMs(), Qt::UTC);
     event.target = target;
     event.attempt = 2;
     event.maxAttempts = 4;
@@ -74,10 +78,10 @@ private Q_SLOTS:
         server.host = QStringLiteral("server-a");
         server.pid = 99;
         server.circuit = QStringLiteral("closed");
-        server.lastSeenMs = QDateTime::currentMSecsSinceEpoch();
+        server.lastSeenMs = kClock.nowMs();
         QVERIFY(InstanceStore(redis).publish(server, 600).ok());
 
-        test::ConsoleHarness console;
+        test::ConsoleHarness console({kClock.clock(), {}});
         console.confirmer().accept = false;
         ui::MainWindow &window = console.window();
         window.show();
