@@ -93,6 +93,17 @@ void SimHttpServer::stop()
 {
     m_service.shutdown();
     m_server->stop();
+    // httplib leaves an idle keep-alive connection waiting for its next request until
+    // the keep-alive timeout (5 s) before its pool thread notices the stop, and stopping
+    // waits for every pool thread: a client that merely kept its connection open made
+    // each stop take 5 s. Shutting the reading side of every connection ends those waits
+    // at once, as a server going down closes its connections; a response being written
+    // still goes out. The listening socket is closed by now, so every socket on this
+    // port is an accepted connection.
+    forEachConnection([](int fd) {
+        (void)::shutdown(fd, SHUT_RD);
+        return true;
+    });
 }
 
 void SimHttpServer::serve(const httplib::Request &request, httplib::Response &response)
@@ -146,10 +157,23 @@ int SimHttpServer::connectionSocket(const httplib::Request &request) const
     // just fails the check). The one acted on is this request's own connection, which
     // httplib keeps open until the handler returns, and no other open socket can share
     // its address pair, so the match cannot be a reused descriptor.
+    int found = -1;
+    forEachConnection([&](int fd) {
+        std::string address;
+        int port = 0;
+        if (!endpoint(fd, true, address, port) || port != request.remote_port || address != request.remote_addr)
+            return true;
+        found = fd;
+        return false;
+    });
+    return found;
+}
+
+void SimHttpServer::forEachConnection(const std::function<bool(int fd)> &visit) const
+{
     DIR *directory = ::opendir("/proc/self/fd");
     if (!directory)
-        return -1;
-    int found = -1;
+        return;
     while (dirent *entry = ::readdir(directory)) {
         char *end = nullptr;
         const long fd = std::strtol(entry->d_name, &end, 10);
@@ -162,14 +186,10 @@ int SimHttpServer::connectionSocket(const httplib::Request &request) const
         int port = 0;
         if (!endpoint(static_cast<int>(fd), false, address, port) || port != m_port)
             continue;
-        if (!endpoint(static_cast<int>(fd), true, address, port) || port != request.remote_port
-            || address != request.remote_addr)
-            continue;
-        found = static_cast<int>(fd);
-        break;
+        if (!visit(static_cast<int>(fd)))
+            break;
     }
     ::closedir(directory);
-    return found;
 }
 
 }  // namespace tiersync::sim

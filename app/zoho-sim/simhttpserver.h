@@ -4,6 +4,7 @@
 
 #include <QtGlobal>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -39,6 +40,8 @@ private:
     // The accepted socket that carries `request`: httplib does not expose it, so find
     // the descriptor whose peer is the request's remote address and port.
     [[nodiscard]] int connectionSocket(const httplib::Request &request) const;
+    // Calls visit with each open socket accepted on this server's port until it returns false.
+    void forEachConnection(const std::function<bool(int fd)> &visit) const;
 
     SimService &m_service;
     std::unique_ptr<httplib::Server> m_server;
