@@ -179,6 +179,8 @@ private Q_SLOTS:
 
         m_console = std::make_unique<test::ConsoleHarness>(ConsoleClocks{{}, m_zohoClock.clock()});
         m_window = &m_console->window();
+        // Pages notice a server's return by polling: poll often rather than every 2-5 s.
+        m_console->setPagePollIntervalMs(100);
         m_window->show();
         QVERIFY(QTest::qWaitForWindowExposed(m_window));
         m_window->setProfile(m_profile);

@@ -101,6 +101,7 @@ private Q_SLOTS:
         QVERIFY(InstanceStore(redis).publish(server, 600).ok());
 
         test::ConsoleHarness console({clock.clock(), {}});
+        console.setPagePollIntervalMs(100);  // live changes show at the next poll
         console.confirmer().accept = false;
         ui::MainWindow &window = console.window();
         window.show();
@@ -201,6 +202,7 @@ private Q_SLOTS:
         VERIFY_OK(ZohoCallStore(redis).add(minute - 2, ZohoCallPurpose::Sync, 70));
 
         test::ConsoleHarness console({clock.clock(), {}});
+        console.setPagePollIntervalMs(100);  // live changes show at the next poll
         ui::MainWindow &window = console.window();
         window.show();
         window.setProfile(profile);

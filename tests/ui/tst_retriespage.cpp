@@ -82,6 +82,7 @@ private Q_SLOTS:
         QVERIFY(InstanceStore(redis).publish(server, 600).ok());
 
         test::ConsoleHarness console({kClock.clock(), {}});
+        console.setPagePollIntervalMs(100);  // new events and circuits show at the next poll
         console.confirmer().accept = false;
         ui::MainWindow &window = console.window();
         window.show();

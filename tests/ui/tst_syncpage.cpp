@@ -51,6 +51,7 @@ private Q_SLOTS:
         RedisConnection redis(profile.redis);
 
         test::ConsoleHarness console;
+        console.setPagePollIntervalMs(100);  // the history reloads at the next poll
         console.confirmer().accept = false;
         ui::MainWindow &window = console.window();
         window.show();
@@ -134,7 +135,7 @@ private Q_SLOTS:
                  qPrintable(status->text()));
         QVERIFY(!cancel->isEnabled());
         // A refusal records no run. Two history loads after it (the page reloads after
-        // the refusal and every few seconds) prove the history has caught up.
+        // the refusal and on its timer) prove the history has caught up.
         QSignalSpy reloaded(model, &QAbstractItemModel::dataChanged);
         QSignalSpy reset(model, &QAbstractItemModel::modelReset);
         QTRY_VERIFY_WITH_TIMEOUT(reloaded.size() + reset.size() >= 2, 4 * ui::SyncPage::kHistoryIntervalMs);

@@ -5,6 +5,9 @@
 #include "shell/mainwindow.h"
 
 #include <QSettings>
+#include <QTimer>
+
+#include <initializer_list>
 
 namespace tiersync::test {
 
@@ -20,6 +23,16 @@ ConsoleHarness::~ConsoleHarness()
 {
     m_window.reset();
     m_workers.reset();
+}
+
+void ConsoleHarness::setPagePollIntervalMs(int intervalMs)
+{
+    for (const char *name : {"overviewPollTimer", "retriesPollTimer", "historyTimer", "cacheRefreshTimer"}) {
+        auto *timer = m_window->findChild<QTimer *>(QLatin1String(name));
+        if (!timer)
+            qFatal("ConsoleHarness: the window has no timer named %s", name);
+        timer->setInterval(intervalMs);
+    }
 }
 
 }  // namespace tiersync::test

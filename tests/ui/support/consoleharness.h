@@ -37,6 +37,11 @@ public:
     [[nodiscard]] ProfileStore &profiles() { return *m_profiles; }
     [[nodiscard]] InMemorySecretStore &secrets() { return m_secrets; }
 
+    // The pages' own polls (Overview, Retries, the sync history, the Cache page's lists)
+    // every intervalMs instead of every 1-5 s, so a test that waits for a page to notice a
+    // change by itself waits one short poll. The pages still poll on their own timers.
+    void setPagePollIntervalMs(int intervalMs);
+
 private:
     QTemporaryDir m_dir;
     std::unique_ptr<QSettings> m_settings;
