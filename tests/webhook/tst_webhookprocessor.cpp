@@ -188,21 +188,29 @@ private slots:
 
     void cleanupTestCase()
     {
+        m_database.reset();
         m_service.reset();
         m_sim.reset();
     }
 
+    // Each test starts from freshly migrated tables: the schema is dropped and migrated
+    // again (schema_migrations included), as in a new database, without the cost of
+    // CREATE DATABASE (a third of a second) for each of the twenty tests.
     void init()
     {
-        auto database = PgTestDatabase::create(m_profile.pg, QStringLiteral("webhook"));
-        SYNC_VERIFY_OK(database);
-        m_database = std::move(*database);
+        if (!m_database) {
+            auto database = PgTestDatabase::create(m_profile.pg, QStringLiteral("webhook"));
+            SYNC_VERIFY_OK(database);
+            m_database = std::move(*database);
+        }
         PgConnection connection(m_database->settings());
+        SYNC_VERIFY_OK(connection.nonTransaction(QStringLiteral("drop the schema"), [](pqxx::transaction_base &txn) {
+            txn.exec("DROP SCHEMA IF EXISTS tiersync CASCADE");
+            return Status();
+        }));
         SYNC_VERIFY_OK(Migrator().migrate(connection));
         SYNC_VERIFY_OK(flushRedisDb(m_redis));
     }
-
-    void cleanup() { m_database.reset(); }
 
     void wrongTokenIs401AndNothingHappens()
     {
