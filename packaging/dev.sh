@@ -123,7 +123,9 @@ case "${1:-}" in
   test)
     install_packages
     build ci
+    started=$SECONDS
     ctest --preset ci -j"$jobs"
+    echo "dev.sh: tested in $((SECONDS - started)) s"
     ;;
   test-asan)
     install_packages

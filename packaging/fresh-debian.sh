@@ -76,7 +76,7 @@ processes_in_root() {
   for link in /proc/[0-9]*/root; do
     pid=${link#/proc/}
     pid=${pid%/root}
-    [[ "$(readlink "$link" 2>/dev/null)" == "$root"* ]] && echo "$pid"
+    case "$(readlink "$link" 2>/dev/null)" in "$root" | "$root"/*) echo "$pid" ;; esac
   done
   return 0
 }
@@ -112,7 +112,7 @@ cleanup() {
     say "kept the root: $root"
   else
     say "removing $root"
-    rm -rf --one-file-system "$root"
+    rm -rf --one-file-system "$root" "$root.download" "$root.debootstrap.log"
   fi
   say "finished in $(elapsed "$started") with exit code $rc"
   exit "$rc"
@@ -124,23 +124,31 @@ trap 'say "terminated"; exit 143' TERM HUP
 # 1. The base system: debootstrap's own download is cached (minutes saved on a slow mirror;
 #    on a fast one it still avoids fetching ~80 packages again), the install is always new.
 mkdir -p "$cache"
-tarball=$cache/$suite-minbase-amd64.tgz
-if [[ -f "$tarball" ]] && [[ -z "$(find "$tarball" -mtime +6)" ]]; then
-  from=(--unpack-tarball="$tarball")
-else
+tarball=$cache/$suite-minbase-$(dpkg --print-architecture).tgz
+# debootstrap mounts /proc and /sys in the root while it installs: in a mount namespace of its
+# own, those mounts end with it, even when it is interrupted.
+bootstrap() {  # $@ = extra debootstrap options; the log is shown only on failure
+  unshare --mount --propagation private debootstrap --variant=minbase "$@" "$suite" "$root" "$mirror" >"$root.debootstrap.log" 2>&1 && return 0
+  tail -20 "$root.debootstrap.log" >&2
+  return 1
+}
+if [[ ! -f "$tarball" || -n "$(find "$tarball" -mtime +6)" ]]; then
   say "downloading the base system into $tarball"
-  rm -f "$tarball.part"
-  debootstrap --variant=minbase --make-tarball="$tarball.part" "$suite" "$root/.bootstrap-work" "$mirror" \
-    >"$root/.debootstrap.log" 2>&1 || { tail -20 "$root/.debootstrap.log" >&2; die "debootstrap --make-tarball failed"; }
-  mv "$tarball.part" "$tarball"
-  rm -rf "$root/.bootstrap-work"
-  from=(--unpack-tarball="$tarball")
+  part=$(mktemp "$tarball.XXXXXX")
+  unshare --mount --propagation private debootstrap --variant=minbase --make-tarball="$part" "$suite" "$root.download" "$mirror" \
+    >"$root.debootstrap.log" 2>&1 || { tail -20 "$root.debootstrap.log" >&2; rm -rf "$part" "$root.download"; die "debootstrap could not download the base system"; }
+  mv "$part" "$tarball"
+  rm -rf "$root.download"
 fi
 say "debootstrap --variant=minbase $suite into $root"
 step=$(date +%s)
-debootstrap --variant=minbase "${from[@]}" "$suite" "$root" "$mirror" >"$root/.debootstrap.log" 2>&1 \
-  || { tail -20 "$root/.debootstrap.log" >&2; die "debootstrap failed"; }
-rm -f "$root/.debootstrap.log"
+if ! bootstrap --unpack-tarball="$tarball"; then
+  say "the cached download did not install; dropping it and downloading again"
+  rm -f "$tarball"
+  find "$root" -mindepth 1 -maxdepth 1 -exec rm -rf --one-file-system {} +
+  bootstrap || die "debootstrap failed"
+fi
+rm -f "$root.debootstrap.log"
 say "base system ready in $(elapsed "$step")"
 
 # As a Debian 12 install has it: the release, its updates and its security archive.
