@@ -94,7 +94,8 @@ private Q_SLOTS:
         WorkerThreads threads;
         auto *server = new EmbeddedServer;
         server->setClock(clock.clock());
-        auto *traffic = new TrafficGenerator(TrafficGenerator::Options{50, 8, 4, 1.1, 0.0});
+        // 500 requests a second: the 100 answers the test waits for take 0.2 s, not 2 s.
+        auto *traffic = new TrafficGenerator(TrafficGenerator::Options{500, 8, 4, 1.1, 0.0});
         threads.adopt(server, QStringLiteral("test-serve"));
         threads.adopt(traffic, QStringLiteral("test-traffic"));
         QSignalSpy started(server, &EmbeddedServer::started);
