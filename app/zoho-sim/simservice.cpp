@@ -158,8 +158,9 @@ std::size_t pageBytes(const std::vector<SimRecord> &records, const std::vector<i
 
 }  // namespace
 
-SimService::SimService(const SimOptions &options)
+SimService::SimService(const SimOptions &options, EpochClock clock)
     : m_options(options),
+      m_clock(orSystemEpochClock(std::move(clock))),
       m_data(options.seed, options.products, options.customers, options.students),
       m_tokens(options.tokenTtlS),
       m_pageTokenSalt(std::random_device{}() * 0x9E3779B97F4A7C15ULL ^ std::random_device{}())
@@ -170,6 +171,11 @@ SimService::SimService(const SimOptions &options)
 }
 
 SimService::~SimService() = default;
+
+qint64 SimService::nowSeconds() const
+{
+    return m_clock() / 1000;
+}
 
 void SimService::setApiDomain(const std::string &apiDomain)
 {
@@ -324,7 +330,7 @@ SimReply SimService::oauthToken(const httplib::Request &request)
         return oauthError("unsupported_grant_type");
     if (formField(request, "refresh_token") != m_options.refreshToken)
         return oauthError("invalid_code");
-    const qint64 nowMs = nowEpochMs();
+    const qint64 nowMs = m_clock();
     if (m_tokens.throttled(nowMs)) {
         return jsonReply(400, QJsonObject{
             {QStringLiteral("error"), QStringLiteral("Access Denied")},
@@ -357,7 +363,7 @@ bool SimService::authorised(const httplib::Request &request) const
         token.remove_prefix(7);
     else
         return false;
-    return m_tokens.isValid(token, nowEpochMs());
+    return m_tokens.isValid(token, m_clock());
 }
 
 SimReply SimService::books(const httplib::Request &request, std::string_view rest)
@@ -608,7 +614,7 @@ SimReply SimService::crmList(SimEntity entity, const httplib::Request &request, 
         body.append(R"(,"next_page_token":")")
             .append(pageToken(entity, queryHash, static_cast<int>(offset + count)))
             .append(R"(","page_token_expiry":")")
-            .append(formatCrmTime(nowEpochSeconds() + pageTokenLifetimeS))
+            .append(formatCrmTime(nowSeconds() + pageTokenLifetimeS))
             .append("\"");
     } else {
         body.append(R"(,"next_page_token":null)");
@@ -621,7 +627,7 @@ SimReply SimService::crmList(SimEntity entity, const httplib::Request &request, 
 
 std::string SimService::pageToken(SimEntity entity, quint64 queryHash, int offset) const
 {
-    const auto issuedS = static_cast<quint64>(nowEpochSeconds());
+    const auto issuedS = static_cast<quint64>(nowSeconds());
     SimRandom mac(m_pageTokenSalt ^ queryHash, static_cast<quint64>(simEntityIndex(entity)),
                   static_cast<quint64>(offset) << 32 ^ issuedS);
     return hex(static_cast<quint64>(offset), 8) + hex(issuedS, 10) + hex(mac.next(), 16);
@@ -638,7 +644,7 @@ std::optional<int> SimService::pageTokenOffset(const std::string &token, SimEnti
         return std::nullopt;
     SimRandom expected(m_pageTokenSalt ^ queryHash, static_cast<quint64>(simEntityIndex(entity)),
                        *offset << 32 ^ *issuedS);
-    if (expected.next() != *mac || static_cast<qint64>(*issuedS) + pageTokenLifetimeS < nowEpochSeconds())
+    if (expected.next() != *mac || static_cast<qint64>(*issuedS) + pageTokenLifetimeS < nowSeconds())
         return std::nullopt;
     return static_cast<int>(*offset);
 }
@@ -688,7 +694,7 @@ SimReply SimService::control(const httplib::Request &request)
             if (const QString error = m_tokens.configure(body); !error.isEmpty())
                 return controlError(error);
         }
-        return jsonReply(200, m_tokens.toJson(nowEpochMs()));
+        return jsonReply(200, m_tokens.toJson(m_clock()));
     }
     if (path == "/_sim/mutate" && post)
         return controlMutate(body);
@@ -732,7 +738,7 @@ SimReply SimService::controlMutate(const QJsonObject &body)
         std::lock_guard configLock(m_configMutex);
         indices = m_data.pickIndices(*entity, count, ++m_mutationDraws);
     }
-    const qint64 nowS = nowEpochSeconds();
+    const qint64 nowS = nowSeconds();
     for (const int index : indices) {
         m_data.mutate(*entity, index, nowS);
         mutated.append(QString::fromStdString(m_data.records(*entity)[static_cast<std::size_t>(index)].id));
@@ -769,7 +775,7 @@ SimReply SimService::controlWebhook(const QJsonObject &body)
     std::vector<std::string> payloads;
     if (kind == QLatin1String("crm")) {
         const QJsonObject notification{
-            {QStringLiteral("server_time"), nowEpochMs()},
+            {QStringLiteral("server_time"), m_clock()},
             {QStringLiteral("query_params"), QJsonObject()},
             {QStringLiteral("module"), simEntityName(*entity)},
             {QStringLiteral("resource_uri"),

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/epochclock.h"
 #include "simdataset.h"
 #include "simfaultconfig.h"
 #include "simoptions.h"
@@ -28,10 +29,11 @@ class SimCriteria;
 // and records, CRM lists/search/records, and the /_sim/ controls. handle() is called
 // concurrently from the HTTP server's pool; the data set sits behind a shared_mutex
 // (pages read in parallel, mutations exclusive). Holding faults (latency, timeout)
-// sleep in handle() but wake as soon as shutdown() is called.
+// sleep in handle() but wake as soon as shutdown() is called. Token expiry, page tokens,
+// mutation times and server_time read the clock (null: the system clock; tests move it).
 class SimService final {
 public:
-    explicit SimService(const SimOptions &options);
+    explicit SimService(const SimOptions &options, EpochClock clock = {});
     Q_DISABLE_COPY_MOVE(SimService)
     ~SimService();
 
@@ -63,8 +65,10 @@ private:
                                                      quint64 queryHash) const;
     // Sleeps up to `ms`; false when shutdown() interrupted the wait.
     bool waitMs(int ms);
+    [[nodiscard]] qint64 nowSeconds() const;
 
     const SimOptions m_options;
+    const EpochClock m_clock;
     SimDataSet m_data;
     mutable std::shared_mutex m_dataMutex;
     SimTokenStore m_tokens;
