@@ -278,7 +278,6 @@ private slots:
         QCOMPARE(reply.value(QLatin1String("mutated")).toInt(), 66);
         const QJsonArray ids = reply.value(QLatin1String("ids")).toArray();
         QCOMPARE(ids.size(), 66);
-        const QString today = QDate::currentDate().toString(Qt::ISODate).left(4);
         for (const QJsonValue &id : ids) {
             const auto item = m_client->Get(
                 ("/books/v3/items/" + id.toString().toStdString() + "?organization_id=" + m_org).c_str(), auth());
