@@ -177,8 +177,8 @@ Status SyncWriter::write(const QList<Item> &batch)
     // The run's Zoho calls since the last write ride along (the organisation's budget).
     const qint64 calls = m_callTally ? m_callTally->take() : 0;
     auto statesWritten = RedisBatch(redis).hsetExpireManyCounting(
-        states, m_stateTtlSeconds, ZohoCallStore::addCommands(StatsStore::epochMinute(m_clock()), ZohoCallPurpose::Sync,
-                                                           quint64(calls)));
+        states, m_stateTtlSeconds,
+        ZohoCallStore::addCommands(StatsStore::epochMinute(m_clock()), ZohoCallPurpose::Sync, quint64(calls)));
     if (calls > 0 && !(statesWritten && *statesWritten))
         m_callTally->giveBack(calls);
     Status stored = statesWritten ? Status() : Status(statesWritten.error());
