@@ -65,6 +65,11 @@ if(TIERSYNC_BUILD_TESTS AND TARGET tiersync)
   set_tests_properties(packaging_files PROPERTIES LABELS unit TIMEOUT 60)
   # Everything the configure step, the compiler, the executables and the scripts use comes
   # from a package that packaging/dev.sh installs (it reads Ninja's dependency records).
+  # The .deb itself, as the README builds it (only where the console is built: it ships it).
+  if(TARGET tiersync-console)
+    add_test(NAME packaging_deb COMMAND ${_pkg}/check-deb.sh ${CMAKE_BINARY_DIR})
+    set_tests_properties(packaging_deb PROPERTIES LABELS unit TIMEOUT 300)
+  endif()
   if(CMAKE_GENERATOR STREQUAL "Ninja")
     add_test(NAME packaging_debian_packages COMMAND ${_pkg}/check-debian-packages.sh ${CMAKE_BINARY_DIR})
     set_tests_properties(packaging_debian_packages PROPERTIES LABELS unit TIMEOUT 300)
