@@ -75,8 +75,29 @@ void ZohoAuth::requestToken()
         });
         return;
     }
+    if (m_throttledUntil && m_options.wallClock() < *m_throttledUntil) {
+        // Zoho would refuse it and count it: say until when instead of asking.
+        Error error = throttledError();
+        m_waitingRetry = true;
+        QTimer::singleShot(0, this, [this, error] {
+            m_waitingRetry = false;
+            emit tokenFailed(error);
+        });
+        return;
+    }
+    m_throttledUntil.reset();
     m_attempt = 0;
     sendRefresh();
+}
+
+Error ZohoAuth::throttledError() const
+{
+    Error error = makeError(ErrorKind::RateLimited,
+                            QStringLiteral("Zoho OAuth: token endpoint throttled (Zoho allows 10 access "
+                                           "tokens per 10 minutes); no refresh is sent until %1")
+                                .arg(m_throttledUntil->toUTC().toString(Qt::ISODate)));
+    error.code = QString(zohoparser::kOAuthThrottledCode);
+    return error;
 }
 
 void ZohoAuth::invalidate(const QString &accessToken)
@@ -145,8 +166,15 @@ void ZohoAuth::onRefreshFinished()
         return;
     }
 
-    const Error &error = token.error();
-    const bool retryable = RetryPolicy::isRetryable(error);
+    Error error = token.error();
+    const bool throttled = zohoparser::isOAuthThrottle(error);
+    if (throttled) {
+        m_throttledUntil = m_options.wallClock().addMSecs(m_options.tokenThrottleWindowMs);
+        const Error detail = error;
+        error = throttledError();
+        error.httpStatus = detail.httpStatus;
+    }
+    const bool retryable = !throttled && RetryPolicy::isRetryable(error);
     const bool again = retryable && m_attempt < m_options.retry.maxAttempts;
     RetryEvent event;
     event.at = m_options.wallClock();

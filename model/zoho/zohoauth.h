@@ -6,6 +6,7 @@
 #include "zoho/tokencache.h"
 #include "zoho/zohoclientoptions.h"
 
+#include <QDateTime>
 #include <QObject>
 
 #include <optional>
@@ -19,7 +20,10 @@ namespace tiersync {
 // thread and shares its QNetworkAccessManager. At most one refresh runs at a time;
 // callers ask validToken() and, when there is none, requestToken() and wait for
 // tokenReady/tokenFailed. Transient failures of the token endpoint are retried with the
-// client's RetryPolicy; invalid_* answers are Auth errors and never retried.
+// client's RetryPolicy; invalid_* answers are Auth errors and never retried. "Access
+// Denied" (the token endpoint's throttle) is never retried either: no refresh is sent
+// until ZohoClientOptions::tokenThrottleWindowMs has passed, and every caller until then
+// fails at once with that time in the message.
 // Tokens are never logged.
 class ZohoAuth final : public QObject {
     Q_OBJECT
@@ -49,12 +53,14 @@ private:
     void sendRefresh();
     void onRefreshFinished();
     void onRefreshTimeout();
+    [[nodiscard]] Error throttledError() const;
 
     ZohoSettings m_settings;
     ZohoClientOptions m_options;
     QNetworkAccessManager *m_network;
     std::shared_ptr<TokenCache> m_cache;
     std::optional<CachedToken> m_token;
+    std::optional<QDateTime> m_throttledUntil;
     QNetworkReply *m_reply = nullptr;
     bool m_timedOut = false;
     bool m_waitingRetry = false;

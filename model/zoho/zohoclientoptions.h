@@ -20,6 +20,9 @@ struct ZohoClientOptions final {
     qint64 circuitCoolDownMs = 30000;
     qint64 maxResponseBytes = kDefaultMaxResponseBytes;
     qint64 tokenSafetyMarginMs = 60000;     // refresh this long before expiry
+    // After "Access Denied" from the token endpoint no refresh is sent for this long: Zoho
+    // refuses the rest of its 10-minute window and does not say when it started.
+    qint64 tokenThrottleWindowMs = 600000;
     SteadyClock steadyClock = systemSteadyClock();
     WallClock wallClock = systemWallClock();
     // Null: a private in-memory cache. Share one (later: Redis) between instances.

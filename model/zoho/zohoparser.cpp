@@ -266,6 +266,11 @@ Result<QList<QJsonObject>> parseCrmRecords(const QJsonObject &json)
     return records;
 }
 
+bool isOAuthThrottle(const Error &error)
+{
+    return error.kind == ErrorKind::RateLimited && error.code == kOAuthThrottledCode;
+}
+
 Result<OAuthToken> parseOAuthToken(int httpStatus, const QByteArray &body, const QByteArray &contentType)
 {
     QJsonObject json;
@@ -273,26 +278,37 @@ Result<OAuthToken> parseOAuthToken(int httpStatus, const QByteArray &body, const
     if (document.isObject())
         json = document.object();
 
+    const QString errorCode = json.value(QLatin1String("error")).toString();
+    const QString description = json.value(QLatin1String("error_description")).toString();
+    // Zoho throttles the token endpoint (10 access tokens per refresh token per 10 minutes)
+    // with "Access Denied" + "too many requests", as HTTP 200, or 400/429 through proxies:
+    // wait out the window, never retry and never re-authorise.
+    const bool throttled = errorCode.compare(kOAuthThrottledCode, Qt::CaseInsensitive) == 0
+                           || (!errorCode.isEmpty()
+                               && description.contains(QLatin1String("too many requests"), Qt::CaseInsensitive));
+    if (throttled && httpStatus < 500) {
+        Error error;
+        error.kind = ErrorKind::RateLimited;
+        error.code = QString(kOAuthThrottledCode);
+        error.httpStatus = httpStatus;
+        error.message = QStringLiteral("Zoho OAuth: token endpoint throttled (%1)")
+                            .arg(description.isEmpty() ? errorCode : description);
+        return error;
+    }
     // A failing accounts server is transient whatever its body says.
     if (httpStatus >= 500 || httpStatus == 429) {
         Error error = httpError(httpStatus, body, contentType);
         error.message = QStringLiteral("Zoho OAuth: ") + error.message;
         return error;
     }
-    const QString errorCode = json.value(QLatin1String("error")).toString();
     if (!errorCode.isEmpty()) {
-        const QString description = json.value(QLatin1String("error_description")).toString();
-        // Zoho throttles the token endpoint (about 10 tokens per 10 minutes) with
-        // "Access Denied" + "too many requests": wait, do not re-authorise.
-        const bool throttled = description.contains(QLatin1String("too many requests"), Qt::CaseInsensitive);
         Error error;
-        error.kind = throttled ? ErrorKind::RateLimited : ErrorKind::Auth;
+        error.kind = ErrorKind::Auth;
         error.code = errorCode;
         error.httpStatus = httpStatus;
-        error.message = throttled ? QStringLiteral("Zoho OAuth: token endpoint throttled (%1)").arg(description)
-                                  : QStringLiteral("Zoho OAuth refused the refresh token: %1 "
-                                                   "(re-authorise the Zoho client)")
-                                        .arg(errorCode);
+        error.message = QStringLiteral("Zoho OAuth refused the refresh token: %1 "
+                                       "(re-authorise the Zoho client)")
+                            .arg(errorCode);
         return error;
     }
     if (httpStatus < 200 || httpStatus > 299)

@@ -46,7 +46,11 @@ namespace zohoparser {
 [[nodiscard]] Result<QList<QJsonObject>> parseCrmRecords(const QJsonObject &json);
 
 // The token endpoint's answer. Errors arrive with HTTP 200 and `error` set: Auth with
-// the error in Error::code, except token-endpoint throttling, which is RateLimited.
+// the error in Error::code, except token-endpoint throttling ("Access Denied", seen with
+// HTTP 200, 400 or 429), which is RateLimited with code kOAuthThrottledCode: Zoho refuses
+// every refresh for the rest of its 10-minute window, so it is never retried.
+inline constexpr QLatin1String kOAuthThrottledCode("Access Denied");
+[[nodiscard]] bool isOAuthThrottle(const Error &error);
 [[nodiscard]] Result<OAuthToken> parseOAuthToken(int httpStatus, const QByteArray &body,
                                                  const QByteArray &contentType = {});
 

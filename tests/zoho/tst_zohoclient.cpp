@@ -163,6 +163,64 @@ private slots:
         QCOMPARE(service.client()->stats().failures, 3u);
     }
 
+    // Zoho's token throttle ("Access Denied", 10 tokens per 10 minutes) answers every
+    // refresh for the rest of its window: asking again only counts against the next one.
+    void tokenThrottleIsNeverRetriedAndWaitedOut_data()
+    {
+        QTest::addColumn<int>("status");
+        QTest::newRow("200, as Zoho sends it") << 200;
+        QTest::newRow("400, through a proxy") << 400;
+        QTest::newRow("429") << 429;
+    }
+    void tokenThrottleIsNeverRetriedAndWaitedOut()
+    {
+        QFETCH(int, status);
+        FakeZoho zoho;
+        std::atomic<bool> throttled{true};
+        zoho.onToken([&zoho, &throttled, status](const Request &) {
+            if (throttled)
+                return FakeZoho::json(status, R"({"error_description":"You have made too many requests continuously. Please try again after some time.","error":"Access Denied","status":"failure"})");
+            return FakeZoho::token(zoho.tokenRequests());
+        });
+        ShiftedWallClock wall;
+        ZohoClientOptions options = fastOptions();
+        options.wallClock = wall.clock();
+        ZohoService service(zoho.settings(), options);
+        EventLog log(service.client());
+
+        QList<QFuture<Result<ZohoResponse>>> futures;
+        for (int i = 0; i < 3; ++i)
+            futures.append(service.client()->submit(ZohoRequest::get(kStudents)));
+        for (auto &future : futures) {
+            auto result = awaitResult(future);
+            QVERIFY(!result.ok());
+            QCOMPARE(result.error().kind, ErrorKind::RateLimited);
+            QCOMPARE(result.error().code, QStringLiteral("Access Denied"));
+            QVERIFY2(result.error().message.contains(QLatin1String("no refresh is sent until")),
+                     qPrintable(result.error().message));
+        }
+        QCOMPARE(zoho.tokenRequests(), 1);
+        QCOMPARE(zoho.apiRequests(), 0);
+        auto events = log.events();
+        QCOMPARE(events.size(), 1);
+        QCOMPARE(events.at(0).outcome, QStringLiteral("not_retried"));
+        QCOMPARE(service.client()->stats().retries, 0u);
+
+        // Later callers inside the window fail at once, naming the time; Zoho is not asked.
+        wall.advanceSeconds(599);
+        auto later = get(service, kStudents);
+        QVERIFY(!later.ok());
+        QCOMPARE(later.error().code, QStringLiteral("Access Denied"));
+        QCOMPARE(zoho.tokenRequests(), 1);
+
+        // Once the window has passed, one refresh goes out and the call succeeds.
+        throttled = false;
+        wall.advanceSeconds(2);
+        QVERIFY2(get(service, kStudents).ok(), "a refresh after the window");
+        QCOMPARE(zoho.tokenRequests(), 2);
+        QCOMPARE(zoho.apiRequests(), 1);
+    }
+
     void invalidTokenRefreshesOnceAndRetries()
     {
         FakeZoho zoho;

@@ -258,11 +258,34 @@ private slots:
         QCOMPARE(token.error().code, code);
     }
 
+    void oauthThrottled_data()
+    {
+        QTest::addColumn<int>("status");
+        QTest::addColumn<QByteArray>("body");
+        const QByteArray zoho = R"({"error_description":"You have made too many requests continuously. Please try again after some time.","error":"Access Denied","status":"failure"})";
+        QTest::newRow("200, as Zoho sends it") << 200 << zoho;
+        QTest::newRow("400, through a proxy") << 400 << zoho;
+        QTest::newRow("429") << 429 << zoho;
+        QTest::newRow("no description") << 200 << QByteArray(R"({"error":"access denied"})");
+    }
     void oauthThrottled()
     {
-        auto token = parseOAuthToken(400, R"({"error_description":"You have made too many requests continuously. Please try again after some time.","error":"Access Denied","status":"failure"})", kJson);
+        QFETCH(int, status);
+        QFETCH(QByteArray, body);
+        auto token = parseOAuthToken(status, body, kJson);
         QVERIFY(!token.ok());
         QCOMPARE(token.error().kind, ErrorKind::RateLimited);
+        QCOMPARE(token.error().code, QStringLiteral("Access Denied"));
+        QCOMPARE(token.error().httpStatus, status);
+        QVERIFY(isOAuthThrottle(token.error()));
+    }
+
+    void oauthThrottleBodyFromAFailingServerIsTransient()
+    {
+        auto token = parseOAuthToken(503, R"({"error":"Access Denied"})", kJson);
+        QVERIFY(!token.ok());
+        QCOMPARE(token.error().kind, ErrorKind::Server);
+        QVERIFY(!isOAuthThrottle(token.error()));
     }
 
     void oauthServerErrorIsTransient()
