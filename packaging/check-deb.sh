@@ -24,17 +24,8 @@ debs=("$work"/*.deb)
 [[ -f "${debs[0]}" && ${#debs[@]} -eq 1 ]] || { cat "$work/cpack.log"; echo "FAIL: expected one .deb in $work"; exit 1; }
 deb=${debs[0]}
 
-failed=0
-check() {  # $1 = what, rest = command
-  local what=$1
-  shift
-  if "$@"; then
-    echo "ok: $what"
-  else
-    echo "FAIL: $what"
-    failed=1
-  fi
-}
+# shellcheck source=checks.sh
+. "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 
 dpkg-deb --contents "$deb" | awk '{ print $6 }' >"$work/contents"
 for path in ./usr/bin/tiersync ./usr/bin/tiersync-console ./usr/bin/zoho-sim \

@@ -7,7 +7,6 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 tiersync=${1:-}
-failed=0
 
 need() {
   if ! command -v "$1" >/dev/null 2>&1; then
@@ -19,16 +18,8 @@ need desktop-file-validate desktop-file-utils
 need appstreamcli appstream
 need systemd-analyze systemd
 
-check() {  # $1 = what, rest = command
-  local what=$1
-  shift
-  if "$@"; then
-    echo "ok: $what"
-  else
-    echo "FAIL: $what"
-    failed=1
-  fi
-}
+# shellcheck source=checks.sh
+. "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 
 check "desktop file" desktop-file-validate "$here/tiersync-console.desktop"
 check "AppStream metainfo" appstreamcli validate --no-net --pedantic "$here/io.tiersync.console.metainfo.xml"
