@@ -101,7 +101,7 @@ private slots:
     {
         FakeZoho zoho;
         zoho.onToken([&zoho](const Request &) { return FakeZoho::token(zoho.tokenRequests(), 3600); });
-        ShiftedWallClock wall;
+        ManualWallClock wall;
         ZohoClientOptions options = fastOptions();
         options.wallClock = wall.clock();
         ZohoService service(zoho.settings(), options);
@@ -124,7 +124,7 @@ private slots:
             return FakeZoho::json(200, R"({"access_token":"legacy-)" + std::to_string(zoho.tokenRequests())
                                            + R"(","expires_in_sec":100,"expires_in":100000,"token_type":"Bearer"})");
         });
-        ShiftedWallClock wall;
+        ManualWallClock wall;
         ZohoClientOptions options = fastOptions();
         options.wallClock = wall.clock();
         ZohoService service(zoho.settings(), options);
@@ -182,7 +182,7 @@ private slots:
                 return FakeZoho::json(status, R"({"error_description":"You have made too many requests continuously. Please try again after some time.","error":"Access Denied","status":"failure"})");
             return FakeZoho::token(zoho.tokenRequests());
         });
-        ShiftedWallClock wall;
+        ManualWallClock wall;
         ZohoClientOptions options = fastOptions();
         options.wallClock = wall.clock();
         ZohoService service(zoho.settings(), options);

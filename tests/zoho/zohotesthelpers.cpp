@@ -36,14 +36,14 @@ QList<RetryEvent> EventLog::events() const
     return m_state->events;
 }
 
-WallClock ShiftedWallClock::clock() const
+WallClock ManualWallClock::clock() const
 {
-    return [offset = m_offsetMs] { return QDateTime::currentDateTimeUtc().addMSecs(offset->load()); };
+    return [now = m_nowMs] { return QDateTime::fromMSecsSinceEpoch(now->load(), Qt::UTC); };
 }
 
-void ShiftedWallClock::advanceSeconds(qint64 seconds) const
+void ManualWallClock::advanceSeconds(qint64 seconds) const
 {
-    *m_offsetMs += seconds * 1000;
+    *m_nowMs += seconds * 1000;
 }
 
 SteadyClock ManualSteadyClock::clock() const

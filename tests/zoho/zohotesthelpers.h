@@ -33,14 +33,15 @@ private:
     std::shared_ptr<State> m_state = std::make_shared<State>();
 };
 
-// A wall clock shifted by hand, readable from any thread.
-class ShiftedWallClock final {
+// A wall clock that stands at a fixed instant until the test moves it, readable from any
+// thread: expiries and windows are reached by advanceSeconds, never by time passing.
+class ManualWallClock final {
 public:
     [[nodiscard]] WallClock clock() const;
     void advanceSeconds(qint64 seconds) const;
 
 private:
-    std::shared_ptr<std::atomic<qint64>> m_offsetMs = std::make_shared<std::atomic<qint64>>(0);
+    std::shared_ptr<std::atomic<qint64>> m_nowMs = std::make_shared<std::atomic<qint64>>(1718117130000);  // 2024-06-11T14:45:30Z
 };
 
 // A steady clock moved by hand.
