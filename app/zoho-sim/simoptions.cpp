@@ -26,7 +26,10 @@ QString SimOptions::usage()
         "usage: zoho-sim --listen HOST:PORT [--seed N] [--products N] [--customers N]\n"
         "                [--students N] [--latency-ms A[-B]] [--client-id ID]\n"
         "                [--client-secret S] [--refresh-token T] [--org-id ORG]\n"
-        "                [--token-ttl-s N] [--ready-file PATH]\n"
+        "                [--token-ttl-s N] [--ready-file PATH] [--limits on|off]\n"
+        "                [--books-plan free|standard|professional|premium|elite|ultimate]\n"
+        "                [--crm-edition free|standard|professional|enterprise|ultimate]\n"
+        "                [--crm-users N]\n"
         "PORT may be 0 (any free port). See app/zoho-sim/README.md.\n");
 }
 
@@ -34,6 +37,8 @@ Result<SimOptions> SimOptions::parse(const QStringList &arguments)
 {
     SimOptions options;
     bool listenSeen = false;
+    QString crmEdition = options.limits.crmEdition;
+    int crmUsers = options.limits.crmUsers;
     for (qsizetype i = 0; i < arguments.size(); ++i) {
         QString flag = arguments.at(i);
         QString value;
@@ -51,7 +56,9 @@ Result<SimOptions> SimOptions::parse(const QStringList &arguments)
             QStringLiteral("--listen"),     QStringLiteral("--seed"),          QStringLiteral("--products"),
             QStringLiteral("--customers"),  QStringLiteral("--students"),      QStringLiteral("--latency-ms"),
             QStringLiteral("--client-id"),  QStringLiteral("--client-secret"), QStringLiteral("--refresh-token"),
-            QStringLiteral("--org-id"),     QStringLiteral("--token-ttl-s"),   QStringLiteral("--ready-file")};
+            QStringLiteral("--org-id"),     QStringLiteral("--token-ttl-s"),   QStringLiteral("--ready-file"),
+            QStringLiteral("--limits"),     QStringLiteral("--books-plan"),    QStringLiteral("--crm-edition"),
+            QStringLiteral("--crm-users")};
         if (!known.contains(flag))
             return bad(QStringLiteral("unknown argument '%1'").arg(flag));
         if (!inlineValue) {
@@ -101,6 +108,20 @@ Result<SimOptions> SimOptions::parse(const QStringList &arguments)
             if (!ttl)
                 return ttl.error();
             options.tokenTtlS = static_cast<int>(*ttl);
+        } else if (flag == QLatin1String("--limits")) {
+            if (value != QLatin1String("on") && value != QLatin1String("off"))
+                return bad(QStringLiteral("--limits: expected on or off, got '%1'").arg(value));
+            options.limits.enabled = value == QLatin1String("on");
+        } else if (flag == QLatin1String("--books-plan")) {
+            if (auto status = options.limits.applyBooksPlan(value); !status)
+                return bad(QStringLiteral("--books-plan: %1").arg(status.error().message));
+        } else if (flag == QLatin1String("--crm-edition")) {
+            crmEdition = value;
+        } else if (flag == QLatin1String("--crm-users")) {
+            auto users = number(flag, value, 1, 100000);
+            if (!users)
+                return users.error();
+            crmUsers = static_cast<int>(*users);
         } else if (value.isEmpty()) {
             return bad(QStringLiteral("%1 must not be empty").arg(flag));
         } else if (flag == QLatin1String("--client-id")) {
@@ -115,6 +136,9 @@ Result<SimOptions> SimOptions::parse(const QStringList &arguments)
             options.readyFile = value;
         }
     }
+    // Edition and users in either order.
+    if (auto status = options.limits.applyCrmEdition(crmEdition, crmUsers); !status)
+        return bad(QStringLiteral("--crm-edition: %1").arg(status.error().message));
     if (!listenSeen && !options.help)
         return bad(QStringLiteral("--listen HOST:PORT is required"));
     return options;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/result.h"
+#include "simlimitconfig.h"
 
 #include <QString>
 #include <QStringList>
@@ -24,6 +25,8 @@ struct SimOptions final {
     QString refreshToken = QStringLiteral("1000.sandbox-refresh-token");
     QString orgId = QStringLiteral("60000000001");
     int tokenTtlS = 3600;
+    // --limits on|off (off by default for now), --books-plan, --crm-edition, --crm-users.
+    SimLimitConfig limits;
     QString readyFile;
     bool help = false;
 

@@ -156,13 +156,42 @@ std::size_t pageBytes(const std::vector<SimRecord> &records, const std::vector<i
     return bytes;
 }
 
+// Gives back an admitted request's in-flight slot on every way out of handle().
+class InFlight final {
+public:
+    InFlight(SimLimits &limits, int tenant, SimLimits::Family family)
+        : m_limits(limits), m_tenant(tenant), m_family(family)
+    {
+    }
+    Q_DISABLE_COPY_MOVE(InFlight)
+    ~InFlight() { m_limits.release(m_tenant, m_family); }
+
+private:
+    SimLimits &m_limits;
+    const int m_tenant;
+    const SimLimits::Family m_family;
+};
+
+const QString perMinuteMessage =
+    QStringLiteral("You have made too many requests per minute. Please try again after some time.");
+const QString perDayMessage =
+    QStringLiteral("You have reached the maximum number of API calls allowed per day for your plan.");
+const QString concurrencyMessage = QStringLiteral(
+    "You have exceeded the maximum number of concurrent requests allowed. Please try again after some time.");
+const QString crmTooManyMessage =
+    QStringLiteral("You have made too many requests. Please try again after some time.");
+const QString accessDeniedDescription =
+    QStringLiteral("You have made too many requests continuously. Please try again after some time.");
+
 }  // namespace
 
 SimService::SimService(const SimOptions &options, EpochClock clock)
     : m_options(options),
-      m_clock(orSystemEpochClock(std::move(clock))),
+      m_clock(std::move(clock)),
       m_data(options.seed, options.products, options.customers, options.students),
+      m_tenants(SimTenant{options.orgId, options.clientId, options.clientSecret, options.refreshToken}),
       m_tokens(options.tokenTtlS),
+      m_limits(options.limits),
       m_pageTokenSalt(std::random_device{}() * 0x9E3779B97F4A7C15ULL ^ std::random_device{}())
 {
     m_faults.latencyMinMs = options.latencyMinMs;
@@ -174,7 +203,7 @@ SimService::~SimService() = default;
 
 qint64 SimService::nowSeconds() const
 {
-    return m_clock() / 1000;
+    return m_clock.nowMs() / 1000;
 }
 
 void SimService::setApiDomain(const std::string &apiDomain)
@@ -212,37 +241,79 @@ SimReply SimService::handle(const httplib::Request &request)
     m_stats.count(request.method, request.path);
 
     Api api = Api::Other;
+    SimLimits::Family family = SimLimits::Family::OAuth;
     std::string_view rest;
     if (startsWith(path, "/oauth/")) {
         api = Api::OAuth;
     } else if (startsWith(path, "/books/v3/")) {
         api = Api::Books;
+        family = SimLimits::Family::Books;
         rest = path.substr(10);
     } else if (startsWith(path, "/inventory/v1/")) {
         api = Api::Books;
+        family = SimLimits::Family::Inventory;
         rest = path.substr(14);
     } else if (startsWith(path, "/crm/v") && path.size() > 6) {
         // Any CRM API version (v2 … v8) serves the same records.
         const std::size_t slash = path.find('/', 6);
         if (slash != std::string_view::npos && allDigits(path.substr(6, slash - 6))) {
             api = Api::Crm;
+            family = SimLimits::Family::Crm;
             rest = path.substr(slash + 1);
         }
     }
     if (api == Api::Other)
         return booksError(404, 5, QStringLiteral("Invalid URL Passed"));
-    if (auto fault = injectFault(api))
-        return *fault;
-    switch (api) {
-    case Api::OAuth:
-        if (path != "/oauth/v2/token")
-            return booksError(404, 5, QStringLiteral("Invalid URL Passed"));
-        return oauthToken(request);
-    case Api::Books: return books(request, rest);
-    case Api::Crm: return crm(request, rest);
-    case Api::Other: break;
+
+    // The limits act first, as Zoho's do: on a request the sim can pin on a tenant (a
+    // valid token; for Books also that tenant's organization_id). Others are answered
+    // 401/6041 below and spend nothing. An admitted request is in flight through the
+    // latency and any fault until it is answered.
+    const std::optional<int> tenant = api == Api::OAuth ? std::nullopt : tokenTenant(request);
+    std::optional<int> budgetTenant = tenant;
+    if (tenant && api == Api::Books) {
+        const auto org = param(request, "organization_id");
+        if (!org || QString::fromStdString(*org) != m_tenants.at(*tenant).orgId)
+            budgetTenant.reset();
     }
-    return booksError(404, 5, QStringLiteral("Invalid URL Passed"));
+    SimLimits::Headers limitHeaders;
+    std::optional<InFlight> inFlight;
+    if (budgetTenant) {
+        SimLimits::Admission admission = m_limits.admit(*budgetTenant, family, m_clock.nowMs());
+        if (admission.verdict != SimLimits::Verdict::Admitted)
+            return limitReply(api, admission);
+        inFlight.emplace(m_limits, *budgetTenant, family);
+        limitHeaders = std::move(admission.headers);
+    }
+
+    SimReply answer;
+    if (auto fault = injectFault(api)) {
+        answer = std::move(*fault);
+    } else if (api == Api::OAuth) {
+        answer = path == "/oauth/v2/token" ? oauthToken(request)
+                                           : booksError(404, 5, QStringLiteral("Invalid URL Passed"));
+    } else {
+        answer = api == Api::Books ? books(request, rest, tenant) : crm(request, rest, tenant);
+    }
+    answer.headers.insert(answer.headers.end(), limitHeaders.begin(), limitHeaders.end());
+    return answer;
+}
+
+SimReply SimService::limitReply(Api api, const SimLimits::Admission &admission) const
+{
+    SimReply limited;
+    if (api == Api::Crm) {
+        // Zoho sends no Retry-After; the credits case carries X-API-CREDITS-REMAINING: 0.
+        limited = crmError(429, QStringLiteral("TOO_MANY_REQUESTS"), crmTooManyMessage);
+    } else {
+        switch (admission.verdict) {
+        case SimLimits::Verdict::PerDay: limited = booksError(429, 45, perDayMessage); break;
+        case SimLimits::Verdict::Concurrency: limited = booksError(429, 1070, concurrencyMessage); break;
+        default: limited = booksError(429, 44, perMinuteMessage); break;
+        }
+    }
+    limited.headers = admission.headers;
+    return limited;
 }
 
 std::optional<SimReply> SimService::injectFault(Api api)
@@ -286,24 +357,18 @@ std::optional<SimReply> SimService::injectFault(Api api)
         SimReply limited;
         switch (api) {
         case Api::Crm:
-            limited = crmError(429, QStringLiteral("TOO_MANY_REQUESTS"),
-                               QStringLiteral("You have made too many requests. Please try again after some time."));
+            limited = crmError(429, QStringLiteral("TOO_MANY_REQUESTS"), crmTooManyMessage);
             break;
         case Api::OAuth:
             limited = jsonReply(429, QJsonObject{
                 {QStringLiteral("error"), QStringLiteral("Access Denied")},
-                {QStringLiteral("error_description"),
-                 QStringLiteral("You have made too many requests continuously. Please try again after some time.")}});
+                {QStringLiteral("error_description"), accessDeniedDescription}});
             break;
         default:
-            limited = booksError(
-                429, faults.rate429Code,
-                faults.rate429Code == 45
-                    ? QStringLiteral("You have reached the maximum number of API calls allowed per day for your plan.")
-                : faults.rate429Code == 1070
-                    ? QStringLiteral("You have exceeded the maximum number of concurrent requests allowed. "
-                                     "Please try again after some time.")
-                    : QStringLiteral("You have made too many requests per minute. Please try again after some time."));
+            limited = booksError(429, faults.rate429Code,
+                                 faults.rate429Code == 45     ? perDayMessage
+                                 : faults.rate429Code == 1070 ? concurrencyMessage
+                                                              : perMinuteMessage);
             break;
         }
         if (faults.retryAfterS > 0)
@@ -321,24 +386,30 @@ SimReply SimService::oauthToken(const httplib::Request &request)
         return jsonReply(200, QJsonObject{{QStringLiteral("error"), QString::fromLatin1(error)}});
     };
     // Zoho checks the client before the secret before the grant, and answers all of
-    // them with HTTP 200.
-    if (formField(request, "client_id") != m_options.clientId)
+    // them with HTTP 200. The client id picks the tenant.
+    const auto tenant = m_tenants.byClientId(formField(request, "client_id"));
+    if (!tenant)
         return oauthError("invalid_client");
-    if (formField(request, "client_secret") != m_options.clientSecret)
+    const SimTenant who = m_tenants.at(*tenant);
+    if (formField(request, "client_secret") != who.clientSecret)
         return oauthError("invalid_client_secret");
     if (formField(request, "grant_type") != QLatin1String("refresh_token"))
         return oauthError("unsupported_grant_type");
-    if (formField(request, "refresh_token") != m_options.refreshToken)
+    if (formField(request, "refresh_token") != who.refreshToken)
         return oauthError("invalid_code");
-    const qint64 nowMs = m_clock();
-    if (m_tokens.throttled(nowMs)) {
-        return jsonReply(400, QJsonObject{
-            {QStringLiteral("error"), QStringLiteral("Access Denied")},
-            {QStringLiteral("error_description"),
-             QStringLiteral("You have made too many requests continuously. Please try again after some time.")},
-            {QStringLiteral("status"), QStringLiteral("failure")}});
+    const qint64 nowMs = m_clock.nowMs();
+    // With the limits on, Zoho's throttle always applies; off, only the /_sim/oauth knob.
+    const SimLimitConfig limits = m_limits.config();
+    const auto issued = m_tokens.issue(*tenant, nowMs, limits.enabled ? std::optional<int>(limits.oauthPer10Min)
+                                                                      : std::nullopt);
+    m_limits.recordToken(*tenant, nowMs, issued.has_value());
+    if (!issued) {
+        return jsonReply(m_tokens.throttleStatus(),
+                         QJsonObject{{QStringLiteral("error"), QStringLiteral("Access Denied")},
+                                     {QStringLiteral("error_description"), accessDeniedDescription},
+                                     {QStringLiteral("status"), QStringLiteral("failure")}});
     }
-    const std::string token = m_tokens.issue(nowMs);
+    const std::string &token = *issued;
     const int ttlS = m_tokens.ttlS();
     QJsonObject answer{{QStringLiteral("access_token"), QString::fromStdString(token)},
                        {QStringLiteral("api_domain"), QString::fromStdString(apiDomain())},
@@ -353,7 +424,7 @@ SimReply SimService::oauthToken(const httplib::Request &request)
     return jsonReply(200, answer);
 }
 
-bool SimService::authorised(const httplib::Request &request) const
+std::optional<int> SimService::tokenTenant(const httplib::Request &request) const
 {
     const std::string header = request.get_header_value("Authorization");
     std::string_view token = header;
@@ -362,11 +433,11 @@ bool SimService::authorised(const httplib::Request &request) const
     else if (startsWith(token, "Bearer "))
         token.remove_prefix(7);
     else
-        return false;
-    return m_tokens.isValid(token, m_clock());
+        return std::nullopt;
+    return m_tokens.tenantOf(token, m_clock.nowMs());
 }
 
-SimReply SimService::books(const httplib::Request &request, std::string_view rest)
+SimReply SimService::books(const httplib::Request &request, std::string_view rest, std::optional<int> tenant)
 {
     const std::size_t slash = rest.find('/');
     const std::string_view resource = rest.substr(0, slash);
@@ -378,12 +449,13 @@ SimReply SimService::books(const httplib::Request &request, std::string_view res
         entity = SimEntity::Customers;
     if (!entity || (slash != std::string_view::npos && (id.empty() || id.find('/') != std::string_view::npos)))
         return booksError(404, 5, QStringLiteral("Invalid URL Passed"));
-    if (!authorised(request))
+    if (!tenant)
         return booksError(401, 57, QStringLiteral("You are not authorized to perform this operation"));
     const auto org = param(request, "organization_id");
     if (!org || org->empty())
         return booksError(400, 6041, QStringLiteral("Organization ID is not specified. Please pass organization_id."));
-    if (QString::fromStdString(*org) != m_options.orgId)
+    // An access token serves its own tenant's organisation only.
+    if (QString::fromStdString(*org) != m_tenants.at(*tenant).orgId)
         return booksError(400, 6041, QStringLiteral("This user is not associated with the CompanyID/CompanyName:%1.")
                                          .arg(QString::fromStdString(*org)));
     if (request.method != "GET")
@@ -448,9 +520,9 @@ SimReply SimService::booksList(SimEntity entity, const httplib::Request &request
     return reply(200, std::move(body));
 }
 
-SimReply SimService::crm(const httplib::Request &request, std::string_view rest)
+SimReply SimService::crm(const httplib::Request &request, std::string_view rest, std::optional<int> tenant)
 {
-    if (!authorised(request))
+    if (!tenant)
         return crmError(401, QStringLiteral("INVALID_TOKEN"), QStringLiteral("invalid oauth token"));
     const std::size_t slash = rest.find('/');
     const std::string_view moduleName = rest.substr(0, slash);
@@ -663,11 +735,28 @@ SimReply SimService::control(const httplib::Request &request)
     }
     if (path == "/_sim/health")
         return jsonReply(200, QJsonObject{{QStringLiteral("status"), QStringLiteral("ok")}});
-    if (path == "/_sim/stats" && !post)
-        return jsonReply(200, m_stats.toJson());
-    if (path == "/_sim/reset-stats" && post) {
-        m_stats.reset();
-        return jsonReply(200, m_stats.toJson());
+    if ((path == "/_sim/stats" && !post) || (path == "/_sim/reset-stats" && post)) {
+        if (post) {
+            m_stats.reset();
+            m_limits.resetStats();
+        }
+        QJsonObject stats = m_stats.toJson();
+        stats.insert(QStringLiteral("limits"), m_limits.statsJson(m_tenants, m_clock.nowMs()));
+        return jsonReply(200, stats);
+    }
+    if (path == "/_sim/clock")
+        return controlClock(post, body);
+    if (path == "/_sim/tenants")
+        return controlTenants(post, body);
+    if (path == "/_sim/limits") {
+        if (post) {
+            auto next = m_limits.configure(body);
+            if (!next)
+                return controlError(next.error().message);
+            if (body.value(QLatin1String("reset_budgets")).toBool(false))
+                m_tokens.clearIssueLog();
+        }
+        return jsonReply(200, m_limits.config().toJson());
     }
     if (path == "/_sim/info" && !post) {
         QJsonObject counts;
@@ -694,7 +783,7 @@ SimReply SimService::control(const httplib::Request &request)
             if (const QString error = m_tokens.configure(body); !error.isEmpty())
                 return controlError(error);
         }
-        return jsonReply(200, m_tokens.toJson(m_clock()));
+        return jsonReply(200, m_tokens.toJson(m_clock.nowMs()));
     }
     if (path == "/_sim/mutate" && post)
         return controlMutate(body);
@@ -775,7 +864,7 @@ SimReply SimService::controlWebhook(const QJsonObject &body)
     std::vector<std::string> payloads;
     if (kind == QLatin1String("crm")) {
         const QJsonObject notification{
-            {QStringLiteral("server_time"), m_clock()},
+            {QStringLiteral("server_time"), m_clock.nowMs()},
             {QStringLiteral("query_params"), QJsonObject()},
             {QStringLiteral("module"), simEntityName(*entity)},
             {QStringLiteral("resource_uri"),
@@ -813,6 +902,61 @@ SimReply SimService::controlWebhook(const QJsonObject &body)
     return jsonReply(200, QJsonObject{{QStringLiteral("delivered"), true},
                                       {QStringLiteral("status"), lastStatus},
                                       {QStringLiteral("deliveries"), static_cast<int>(payloads.size())}});
+}
+
+}  // namespace tiersync::sim
+
+namespace tiersync::sim {
+
+SimReply SimService::controlClock(bool post, const QJsonObject &body)
+{
+    if (post) {
+        for (auto it = body.begin(); it != body.end(); ++it) {
+            if (it.key() != QLatin1String("advance_ms") && it.key() != QLatin1String("freeze"))
+                return controlError(QStringLiteral("unknown clock control '%1'").arg(it.key()));
+        }
+        const QJsonValue advance = body.value(QLatin1String("advance_ms"));
+        constexpr double maxAdvanceMs = 366.0 * 86'400'000;
+        if (!advance.isUndefined()
+            && (!advance.isDouble() || advance.toDouble() < 0 || advance.toDouble() > maxAdvanceMs
+                || advance.toDouble() != static_cast<double>(advance.toInteger())))
+            return controlError(QStringLiteral("advance_ms: expected a whole number of milliseconds in [0, %1]")
+                                    .arg(static_cast<qint64>(maxAdvanceMs)));
+        const QJsonValue freeze = body.value(QLatin1String("freeze"));
+        if (!freeze.isUndefined() && !freeze.isBool())
+            return controlError(QStringLiteral("freeze: expected true or false"));
+        if (!freeze.isUndefined())
+            m_clock.setFrozen(freeze.toBool());
+        m_clock.advance(advance.toInteger(0));
+    }
+    return jsonReply(200, QJsonObject{{QStringLiteral("now_ms"), m_clock.nowMs()},
+                                      {QStringLiteral("offset_ms"), m_clock.offsetMs()},
+                                      {QStringLiteral("frozen"), m_clock.frozen()}});
+}
+
+SimReply SimService::controlTenants(bool post, const QJsonObject &body)
+{
+    if (!post)
+        return jsonReply(200, QJsonObject{{QStringLiteral("tenants"), m_tenants.toJson()}});
+    for (auto it = body.begin(); it != body.end(); ++it) {
+        static const QStringList known{QStringLiteral("org_id"), QStringLiteral("client_id"),
+                                       QStringLiteral("client_secret"), QStringLiteral("refresh_token")};
+        if (!known.contains(it.key()))
+            return controlError(QStringLiteral("unknown tenant field '%1'").arg(it.key()));
+        if (!it.value().isString())
+            return controlError(QStringLiteral("%1: expected a string").arg(it.key()));
+    }
+    const SimTenant tenant{body.value(QLatin1String("org_id")).toString(),
+                           body.value(QLatin1String("client_id")).toString(),
+                           body.value(QLatin1String("client_secret")).toString(),
+                           body.value(QLatin1String("refresh_token")).toString()};
+    const auto added = m_tenants.add(tenant);
+    if (!added)
+        return controlError(added.error().message);
+    return jsonReply(200, QJsonObject{{QStringLiteral("org_id"), tenant.orgId},
+                                      {QStringLiteral("client_id"), tenant.clientId},
+                                      {QStringLiteral("created"), added->created},
+                                      {QStringLiteral("tenants"), m_tenants.size()}});
 }
 
 }  // namespace tiersync::sim

@@ -1,11 +1,14 @@
 #pragma once
 
 #include "core/epochclock.h"
+#include "simclock.h"
 #include "simdataset.h"
 #include "simfaultconfig.h"
+#include "simlimits.h"
 #include "simoptions.h"
 #include "simreply.h"
 #include "simstats.h"
+#include "simtenants.h"
 #include "simtokenstore.h"
 
 #include <QJsonObject>
@@ -30,7 +33,10 @@ class SimCriteria;
 // concurrently from the HTTP server's pool; the data set sits behind a shared_mutex
 // (pages read in parallel, mutations exclusive). Holding faults (latency, timeout)
 // sleep in handle() but wake as soon as shutdown() is called. Token expiry, page tokens,
-// mutation times and server_time read the clock (null: the system clock; tests move it).
+// mutation times, server_time and the limit windows read the sim clock: `clock` (null:
+// the system clock; tests move it) plus what POST /_sim/clock advanced. Requests are
+// attributed to tenants (SimTenants) and, before anything else is done for them, admitted
+// or refused by SimLimits.
 class SimService final {
 public:
     explicit SimService(const SimOptions &options, EpochClock clock = {});
@@ -43,6 +49,7 @@ public:
     void shutdown();
 
     [[nodiscard]] const SimDataSet &dataSetForTests() const { return m_data; }
+    [[nodiscard]] qint64 nowMs() const { return m_clock.nowMs(); }
 
 private:
     enum class Api { OAuth, Books, Crm, Other };
@@ -50,15 +57,20 @@ private:
     [[nodiscard]] SimReply control(const httplib::Request &request);
     [[nodiscard]] SimReply controlMutate(const QJsonObject &body);
     [[nodiscard]] SimReply controlWebhook(const QJsonObject &body);
+    [[nodiscard]] SimReply controlClock(bool post, const QJsonObject &body);
+    [[nodiscard]] SimReply controlTenants(bool post, const QJsonObject &body);
+    [[nodiscard]] SimReply limitReply(Api api, const SimLimits::Admission &admission) const;
     [[nodiscard]] std::optional<SimReply> injectFault(Api api);
     [[nodiscard]] SimReply oauthToken(const httplib::Request &request);
-    [[nodiscard]] SimReply books(const httplib::Request &request, std::string_view rest);
+    // Books and CRM get the tenant of the request's access token (none: missing, unknown or
+    // expired, answered 401).
+    [[nodiscard]] SimReply books(const httplib::Request &request, std::string_view rest, std::optional<int> tenant);
     [[nodiscard]] SimReply booksList(SimEntity entity, const httplib::Request &request);
-    [[nodiscard]] SimReply crm(const httplib::Request &request, std::string_view rest);
+    [[nodiscard]] SimReply crm(const httplib::Request &request, std::string_view rest, std::optional<int> tenant);
     [[nodiscard]] SimReply crmList(SimEntity entity, const httplib::Request &request,
                                    const SimCriteria *criteria, const QString &criteriaText,
                                    std::optional<qint64> sinceS);
-    [[nodiscard]] bool authorised(const httplib::Request &request) const;
+    [[nodiscard]] std::optional<int> tokenTenant(const httplib::Request &request) const;
     [[nodiscard]] std::string apiDomain() const;
     [[nodiscard]] std::string pageToken(SimEntity entity, quint64 queryHash, int offset) const;
     [[nodiscard]] std::optional<int> pageTokenOffset(const std::string &token, SimEntity entity,
@@ -68,10 +80,12 @@ private:
     [[nodiscard]] qint64 nowSeconds() const;
 
     const SimOptions m_options;
-    const EpochClock m_clock;
+    SimClock m_clock;
     SimDataSet m_data;
     mutable std::shared_mutex m_dataMutex;
+    SimTenants m_tenants;
     SimTokenStore m_tokens;
+    SimLimits m_limits;
     SimStats m_stats;
 
     mutable std::mutex m_configMutex;

@@ -11,7 +11,7 @@ constexpr qint64 throttleWindowMs = 10 * 60 * 1000;
 
 SimTokenStore::SimTokenStore(int ttlS) : m_ttlS(ttlS) {}
 
-std::string SimTokenStore::issue(qint64 nowMs)
+std::optional<std::string> SimTokenStore::issue(int tenant, qint64 nowMs, std::optional<int> limit)
 {
     thread_local std::mt19937_64 random{std::random_device{}()};
     static constexpr char hex[] = "0123456789abcdef";
@@ -24,30 +24,43 @@ std::string SimTokenStore::issue(qint64 nowMs)
     token.push_back('.');
     appendHex(random());
     std::lock_guard lock(m_mutex);
+    std::deque<qint64> &log = m_issuedAtMs[tenant];
+    while (!log.empty() && log.front() <= nowMs - throttleWindowMs)
+        log.pop_front();
+    if (!limit && m_throttle)
+        limit = m_throttleLimit;
+    if (limit && static_cast<int>(log.size()) >= *limit)
+        return std::nullopt;
     // Forget expired tokens now and then, so long runs do not grow without bound.
-    if (m_expiryMs.size() > 4096) {
-        for (auto it = m_expiryMs.begin(); it != m_expiryMs.end();)
-            it = it->second <= nowMs ? m_expiryMs.erase(it) : std::next(it);
+    if (m_issued.size() > 4096) {
+        for (auto it = m_issued.begin(); it != m_issued.end();)
+            it = it->second.expiryMs <= nowMs ? m_issued.erase(it) : std::next(it);
     }
-    m_expiryMs[token] = nowMs + static_cast<qint64>(m_ttlS) * 1000;
-    m_issuedAtMs.push_back(nowMs);
+    m_issued[token] = Issued{nowMs + static_cast<qint64>(m_ttlS) * 1000, tenant};
+    log.push_back(nowMs);
     ++m_refreshes;
     return token;
 }
 
-bool SimTokenStore::isValid(std::string_view token, qint64 nowMs) const
+std::optional<int> SimTokenStore::tenantOf(std::string_view token, qint64 nowMs) const
 {
     std::lock_guard lock(m_mutex);
-    const auto it = m_expiryMs.find(std::string(token));
-    return it != m_expiryMs.end() && it->second > nowMs;
+    const auto it = m_issued.find(std::string(token));
+    if (it == m_issued.end() || it->second.expiryMs <= nowMs)
+        return std::nullopt;
+    return it->second.tenant;
 }
 
-bool SimTokenStore::throttled(qint64 nowMs)
+void SimTokenStore::clearIssueLog()
 {
     std::lock_guard lock(m_mutex);
-    while (!m_issuedAtMs.empty() && m_issuedAtMs.front() <= nowMs - throttleWindowMs)
-        m_issuedAtMs.pop_front();
-    return m_throttle && static_cast<int>(m_issuedAtMs.size()) >= m_throttleLimit;
+    m_issuedAtMs.clear();
+}
+
+int SimTokenStore::throttleStatus() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_throttleStatus;
 }
 
 int SimTokenStore::ttlS() const
@@ -74,6 +87,10 @@ QString SimTokenStore::configure(const QJsonObject &changes)
         } else if (key == QLatin1String("token_ttl_s") || key == QLatin1String("throttle_limit")) {
             if (it.value().toInt(0) < 1)
                 return QStringLiteral("%1: expected a positive number").arg(key);
+        } else if (key == QLatin1String("throttle_status")) {
+            const int status = it.value().toInt(0);
+            if (status != 200 && status != 400 && status != 429)
+                return QStringLiteral("throttle_status: expected 200, 400 or 429");
         } else {
             return QStringLiteral("unknown oauth control '%1'").arg(key);
         }
@@ -81,9 +98,10 @@ QString SimTokenStore::configure(const QJsonObject &changes)
     m_legacyExpiry = changes.value(QLatin1String("legacy_expiry")).toBool(m_legacyExpiry);
     m_throttle = changes.value(QLatin1String("throttle")).toBool(m_throttle);
     m_throttleLimit = changes.value(QLatin1String("throttle_limit")).toInt(m_throttleLimit);
+    m_throttleStatus = changes.value(QLatin1String("throttle_status")).toInt(m_throttleStatus);
     m_ttlS = changes.value(QLatin1String("token_ttl_s")).toInt(m_ttlS);
     if (changes.value(QLatin1String("revoke_all")).toBool(false)) {
-        m_expiryMs.clear();
+        m_issued.clear();
         ++m_revocations;
     }
     if (changes.value(QLatin1String("reset_count")).toBool(false)) {
@@ -97,12 +115,13 @@ QJsonObject SimTokenStore::toJson(qint64 nowMs) const
 {
     std::lock_guard lock(m_mutex);
     int active = 0;
-    for (const auto &[token, expiryMs] : m_expiryMs)
-        active += expiryMs > nowMs ? 1 : 0;
+    for (const auto &[token, issued] : m_issued)
+        active += issued.expiryMs > nowMs ? 1 : 0;
     return QJsonObject{
         {QStringLiteral("legacy_expiry"), m_legacyExpiry},
         {QStringLiteral("throttle"), m_throttle},
         {QStringLiteral("throttle_limit"), m_throttleLimit},
+        {QStringLiteral("throttle_status"), m_throttleStatus},
         {QStringLiteral("token_ttl_s"), m_ttlS},
         {QStringLiteral("refreshes"), static_cast<qint64>(m_refreshes)},
         {QStringLiteral("revocations"), static_cast<qint64>(m_revocations)},
