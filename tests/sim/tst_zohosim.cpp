@@ -1,8 +1,11 @@
 // End to end: the real zoho-sim binary on port 0, driven over HTTP with cpp-httplib.
+#include "simcontrol.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
@@ -366,6 +369,113 @@ private slots:
         QCOMPARE(entity.value(QLatin1String("item")).toObject().value(QLatin1String("item_id")).toString(),
                  QStringLiteral("460000000000001"));
         QCOMPARE(received[1].second, hmacHex("s3cret", received[1].first));
+    }
+
+    // The limit flags, /_sim/limits, /_sim/clock and /_sim/tenants through a real process;
+    // concurrency is measured on the server's own pool threads.
+    void limitsAndTenantsThroughTheProcess()
+    {
+        SimProcess limited;
+        QVERIFY(limited.start({QStringLiteral("--products"), QStringLiteral("10"), QStringLiteral("--customers"),
+                               QStringLiteral("10"), QStringLiteral("--students"), QStringLiteral("5"),
+                               QStringLiteral("--limits"), QStringLiteral("on"), QStringLiteral("--books-plan"),
+                               QStringLiteral("standard"), QStringLiteral("--crm-edition"), QStringLiteral("professional"),
+                               QStringLiteral("--crm-users"), QStringLiteral("3")}));
+        httplib::Client client("127.0.0.1", limited.port());
+        client.set_read_timeout(30, 0);
+        auto post = [&client](const std::string &path, const QJsonObject &body) {
+            return client.Post(path, toJson(body), "application/json");
+        };
+        const QString apiBase = QStringLiteral("http://127.0.0.1:%1").arg(limited.port());
+        const auto flags = tiersync::test::simLimits(apiBase);
+        QVERIFY2(flags.ok(), flags.ok() ? "" : qPrintable(flags.error().message));
+        QCOMPARE(*flags, QJsonDocument::fromJson(R"({"enabled":true,
+            "books":{"plan":"standard","per_minute":100,"per_day":2000,"concurrency":10},
+            "crm":{"edition":"professional","users":3,"concurrency":15,"credits_per_day":51500},
+            "oauth":{"per_10_min":10}})").object());
+
+        // No real time passes inside the sim's window from here on.
+        QCOMPARE(json(post("/_sim/clock", {{QStringLiteral("freeze"), true}})).value(QLatin1String("frozen")).toBool(), true);
+        const auto lowered = tiersync::test::simSetLimits(
+            apiBase, {{QStringLiteral("books"), QJsonObject{{QStringLiteral("per_minute"), 3}, {QStringLiteral("concurrency"), 2}}}});
+        QVERIFY(lowered.ok());
+        QCOMPARE(lowered->value(QLatin1String("books")).toObject().value(QLatin1String("per_minute")).toInt(), 3);
+        QVERIFY(!tiersync::test::simSetLimits(apiBase, {{QStringLiteral("books"), QJsonObject{{QStringLiteral("per_minute"), 0}}}}).ok());
+
+        tiersync::ZohoSettings secondTenant;
+        secondTenant.orgId = QStringLiteral("60000000077");
+        secondTenant.clientId = QStringLiteral("1000.SECOND");
+        secondTenant.clientSecret = tiersync::Secret(QStringLiteral("second-secret"));
+        secondTenant.refreshToken = tiersync::Secret(QStringLiteral("1000.second-refresh"));
+        const auto added = tiersync::test::simRegisterTenant(apiBase, secondTenant);
+        QVERIFY(added.ok());
+        QCOMPARE(added->value(QLatin1String("created")).toBool(), true);
+        QCOMPARE(tiersync::test::simRegisterTenant(apiBase, secondTenant)->value(QLatin1String("created")).toBool(), false);
+        secondTenant.clientId = QStringLiteral("1000.THIRD");  // the org belongs to the second tenant
+        const auto clash = tiersync::test::simRegisterTenant(apiBase, secondTenant);
+        QVERIFY(!clash.ok());
+        QVERIFY2(clash.error().message.contains(QLatin1String("belongs to another tenant")), qPrintable(clash.error().message));
+
+        auto tokenOf = [&client](const std::string &id, const std::string &secret, const std::string &refreshToken) {
+            const httplib::Params form{{"refresh_token", refreshToken}, {"client_id", id},
+                                       {"client_secret", secret}, {"grant_type", "refresh_token"}};
+            return json(client.Post("/oauth/v2/token", form)).value(QLatin1String("access_token")).toString().toStdString();
+        };
+        const std::string first = tokenOf("1000.TIERSYNCSANDBOX", "sandbox-client-secret", "1000.sandbox-refresh-token");
+        const std::string second = tokenOf("1000.SECOND", "second-secret", "1000.second-refresh");
+        QVERIFY(!first.empty() && !second.empty());
+        auto items = [&client](const std::string &token, const std::string &org) {
+            return client.Get(("/books/v3/items?per_page=1&organization_id=" + org).c_str(),
+                              httplib::Headers{{"Authorization", "Zoho-oauthtoken " + token}});
+        };
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(items(first, m_org)->status, 200);
+        const auto refused = items(first, m_org);
+        QCOMPARE(refused->status, 429);
+        QCOMPARE(json(refused).value(QLatin1String("code")).toInt(), 44);
+        QCOMPARE(refused->get_header_value("X-Rate-Limit-Remaining"), std::string("0"));
+        QCOMPARE(refused->get_header_value("X-Rate-Limit-Limit"), std::string("3"));
+        QCOMPARE(items(second, "60000000077")->status, 200);  // its own budget
+        QVERIFY(tiersync::test::simAdvanceClock(apiBase, 60000).ok());
+        QCOMPARE(items(first, m_org)->status, 200);
+
+        // Two Books requests held in flight by the latency; the third (inside the minute's 3)
+        // is refused at once.
+        QVERIFY(tiersync::test::simAdvanceClock(apiBase, 60000).ok());
+        QCOMPARE(post("/_sim/faults", {{QStringLiteral("latency_ms"), QJsonArray{600000, 600000}}})->status, 200);
+        std::vector<std::thread> held;
+        // On any way out (a failed check returns early): stop the sim, which releases the
+        // held requests, then join their threads.
+        const auto release = qScopeGuard([&limited, &held] {
+            (void)limited.stop();
+            for (std::thread &thread : held)
+                thread.join();
+        });
+        for (int i = 0; i < 2; ++i) {
+            held.emplace_back([port = limited.port(), token = first, org = m_org] {
+                httplib::Client slow("127.0.0.1", port);
+                slow.set_read_timeout(700, 0);
+                (void)slow.Get(("/books/v3/items?per_page=1&organization_id=" + org).c_str(),
+                               httplib::Headers{{"Authorization", "Zoho-oauthtoken " + token}});
+            });
+        }
+        auto booksStats = [&apiBase](const char *org) {
+            return tiersync::test::simLimitStats(apiBase, QLatin1String(org))
+                .valueOr({}).value(QLatin1String("books")).toObject();
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(booksStats("60000000001").value(QLatin1String("in_flight")).toInt(), 2, 60000);
+        const auto busy = items(first, m_org);
+        QCOMPARE(busy->status, 429);
+        QCOMPARE(json(busy).value(QLatin1String("code")).toInt(), 1070);
+        const QJsonObject firstBooks = booksStats("60000000001");
+        QCOMPARE(firstBooks.value(QLatin1String("requests")).toInt(), 6);
+        QCOMPARE(firstBooks.value(QLatin1String("peak_concurrency")).toInt(), 2);
+        QCOMPARE(firstBooks.value(QLatin1String("peak_rolling_60s")).toInt(), 3);
+        QCOMPARE(firstBooks.value(QLatin1String("rejections")).toObject(),
+                 (QJsonObject{{QStringLiteral("44"), 1}, {QStringLiteral("45"), 0}, {QStringLiteral("1070"), 1}}));
+        QCOMPARE(booksStats("60000000077").value(QLatin1String("requests")).toInt(), 1);
+        QVERIFY(!tiersync::test::simLimitStats(apiBase, QStringLiteral("123")).ok());
+        QCOMPARE(limited.stop(), 0);  // SIGTERM releases the held requests at once
     }
 
     void badFlagsExitWith2()

@@ -15,9 +15,14 @@ Result<QJsonObject> answer(const QString &apiBase, const QString &path, const ht
         return makeError(ErrorKind::Unavailable,
                          QStringLiteral("zoho-sim at %1 unreachable: %2")
                              .arg(apiBase, QString::fromStdString(httplib::to_string(result.error()))));
-    if (result->status != 200)
-        return makeError(ErrorKind::Protocol,
-                         QStringLiteral("zoho-sim %1 answered HTTP %2").arg(path).arg(result->status));
+    if (result->status != 200) {
+        // Controls explain a refusal in {"error": …} (never a secret).
+        const QString why = QJsonDocument::fromJson(QByteArray::fromStdString(result->body))
+                                .object().value(QStringLiteral("error")).toString();
+        return makeError(result->status == 400 ? ErrorKind::InvalidArgument : ErrorKind::Protocol,
+                         QStringLiteral("zoho-sim %1 answered HTTP %2%3")
+                             .arg(path).arg(result->status).arg(why.isEmpty() ? QString() : QStringLiteral(": ") + why));
+    }
     return QJsonDocument::fromJson(QByteArray::fromStdString(result->body)).object();
 }
 
@@ -55,6 +60,42 @@ QJsonObject noSimFaults()
                        {QStringLiteral("timeout_ms"), 30000},
                        {QStringLiteral("rate_429_code"), 44},
                        {QStringLiteral("retry_after_s"), 0}};
+}
+
+Result<QJsonObject> simLimits(const QString &apiBase)
+{
+    return simGet(apiBase, QStringLiteral("/_sim/limits"));
+}
+
+Result<QJsonObject> simSetLimits(const QString &apiBase, const QJsonObject &changes)
+{
+    return simPost(apiBase, QStringLiteral("/_sim/limits"), changes);
+}
+
+Result<QJsonObject> simRegisterTenant(const QString &apiBase, const ZohoSettings &settings)
+{
+    return simPost(apiBase, QStringLiteral("/_sim/tenants"),
+                   QJsonObject{{QStringLiteral("org_id"), settings.orgId},
+                               {QStringLiteral("client_id"), settings.clientId},
+                               {QStringLiteral("client_secret"), settings.clientSecret.reveal()},
+                               {QStringLiteral("refresh_token"), settings.refreshToken.reveal()}});
+}
+
+Result<QJsonObject> simAdvanceClock(const QString &apiBase, qint64 ms)
+{
+    return simPost(apiBase, QStringLiteral("/_sim/clock"), QJsonObject{{QStringLiteral("advance_ms"), ms}});
+}
+
+Result<QJsonObject> simLimitStats(const QString &apiBase, const QString &orgId)
+{
+    auto stats = simGet(apiBase, QStringLiteral("/_sim/stats"));
+    if (!stats)
+        return stats.error();
+    const QJsonObject tenants =
+        stats->value(QStringLiteral("limits")).toObject().value(QStringLiteral("tenants")).toObject();
+    if (!tenants.contains(orgId))
+        return makeError(ErrorKind::NotFound, QStringLiteral("zoho-sim has no tenant with org id %1").arg(orgId));
+    return tenants.value(orgId).toObject();
 }
 
 }  // namespace tiersync::test

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/result.h"
+#include "core/zohosettings.h"
 
 #include <QJsonObject>
 #include <QString>
@@ -14,5 +15,28 @@ namespace tiersync::test {
 
 // Faults all zero (the sim's default); tests that set faults restore this after.
 [[nodiscard]] QJsonObject noSimFaults();
+
+// Zoho's limits as the sim enforces them (GET/POST /_sim/limits). `changes` has the
+// answer's shape, e.g. {"enabled":true,"books":{"per_minute":5}}; omitted keys keep their
+// value, {"reset_budgets":true} forgets every tenant's windows. Both answer the whole
+// configuration: {"enabled","books":{"plan","per_minute","per_day","concurrency"},
+// "crm":{"edition","users","concurrency","credits_per_day"},"oauth":{"per_10_min"}}.
+[[nodiscard]] Result<QJsonObject> simLimits(const QString &apiBase);
+[[nodiscard]] Result<QJsonObject> simSetLimits(const QString &apiBase, const QJsonObject &changes);
+
+// Registers settings.orgId/clientId/clientSecret/refreshToken as a sim tenant (POST
+// /_sim/tenants): the same data set with its own limit counters and token throttle.
+// Registering the same tenant again is fine; an org or client id taken by another tenant
+// is an error. Answers {"org_id","client_id","created","tenants"}.
+[[nodiscard]] Result<QJsonObject> simRegisterTenant(const QString &apiBase, const ZohoSettings &settings);
+
+// Moves the sim's clock forward (POST /_sim/clock {"advance_ms"}); answers
+// {"now_ms","offset_ms","frozen"}.
+[[nodiscard]] Result<QJsonObject> simAdvanceClock(const QString &apiBase, qint64 ms);
+
+// GET /_sim/stats "limits" for one tenant: {"client_id","books":{…},"inventory":{…},
+// "crm":{…},"oauth":{…}} (see app/zoho-sim/README.md); an error if the sim has no
+// tenant with that org id.
+[[nodiscard]] Result<QJsonObject> simLimitStats(const QString &apiBase, const QString &orgId);
 
 }  // namespace tiersync::test
