@@ -43,11 +43,16 @@ private:
 
     [[nodiscard]] std::unique_ptr<ZohoService> process() const
     {
+        return process(m_redis);
+    }
+
+    [[nodiscard]] std::unique_ptr<ZohoService> process(const RedisSettings &redis) const
+    {
         ZohoClientOptions options = fastOptions();
         options.retry.baseDelayMs = 10;
         options.retry.maxDelayMs = 100;
         options.requestTimeoutMs = 10000;
-        options.tokenStore = makeRedisTokenStore(m_redis, m_sim->settings());
+        options.tokenStore = makeRedisTokenStore(redis, m_sim->settings());
         return std::make_unique<ZohoService>(m_sim->settings(), options);
     }
 
@@ -146,6 +151,18 @@ private slots:
         QCOMPARE(simRefreshes(), 2);
         QCOMPARE(tokenRequests(), 2);
         QCOMPARE(b->client()->stats().tokenRefreshes, quint64(0));
+    }
+
+    void unreachableRedisStillServes()
+    {
+        RedisSettings nowhere = m_redis;
+        nowhere.port = 1;  // nothing listens there
+        auto alone = process(nowhere);
+        for (int i = 0; i < 5; ++i)
+            VERIFY_OK(search(*alone));
+        // The token is kept in the process: one refresh for every call.
+        QCOMPARE(simRefreshes(), 1);
+        QCOMPARE(alone->client()->stats().tokenRefreshes, quint64(1));
     }
 
     void throttleNoticedByOneStopsEveryone()
