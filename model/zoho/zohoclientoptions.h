@@ -1,7 +1,7 @@
 #pragma once
 
 #include "zoho/retrypolicy.h"
-#include "zoho/tokencache.h"
+#include "zoho/tokenstore.h"
 #include "zoho/zohoclock.h"
 #include "zoho/zohoparser.h"
 
@@ -25,8 +25,10 @@ struct ZohoClientOptions final {
     qint64 tokenThrottleWindowMs = 600000;
     SteadyClock steadyClock = systemSteadyClock();
     WallClock wallClock = systemWallClock();
-    // Null: a private in-memory cache. Share one (later: Redis) between instances.
-    std::shared_ptr<TokenCache> tokenCache;
+    // Where the access token lives and who may refresh it. Null: a private
+    // InMemoryTokenStore. makeRedisTokenStore() (model/budget) shares one token between
+    // every process of the organisation. One store per ZohoService (used on its thread).
+    std::shared_ptr<TokenStore> tokenStore;
 };
 
 }  // namespace tiersync
