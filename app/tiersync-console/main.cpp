@@ -102,6 +102,7 @@ int main(int argc, char *argv[])
     TrafficGenerator *traffic = nullptr;
     if (serveAddress) {
         embeddedServer = new EmbeddedServer;
+        embeddedServer->setServicesPool(workers.servicesPool());
         threads.adopt(embeddedServer, QStringLiteral("console-serve"));
     }
     if (trafficRate > 0) {

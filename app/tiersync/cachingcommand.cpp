@@ -1,11 +1,13 @@
 #include "cachingcommand.h"
 
+#include "cliprofile.h"
+
 #include "cache/cachingswitch.h"
-#include "store/migrator.h"
+#include "host/engineservices.h"
+#include "store/databaseopener.h"
 #include "store/pgconnection.h"
 #include "store/settingsrepository.h"
 
-#include <QHostInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcessEnvironment>
@@ -13,19 +15,7 @@
 
 namespace tiersync::cli {
 
-namespace {
-
-QString whoAmI()
-{
-    QString user = qEnvironmentVariable("USER");
-    if (user.isEmpty())
-        user = QStringLiteral("unknown");
-    return QStringLiteral("cli:%1@%2").arg(user, QHostInfo::localHostName());
-}
-
-}  // namespace
-
-int runCachingCommand(const ConnectionProfile &profile, const QStringList &arguments)
+int runCachingCommand(EngineServices &services, const QStringList &arguments)
 {
     QTextStream out(stdout);
     QTextStream err(stderr);
@@ -37,8 +27,9 @@ int runCachingCommand(const ConnectionProfile &profile, const QStringList &argum
     }
     const QString action = rest.first();
 
+    const ConnectionProfile &profile = services.profile();
     PgConnection connection(profile.pg);
-    if (auto migrated = Migrator().migrate(connection); !migrated) {
+    if (auto migrated = services.database()->ensureMigrated(connection); !migrated) {
         err << "tiersync caching: PostgreSQL at " << profile.pg.describe() << ": " << migrated.error().message << '\n';
         return 1;
     }

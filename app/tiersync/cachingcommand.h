@@ -4,6 +4,10 @@
 
 #include <QStringList>
 
+namespace tiersync {
+class EngineServices;
+}
+
 namespace tiersync::cli {
 
 // `tiersync caching on|off|status [--json]`: the global caching switch in PostgreSQL
@@ -11,6 +15,6 @@ namespace tiersync::cli {
 // engine applies it within a second; off is the admin's rollback to reading Zoho
 // directly. status also says whether TIERSYNC_CACHE_ENABLED forces it off in this
 // environment.
-[[nodiscard]] int runCachingCommand(const ConnectionProfile &profile, const QStringList &arguments);
+[[nodiscard]] int runCachingCommand(EngineServices &services, const QStringList &arguments);
 
 }  // namespace tiersync::cli

@@ -1,6 +1,8 @@
 #include "checkcommand.h"
 
 #include "redis/redisconnection.h"
+#include "host/engineservices.h"
+#include "store/databaseopener.h"
 #include "store/migrator.h"
 #include "store/pgconnection.h"
 #include "store/settingsrepository.h"
@@ -42,14 +44,15 @@ Check checkRedis(const RedisSettings &settings)
     return check;
 }
 
-Check checkPostgres(const PgSettings &settings)
+Check checkPostgres(DatabaseOpener &database)
 {
     QElapsedTimer timer;
     timer.start();
+    const PgSettings &settings = database.settings();
     PgConnection connection(settings);
     Check check{QStringLiteral("postgres"), settings.describe(), {}, {}, 0};
     const Migrator migrator;
-    auto applied = migrator.migrate(connection);
+    auto applied = database.ensureMigrated(connection);
     if (!applied) {
         check.status = applied.error();
     } else {
@@ -66,8 +69,9 @@ Check checkPostgres(const PgSettings &settings)
     return check;
 }
 
-Check checkZoho(const ZohoSettings &settings)
+Check checkZoho(EngineServices &services)
 {
+    const ZohoSettings &settings = services.profile().zoho;
     QElapsedTimer timer;
     timer.start();
     Check check{QStringLiteral("zoho"), settings.apiBase, {}, {}, 0};
@@ -76,10 +80,7 @@ Check checkZoho(const ZohoSettings &settings)
                                  QStringLiteral("no Zoho client id or refresh token configured"));
         return check;
     }
-    ZohoClientOptions options;
-    options.retry.maxAttempts = 2;
-    ZohoService service(settings, options);
-    auto page = awaitResult(service.api().booksPage(QStringLiteral("/books/v3/items"), QStringLiteral("items"), 1));
+    auto page = awaitResult(services.zoho()->api().booksPage(QStringLiteral("/books/v3/items"), QStringLiteral("items"), 1));
     if (!page)
         check.status = page.error();
     else
@@ -90,10 +91,11 @@ Check checkZoho(const ZohoSettings &settings)
 
 }  // namespace
 
-int runCheckCommand(const ConnectionProfile &profile, const QStringList &arguments)
+int runCheckCommand(EngineServices &services, const QStringList &arguments)
 {
     const bool json = arguments.contains(QStringLiteral("--json"));
-    const QList<Check> checks = {checkRedis(profile.redis), checkPostgres(profile.pg), checkZoho(profile.zoho)};
+    const QList<Check> checks = {checkRedis(services.profile().redis), checkPostgres(*services.database()),
+                                checkZoho(services)};
     bool allOk = true;
     QJsonObject report;
     QTextStream out(stdout);

@@ -4,6 +4,7 @@
 #include "core/profilestore.h"
 
 #include <QEventLoop>
+#include <QHostInfo>
 #include <QProcessEnvironment>
 #include <QSettings>
 
@@ -41,6 +42,14 @@ Result<ConnectionProfile> takeConnectionProfile(QStringList &arguments)
     if (!resolved)
         loop.exec();
     return *resolved;
+}
+
+QString whoAmI()
+{
+    QString user = qEnvironmentVariable("USER");
+    if (user.isEmpty())
+        user = QStringLiteral("unknown");
+    return QStringLiteral("cli:%1@%2").arg(user, QHostInfo::localHostName());
 }
 
 }  // namespace tiersync::cli

@@ -12,4 +12,8 @@ namespace tiersync::cli {
 // keychain, or the defaults, with the TIERSYNC_* environment variables on top.
 [[nodiscard]] Result<ConnectionProfile> takeConnectionProfile(QStringList &arguments);
 
+// Who changes a shared setting from this command line ("cli:user@host"), as recorded
+// in updated_by.
+[[nodiscard]] QString whoAmI();
+
 }  // namespace tiersync::cli

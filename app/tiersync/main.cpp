@@ -10,6 +10,9 @@
 #include "synccommand.h"
 #include "warmcommand.h"
 
+#include "cache/cacheengine.h"
+#include "host/engineservices.h"
+
 #include <QCoreApplication>
 #include <QTextStream>
 
@@ -51,45 +54,41 @@ int main(int argc, char *argv[])
     const QString command = args.takeFirst();
     if (command == QLatin1String("sandbox"))
         return tiersync::cli::runSandboxCommand(args);
-    if (command == QLatin1String("check")) {
+    const bool needsProfile = QStringList{QStringLiteral("check"), QStringLiteral("serve"), QStringLiteral("stats"),
+                                          QStringLiteral("caching"), QStringLiteral("sync"), QStringLiteral("runs"),
+                                          QStringLiteral("warm"), QStringLiteral("invalidate")}
+                                  .contains(command);
+    if (needsProfile) {
         auto profile = tiersync::cli::takeConnectionProfile(args);
         if (!profile) {
             QTextStream(stderr) << "tiersync: " << profile.error().message << '\n';
             return 2;
         }
-        return tiersync::cli::runCheckCommand(*profile, args);
-    }
-    if (command == QLatin1String("serve")) {
-        auto profile = tiersync::cli::takeConnectionProfile(args);
-        if (!profile) {
-            QTextStream(stderr) << "tiersync: " << profile.error().message << '\n';
-            return 2;
-        }
-        return tiersync::cli::runServeCommand(*profile, args);
-    }
-    if (command == QLatin1String("stats") || command == QLatin1String("caching")) {
-        auto profile = tiersync::cli::takeConnectionProfile(args);
-        if (!profile) {
-            QTextStream(stderr) << "tiersync: " << profile.error().message << '\n';
-            return 2;
-        }
-        return command == QLatin1String("stats") ? tiersync::cli::runStatsCommand(*profile, args)
-                                                 : tiersync::cli::runCachingCommand(*profile, args);
-    }
-    if (command == QLatin1String("sync") || command == QLatin1String("runs") || command == QLatin1String("warm")
-        || command == QLatin1String("invalidate")) {
-        auto profile = tiersync::cli::takeConnectionProfile(args);
-        if (!profile) {
-            QTextStream(stderr) << "tiersync: " << profile.error().message << '\n';
-            return 2;
-        }
+        if (command == QLatin1String("stats"))
+            return tiersync::cli::runStatsCommand(*profile, args);
+        if (command == QLatin1String("invalidate"))
+            return tiersync::cli::runInvalidateCommand(*profile, args);
+        // The composition root: one set of services for this process and profile, so
+        // whatever the command does goes through one Zoho client (token, queue, budget)
+        // and migrates the database once.
+        tiersync::EngineServices::Options options;
+        if (command == QLatin1String("serve"))
+            options.zoho = tiersync::CacheEngine::servingOptions(*profile).zoho;
+        if (command == QLatin1String("check"))
+            options.zoho.retry.maxAttempts = 2;  // a check reports, it does not wait out an outage
+        const std::shared_ptr<tiersync::EngineServices> services =
+            tiersync::EngineServices::create(*profile, std::move(options));
+        if (command == QLatin1String("check"))
+            return tiersync::cli::runCheckCommand(*services, args);
+        if (command == QLatin1String("serve"))
+            return tiersync::cli::runServeCommand(services, args);
+        if (command == QLatin1String("caching"))
+            return tiersync::cli::runCachingCommand(*services, args);
         if (command == QLatin1String("sync"))
-            return tiersync::cli::runSyncCommand(*profile, args);
+            return tiersync::cli::runSyncCommand(*services, args);
         if (command == QLatin1String("runs"))
-            return tiersync::cli::runRunsCommand(*profile, args);
-        if (command == QLatin1String("warm"))
-            return tiersync::cli::runWarmCommand(*profile, args);
-        return tiersync::cli::runInvalidateCommand(*profile, args);
+            return tiersync::cli::runRunsCommand(*services, args);
+        return tiersync::cli::runWarmCommand(*services, args);
     }
     if (command == QLatin1String("version") || command == QLatin1String("--version")) {
         QTextStream(stdout) << "tiersync " << QCoreApplication::applicationVersion() << '\n';

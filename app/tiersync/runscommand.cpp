@@ -2,7 +2,8 @@
 
 #include "syncrunjson.h"
 
-#include "store/migrator.h"
+#include "host/engineservices.h"
+#include "store/databaseopener.h"
 #include "store/pgconnection.h"
 #include "store/syncrunrepository.h"
 
@@ -12,7 +13,7 @@
 
 namespace tiersync::cli {
 
-int runRunsCommand(const ConnectionProfile &profile, const QStringList &arguments)
+int runRunsCommand(EngineServices &services, const QStringList &arguments)
 {
     QStringList args = arguments;
     const bool json = args.removeAll(QStringLiteral("--json")) > 0;
@@ -34,8 +35,9 @@ int runRunsCommand(const ConnectionProfile &profile, const QStringList &argument
             return 2;
         }
     }
+    const ConnectionProfile &profile = services.profile();
     PgConnection connection(profile.pg);
-    if (auto migrated = Migrator().migrate(connection); !migrated) {
+    if (auto migrated = services.database()->ensureMigrated(connection); !migrated) {
         QTextStream(stderr) << "tiersync runs: " << migrated.error().toString() << '\n';
         return 1;
     }

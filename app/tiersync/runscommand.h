@@ -4,9 +4,13 @@
 
 #include <QStringList>
 
+namespace tiersync {
+class EngineServices;
+}
+
 namespace tiersync::cli {
 
 // `tiersync runs [--type T] [--limit N] [--json]`: recent sync runs, newest first.
-[[nodiscard]] int runRunsCommand(const ConnectionProfile &profile, const QStringList &arguments);
+[[nodiscard]] int runRunsCommand(EngineServices &services, const QStringList &arguments);
 
 }  // namespace tiersync::cli

@@ -102,7 +102,7 @@ private:
 
 }  // namespace
 
-int runServeCommand(const ConnectionProfile &profile, const QStringList &arguments)
+int runServeCommand(const std::shared_ptr<EngineServices> &services, const QStringList &arguments)
 {
     QTextStream err(stderr);
     auto options = parseOptions(arguments);
@@ -118,7 +118,7 @@ int runServeCommand(const ConnectionProfile &profile, const QStringList &argumen
     stackOptions.host = options->listen.host;
     stackOptions.port = options->listen.port;
     stackOptions.threadCount = options->threads;
-    auto stack = ServeStack::start(profile, stackOptions);
+    auto stack = ServeStack::start(services, stackOptions);
     if (!stack) {
         err << "tiersync serve: " << stack.error().message << '\n';
         return 1;

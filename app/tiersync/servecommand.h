@@ -1,8 +1,14 @@
 #pragma once
 
+#include <memory>
+
 #include "core/connectionprofile.h"
 
 #include <QStringList>
+
+namespace tiersync {
+class EngineServices;
+}
 
 namespace tiersync::cli {
 
@@ -11,6 +17,6 @@ namespace tiersync::cli {
 // `tiersync serve listening on http://HOST:PORT` once bound, serves until SIGINT or
 // SIGTERM, then stops cleanly (requests in flight finish) and exits 0. Exit 2 for bad
 // arguments, 1 if the engine or the socket cannot start.
-[[nodiscard]] int runServeCommand(const ConnectionProfile &profile, const QStringList &arguments);
+[[nodiscard]] int runServeCommand(const std::shared_ptr<EngineServices> &services, const QStringList &arguments);
 
 }  // namespace tiersync::cli

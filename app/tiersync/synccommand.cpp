@@ -3,13 +3,10 @@
 #include "progressbar.h"
 #include "syncrunjson.h"
 
-#include "store/migrator.h"
-#include "store/pgconnection.h"
-#include "store/retryeventrecorder.h"
+#include "host/engineservices.h"
 #include "sync/entityregistry.h"
 #include "sync/syncorchestrator.h"
-#include "zoho/zohoclient.h"
-#include "zoho/zohoservice.h"
+#include "sync/syncrunner.h"
 
 #include <QCoreApplication>
 #include <QEventLoop>
@@ -44,7 +41,7 @@ int usage(const QString &message)
 
 }  // namespace
 
-int runSyncCommand(const ConnectionProfile &profile, const QStringList &arguments)
+int runSyncCommand(EngineServices &services, const QStringList &arguments)
 {
     QStringList args = arguments;
     const bool json = args.removeAll(QStringLiteral("--json")) > 0;
@@ -79,30 +76,26 @@ int runSyncCommand(const ConnectionProfile &profile, const QStringList &argument
         return usage(type.isEmpty() ? QStringLiteral("which entity type?")
                                     : QStringLiteral("unknown entity type '%1' (known: %2)")
                                           .arg(type, registry->names().join(QStringLiteral(", "))));
-    {
-        PgConnection connection(profile.pg);
-        if (auto migrated = Migrator().migrate(connection); !migrated) {
-            QTextStream(stderr) << "tiersync sync: " << migrated.error().toString() << '\n';
-            return 1;
-        }
-    }
 
-    ZohoService zoho(profile.zoho);
-    RetryEventRecorder retries(profile.pg);
-    QObject::connect(zoho.client(), &ZohoClient::retryEvent, &retries, &RetryEventRecorder::record);
-    SyncOrchestrator sync(*entity, zoho.client(), profile.pg, profile.redis, options);
+    const SyncRunner runner(services.zoho(), services.database(), services.profile().redis);
     ProgressBar bar(QStringLiteral("sync %1").arg(entity->name));
-    QObject::connect(&sync, &SyncOrchestrator::progress, &sync, [&bar](const SyncProgress &progress) {
-        bar.update(progress.done, progress.total, progress.ratePerSecond);
-    });
-
-    g_running.store(&sync);
     auto previousInt = std::signal(SIGINT, cancelOnSignal);
     auto previousTerm = std::signal(SIGTERM, cancelOnSignal);
     QFutureWatcher<Result<SyncReport>> watcher;
     QEventLoop loop;
     QObject::connect(&watcher, &QFutureWatcher<Result<SyncReport>>::finished, &loop, &QEventLoop::quit);
-    watcher.setFuture(QtConcurrent::run([&sync] { return sync.run(); }));
+    SyncRunner::Hooks hooks;
+    hooks.attached = [&bar](SyncOrchestrator &sync) {
+        // Queued to the main thread, whose event loop runs while the sync does.
+        QObject::connect(&sync, &SyncOrchestrator::progress, qApp, [&bar](const SyncProgress &progress) {
+            bar.update(progress.done, progress.total, progress.ratePerSecond);
+        });
+        g_running.store(&sync);
+    };
+    hooks.detached = [] { g_running.store(nullptr); };
+    watcher.setFuture(QtConcurrent::run([&runner, &hooks, name = entity->name, options] {
+        return runner.run(name, options, hooks);
+    }));
     if (!watcher.isFinished())
         loop.exec();
     QCoreApplication::sendPostedEvents();  // the last progress signals

@@ -3,7 +3,8 @@
 #include "progressbar.h"
 
 #include "cache/endpointregistry.h"
-#include "store/migrator.h"
+#include "host/engineservices.h"
+#include "store/databaseopener.h"
 #include "store/pgconnection.h"
 #include "sync/cachewarmer.h"
 #include "sync/entityregistry.h"
@@ -28,8 +29,9 @@ int usage(const QString &message)
 
 }  // namespace
 
-int runWarmCommand(const ConnectionProfile &profile, const QStringList &arguments)
+int runWarmCommand(EngineServices &services, const QStringList &arguments)
 {
+    const ConnectionProfile &profile = services.profile();
     QStringList args = arguments;
     const bool json = args.removeAll(QStringLiteral("--json")) > 0;
     QString what;
@@ -61,8 +63,7 @@ int runWarmCommand(const ConnectionProfile &profile, const QStringList &argument
         return usage(QStringLiteral("unknown endpoint '%1' (known: %2)")
                          .arg(type, endpoints->names().join(QStringLiteral(", "))));
     {
-        PgConnection connection(profile.pg);
-        if (auto migrated = Migrator().migrate(connection); !migrated) {
+        if (auto migrated = services.database()->ensureMigrated(); !migrated) {
             QTextStream(stderr) << "tiersync warm: " << migrated.error().toString() << '\n';
             return 1;
         }

@@ -1,5 +1,6 @@
 #include "cache/cacheengine.h"
 
+#include "cache/heartbeatpublisher.h"
 #include "cache/prometheustext.h"
 #include "cache/readstatistics.h"
 #include "cache/statsflusher.h"
@@ -7,6 +8,7 @@
 #include "cache/zohoendpointfetcher.h"
 #include "core/logging.h"
 #include "redis/redisconnection.h"
+#include "store/databaseopener.h"
 #include "store/migrator.h"
 #include "store/pgconnection.h"
 #include "zoho/zohoclient.h"
@@ -33,6 +35,15 @@ QJsonObject probe(const Status &status, qint64 elapsedMs, const QString &target)
 
 }  // namespace
 
+void describeZohoClient(const ZohoClient &client, const ZohoClientOptions &options, InstanceHeartbeat &heartbeat)
+{
+    const ZohoStats zoho = client.stats();
+    heartbeat.circuit = circuitStateName(zoho.circuit);
+    heartbeat.zohoInFlight = zoho.inFlight;
+    heartbeat.zohoQueued = zoho.queued;
+    heartbeat.zohoRequestsPerMinute = options.requestsPerMinute;
+}
+
 CacheEngine::Options CacheEngine::servingOptions(const ConnectionProfile &profile)
 {
     Options options;
@@ -54,9 +65,14 @@ Result<std::unique_ptr<CacheEngine>> CacheEngine::create(Options options)
             return builtIn.error();
         registry = std::move(*builtIn);
     }
-    if (options.migrate) {
-        PgConnection connection(options.profile.pg);
-        auto migrated = Migrator().migrate(connection);
+    if (options.database || options.migrate) {
+        Result<int> migrated = 0;
+        if (options.database) {
+            migrated = options.database->ensureMigrated();
+        } else {
+            PgConnection connection(options.profile.pg);
+            migrated = Migrator().migrate(connection);
+        }
         if (!migrated)
             qCWarning(lcPg) << "cache engine: database not migrated (snapshots and the switch may fail until it is):"
                             << migrated.error().message;
@@ -74,7 +90,8 @@ CacheEngine::CacheEngine(Options options, EndpointRegistry registry)
     if (m_options.fetcher) {
         m_fetcher = m_options.fetcher;
     } else {
-        m_zoho = std::make_unique<ZohoService>(m_options.profile.zoho, m_options.zoho);
+        m_zoho = m_options.zohoService ? m_options.zohoService
+                                       : std::make_shared<ZohoService>(m_options.profile.zoho, m_options.zoho);
         m_fetcher = std::make_shared<ZohoEndpointFetcher>(m_zoho->api());
     }
     m_statistics = std::make_unique<ReadStatistics>(m_registry.names());
@@ -100,23 +117,29 @@ CacheEngine::CacheEngine(Options options, EndpointRegistry registry)
     m_flusher = std::make_unique<StatsFlusher>(*m_statistics, m_options.profile.redis,
                                                m_options.statsFlushIntervalMs, m_options.clock);
     // Circuit and switch are per process: the heartbeat lets the console see each one.
-    m_flusher->setHeartbeatSource([this] {
-        InstanceHeartbeat heartbeat;
+    // A shared Zoho service reports its own state to the process's heartbeat.
+    const bool ownZoho = m_zoho && !m_options.zohoService;
+    const auto describe = [this, ownZoho](InstanceHeartbeat &heartbeat) {
         heartbeat.cachingEnabled = m_switch->isEnabled();
         heartbeat.cachingForcedOff = m_switch->isForcedOff();
-        if (m_zoho) {
-            const ZohoStats zoho = m_zoho->client()->stats();
-            heartbeat.circuit = circuitStateName(zoho.circuit);
-            heartbeat.zohoInFlight = zoho.inFlight;
-            heartbeat.zohoQueued = zoho.queued;
-            heartbeat.zohoRequestsPerMinute = m_options.zoho.requestsPerMinute;
-        }
-        return heartbeat;
-    });
+        if (ownZoho)
+            describeZohoClient(*m_zoho->client(), m_options.zoho, heartbeat);
+    };
+    if (m_options.heartbeat) {
+        m_heartbeatSource = m_options.heartbeat->addSource(describe);
+    } else {
+        m_flusher->setHeartbeatSource([describe] {
+            InstanceHeartbeat heartbeat;
+            describe(heartbeat);
+            return heartbeat;
+        });
+    }
 }
 
 CacheEngine::~CacheEngine()
 {
+    if (m_options.heartbeat)
+        m_options.heartbeat->removeSource(m_heartbeatSource);
     // Order: no more refreshes, then the last counts out, then the switch, then Zoho.
     m_reader.reset();
     m_flusher.reset();

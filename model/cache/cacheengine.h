@@ -17,6 +17,9 @@
 
 namespace tiersync {
 
+class DatabaseOpener;
+class HeartbeatPublisher;
+struct InstanceHeartbeat;
 class EndpointFetcher;
 class ReadStatistics;
 class StatsFlusher;
@@ -33,11 +36,20 @@ public:
     struct Options {
         ConnectionProfile profile;
         std::optional<EndpointRegistry> registry;  // default: EndpointRegistry::builtIn()
+        // The process's one Zoho service (EngineServices::zoho()), shared with its syncs and
+        // webhooks. Null (and no fetcher): a service of the engine's own, made from `zoho`.
+        std::shared_ptr<ZohoService> zohoService;
         ZohoClientOptions zoho;
-        // Null: a ZohoEndpointFetcher on a ZohoService of the engine's own.
+        // Null: a ZohoEndpointFetcher on the Zoho service above.
         std::shared_ptr<EndpointFetcher> fetcher;
         QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        // The process's database opener (migrations once per process). Null: the engine
+        // migrates on a connection of its own when `migrate` is set.
+        std::shared_ptr<DatabaseOpener> database;
         bool migrate = true;                 // apply pending migrations at start
+        // The process's heartbeat (EngineServices): the engine adds its caching switch
+        // to it. Null: the engine publishes a heartbeat of its own with its statistics.
+        HeartbeatPublisher *heartbeat = nullptr;
         int statsFlushIntervalMs = 1000;
         CachingSwitch::Options cachingSwitch;  // forcedOff is also set from the environment
         double earlyRefreshBeta = 1.0;
@@ -83,12 +95,16 @@ private:
 
     Options m_options;
     EndpointRegistry m_registry;
-    std::unique_ptr<ZohoService> m_zoho;
+    std::shared_ptr<ZohoService> m_zoho;
     std::shared_ptr<EndpointFetcher> m_fetcher;
     std::unique_ptr<ReadStatistics> m_statistics;
     std::unique_ptr<CachingSwitch> m_switch;
     std::unique_ptr<TieredReader> m_reader;
     std::unique_ptr<StatsFlusher> m_flusher;
+    int m_heartbeatSource = 0;  // in Options::heartbeat
 };
+
+// What a Zoho client tells the console about itself in the process's heartbeat.
+void describeZohoClient(const ZohoClient &client, const ZohoClientOptions &options, InstanceHeartbeat &heartbeat);
 
 }  // namespace tiersync

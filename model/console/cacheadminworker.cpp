@@ -3,7 +3,6 @@
 #include "cache/endpointregistry.h"
 #include "console/connectioncheck.h"
 #include "redis/redisconnection.h"
-#include "store/migrator.h"
 #include "store/pgconnection.h"
 #include "store/settingsrepository.h"
 #include "sync/cacheinvalidator.h"
@@ -50,27 +49,26 @@ void CacheAdminWorker::cancel(quint64 requestId)
         m_running->cancel();
 }
 
+void CacheAdminWorker::setServicesPool(std::shared_ptr<EngineServicesPool> pool)
+{
+    m_profile.setPool(std::move(pool));
+}
+
 void CacheAdminWorker::setProfile(const ConnectionProfile &profile)
 {
-    m_profile = profile;
-    m_haveProfile = true;
-    m_migrated = false;
+    m_profile.set(profile);
 }
 
 bool CacheAdminWorker::ensureMigrated(QString *error)
 {
-    if (!m_haveProfile) {
+    if (!m_profile.isSet()) {
         *error = tr("No connection profile is active yet.");
         return false;
     }
-    if (m_migrated)
-        return true;
-    auto migrated = Migrator().migrate(PgConnection::forCurrentThread(m_profile.pg));
-    if (!migrated) {
+    if (auto migrated = m_profile.ensureMigrated(); !migrated) {
         *error = describeForAdmin(ConnectionCheck::Service::Postgres, migrated.error());
         return false;
     }
-    m_migrated = true;
     return true;
 }
 
@@ -105,7 +103,7 @@ void CacheAdminWorker::warm(quint64 requestId, CacheActionResult::Kind kind, con
         return;
     }
 
-    CacheWarmer warmer(m_profile.pg, m_profile.redis, *endpoints);
+    CacheWarmer warmer(m_profile.profile().pg, m_profile.profile().redis, *endpoints);
     qint64 done = 0;
     // Direct: the warmer reports on this thread, which is busy until it ends.
     connect(&warmer, &CacheWarmer::progress, this,
@@ -173,7 +171,7 @@ void CacheAdminWorker::invalidate(quint64 requestId, CacheActionResult::Kind kin
     }
     auto endpoints = EndpointRegistry::builtIn();
     auto entities = EntityRegistry::builtIn();
-    if (!m_haveProfile) {
+    if (!m_profile.isSet()) {
         result.error = tr("No connection profile is active yet.");
     } else if (!endpoints || !entities) {
         result.error = !endpoints ? endpoints.error().message : entities.error().message;
@@ -184,7 +182,7 @@ void CacheAdminWorker::invalidate(quint64 requestId, CacheActionResult::Kind kin
         Q_EMIT actionFinished(result);
         return;
     }
-    RedisConnection &redis = RedisConnection::forCurrentThread(m_profile.redis);
+    RedisConnection &redis = RedisConnection::forCurrentThread(m_profile.profile().redis);
     CacheInvalidator invalidator(redis, endpoints->names(), entities->names());
     invalidator.setProgress([this, requestId](qint64 soFar) { Q_EMIT actionProgress(requestId, soFar, -1); });
     const Result<qint64> keys = kind == CacheActionResult::Kind::InvalidateEndpoint
@@ -208,7 +206,7 @@ void CacheAdminWorker::loadCaching()
         Q_EMIT cachingFailed(error);
         return;
     }
-    SettingsRepository settings(PgConnection::forCurrentThread(m_profile.pg));
+    SettingsRepository settings(PgConnection::forCurrentThread(m_profile.profile().pg));
     auto entry = settings.get(QLatin1String(SettingsRepository::kCachingEnabled));
     auto enabled = settings.cachingEnabled();
     if (!entry || !enabled) {
@@ -231,7 +229,7 @@ void CacheAdminWorker::setCachingEnabled(bool enabled)
         Q_EMIT cachingFailed(error);
         return;
     }
-    SettingsRepository settings(PgConnection::forCurrentThread(m_profile.pg));
+    SettingsRepository settings(PgConnection::forCurrentThread(m_profile.profile().pg));
     if (Status set = settings.setCachingEnabled(enabled, whoAmI()); !set) {
         Q_EMIT cachingFailed(tr("The switch was not changed. %1")
                                  .arg(describeForAdmin(ConnectionCheck::Service::Postgres, set.error())));
@@ -247,7 +245,7 @@ void CacheAdminWorker::loadWebhookEvents(int limit)
         Q_EMIT webhookEventsFailed(error);
         return;
     }
-    auto events = WebhookEventRepository(PgConnection::forCurrentThread(m_profile.pg)).recent(limit);
+    auto events = WebhookEventRepository(PgConnection::forCurrentThread(m_profile.profile().pg)).recent(limit);
     if (!events) {
         Q_EMIT webhookEventsFailed(describeForAdmin(ConnectionCheck::Service::Postgres, events.error()));
         return;

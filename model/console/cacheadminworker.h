@@ -1,5 +1,6 @@
 #pragma once
 
+#include "console/workerprofile.h"
 #include "console/cacheactionresult.h"
 #include "console/cachingstate.h"
 #include "core/connectionprofile.h"
@@ -24,6 +25,8 @@ class CacheAdminWorker final : public QObject {
     Q_DISABLE_COPY_MOVE(CacheAdminWorker)
 
 public:
+    // The console's one pool of services (before the worker moves to its thread).
+    void setServicesPool(std::shared_ptr<tiersync::EngineServicesPool> pool);
     explicit CacheAdminWorker(QObject *parent = nullptr);
     ~CacheAdminWorker() override;
 
@@ -62,9 +65,7 @@ private:
     // Migrates the database once per profile; false (and an error) when it cannot.
     [[nodiscard]] bool ensureMigrated(QString *error);
 
-    ConnectionProfile m_profile;
-    bool m_haveProfile = false;
-    bool m_migrated = false;
+    WorkerProfile m_profile;
     QMutex m_mutex;  // guards the three below, shared with cancel()
     CacheWarmer *m_running = nullptr;
     quint64 m_runningRequest = 0;

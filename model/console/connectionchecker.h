@@ -2,8 +2,11 @@
 
 #include "console/connectioncheck.h"
 #include "core/connectionprofile.h"
+#include "host/engineservices.h"
 
 #include <QObject>
+
+#include <memory>
 
 class QNetworkAccessManager;
 
@@ -25,6 +28,12 @@ public:
     explicit ConnectionChecker(QObject *parent = nullptr);
     ~ConnectionChecker() override;
 
+    // The console's one pool of services (before the worker moves to its thread): testing
+    // the active profile's Zoho goes through the client the other pages use, so it costs
+    // no token refresh of its own; an edited, unsaved profile gets services until the
+    // test ends.
+    void setServicesPool(std::shared_ptr<tiersync::EngineServicesPool> pool);
+
 public Q_SLOTS:
     void setProfile(const tiersync::ConnectionProfile &profile);
     void checkHealth();
@@ -43,6 +52,7 @@ private:
 
     ConnectionProfile m_profile;
     bool m_haveProfile = false;
+    std::shared_ptr<EngineServicesPool> m_pool;
     QNetworkAccessManager *m_network = nullptr;  // created on the worker thread
     bool m_zohoInFlight = false;
 };

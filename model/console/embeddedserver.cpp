@@ -14,6 +14,11 @@ void EmbeddedServer::setClock(EpochClock clock)
     m_clock = std::move(clock);
 }
 
+void EmbeddedServer::setServicesPool(std::shared_ptr<EngineServicesPool> pool)
+{
+    m_pool = std::move(pool);
+}
+
 void EmbeddedServer::start(const ConnectionProfile &profile, const QString &host, int port)
 {
     m_stack.reset();
@@ -23,7 +28,7 @@ void EmbeddedServer::start(const ConnectionProfile &profile, const QString &host
     // A console-side server serves a handful of clients, not production traffic.
     options.threadCount = 16;
     options.clock = m_clock;
-    auto stack = ServeStack::start(profile, options);
+    auto stack = m_pool ? ServeStack::start(m_pool->servicesFor(profile), options) : ServeStack::start(profile, options);
     if (!stack) {
         qCWarning(lcHttp).noquote() << "embedded server:" << stack.error().message;
         Q_EMIT failed(stack.error().message);

@@ -2,6 +2,7 @@
 
 #include "core/connectionprofile.h"
 #include "core/epochclock.h"
+#include "host/engineservices.h"
 
 #include <QObject>
 #include <QString>
@@ -26,6 +27,9 @@ public:
 
     // Before it moves to its thread; tests pin "now" (ServeStack::Options::clock).
     void setClock(EpochClock clock);
+    // The console's one pool of services (before the worker moves to its thread): the
+    // server reads through the same Zoho client as the console's pages.
+    void setServicesPool(std::shared_ptr<tiersync::EngineServicesPool> pool);
 
 public Q_SLOTS:
     // Starts (or restarts, on a new profile) the stack on host:port (port 0: any free).
@@ -38,6 +42,7 @@ Q_SIGNALS:
 
 private:
     EpochClock m_clock;
+    std::shared_ptr<EngineServicesPool> m_pool;
     std::unique_ptr<ServeStack> m_stack;
 };
 

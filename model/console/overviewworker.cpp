@@ -6,7 +6,6 @@
 #include "cache/zohocallstore.h"
 #include "console/connectioncheck.h"
 #include "redis/redisconnection.h"
-#include "store/migrator.h"
 #include "store/pgconnection.h"
 #include "store/settingsrepository.h"
 #include "zoho/zohoclientoptions.h"
@@ -49,11 +48,14 @@ void OverviewWorker::setClock(EpochClock clock)
     m_clock = orSystemEpochClock(std::move(clock));
 }
 
+void OverviewWorker::setServicesPool(std::shared_ptr<EngineServicesPool> pool)
+{
+    m_profile.setPool(std::move(pool));
+}
+
 void OverviewWorker::setProfile(const ConnectionProfile &profile)
 {
-    m_profile = profile;
-    m_haveProfile = true;
-    m_migrated = false;
+    m_profile.set(profile);
     m_redis.reset();
 }
 
@@ -63,7 +65,7 @@ void OverviewWorker::refresh()
     snapshot.takenAtMs = m_clock();
     snapshot.minutes = kMinutes;
     snapshot.firstMinute = StatsStore::epochMinute(snapshot.takenAtMs) - kMinutes + 1;
-    if (!m_haveProfile) {
+    if (!m_profile.isSet()) {
         snapshot.redisMessage = snapshot.pgMessage = tr("No connection profile is active yet.");
         snapshot.zohoBudgetPerMinute = ZohoClientOptions{}.requestsPerMinute;
         Q_EMIT overviewLoaded(snapshot);
@@ -83,7 +85,7 @@ void OverviewWorker::readRedis(OverviewSnapshot *snapshot)
 {
     if (!m_redis) {
         // A dead Redis costs this poll at most about three seconds, not the profile's timeouts.
-        RedisSettings settings = m_profile.redis;
+        RedisSettings settings = m_profile.profile().redis;
         settings.connectTimeoutMs = std::min(settings.connectTimeoutMs, 1000);
         settings.commandTimeoutMs = std::min(settings.commandTimeoutMs, 2000);
         m_redis = std::make_unique<RedisConnection>(settings);
@@ -125,15 +127,11 @@ void OverviewWorker::readPostgres(OverviewSnapshot *snapshot)
 {
     QElapsedTimer timer;
     timer.start();
-    PgConnection &connection = PgConnection::forCurrentThread(m_profile.pg, pollOptions());
-    if (!m_migrated) {
-        // The switch lives in tiersync.settings: a fresh database gets its schema first.
-        auto migrated = Migrator().migrate(connection);
-        if (!migrated) {
-            snapshot->pgMessage = describeForAdmin(ConnectionCheck::Service::Postgres, migrated.error());
-            return;
-        }
-        m_migrated = true;
+    PgConnection &connection = PgConnection::forCurrentThread(m_profile.profile().pg, pollOptions());
+    // The switch lives in tiersync.settings: a fresh database gets its schema first.
+    if (auto migrated = m_profile.ensureMigrated(connection); !migrated) {
+        snapshot->pgMessage = describeForAdmin(ConnectionCheck::Service::Postgres, migrated.error());
+        return;
     }
     auto enabled = SettingsRepository(connection).cachingEnabled();
     if (!enabled) {

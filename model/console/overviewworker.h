@@ -1,5 +1,6 @@
 #pragma once
 
+#include "console/workerprofile.h"
 #include "console/overviewsnapshot.h"
 #include "core/connectionprofile.h"
 #include "core/epochclock.h"
@@ -26,6 +27,8 @@ class OverviewWorker final : public QObject {
     Q_DISABLE_COPY_MOVE(OverviewWorker)
 
 public:
+    // The console's one pool of services (before the worker moves to its thread).
+    void setServicesPool(std::shared_ptr<tiersync::EngineServicesPool> pool);
     static constexpr int kMinutes = 60;
 
     explicit OverviewWorker(QObject *parent = nullptr);
@@ -45,9 +48,7 @@ private:
     void readRedis(OverviewSnapshot *snapshot);
     void readPostgres(OverviewSnapshot *snapshot);
 
-    ConnectionProfile m_profile;
-    bool m_haveProfile = false;
-    bool m_migrated = false;
+    WorkerProfile m_profile;
     QStringList m_endpoints;
     QString m_registryError;
     EpochClock m_clock;

@@ -3,7 +3,6 @@
 #include "cache/instancestore.h"
 #include "console/connectioncheck.h"
 #include "redis/redisconnection.h"
-#include "store/migrator.h"
 #include "store/pgconnection.h"
 
 #include <QDateTime>
@@ -26,11 +25,14 @@ void RetryLogWorker::setClock(EpochClock clock)
     m_clock = orSystemEpochClock(std::move(clock));
 }
 
+void RetryLogWorker::setServicesPool(std::shared_ptr<EngineServicesPool> pool)
+{
+    m_profile.setPool(std::move(pool));
+}
+
 void RetryLogWorker::setProfile(const ConnectionProfile &profile)
 {
-    m_profile = profile;
-    m_haveProfile = true;
-    m_migrated = false;
+    m_profile.set(profile);
     m_loaded = false;
     m_lastId = 0;
     m_perMinute.clear();
@@ -40,7 +42,7 @@ void RetryLogWorker::setProfile(const ConnectionProfile &profile)
 void RetryLogWorker::refresh()
 {
     RetryLogUpdate update;
-    if (!m_haveProfile) {
+    if (!m_profile.isSet()) {
         update.logMessage = update.instancesMessage = tr("No connection profile is active yet.");
         Q_EMIT retryLogLoaded(update);
         return;
@@ -70,15 +72,11 @@ void RetryLogWorker::readEvents(RetryLogUpdate *update)
     options.connectTimeoutSeconds = 2;
     options.statementTimeoutMs = 5000;
     options.applicationName = QStringLiteral("tiersync-console");
-    PgConnection &connection = PgConnection::forCurrentThread(m_profile.pg, options);
-    if (!m_migrated) {
-        auto migrated = Migrator().migrate(connection);
-        if (!migrated) {
-            update->logMessage = describeForAdmin(ConnectionCheck::Service::Postgres, migrated.error());
-            fillChart();
-            return;
-        }
-        m_migrated = true;
+    PgConnection &connection = PgConnection::forCurrentThread(m_profile.profile().pg, options);
+    if (auto migrated = m_profile.ensureMigrated(connection); !migrated) {
+        update->logMessage = describeForAdmin(ConnectionCheck::Service::Postgres, migrated.error());
+        fillChart();
+        return;
     }
     auto events = RetryEventRepository(connection).newerThan(m_lastId, m_loaded ? kPollLimit : kFirstLoadLimit);
     if (!events) {
@@ -102,7 +100,7 @@ void RetryLogWorker::readEvents(RetryLogUpdate *update)
 void RetryLogWorker::readInstances(RetryLogUpdate *update)
 {
     if (!m_redis) {
-        RedisSettings settings = m_profile.redis;
+        RedisSettings settings = m_profile.profile().redis;
         settings.connectTimeoutMs = std::min(settings.connectTimeoutMs, 1000);
         settings.commandTimeoutMs = std::min(settings.commandTimeoutMs, 2000);
         m_redis = std::make_unique<RedisConnection>(settings);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "console/workerprofile.h"
 #include "console/retrylogupdate.h"
 #include "core/connectionprofile.h"
 #include "core/epochclock.h"
@@ -25,6 +26,8 @@ class RetryLogWorker final : public QObject {
     Q_DISABLE_COPY_MOVE(RetryLogWorker)
 
 public:
+    // The console's one pool of services (before the worker moves to its thread).
+    void setServicesPool(std::shared_ptr<tiersync::EngineServicesPool> pool);
     static constexpr int kFirstLoadLimit = 5000;
     static constexpr int kPollLimit = 2000;
     static constexpr int kMinutes = 60;
@@ -45,9 +48,7 @@ private:
     void readEvents(RetryLogUpdate *update);
     void readInstances(RetryLogUpdate *update);
 
-    ConnectionProfile m_profile;
-    bool m_haveProfile = false;
-    bool m_migrated = false;
+    WorkerProfile m_profile;
     bool m_loaded = false;  // the first load for this profile went through
     qint64 m_lastId = 0;
     QMap<qint64, int> m_perMinute;  // epoch minute → retries (the last kMinutes only)

@@ -5,10 +5,8 @@
 #include "redis/redisconnection.h"
 #include "server/httperror.h"
 #include "server/readrequest.h"
-#include "store/retryeventrecorder.h"
 #include "sync/cacheinvalidator.h"
 #include "sync/entityregistry.h"
-#include "zoho/zohoclient.h"
 
 #include <QElapsedTimer>
 
@@ -44,7 +42,6 @@ StudentWorker::StudentWorker(QObject *parent) : QObject(parent) {}
 StudentWorker::~StudentWorker()
 {
     m_engine.reset();
-    m_retries.reset();
 }
 
 void StudentWorker::cancel(quint64 requestId)
@@ -56,41 +53,45 @@ void StudentWorker::cancel(quint64 requestId)
 void StudentWorker::setClocks(ConsoleClocks clocks)
 {
     m_clocks = std::move(clocks);
+    m_profile.setFallbackOptions(engineServicesOptions(m_clocks));
+}
+
+void StudentWorker::setServicesPool(std::shared_ptr<EngineServicesPool> pool)
+{
+    m_engine.reset();
+    m_profile.setPool(std::move(pool));
 }
 
 void StudentWorker::setProfile(const ConnectionProfile &profile)
 {
-    if (m_haveProfile && profile == m_profile)
+    if (m_profile.isSet() && profile == m_profile.profile())
         return;
     m_engine.reset();
-    m_retries.reset();
-    m_profile = profile;
-    m_haveProfile = true;
+    m_profile.set(profile);
 }
 
 CacheEngine *StudentWorker::engine(QString *error)
 {
     if (m_engine)
         return m_engine.get();
-    if (!m_haveProfile) {
+    if (!m_profile.isSet()) {
         *error = tr("No connection profile is active yet.");
         return nullptr;
     }
-    // Reads as `tiersync serve` does them.
-    CacheEngine::Options options = CacheEngine::servingOptions(m_profile);
+    // Reads as `tiersync serve` does them, on the process's one Zoho service (its retries
+    // go to the services' recorder) and database opener.
+    const std::shared_ptr<EngineServices> &services = m_profile.services();
+    CacheEngine::Options options = CacheEngine::servingOptions(m_profile.profile());
     options.clock = m_clocks.wall;
-    if (m_clocks.zohoSteady)
-        options.zoho.steadyClock = m_clocks.zohoSteady;
+    options.zohoService = services->zoho();
+    options.database = services->database();
+    options.heartbeat = &services->heartbeat();
     auto created = CacheEngine::create(std::move(options));
     if (!created) {
         *error = tr("The cache engine could not start: %1").arg(created.error().message);
         return nullptr;
     }
-    m_retries = std::make_unique<RetryEventRecorder>(m_profile.pg);
     m_engine = std::move(*created);
-    // record() is thread-safe; direct, because this thread is busy while Zoho retries.
-    if (ZohoClient *client = m_engine->zohoClient())
-        connect(client, &ZohoClient::retryEvent, m_retries.get(), &RetryEventRecorder::record, Qt::DirectConnection);
     return m_engine.get();
 }
 
@@ -153,7 +154,7 @@ void StudentWorker::invalidate(quint64 requestId, qint64 moodleUserId, bool dryR
         Q_EMIT invalidationFailed(requestId, valid.error().message);
         return;
     }
-    if (!m_haveProfile) {
+    if (!m_profile.isSet()) {
         Q_EMIT invalidationFailed(requestId, tr("No connection profile is active yet."));
         return;
     }
@@ -163,7 +164,7 @@ void StudentWorker::invalidate(quint64 requestId, qint64 moodleUserId, bool dryR
         Q_EMIT invalidationFailed(requestId, !endpoints ? endpoints.error().message : entities.error().message);
         return;
     }
-    RedisConnection &redis = RedisConnection::forCurrentThread(m_profile.redis);
+    RedisConnection &redis = RedisConnection::forCurrentThread(m_profile.profile().redis);
     CacheInvalidator invalidator(redis, endpoints->names(), entities->names());
     const Result<qint64> keys = invalidator.student(moodleUserId, dryRun);
     if (!keys) {

@@ -2,6 +2,7 @@
 
 #include "console/consoleclocks.h"
 #include "console/studentlookup.h"
+#include "console/workerprofile.h"
 #include "core/connectionprofile.h"
 
 #include <QMutex>
@@ -13,12 +14,12 @@
 namespace tiersync {
 
 class CacheEngine;
-class RetryEventRecorder;
 
 // The Students page's engine side, on a worker thread (WorkerThreads). It embeds the
 // read path: a CacheEngine of its own (created on this thread at the first request
-// after setProfile, so the GUI never waits for its migration or switch read) answers
-// exactly as `tiersync serve` would, from Redis, PostgreSQL or Zoho. Results leave by
+// after setProfile, so the GUI never waits for its migration or switch read) on the
+// process's one Zoho service answers exactly as `tiersync serve` would, from Redis,
+// PostgreSQL or Zoho. Results leave by
 // queued signals, one per request; cancel() is thread-safe.
 class StudentWorker final : public QObject {
     Q_OBJECT
@@ -34,6 +35,8 @@ public:
     void cancel(quint64 requestId);
     // Before it moves to its thread: the clocks its engine reads.
     void setClocks(ConsoleClocks clocks);
+    // The console's one pool of services (before the worker moves to its thread).
+    void setServicesPool(std::shared_ptr<tiersync::EngineServicesPool> pool);
 
 public Q_SLOTS:
     void setProfile(const tiersync::ConnectionProfile &profile);
@@ -55,11 +58,8 @@ private:
     // The engine for the active profile, created on first use on this thread.
     [[nodiscard]] CacheEngine *engine(QString *error);
 
-    ConnectionProfile m_profile;
-    bool m_haveProfile = false;
+    WorkerProfile m_profile;
     ConsoleClocks m_clocks;
-    // Declared first, destroyed last: the engine's Zoho client reports retries to it.
-    std::unique_ptr<RetryEventRecorder> m_retries;
     std::unique_ptr<CacheEngine> m_engine;
     QMutex m_mutex;  // guards m_cancelRequest, shared with cancel()
     quint64 m_cancelRequest = 0;

@@ -1,15 +1,11 @@
 #include "console/syncworker.h"
 
 #include "console/connectioncheck.h"
-#include "store/migrator.h"
 #include "store/pgconnection.h"
-#include "store/retryeventrecorder.h"
 #include "sync/entityregistry.h"
 #include "sync/syncoptions.h"
 #include "sync/syncorchestrator.h"
-#include "zoho/zohoclient.h"
-#include "zoho/zohoclientoptions.h"
-#include "zoho/zohoservice.h"
+#include "sync/syncrunner.h"
 
 namespace tiersync {
 
@@ -53,18 +49,22 @@ void SyncWorker::cancel(quint64 requestId)
 void SyncWorker::setClocks(ConsoleClocks clocks)
 {
     m_clocks = std::move(clocks);
+    m_profile.setFallbackOptions(engineServicesOptions(m_clocks));
+}
+
+void SyncWorker::setServicesPool(std::shared_ptr<EngineServicesPool> pool)
+{
+    m_profile.setPool(std::move(pool));
 }
 
 void SyncWorker::setProfile(const ConnectionProfile &profile)
 {
-    m_profile = profile;
-    m_haveProfile = true;
-    m_migrated = false;
+    m_profile.set(profile);
 }
 
 void SyncWorker::runSync(quint64 requestId, const QString &entityType, const QString &mode, int batchSize)
 {
-    if (!m_haveProfile) {
+    if (!m_profile.isSet()) {
         Q_EMIT syncRefused(entityType, tr("No connection profile is active yet."));
         return;
     }
@@ -73,8 +73,7 @@ void SyncWorker::runSync(quint64 requestId, const QString &entityType, const QSt
         Q_EMIT syncRefused(entityType, registry.error().message);
         return;
     }
-    const EntityDefinition *entity = registry->find(entityType);
-    if (!entity) {
+    if (!registry->contains(entityType)) {
         Q_EMIT syncRefused(entityType, tr("“%1” is not a known entity type.").arg(entityType));
         return;
     }
@@ -83,13 +82,9 @@ void SyncWorker::runSync(quint64 requestId, const QString &entityType, const QSt
         Q_EMIT syncRefused(entityType, tr("“%1” is not a sync mode.").arg(mode));
         return;
     }
-    if (!m_migrated) {
-        auto migrated = Migrator().migrate(PgConnection::forCurrentThread(m_profile.pg));
-        if (!migrated) {
-            Q_EMIT syncRefused(entityType, describeForAdmin(ConnectionCheck::Service::Postgres, migrated.error()));
-            return;
-        }
-        m_migrated = true;
+    if (auto migrated = m_profile.ensureMigrated(); !migrated) {
+        Q_EMIT syncRefused(entityType, describeForAdmin(ConnectionCheck::Service::Postgres, migrated.error()));
+        return;
     }
     SyncOptions options;
     options.mode = *syncMode;
@@ -97,32 +92,29 @@ void SyncWorker::runSync(quint64 requestId, const QString &entityType, const QSt
     options.batchSize = batchSize;
     options.clock = m_clocks.wall;
 
-    ZohoClientOptions zohoOptions;
-    if (m_clocks.zohoSteady)
-        zohoOptions.steadyClock = m_clocks.zohoSteady;
-    ZohoService zoho(m_profile.zoho, zohoOptions);
-    // This thread is busy in run(), so the hand-off must not wait for its event loop:
-    // record() is thread-safe and queues to the recorder's own writer thread.
-    RetryEventRecorder retries(m_profile.pg);
-    connect(zoho.client(), &ZohoClient::retryEvent, &retries, &RetryEventRecorder::record, Qt::DirectConnection);
-    SyncOrchestrator sync(*entity, zoho.client(), m_profile.pg, m_profile.redis, options);
-    // Direct: re-emitted from whichever thread reports; receivers in the GUI are queued.
-    connect(&sync, &SyncOrchestrator::started, this,
-            [this, entityType](qint64 runId, const QString &runMode) { Q_EMIT syncStarted(runId, entityType, runMode); },
-            Qt::DirectConnection);
-    connect(&sync, &SyncOrchestrator::progress, this, &SyncWorker::syncProgress, Qt::DirectConnection);
-    {
+    // The process's one Zoho service and retry recorder, shared with the other pages.
+    const std::shared_ptr<EngineServices> &services = m_profile.services();
+    const SyncRunner runner(services->zoho(), services->database(), m_profile.profile().redis);
+    SyncRunner::Hooks hooks;
+    hooks.attached = [this, requestId, entityType](SyncOrchestrator &sync) {
+        // Direct: re-emitted from whichever thread reports; receivers in the GUI are queued.
+        connect(&sync, &SyncOrchestrator::started, this,
+                [this, entityType](qint64 runId, const QString &runMode) {
+                    Q_EMIT syncStarted(runId, entityType, runMode);
+                },
+                Qt::DirectConnection);
+        connect(&sync, &SyncOrchestrator::progress, this, &SyncWorker::syncProgress, Qt::DirectConnection);
         QMutexLocker lock(&m_mutex);
         m_running = &sync;
         m_runningRequest = requestId;
         if (m_cancelRequest == requestId)
             sync.cancel();
-    }
-    const Result<SyncReport> report = sync.run();
-    {
+    };
+    hooks.detached = [this] {
         QMutexLocker lock(&m_mutex);
         m_running = nullptr;
-    }
+    };
+    const Result<SyncReport> report = runner.run(entityType, options, hooks);
     if (!report) {
         const bool refused = report.error().kind == ErrorKind::Conflict;
         Q_EMIT syncRefused(entityType, refused ? report.error().message
@@ -137,18 +129,14 @@ void SyncWorker::runSync(quint64 requestId, const QString &entityType, const QSt
 
 void SyncWorker::loadRuns(int limit)
 {
-    if (!m_haveProfile) {
+    if (!m_profile.isSet()) {
         Q_EMIT runsFailed(tr("No connection profile is active yet."));
         return;
     }
-    PgConnection &connection = PgConnection::forCurrentThread(m_profile.pg);
-    if (!m_migrated) {
-        auto migrated = Migrator().migrate(connection);
-        if (!migrated) {
-            Q_EMIT runsFailed(describeForAdmin(ConnectionCheck::Service::Postgres, migrated.error()));
-            return;
-        }
-        m_migrated = true;
+    PgConnection &connection = PgConnection::forCurrentThread(m_profile.profile().pg);
+    if (auto migrated = m_profile.ensureMigrated(connection); !migrated) {
+        Q_EMIT runsFailed(describeForAdmin(ConnectionCheck::Service::Postgres, migrated.error()));
+        return;
     }
     SyncRunRepository runs(connection);
     auto recent = runs.recent(limit);

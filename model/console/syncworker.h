@@ -1,6 +1,7 @@
 #pragma once
 
 #include "console/consoleclocks.h"
+#include "console/workerprofile.h"
 #include "core/connectionprofile.h"
 #include "store/syncrunrepository.h"
 #include "sync/syncprogress.h"
@@ -33,6 +34,8 @@ public:
     void cancel(quint64 requestId);
     // Before it moves to its thread: the clocks its runs read.
     void setClocks(ConsoleClocks clocks);
+    // The console's one pool of services (before the worker moves to its thread).
+    void setServicesPool(std::shared_ptr<tiersync::EngineServicesPool> pool);
 
 public Q_SLOTS:
     void setProfile(const tiersync::ConnectionProfile &profile);
@@ -53,9 +56,7 @@ Q_SIGNALS:
     void runsFailed(const QString &message);
 
 private:
-    ConnectionProfile m_profile;
-    bool m_haveProfile = false;
-    bool m_migrated = false;
+    WorkerProfile m_profile;
     ConsoleClocks m_clocks;
     QMutex m_mutex;  // guards the three below, shared with cancel()
     SyncOrchestrator *m_running = nullptr;

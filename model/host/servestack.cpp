@@ -1,8 +1,8 @@
 #include "host/servestack.h"
 
 #include "cache/cacheengine.h"
+#include "host/engineservices.h"
 #include "server/httpserver.h"
-#include "store/retryeventrecorder.h"
 #include "sync/entityregistry.h"
 #include "webhook/webhookprocessor.h"
 #include "webhook/webhooksettings.h"
@@ -13,8 +13,8 @@ namespace tiersync {
 // Declaration order is destruction order reversed: the server goes first, so no request
 // reaches the webhook processor or the engine after they are gone.
 struct ServeStack::Private {
+    std::shared_ptr<EngineServices> services;
     std::unique_ptr<CacheEngine> engine;
-    std::unique_ptr<RetryEventRecorder> retryRecorder;
     std::unique_ptr<WebhookProcessor> webhooks;
     std::unique_ptr<HttpServer> server;
 };
@@ -29,21 +29,30 @@ ServeStack::~ServeStack()
 
 Result<std::unique_ptr<ServeStack>> ServeStack::start(const ConnectionProfile &profile, Options options)
 {
+    EngineServices::Options servicesOptions;
+    servicesOptions.zoho = CacheEngine::servingOptions(profile).zoho;
+    servicesOptions.clock = options.clock;
+    return start(EngineServices::create(profile, std::move(servicesOptions)), std::move(options));
+}
+
+Result<std::unique_ptr<ServeStack>> ServeStack::start(std::shared_ptr<EngineServices> services, Options options)
+{
     std::unique_ptr<ServeStack> stack(new ServeStack);
     Private &p = *stack->d;
+    p.services = std::move(services);
+    const ConnectionProfile &profile = p.services->profile();
 
     CacheEngine::Options engineOptions = CacheEngine::servingOptions(profile);
     engineOptions.environment = options.environment;
     engineOptions.clock = options.clock;
+    engineOptions.zohoService = p.services->zoho();
+    engineOptions.database = p.services->database();
+    engineOptions.heartbeat = &p.services->heartbeat();
     auto engine = CacheEngine::create(std::move(engineOptions));
     if (!engine)
         return makeError(engine.error().kind,
                          QStringLiteral("cannot start the cache engine: %1").arg(engine.error().message));
     p.engine = std::move(*engine);
-
-    p.retryRecorder = std::make_unique<RetryEventRecorder>(profile.pg);
-    if (ZohoClient *client = p.engine->zohoClient())
-        QObject::connect(client, &ZohoClient::retryEvent, p.retryRecorder.get(), &RetryEventRecorder::record);
 
     auto registry = EntityRegistry::builtIn();
     if (!registry)
@@ -80,6 +89,11 @@ int ServeStack::port() const
 CacheEngine &ServeStack::engine()
 {
     return *d->engine;
+}
+
+const std::shared_ptr<EngineServices> &ServeStack::services() const
+{
+    return d->services;
 }
 
 }  // namespace tiersync

@@ -12,9 +12,10 @@
 namespace tiersync {
 
 class CacheEngine;
+class EngineServices;
 
-// The serving stack of `tiersync serve`, which the console also embeds: a CacheEngine,
-// the retry recorder on its Zoho client, the webhook processor (following the caching
+// The serving stack of `tiersync serve`, which the console also embeds: a CacheEngine on
+// the process's one Zoho service, the webhook processor (following the caching
 // switch) and the HTTP server in front of them. Create it on a thread with an event
 // loop: the engine's listeners and the recorder live on that thread.
 class ServeStack final {
@@ -29,7 +30,12 @@ public:
         EpochClock clock;
     };
 
-    // Starts the engine and binds the server; an error says which part failed.
+    // Starts the engine on the process's services (their Zoho service, retry recorder and
+    // database opener: the stack makes no Zoho client of its own) and binds the server; an
+    // error says which part failed.
+    [[nodiscard]] static Result<std::unique_ptr<ServeStack>> start(std::shared_ptr<EngineServices> services,
+                                                                   Options options);
+    // The same on services of its own for profile (tests, and a process that serves only).
     [[nodiscard]] static Result<std::unique_ptr<ServeStack>> start(const ConnectionProfile &profile,
                                                                    Options options);
     // Stops the server (requests in flight finish), then the engine.
@@ -39,6 +45,7 @@ public:
     [[nodiscard]] QString url() const;  // http://host:port
     [[nodiscard]] int port() const;
     [[nodiscard]] CacheEngine &engine();
+    [[nodiscard]] const std::shared_ptr<EngineServices> &services() const;
 
 private:
     ServeStack();

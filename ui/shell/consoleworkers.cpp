@@ -7,6 +7,7 @@
 #include "console/retrylogworker.h"
 #include "console/studentworker.h"
 #include "console/syncworker.h"
+#include "console/workerprofile.h"
 
 #include <functional>
 
@@ -28,27 +29,38 @@ Worker *adopt(WorkerThreads &threads, const char *threadName, const std::functio
 
 ConsoleWorkers::ConsoleWorkers(ProfileStore *profiles, SecretStore *secrets, Confirmer *confirmer,
                                ConsoleClocks clocks)
+    : m_pool(std::make_shared<EngineServicesPool>(engineServicesOptions(clocks)))
 {
     m_context.profiles = profiles;
     m_context.secrets = secrets;
     m_context.confirmer = confirmer;
     m_context.keyBrowser = adopt<KeyBrowserWorker>(m_threads, "console-keys");
-    m_context.healthChecker = adopt<ConnectionChecker>(m_threads, "console-health");
-    m_context.tester = adopt<ConnectionChecker>(m_threads, "console-tester");
+    const std::shared_ptr<EngineServicesPool> &pool = m_pool;
+    const auto pooled = [&pool](auto *worker) { worker->setServicesPool(pool); };
+    m_context.healthChecker = adopt<ConnectionChecker>(m_threads, "console-health", pooled);
+    m_context.tester = adopt<ConnectionChecker>(m_threads, "console-tester", pooled);
     // Work that blocks its thread for long (a sync, a warm) gets a worker of its own, so
     // the lists beside it keep loading meanwhile.
-    m_context.syncRunner =
-        adopt<SyncWorker>(m_threads, "console-sync", [&clocks](SyncWorker *worker) { worker->setClocks(clocks); });
-    m_context.syncHistory = adopt<SyncWorker>(m_threads, "console-sync-history");
-    m_context.overview = adopt<OverviewWorker>(m_threads, "console-overview",
-                                               [&clocks](OverviewWorker *worker) { worker->setClock(clocks.wall); });
-    m_context.retryLog = adopt<RetryLogWorker>(m_threads, "console-retries",
-                                               [&clocks](RetryLogWorker *worker) { worker->setClock(clocks.wall); });
-    // Students: reads through a CacheEngine of its own.
-    m_context.students = adopt<StudentWorker>(m_threads, "console-students",
-                                              [&clocks](StudentWorker *worker) { worker->setClocks(clocks); });
-    m_context.cacheActions = adopt<CacheAdminWorker>(m_threads, "console-cache");
-    m_context.cacheLists = adopt<CacheAdminWorker>(m_threads, "console-cache-lists");
+    m_context.syncRunner = adopt<SyncWorker>(m_threads, "console-sync", [&](SyncWorker *worker) {
+        worker->setClocks(clocks);
+        pooled(worker);
+    });
+    m_context.syncHistory = adopt<SyncWorker>(m_threads, "console-sync-history", pooled);
+    m_context.overview = adopt<OverviewWorker>(m_threads, "console-overview", [&](OverviewWorker *worker) {
+        worker->setClock(clocks.wall);
+        pooled(worker);
+    });
+    m_context.retryLog = adopt<RetryLogWorker>(m_threads, "console-retries", [&](RetryLogWorker *worker) {
+        worker->setClock(clocks.wall);
+        pooled(worker);
+    });
+    // Students: reads through a CacheEngine of its own, on the shared Zoho service.
+    m_context.students = adopt<StudentWorker>(m_threads, "console-students", [&](StudentWorker *worker) {
+        worker->setClocks(clocks);
+        pooled(worker);
+    });
+    m_context.cacheActions = adopt<CacheAdminWorker>(m_threads, "console-cache", pooled);
+    m_context.cacheLists = adopt<CacheAdminWorker>(m_threads, "console-cache-lists", pooled);
 }
 
 ConsoleWorkers::~ConsoleWorkers()

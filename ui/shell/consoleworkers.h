@@ -3,6 +3,9 @@
 #include "common/consolecontext.h"
 #include "console/consoleclocks.h"
 #include "console/workerthreads.h"
+#include "host/engineservices.h"
+
+#include <memory>
 
 namespace tiersync::ui {
 
@@ -21,10 +24,14 @@ public:
     [[nodiscard]] const ConsoleContext &context() const { return m_context; }
     // For workers the caller adds (the embedded server, the traffic generator).
     [[nodiscard]] WorkerThreads &threads() { return m_threads; }
+    // The process's services per profile, shared by every worker (and the embedded
+    // server): one Zoho client, one token and one migration per profile.
+    [[nodiscard]] const std::shared_ptr<EngineServicesPool> &servicesPool() const { return m_pool; }
     // Stops every worker; the context's workers are gone afterwards.
     void stopAll();
 
 private:
+    std::shared_ptr<EngineServicesPool> m_pool;  // outlives the workers that hold its services
     WorkerThreads m_threads;
     ConsoleContext m_context;
 };
