@@ -3,6 +3,7 @@
 #include "manualepochclock.h"
 #include "zohotesthelpers.h"
 
+#include "sync/syncpagefetcher.h"
 #include "zoho/awaitresult.h"
 #include "zoho/localzohobudget.h"
 #include "zoho/zohoclient.h"
@@ -867,6 +868,41 @@ private slots:
         }
         QCOMPARE(zoho.apiRequests(), 5);
         QCOMPARE(awaitResult(futures.at(6)).error().kind, ErrorKind::Cancelled);
+    }
+
+    // ~SyncPageFetcher cancels the pages it asked for ahead: those still queued are never
+    // sent and spend no budget. Concurrency 1: page 1 answers, page 2 is held in flight,
+    // pages 3-8 queue; the fetcher goes away; only pages 1 and 2 ever reach Zoho.
+    void syncPageFetcherCancelsItsPrefetches()
+    {
+        FakeZoho zoho;
+        Gate gate;
+        zoho.onApi([&](const Request &sent) {
+            if (sent.param("page") != "1")
+                gate.wait();
+            return FakeZoho::json(200, R"({"code":0,"message":"success","items":[{"item_id":"1"}],)"
+                                       R"("page_context":{"page":1,"per_page":200,"has_more_page":true}})");
+        });
+        ZohoClientOptions options = fastOptions();
+        options.limits = generousLimits(1);
+        ZohoService service(zoho.settings(), options);
+        EntityDefinition items;
+        items.name = QStringLiteral("products");
+        items.path = kItems;
+        items.listKey = QStringLiteral("items");
+        {
+            SyncPageFetcher fetcher(items, service.client(), 8, 8);
+            const std::atomic_bool cancelled{false};
+            auto first = fetcher.next(cancelled);
+            QVERIFY(first.ok() && first->has_value());
+            QTRY_COMPARE(zoho.apiRequests(), 2);  // page 2 in flight, held
+            QTRY_COMPARE(service.client()->stats().queued, 6);
+        }
+        gate.open();
+        QTRY_COMPARE(service.client()->stats().queued, 0);
+        QTRY_COMPARE(service.client()->stats().inFlight, 0);
+        QVERIFY(get(service, kContacts).ok());  // the client goes on
+        QCOMPARE(zoho.apiRequests(), 3);
     }
 
     void queryIsEncodedAndOrganisationOnlyForBooks()
