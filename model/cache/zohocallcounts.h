@@ -1,5 +1,7 @@
 #pragma once
 
+#include "zoho/zohocallpurpose.h"
+
 #include <QByteArray>
 #include <QHash>
 #include <QtGlobal>
@@ -7,14 +9,6 @@
 #include <array>
 
 namespace tiersync {
-
-// What spent a Zoho HTTP attempt. Zoho's rate limit is per organisation, so every
-// instance's reads, syncs and webhook re-fetches draw on the same budget; the field
-// names are the hash fields of tiersync:v1:zoho_calls:{epoch_minute} (renaming one
-// breaks every reader).
-enum class ZohoCallPurpose { Read, Sync, Webhook, Count };
-
-inline constexpr int kZohoCallPurposeCount = int(ZohoCallPurpose::Count);
 
 // The Zoho calls of one minute (or a sum of minutes), per purpose.
 struct ZohoCallCounts final {

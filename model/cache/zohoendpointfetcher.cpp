@@ -2,13 +2,16 @@
 
 #include "core/logging.h"
 #include "zoho/awaitresult.h"
+#include "zoho/zohorequest.h"
 
 #include <QJsonArray>
 
 namespace tiersync {
 
 ZohoEndpointFetcher::ZohoEndpointFetcher(ZohoApi api)
-    : m_api(std::move(api))
+    // A person waits for this: reads go first, and past kReadBudgetWaitMs the call fails
+    // RateLimited so the reader serves what it has.
+    : m_api(api.withPurpose(ZohoCallPurpose::Read).withMaxBudgetWaitMs(ZohoRequest::kReadBudgetWaitMs))
 {
 }
 

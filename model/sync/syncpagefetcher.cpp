@@ -30,8 +30,15 @@ SyncPageFetcher::SyncPageFetcher(EntityDefinition entity, ZohoClient *client, in
 {
 }
 
-// Requests still in flight finish on the client's thread and are dropped there.
-SyncPageFetcher::~SyncPageFetcher() = default;
+// Pages not yet taken are cancelled: the client drops those still queued before they
+// spend any budget; those already in flight finish on the client's thread and are dropped.
+SyncPageFetcher::~SyncPageFetcher()
+{
+    for (auto &[number, future] : m_pending)
+        future.cancel();
+    if (m_crmPending)
+        m_crmPending->cancel();
+}
 
 int SyncPageFetcher::calls() const
 {
@@ -56,7 +63,9 @@ void SyncPageFetcher::request(int pageNumber)
     QUrlQuery query;
     query.addQueryItem(QStringLiteral("page"), QString::number(pageNumber));
     query.addQueryItem(QStringLiteral("per_page"), QString::number(ZohoApi::kPerPage));
-    Future future = m_client->submit(ZohoRequest::get(m_entity.path, query));
+    ZohoRequest page = ZohoRequest::get(m_entity.path, query);
+    page.purpose = ZohoCallPurpose::Sync;
+    Future future = m_client->submit(std::move(page));
     std::shared_ptr<Notifier> notifier = m_notifier;
     future.then(QtFuture::Launch::Sync, [notifier](const Result<ZohoResponse> &) {
         QMutexLocker locker(&notifier->mutex);
@@ -74,7 +83,9 @@ SyncPageFetcher::Future SyncPageFetcher::submitCrm(const CrmCursor &cursor)
     else
         query.addQueryItem(QStringLiteral("page_token"), cursor.pageToken);
     query.addQueryItem(QStringLiteral("per_page"), QString::number(ZohoApi::kPerPage));
-    Future future = m_client->submit(ZohoRequest::get(QStringLiteral("/crm/v2/") + m_entity.module, query));
+    ZohoRequest page = ZohoRequest::get(QStringLiteral("/crm/v2/") + m_entity.module, query);
+    page.purpose = ZohoCallPurpose::Sync;
+    Future future = m_client->submit(std::move(page));
     std::shared_ptr<Notifier> notifier = m_notifier;
     future.then(QtFuture::Launch::Sync, [notifier](const Result<ZohoResponse> &) {
         QMutexLocker locker(&notifier->mutex);

@@ -22,7 +22,7 @@ class ZohoClient;
 // flight while the caller processes the current one.
 //
 // Books pages are numbered, so up to pagesInFlight of them are requested at once
-// (the client's rate limiter and in-flight cap still decide when each goes out). Since
+// (the client's Zoho budget still decides when each goes out; they queue behind reads). Since
 // Books does not say how many pages there are, the number expected from the last sync
 // (estimatedPages, from the row count in PostgreSQL) is requested up front; past that,
 // or without an estimate, requests run pagesInFlight ahead of the last page known to

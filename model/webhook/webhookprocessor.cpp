@@ -200,7 +200,7 @@ WebhookHandler::Answer WebhookProcessor::handleCrm(const Delivery &delivery)
     return process(accepted, [this, entity, &accepted](qint64 &zohoCalls) -> Result<QList<Fetched>> {
         if (!m_zohoClient)
             return makeError(ErrorKind::Unavailable, QStringLiteral("no Zoho client configured"));
-        const ZohoApi api(m_zohoClient);
+        const ZohoApi api = ZohoApi(m_zohoClient).withPurpose(ZohoCallPurpose::Webhook);
         // All submitted first: the client runs them concurrently within its limits.
         QList<QFuture<Result<std::optional<QJsonObject>>>> calls;
         calls.reserve(accepted.ids.size());

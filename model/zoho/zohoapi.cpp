@@ -2,6 +2,7 @@
 
 #include "zoho/awaitresult.h"
 #include "zoho/zohoclient.h"
+#include "zoho/zohorequest.h"
 
 
 namespace tiersync {
@@ -33,10 +34,33 @@ QUrlQuery withCursor(QUrlQuery query, const CrmCursor &cursor)
 
 }  // namespace
 
-ZohoApi::ZohoApi(ZohoClient *client, QString crmVersion)
+ZohoApi::ZohoApi(ZohoClient *client, QString crmVersion, ZohoCallPurpose purpose)
     : m_client(client)
     , m_crmVersion(std::move(crmVersion))
+    , m_purpose(purpose)
 {
+}
+
+ZohoApi ZohoApi::withPurpose(ZohoCallPurpose purpose) const
+{
+    ZohoApi api = *this;
+    api.m_purpose = purpose;
+    return api;
+}
+
+ZohoApi ZohoApi::withMaxBudgetWaitMs(qint64 ms) const
+{
+    ZohoApi api = *this;
+    api.m_maxBudgetWaitMs = ms;
+    return api;
+}
+
+ZohoRequest ZohoApi::request(QString path, QUrlQuery query) const
+{
+    ZohoRequest out = ZohoRequest::get(std::move(path), std::move(query));
+    out.purpose = m_purpose;
+    out.maxBudgetWaitMs = m_maxBudgetWaitMs;
+    return out;
 }
 
 QString ZohoApi::crmPath(const QString &module) const
@@ -47,7 +71,7 @@ QString ZohoApi::crmPath(const QString &module) const
 QFuture<Result<BooksPage>> ZohoApi::booksPage(const QString &path, const QString &entityKey, int page,
                                               const QUrlQuery &filter) const
 {
-    return m_client->submit(ZohoRequest::get(path, withPaging(filter, page)))
+    return m_client->submit(request(path, withPaging(filter, page)))
         .then([entityKey](const Result<ZohoResponse> &response) -> Result<BooksPage> {
             if (!response)
                 return response.error();
@@ -64,7 +88,7 @@ std::optional<int> ZohoApi::nextBooksPage(const BooksPage &page, int current)
 
 QFuture<Result<QJsonObject>> ZohoApi::booksGet(const QString &path, const QString &entityKey) const
 {
-    return m_client->submit(ZohoRequest::get(path))
+    return m_client->submit(request(path))
         .then([entityKey](const Result<ZohoResponse> &response) -> Result<QJsonObject> {
             if (!response)
                 return response.error();
@@ -104,7 +128,7 @@ Result<QList<QJsonObject>> ZohoApi::booksListAll(const QString &path, const QStr
 QFuture<Result<CrmPage>> ZohoApi::crmPage(const QString &module, const CrmCursor &cursor,
                                           const QUrlQuery &filter) const
 {
-    return m_client->submit(ZohoRequest::get(crmPath(module), withCursor(filter, cursor)))
+    return m_client->submit(request(crmPath(module), withCursor(filter, cursor)))
         .then([](const Result<ZohoResponse> &response) -> Result<CrmPage> {
             if (!response)
                 return response.error();
@@ -117,8 +141,7 @@ QFuture<Result<CrmPage>> ZohoApi::crmSearch(const QString &module, const QString
 {
     QUrlQuery query;
     query.addQueryItem(QStringLiteral("criteria"), criteria);
-    return m_client->submit(ZohoRequest::get(crmPath(module) + QStringLiteral("/search"),
-                                             withCursor(query, cursor)))
+    return m_client->submit(request(crmPath(module) + QStringLiteral("/search"), withCursor(query, cursor)))
         .then([](const Result<ZohoResponse> &response) -> Result<CrmPage> {
             if (!response)
                 return response.error();
@@ -174,12 +197,12 @@ Result<QList<QJsonObject>> ZohoApi::crmListAll(const QString &module, const QUrl
 QFuture<Result<std::optional<QJsonObject>>> ZohoApi::crmGet(const QString &module, const QString &id,
                                                             const QDateTime &ifModifiedSince) const
 {
-    ZohoRequest request = ZohoRequest::get(crmPath(module) + QLatin1Char('/') + id);
-    request.label = QStringLiteral("GET ") + crmPath(module) + QStringLiteral("/{id}");
+    ZohoRequest get = request(crmPath(module) + QLatin1Char('/') + id);
+    get.label = QStringLiteral("GET ") + crmPath(module) + QStringLiteral("/{id}");
     if (ifModifiedSince.isValid())
-        request.headers.append({QByteArrayLiteral("If-Modified-Since"),
+        get.headers.append({QByteArrayLiteral("If-Modified-Since"),
                                 ifModifiedSince.toString(Qt::ISODate).toLatin1()});
-    return m_client->submit(std::move(request))
+    return m_client->submit(std::move(get))
         .then([](const Result<ZohoResponse> &response) -> Result<std::optional<QJsonObject>> {
             if (!response)
                 return response.error();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/result.h"
+#include "zoho/zohocallpurpose.h"
 #include "zoho/zohoparser.h"
 
 #include <QDateTime>
@@ -16,6 +17,7 @@
 namespace tiersync {
 
 class ZohoClient;
+struct ZohoRequest;
 
 // Where the next CRM page starts: `page` for the first 2,000 records, then the
 // page_token Zoho handed out (ZOHO-API.md "CRM records").
@@ -34,7 +36,15 @@ public:
     static constexpr int kPerPage = 200;                 // Books and CRM maximum
     static constexpr int kCrmPageNumberLimitRecords = 2000;
 
-    explicit ZohoApi(ZohoClient *client, QString crmVersion = QStringLiteral("v2"));
+    explicit ZohoApi(ZohoClient *client, QString crmVersion = QStringLiteral("v2"),
+                     ZohoCallPurpose purpose = ZohoCallPurpose::Read);
+
+    // The same API whose calls are made for `purpose` (queue priority, retry policy).
+    [[nodiscard]] ZohoApi withPurpose(ZohoCallPurpose purpose) const;
+    // The same API whose calls wait at most ms for the budget, then fail RateLimited
+    // (ZohoRequest::maxBudgetWaitMs; -1: no limit).
+    [[nodiscard]] ZohoApi withMaxBudgetWaitMs(qint64 ms) const;
+    [[nodiscard]] ZohoCallPurpose purpose() const { return m_purpose; }
 
     // GET {path}?page=N&per_page=200 (e.g. "/books/v3/items", entityKey "items").
     [[nodiscard]] QFuture<Result<BooksPage>> booksPage(const QString &path, const QString &entityKey,
@@ -65,9 +75,12 @@ public:
 
 private:
     [[nodiscard]] QString crmPath(const QString &module) const;
+    [[nodiscard]] ZohoRequest request(QString path, QUrlQuery query = {}) const;
 
     ZohoClient *m_client;
     QString m_crmVersion;
+    ZohoCallPurpose m_purpose;
+    qint64 m_maxBudgetWaitMs = -1;
 };
 
 }  // namespace tiersync

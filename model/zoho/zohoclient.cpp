@@ -1,6 +1,7 @@
 #include "zoho/zohoclient.h"
 
 #include "core/logging.h"
+#include "zoho/localzohobudget.h"
 #include "zoho/zohoauth.h"
 #include "zoho/zohonetworkerror.h"
 #include "zoho/zohoparser.h"
@@ -28,9 +29,30 @@ struct ZohoClient::Call final {
     bool timedOut = false;
     bool tooLarge = false;
     QString tokenUsed;
+    ZohoApiFamily family = ZohoApiFamily::Books;
+    int queue = 0;                  // index into m_queues
+    qint64 queuedAtMs = 0;          // steady; the budget wait counts from here
+    std::optional<ZohoLease> lease; // held while the attempt is in flight
 };
 
 namespace {
+
+// A lease outlives the request's own deadline by this much (the answer may be on its way).
+constexpr qint64 kLeaseSlackMs = 5000;
+
+int queueOf(ZohoCallPurpose purpose)
+{
+    switch (purpose) {
+    case ZohoCallPurpose::Read:
+        return 0;
+    case ZohoCallPurpose::Webhook:
+        return 1;
+    case ZohoCallPurpose::Sync:
+    case ZohoCallPurpose::Count:
+        break;
+    }
+    return 2;
+}
 
 int timerMs(qint64 ms)
 {
@@ -65,15 +87,14 @@ ZohoClient::ZohoClient(ZohoSettings settings, ZohoClientOptions options, QObject
     , m_options(std::move(options))
     , m_breaker(new CircuitBreaker(m_options.circuitFailureThreshold, m_options.circuitCoolDownMs,
                                    m_options.steadyClock, this))
-    , m_rateLimiter(m_options.requestsPerMinute, m_options.burst, m_options.steadyClock)
-    , m_concurrency(m_options.maxInFlight)
+    , m_budget(m_options.budget ? m_options.budget
+                                : std::make_shared<LocalZohoBudget>(m_options.limits, m_options.epochClock))
 {
     qRegisterMetaType<tiersync::RetryEvent>();
     qRegisterMetaType<tiersync::ZohoStats>();
     qRegisterMetaType<tiersync::CircuitState>();
     connect(m_breaker, &CircuitBreaker::stateChanged, this, &ZohoClient::circuitStateChanged);
     connect(m_breaker, &CircuitBreaker::stateChanged, this, &ZohoClient::updateStats);
-    m_stats.bucketTokens = m_rateLimiter.tokens();
 }
 
 ZohoClient::~ZohoClient()
@@ -83,6 +104,7 @@ ZohoClient::~ZohoClient()
         it.key()->disconnect(this);
         it.key()->abort();
         delete it.key();
+        releaseLease(it.value(), ZohoLeaseRelease::KeepUntilExpiry);
         it.value()->promise.addResult(cancelled);
         it.value()->promise.finish();
     }
@@ -92,11 +114,13 @@ ZohoClient::~ZohoClient()
         call->promise.finish();
     }
     m_backingOff.clear();
-    for (const CallPtr &call : m_queue) {
-        call->promise.addResult(cancelled);
-        call->promise.finish();
+    for (auto &queue : m_queues) {
+        for (const CallPtr &call : queue) {
+            call->promise.addResult(cancelled);
+            call->promise.finish();
+        }
+        queue.clear();
     }
-    m_queue.clear();
     // The auth object aborts its own refresh; delete it before the network manager.
     delete m_auth;
     qDeleteAll(m_dataNetworks);  // m_network is the first of them
@@ -106,6 +130,8 @@ QFuture<Result<ZohoResponse>> ZohoClient::submit(ZohoRequest request)
 {
     auto call = std::make_shared<Call>();
     call->request = std::move(request);
+    call->family = call->request.family();
+    call->queue = queueOf(call->request.purpose);
     call->promise.start();
     QFuture<Result<ZohoResponse>> future = call->promise.future();
     {
@@ -134,7 +160,9 @@ void ZohoClient::ensureNetwork()
     m_network->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
     constexpr int kConnectionsPerManager = 6;
     m_dataNetworks.append(m_network);
-    for (int capacity = kConnectionsPerManager; capacity < m_options.maxInFlight; capacity += kConnectionsPerManager) {
+    const ZohoLimits limits = m_budget->limits();
+    const int maxInFlight = std::max({limits.books.concurrency, limits.inventory.concurrency, limits.crm.concurrency});
+    for (int capacity = kConnectionsPerManager; capacity < maxInFlight; capacity += kConnectionsPerManager) {
         auto *extra = new QNetworkAccessManager(this);
         extra->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
         m_dataNetworks.append(extra);
@@ -154,7 +182,11 @@ void ZohoClient::ensureNetwork()
     });
     m_pumpTimer = new QTimer(this);
     m_pumpTimer->setSingleShot(true);
-    connect(m_pumpTimer, &QTimer::timeout, this, &ZohoClient::pump);
+    connect(m_pumpTimer, &QTimer::timeout, this, [this] {
+        // The earliest wait is over: let every queue ask again.
+        m_blockedUntilMs = {};
+        pump();
+    });
     m_statsTimer = new QTimer(this);
     m_statsTimer->setSingleShot(true);
     m_statsTimer->setInterval(200);
@@ -164,10 +196,12 @@ void ZohoClient::ensureNetwork()
 void ZohoClient::enqueue(const CallPtr &call, bool front)
 {
     ensureNetwork();
+    call->queuedAtMs = m_options.steadyClock();
+    std::deque<CallPtr> &queue = m_queues[size_t(call->queue)];
     if (front)
-        m_queue.push_front(call);
+        queue.push_front(call);
     else
-        m_queue.push_back(call);
+        queue.push_back(call);
     pump();
 }
 
@@ -178,44 +212,132 @@ void ZohoClient::schedulePump(qint64 delayMs)
         m_pumpTimer->start(ms);
 }
 
+bool ZohoClient::exceedsBudgetWait(const CallPtr &call, qint64 waitMs, qint64 now) const
+{
+    const qint64 limit = call->request.maxBudgetWaitMs;
+    return limit >= 0 && (now - call->queuedAtMs) + waitMs > limit;
+}
+
+void ZohoClient::failBudgetWait(const CallPtr &call, qint64 waitMs)
+{
+    Error error = makeError(ErrorKind::RateLimited,
+                            QStringLiteral("%1 budget has no call free for another %2 ms; this call waits at most "
+                                           "%3 ms")
+                                .arg(zohoApiFamilyTitle(call->family))
+                                .arg(waitMs)
+                                .arg(call->request.maxBudgetWaitMs));
+    error.code = QStringLiteral("budget_wait");
+    fail(call, error);
+}
+
+void ZohoClient::failFamily(int queue, ZohoApiFamily family, const Error &error)
+{
+    // Lower priorities get no more than this one: their calls of the family fail too.
+    for (int q = queue; q < kQueueCount; ++q) {
+        std::deque<CallPtr> &calls = m_queues[size_t(q)];
+        std::deque<CallPtr> kept;
+        for (const CallPtr &call : calls) {
+            if (call->family == family)
+                fail(call, error);
+            else
+                kept.push_back(call);
+        }
+        calls.swap(kept);
+    }
+}
+
+void ZohoClient::releaseLease(const CallPtr &call, ZohoLeaseRelease mode)
+{
+    if (!call->lease)
+        return;
+    m_budget->release(*call->lease, mode);
+    // A slot of this family is free (or soon): whoever waited for one may ask again.
+    for (auto &blocked : m_blockedUntilMs)
+        blocked[size_t(call->family)] = 0;
+    call->lease.reset();
+}
+
 void ZohoClient::pump()
 {
     ensureNetwork();
-    while (!m_queue.empty()) {
-        // An open circuit fails fast; it needs neither a token nor a rate-limit slot.
-        if (m_breaker->state() == CircuitState::Open && m_breaker->msUntilProbe() > 0) {
-            CallPtr call = m_queue.front();
-            m_queue.pop_front();
-            Error error = makeError(ErrorKind::CircuitOpen,
-                                    QStringLiteral("Zoho circuit open after repeated failures; "
-                                                   "next probe in %1 ms")
-                                        .arg(m_breaker->msUntilProbe()));
-            fail(call, error);
-            continue;
+    const qint64 now = m_options.steadyClock();
+    for (int q = 0; q < kQueueCount; ++q) {
+        std::deque<CallPtr> &queue = m_queues[size_t(q)];
+        size_t i = 0;
+        while (i < queue.size()) {
+            const CallPtr call = queue[i];
+            if (call->promise.isCanceled()) {
+                // Nobody waits for it any more: it spends no budget.
+                queue.erase(queue.begin() + qsizetype(i));
+                call->promise.finish();
+                continue;
+            }
+            // An open circuit fails fast; it needs neither a token nor budget.
+            if (m_breaker->state() == CircuitState::Open && m_breaker->msUntilProbe() > 0) {
+                queue.erase(queue.begin() + qsizetype(i));
+                fail(call, makeError(ErrorKind::CircuitOpen,
+                                     QStringLiteral("Zoho circuit open after repeated failures; "
+                                                    "next probe in %1 ms")
+                                         .arg(m_breaker->msUntilProbe())));
+                continue;
+            }
+            const size_t family = size_t(call->family);
+            if (const qint64 until = m_blockedUntilMs[size_t(q)][family]; until > now) {
+                if (exceedsBudgetWait(call, until - now, now)) {
+                    queue.erase(queue.begin() + qsizetype(i));
+                    failBudgetWait(call, until - now);
+                } else {
+                    ++i;
+                }
+                continue;
+            }
+            const std::optional<QString> token = m_auth->validToken();
+            if (!token) {
+                m_auth->requestToken();  // tokenReady/tokenFailed resumes the queues
+                updateStats();
+                return;
+            }
+            const bool needsProbe = m_breaker->state() != CircuitState::Closed;
+            if (needsProbe && !m_breaker->allowRequest()) {
+                // Half-open and the probe is still out.
+                queue.erase(queue.begin() + qsizetype(i));
+                fail(call, makeError(ErrorKind::CircuitOpen,
+                                     QStringLiteral("Zoho circuit half-open; waiting for the probe")));
+                continue;
+            }
+            ZohoBudgetRequest ask;
+            ask.family = call->family;
+            ask.purpose = call->request.purpose;
+            ask.credits = call->request.credits;
+            ask.leaseMs = m_options.requestTimeoutMs + kLeaseSlackMs;
+            if (call->request.maxBudgetWaitMs >= 0)
+                ask.maxWaitMs = std::max<qint64>(0, call->request.maxBudgetWaitMs - (now - call->queuedAtMs));
+            const ZohoBudget::Decision decision = m_budget->acquire(ask);
+            if (const auto *granted = std::get_if<ZohoBudget::Granted>(&decision)) {
+                queue.erase(queue.begin() + qsizetype(i));
+                call->probe = needsProbe;
+                call->lease = granted->lease;
+                send(call, *token);
+                continue;
+            }
+            if (needsProbe)
+                m_breaker->releaseProbe();
+            if (const auto *wait = std::get_if<ZohoBudget::Wait>(&decision)) {
+                // Lower priorities would be told the same or worse.
+                for (int lower = q; lower < kQueueCount; ++lower)
+                    m_blockedUntilMs[size_t(lower)][family] = now + wait->ms;
+                schedulePump(wait->ms);
+                if (exceedsBudgetWait(call, wait->ms, now)) {
+                    queue.erase(queue.begin() + qsizetype(i));
+                    failBudgetWait(call, wait->ms);
+                } else {
+                    ++i;
+                }
+                continue;
+            }
+            failFamily(q, call->family, std::get<ZohoBudget::Stopped>(decision).error);
+            i = 0;  // the queue changed under us; what is left before i is blocked or another family
         }
-        if (m_concurrency.inFlight() >= m_concurrency.limit())
-            break;
-        const std::optional<QString> token = m_auth->validToken();
-        if (!token) {
-            m_auth->requestToken();  // tokenReady/tokenFailed resumes the queue
-            break;
-        }
-        if (const qint64 waitMs = m_rateLimiter.msUntilAvailable(); waitMs > 0) {
-            schedulePump(waitMs);
-            break;
-        }
-        CallPtr call = m_queue.front();
-        m_queue.pop_front();
-        if (!m_breaker->allowRequest()) {
-            // Half-open and the probe is still out.
-            fail(call, makeError(ErrorKind::CircuitOpen,
-                                 QStringLiteral("Zoho circuit half-open; waiting for the probe")));
-            continue;
-        }
-        call->probe = m_breaker->state() == CircuitState::HalfOpen;
-        (void)m_rateLimiter.tryAcquire();
-        (void)m_concurrency.tryAcquire();
-        send(call, *token);
     }
     updateStats();
 }
@@ -277,7 +399,9 @@ void ZohoClient::onReplyFinished(QNetworkReply *reply)
     reply->deleteLater();
     if (!call)
         return;
-    m_concurrency.release();
+    // Aborted by us (deadline, size): Zoho may still be working on it, so its slot stays taken.
+    releaseLease(call, (call->timedOut || call->tooLarge) ? ZohoLeaseRelease::KeepUntilExpiry
+                                                          : ZohoLeaseRelease::Now);
 
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     const QByteArray retryAfter = reply->rawHeader("Retry-After");
@@ -298,7 +422,8 @@ void ZohoClient::onReplyFinished(QNetworkReply *reply)
         const QByteArray body = reply->read(m_options.maxResponseBytes + 1);
         const bool success = (status >= 200 && status < 300) || status == 304;
         if (!success) {
-            handleFailure(call, zohoparser::httpError(status, body, contentType), retryAfter);
+            handleFailure(call, zohoparser::httpError(status, body, contentType), retryAfter,
+                          reply->rawHeaderPairs());
         } else if (reply->error() != QNetworkReply::NoError) {
             // An HTTP status arrived, then the connection broke mid-body.
             handleFailure(call,
@@ -326,7 +451,7 @@ void ZohoClient::onReplyFinished(QNetworkReply *reply)
                 const QJsonValue code = json->value(QLatin1String("code"));
                 if (code.isDouble() && code.toInteger() != 0) {
                     Status books = zohoparser::checkBooksCode(*json, status);
-                    handleFailure(call, books.error(), retryAfter);
+                    handleFailure(call, books.error(), retryAfter, reply->rawHeaderPairs());
                     return;
                 }
                 response.json = std::move(json).value();
@@ -337,8 +462,11 @@ void ZohoClient::onReplyFinished(QNetworkReply *reply)
     }
 }
 
-void ZohoClient::handleFailure(const CallPtr &call, const Error &error, const QByteArray &retryAfter)
+void ZohoClient::handleFailure(const CallPtr &call, const Error &error, const QByteArray &retryAfter,
+                               const ZohoBudget::Headers &headers)
 {
+    if (error.kind == ErrorKind::RateLimited)
+        m_budget->reportRejection(call->family, error, headers);
     const bool unauthorised = error.httpStatus == 401 || error.code == QLatin1String("INVALID_TOKEN");
     if (countsForCircuit(error))
         m_breaker->recordFailure();
@@ -360,10 +488,11 @@ void ZohoClient::handleFailure(const CallPtr &call, const Error &error, const QB
         return;
     }
 
+    const RetryPolicy &retry = m_options.retryFor(call->request.purpose);
     const bool retryable = RetryPolicy::isRetryable(error);
-    if (retryable && call->attempt < m_options.retry.maxAttempts) {
+    if (retryable && call->attempt < retry.maxAttempts) {
         const auto retryAfterMs = RetryPolicy::parseRetryAfterMs(retryAfter, m_options.wallClock());
-        const qint64 delayMs = m_options.retry.delayMs(call->attempt, retryAfterMs);
+        const qint64 delayMs = retry.delayMs(call->attempt, retryAfterMs);
         emitRetryEvent(call, error, delayMs, QStringLiteral("retry"));
         {
             const QMutexLocker locker(&m_statsMutex);
@@ -408,10 +537,12 @@ void ZohoClient::fail(const CallPtr &call, const Error &error)
 void ZohoClient::onTokenFailed(const Error &error)
 {
     // Every queued call was waiting for this token.
-    std::deque<CallPtr> waiting;
-    waiting.swap(m_queue);
-    for (const CallPtr &call : waiting)
-        fail(call, error);
+    for (auto &queue : m_queues) {
+        std::deque<CallPtr> waiting;
+        waiting.swap(queue);
+        for (const CallPtr &call : waiting)
+            fail(call, error);
+    }
     updateStats();
 }
 
@@ -422,7 +553,7 @@ void ZohoClient::emitRetryEvent(const CallPtr &call, const Error &error, qint64 
     event.at = m_options.wallClock();
     event.target = call->request.target();
     event.attempt = call->attempt;
-    event.maxAttempts = m_options.retry.maxAttempts;
+    event.maxAttempts = m_options.retryFor(call->request.purpose).maxAttempts;
     event.errorClass = errorKindName(error.kind);
     event.httpStatus = error.httpStatus;
     event.delayMs = delayMs;
@@ -440,9 +571,11 @@ void ZohoClient::updateStats()
 {
     {
         const QMutexLocker locker(&m_statsMutex);
-        m_stats.inFlight = m_concurrency.inFlight();
-        m_stats.queued = int(m_queue.size() + size_t(m_backingOff.size()));
-        m_stats.bucketTokens = m_rateLimiter.tokens();
+        m_stats.inFlight = int(m_inFlight.size());
+        size_t queued = size_t(m_backingOff.size());
+        for (const auto &queue : m_queues)
+            queued += queue.size();
+        m_stats.queued = int(queued);
         m_stats.circuit = m_breaker->state();
         m_stats.tokenRefreshes = m_auth ? m_auth->refreshCount() : 0;
     }

@@ -4,8 +4,7 @@
 #include "core/retryevent.h"
 #include "core/zohosettings.h"
 #include "zoho/circuitbreaker.h"
-#include "zoho/concurrencylimiter.h"
-#include "zoho/ratelimiter.h"
+#include "zoho/zohobudget.h"
 #include "zoho/zohoclientoptions.h"
 #include "zoho/zohorequest.h"
 #include "zoho/zohoresponse.h"
@@ -16,6 +15,7 @@
 #include <QMutex>
 #include <QObject>
 
+#include <array>
 #include <deque>
 #include <memory>
 
@@ -32,10 +32,16 @@ class ZohoAuth;
 // that is always fulfilled with a Result (or cancelled if the client is destroyed
 // before the request reached it — awaitResult() turns that into ErrorKind::Cancelled).
 //
-// Each request waits, in FIFO order, for: a valid OAuth token (one refresh at a time),
-// the circuit breaker, the token-bucket rate limiter and a concurrency slot. Transient
-// failures are retried per RetryPolicy; a 401 refreshes the token once and retries.
-// Every failed attempt emits retryEvent.
+// Requests queue by purpose: reads first, then webhooks, then syncs, each queue in FIFO
+// order. pump() takes them in that order, skipping a family the budget told to wait, and
+// for each checks the circuit breaker, a valid OAuth token (one refresh at a time) and
+// then asks the ZohoBudget: Granted → sent; Wait → asked again after that long (a timer,
+// never blocking); Stopped → that family's calls of this and lower priority fail at once
+// with the reason. A request with maxBudgetWaitMs fails RateLimited as soon as its wait
+// would pass it. Cancelled futures are dropped before they spend budget. Transient
+// failures are retried per ZohoClientOptions::retryFor(purpose), each attempt through the
+// budget again; a 401 refreshes the token once and retries. Every failed attempt emits
+// retryEvent.
 class ZohoClient final : public QObject {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(ZohoClient)
@@ -50,6 +56,8 @@ public:
     [[nodiscard]] ZohoStats stats() const;
     [[nodiscard]] const ZohoSettings &settings() const { return m_settings; }
     [[nodiscard]] const ZohoClientOptions &options() const { return m_options; }
+    // The budget this client spends (thread-safe; snapshot() for the console).
+    [[nodiscard]] std::shared_ptr<ZohoBudget> budget() const { return m_budget; }
 
 signals:
     void retryEvent(const tiersync::RetryEvent &event);
@@ -62,12 +70,20 @@ private:
     using CallPtr = std::shared_ptr<Call>;
 
     void ensureNetwork();
+    static constexpr int kQueueCount = 3;  // Read, Webhook, Sync
+
     void enqueue(const CallPtr &call, bool front);
     void pump();
+    // Whether waiting waitMs more would pass the call's maxBudgetWaitMs.
+    [[nodiscard]] bool exceedsBudgetWait(const CallPtr &call, qint64 waitMs, qint64 now) const;
+    void failBudgetWait(const CallPtr &call, qint64 waitMs);
+    void failFamily(int queue, ZohoApiFamily family, const Error &error);
+    void releaseLease(const CallPtr &call, ZohoLeaseRelease mode);
     void send(const CallPtr &call, const QString &token);
     void onReplyFinished(QNetworkReply *reply);
     void onTokenFailed(const Error &error);
-    void handleFailure(const CallPtr &call, const Error &error, const QByteArray &retryAfter);
+    void handleFailure(const CallPtr &call, const Error &error, const QByteArray &retryAfter,
+                       const ZohoBudget::Headers &headers = {});
     void succeed(const CallPtr &call, ZohoResponse response);
     void fail(const CallPtr &call, const Error &error);
     void emitRetryEvent(const CallPtr &call, const Error &error, qint64 delayMs, const QString &outcome);
@@ -85,10 +101,11 @@ private:
     CircuitBreaker *m_breaker = nullptr;
     QTimer *m_pumpTimer = nullptr;
     QTimer *m_statsTimer = nullptr;
-    RateLimiter m_rateLimiter;
-    ConcurrencyLimiter m_concurrency;
+    std::shared_ptr<ZohoBudget> m_budget;
 
-    std::deque<CallPtr> m_queue;
+    std::array<std::deque<CallPtr>, kQueueCount> m_queues;
+    // Steady ms until which a queue does not ask the budget for a family again.
+    std::array<std::array<qint64, kZohoApiFamilyCount>, kQueueCount> m_blockedUntilMs{};
     QHash<QNetworkReply *, CallPtr> m_inFlight;
     QHash<Call *, CallPtr> m_backingOff;
 

@@ -1,21 +1,37 @@
 #pragma once
 
+#include "core/epochclock.h"
 #include "zoho/retrypolicy.h"
 #include "zoho/tokenstore.h"
+#include "zoho/zohocallpurpose.h"
 #include "zoho/zohoclock.h"
+#include "zoho/zoholimits.h"
 #include "zoho/zohoparser.h"
 
 #include <memory>
 
 namespace tiersync {
 
+class ZohoBudget;
+
 // Tuning of one ZohoClient. Defaults are for production; tests shrink the delays.
 struct ZohoClientOptions final {
-    RetryPolicy retry;
+    RetryPolicy retry;                       // syncs and webhooks
+    // Reads: a person waits, and the read path serves stale rather than wait long.
+    RetryPolicy readRetry{2, 250};
     qint64 requestTimeoutMs = 30000;        // whole request, connect to last byte
-    double requestsPerMinute = 100.0;        // Books: 100 requests/minute/organisation
-    double burst = 20.0;                     // requests that may go out back to back
-    int maxInFlight = 5;                     // Zoho free plans allow 5 concurrent calls
+    // The organisation's limits per family, for the LocalZohoBudget made when `budget` is
+    // null (a shared budget has its own).
+    ZohoLimits limits;
+    // Null: a LocalZohoBudget from `limits` on the client's EpochClock. Share one between
+    // clients (later: a Redis one between processes) to keep them under one budget.
+    std::shared_ptr<ZohoBudget> budget;
+    EpochClock epochClock;                   // the budget's time; null: the system clock
+    // Deprecated and ignored: the budget uses `limits`. Kept only while
+    // cache/cacheengine.cpp and console/overviewworker.cpp still read them; they go
+    // when the composition root is rewired (issue 9 step 6/7).
+    double requestsPerMinute = 100.0;
+    int maxInFlight = 5;
     int circuitFailureThreshold = 5;         // consecutive transient failures that open it
     qint64 circuitCoolDownMs = 30000;
     qint64 maxResponseBytes = kDefaultMaxResponseBytes;
@@ -29,6 +45,8 @@ struct ZohoClientOptions final {
     // InMemoryTokenStore. makeRedisTokenStore() (model/budget) shares one token between
     // every process of the organisation. One store per ZohoService (used on its thread).
     std::shared_ptr<TokenStore> tokenStore;
+
+    [[nodiscard]] const RetryPolicy &retryFor(ZohoCallPurpose purpose) const;
 };
 
 }  // namespace tiersync

@@ -14,6 +14,11 @@ bool ZohoRequest::needsOrganization() const
     return path.startsWith(QLatin1String("/books/")) || path.startsWith(QLatin1String("/inventory/"));
 }
 
+ZohoApiFamily ZohoRequest::family() const
+{
+    return zohoApiFamilyOfPath(path);
+}
+
 ZohoRequest ZohoRequest::get(QString path, QUrlQuery query)
 {
     ZohoRequest request;

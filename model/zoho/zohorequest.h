@@ -1,5 +1,8 @@
 #pragma once
 
+#include "zoho/zohoapifamily.h"
+#include "zoho/zohocallpurpose.h"
+
 #include <QByteArray>
 #include <QList>
 #include <QPair>
@@ -18,11 +21,22 @@ struct ZohoRequest final {
     QByteArray body;
     QByteArray contentType;                         // of body, when there is one
     QString label;                                  // target for events; default "METHOD path"
+    // Who asks: reads go before webhooks, webhooks before syncs; reads use
+    // ZohoClientOptions::readRetry, the others ZohoClientOptions::retry.
+    ZohoCallPurpose purpose = ZohoCallPurpose::Read;
+    int credits = 1;                                // CRM API credits this call costs
+    // Longest wait for the budget (window, concurrency) before the call fails RateLimited
+    // instead; -1: no limit. The read path sets kReadBudgetWaitMs and serves stale past it.
+    qint64 maxBudgetWaitMs = -1;
+
+    static constexpr qint64 kReadBudgetWaitMs = 2000;
 
     // "GET /crm/v2/Students/search": never the query string, which may carry ids.
     [[nodiscard]] QString target() const;
     // Books and Inventory need organization_id on every call.
     [[nodiscard]] bool needsOrganization() const;
+    // Whose limits this call spends, from the path.
+    [[nodiscard]] ZohoApiFamily family() const;
 
     [[nodiscard]] static ZohoRequest get(QString path, QUrlQuery query = {});
 };

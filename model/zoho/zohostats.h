@@ -14,8 +14,7 @@ struct ZohoStats final {
     quint64 failures = 0;        // requests that ended in an error
     quint64 tokenRefreshes = 0;  // successful OAuth refreshes
     int inFlight = 0;
-    int queued = 0;              // waiting for a token, the rate limit, a slot or a backoff
-    double bucketTokens = 0.0;   // rate limiter tokens left
+    int queued = 0;              // waiting for a token, the budget or a backoff
     CircuitState circuit = CircuitState::Closed;
 };
 

@@ -514,8 +514,13 @@ private:
     static ZohoClientOptions bulkClientOptions()
     {
         ZohoClientOptions options;
-        options.requestsPerMinute = 6000000;
-        options.burst = 10000;
+        options.limits = ZohoLimits::uniform([] {
+            FamilyLimits generous;  // far above anything the benchmark sends
+            generous.perWindow = 10000000;
+            generous.perDay = 0;
+            generous.concurrency = 5;
+            return generous;
+        }());
         return options;
     }
 
@@ -602,9 +607,13 @@ Result<DayResult> simulateDay(const ConnectionProfile &base, const QString &simA
     options.statsFlushIntervalMs = 3600 * 1000;  // the counts are read in process
     // Zoho's real limits are per real minute; on a virtual clock they would only slow
     // the replay, not change what is fetched.
-    options.zoho.requestsPerMinute = 6000000;
-    options.zoho.burst = 10000;
-    options.zoho.maxInFlight = kThreads;
+    options.zoho.limits = ZohoLimits::uniform([] {
+        FamilyLimits generous;  // far above anything the benchmark sends
+        generous.perWindow = 10000000;
+        generous.perDay = 0;
+        generous.concurrency = kThreads;
+        return generous;
+    }());
     auto engine = CacheEngine::create(options);
     if (!engine)
         return engine.error();
@@ -735,9 +744,13 @@ int main(int argc, char **argv)
     {
         CacheEngine::Options options;
         options.profile = profile;
-        options.zoho.requestsPerMinute = 600000;
-        options.zoho.burst = 1000;
-        options.zoho.maxInFlight = 32;
+        options.zoho.limits = ZohoLimits::uniform([] {
+            FamilyLimits generous;  // far above anything the benchmark sends
+            generous.perWindow = 10000000;
+            generous.perDay = 0;
+            generous.concurrency = 32;
+            return generous;
+        }());
         auto engine = CacheEngine::create(options);
         if (!engine)
             return fail(engine.error().toString());

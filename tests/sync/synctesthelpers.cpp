@@ -21,9 +21,13 @@ namespace tiersync::test {
 ZohoClientOptions fastClientOptions(int maxAttempts)
 {
     ZohoClientOptions options;
-    options.requestsPerMinute = 1e6;
-    options.burst = 1000;
-    options.maxInFlight = 8;
+    FamilyLimits generous;  // no test reaches them by accident
+    generous.perWindow = 1000000;
+    generous.windowMs = 1000;  // an injected 44 holds the family for 1 s, not a minute
+    generous.windowSlackMs = 0;
+    generous.perDay = 0;
+    generous.concurrency = 8;
+    options.limits = ZohoLimits::uniform(generous);
     options.retry.maxAttempts = maxAttempts;
     options.retry.baseDelayMs = 5;
     options.retry.maxDelayMs = 50;

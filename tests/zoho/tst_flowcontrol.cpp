@@ -1,6 +1,4 @@
 #include "zoho/circuitbreaker.h"
-#include "zoho/concurrencylimiter.h"
-#include "zoho/ratelimiter.h"
 
 #include <QSignalSpy>
 #include <QTest>
@@ -27,65 +25,6 @@ class TestFlowControl final : public QObject {
     Q_OBJECT
 
 private slots:
-    void bucketStartsFullAndDrains()
-    {
-        FakeClock clock;
-        RateLimiter limiter(100.0, 5.0, clock.clock());
-        QCOMPARE(limiter.tokens(), 5.0);
-        for (int i = 0; i < 5; ++i)
-            QVERIFY(limiter.tryAcquire());
-        QVERIFY(!limiter.tryAcquire());
-        // 100/minute = one token per 600 ms.
-        const qint64 wait = limiter.msUntilAvailable();
-        QVERIFY2(wait >= 600 && wait <= 602, qPrintable(QString::number(wait)));
-        clock.advance(599);
-        QVERIFY(!limiter.tryAcquire());
-        clock.advance(2);
-        QVERIFY(limiter.tryAcquire());
-        QVERIFY(!limiter.tryAcquire());
-    }
-
-    void bucketRefillsToBurstOnly()
-    {
-        FakeClock clock;
-        RateLimiter limiter(60.0, 3.0, clock.clock());
-        for (int i = 0; i < 3; ++i)
-            QVERIFY(limiter.tryAcquire());
-        clock.advance(3600000);
-        QCOMPARE(limiter.tokens(), 3.0);
-        QCOMPARE(limiter.msUntilAvailable(), 0);
-    }
-
-    void bucketSustainsConfiguredRate()
-    {
-        FakeClock clock;
-        RateLimiter limiter(100.0, 10.0, clock.clock());
-        int granted = 0;
-        // One simulated minute in 10 ms steps, asking greedily.
-        for (int step = 0; step < 6000; ++step) {
-            while (limiter.tryAcquire())
-                ++granted;
-            clock.advance(10);
-        }
-        // Burst plus one minute's worth.
-        QVERIFY2(granted >= 109 && granted <= 111, qPrintable(QString::number(granted)));
-    }
-
-    void concurrencyCap()
-    {
-        ConcurrencyLimiter cap(2);
-        QVERIFY(cap.tryAcquire());
-        QVERIFY(cap.tryAcquire());
-        QVERIFY(!cap.tryAcquire());
-        QCOMPARE(cap.inFlight(), 2);
-        cap.release();
-        QVERIFY(cap.tryAcquire());
-        cap.release();
-        cap.release();
-        cap.release();
-        QCOMPARE(cap.inFlight(), 0);
-    }
-
     void breakerOpensAfterConsecutiveFailures()
     {
         FakeClock clock;

@@ -1,7 +1,11 @@
 #include "fakezoho.h"
+#include "fakezohobudget.h"
+#include "manualepochclock.h"
 #include "zohotesthelpers.h"
 
+#include "sync/syncpagefetcher.h"
 #include "zoho/awaitresult.h"
+#include "zoho/localzohobudget.h"
 #include "zoho/zohoclient.h"
 #include "zoho/zohoservice.h"
 
@@ -10,6 +14,7 @@
 #include <QTest>
 
 #include <atomic>
+#include <future>
 #include <thread>
 
 using namespace tiersync;
@@ -26,6 +31,26 @@ Result<ZohoResponse> get(ZohoService &service, const QString &path, QUrlQuery qu
 }
 
 const QString kItems = QStringLiteral("/books/v3/items");
+const QString kContacts = QStringLiteral("/books/v3/contacts");
+
+ZohoRequest request(const QString &path, ZohoCallPurpose purpose)
+{
+    ZohoRequest out = ZohoRequest::get(path);
+    out.purpose = purpose;
+    return out;
+}
+
+// Holds the fake's first API request until open(): what the client queues meanwhile is
+// decided before anything finishes, whatever the timing.
+class Gate final {
+public:
+    void wait() { m_opened.wait(); }
+    void open() { m_promise.set_value(); }
+
+private:
+    std::promise<void> m_promise;
+    std::shared_future<void> m_opened = m_promise.get_future().share();
+};
 const QString kStudents = QStringLiteral("/crm/v2/Students");
 
 std::string booksOk()
@@ -493,6 +518,7 @@ private slots:
         ManualSteadyClock steady;
         ZohoClientOptions options = fastOptions();
         options.retry.maxAttempts = 1;
+        options.readRetry.maxAttempts = 1;
         options.circuitFailureThreshold = 3;
         options.circuitCoolDownMs = 10000;
         options.steadyClock = steady.clock();
@@ -544,7 +570,7 @@ private slots:
         QCOMPARE(zoho.tokenRequests(), 1);
     }
 
-    void concurrencyCapAndRateLimitQueue()
+    void concurrencyCapQueues()
     {
         FakeZoho zoho;
         PeakConcurrency concurrency;
@@ -553,9 +579,7 @@ private slots:
             return FakeZoho::json(200, booksOk());
         });
         ZohoClientOptions options = fastOptions();
-        options.maxInFlight = 2;
-        options.requestsPerMinute = 1200;  // one token every 50 ms
-        options.burst = 3;
+        options.limits = generousLimits(2);
         ZohoService service(zoho.settings(), options);
         QList<QFuture<Result<ZohoResponse>>> futures;
         for (int i = 0; i < 8; ++i)
@@ -567,7 +591,7 @@ private slots:
         const ZohoStats stats = service.client()->stats();
         QCOMPARE(stats.inFlight, 0);
         QCOMPARE(stats.failures, 0u);
-        QVERIFY(stats.bucketTokens < 3.0 + 1e-9);
+        QCOMPARE(service.client()->budget()->snapshot().of(ZohoApiFamily::Books).inFlight, 0);
     }
 
     // Qt opens at most six connections per host per network manager; a cap above that
@@ -581,9 +605,7 @@ private slots:
             return FakeZoho::json(200, booksOk());
         });
         ZohoClientOptions options = fastOptions();
-        options.maxInFlight = 8;  // the fake serves with httplib's 8 worker threads
-        options.requestsPerMinute = 60000;
-        options.burst = 100;
+        options.limits = generousLimits(8);  // the fake serves with httplib's 8 worker threads
         ZohoService service(zoho.settings(), options);
         QList<QFuture<Result<ZohoResponse>>> futures;
         for (int i = 0; i < 16; ++i)
@@ -591,6 +613,296 @@ private slots:
         for (auto &future : futures)
             QVERIFY(awaitResult(future).ok());
         QVERIFY2(concurrency.peak() > 6 && concurrency.peak() <= 8, qPrintable(QString::number(concurrency.peak())));
+    }
+
+    // Concurrency 1: eight syncs queue behind the one in flight; a read submitted after
+    // them is the next one sent.
+    void readJumpsQueuedSyncs()
+    {
+        FakeZoho zoho;
+        Gate gate;
+        std::atomic<int> seen{0};
+        zoho.onApi([&](const Request &) {
+            if (++seen == 1)
+                gate.wait();
+            return FakeZoho::json(200, booksOk());
+        });
+        ZohoClientOptions options = fastOptions();
+        options.limits = generousLimits(1);
+        ZohoService service(zoho.settings(), options);
+        QList<QFuture<Result<ZohoResponse>>> syncs;
+        for (int i = 0; i < 9; ++i)
+            syncs.append(service.client()->submit(request(kItems, ZohoCallPurpose::Sync)));
+        QTRY_COMPARE(service.client()->stats().queued, 8);  // one sent, held by the gate
+        auto read = service.client()->submit(request(kContacts, ZohoCallPurpose::Read));
+        QTRY_COMPARE(service.client()->stats().queued, 9);
+        gate.open();
+        QVERIFY(awaitResult(read).ok());
+        for (auto &future : syncs)
+            QVERIFY(awaitResult(future).ok());
+        const auto log = zoho.apiLog();
+        QCOMPARE(int(log.size()), 10);
+        QCOMPARE(log.at(0).path, kItems.toStdString());
+        QCOMPARE(log.at(1).path, kContacts.toStdString());
+        for (size_t i = 2; i < log.size(); ++i)
+            QCOMPARE(log.at(i).path, kItems.toStdString());
+    }
+
+    // A call whose future was cancelled before it left the queue is never sent and
+    // spends no budget.
+    void cancelledCallIsNeverSent()
+    {
+        FakeZoho zoho;
+        Gate gate;
+        std::atomic<int> seen{0};
+        zoho.onApi([&](const Request &) {
+            if (++seen == 1)
+                gate.wait();
+            return FakeZoho::json(200, booksOk());
+        });
+        auto budget = std::make_shared<FakeZohoBudget>();
+        ZohoClientOptions options = fastOptions();
+        options.budget = budget;
+        ZohoService service(zoho.settings(), options);
+        auto first = service.client()->submit(request(kItems, ZohoCallPurpose::Sync));
+        QTRY_COMPARE(seen.load(), 1);
+        // The second call is told to wait (longer than the test), so it stays queued.
+        budget->push(ZohoBudget::Wait{60000, ZohoBudgetWaitReason::Concurrency});
+        auto cancelled = service.client()->submit(request(kContacts, ZohoCallPurpose::Sync));
+        QTRY_COMPARE(budget->acquires().size(), 2);  // told to wait, so still queued
+        cancelled.cancel();
+        gate.open();
+        QVERIFY(awaitResult(first).ok());
+        QVERIFY(get(service, kItems).ok());
+        QTRY_COMPARE(service.client()->stats().queued, 0);
+        QCOMPARE(zoho.apiRequests(), 2);
+        for (const Request &sent : zoho.apiLog())
+            QVERIFY(sent.path != kContacts.toStdString());
+        QCOMPARE(budget->acquires().size(), 3);  // first, the wait, the last get: none after cancel
+    }
+
+    void readsUseReadRetryOthersRetry()
+    {
+        FakeZoho zoho;
+        zoho.onApi([](const Request &) { return FakeZoho::json(503, R"({"code":1000,"message":"busy"})"); });
+        ZohoClientOptions options = fastOptions();
+        options.readRetry.maxAttempts = 2;
+        options.retry.maxAttempts = 4;
+        ZohoService service(zoho.settings(), options);
+        EventLog log(service.client());
+        auto read = awaitResult(service.client()->submit(request(kItems, ZohoCallPurpose::Read)));
+        QVERIFY(!read.ok());
+        QCOMPARE(zoho.apiRequests(), 2);
+        QCOMPARE(log.events().last().maxAttempts, 2);
+        auto sync = awaitResult(service.client()->submit(request(kItems, ZohoCallPurpose::Sync)));
+        QVERIFY(!sync.ok());
+        QCOMPARE(zoho.apiRequests(), 6);
+        QCOMPARE(log.events().last().maxAttempts, 4);
+        auto webhook = awaitResult(service.client()->submit(request(kItems, ZohoCallPurpose::Webhook)));
+        QVERIFY(!webhook.ok());
+        QCOMPARE(zoho.apiRequests(), 10);
+    }
+
+    void everyRetryAsksTheBudgetAgain()
+    {
+        FakeZoho zoho;
+        std::atomic<int> n{0};
+        zoho.onApi([&n](const Request &) {
+            if (++n <= 2)
+                return FakeZoho::json(500, R"({"code":1000,"message":"Internal error"})");
+            return FakeZoho::json(200, booksOk());
+        });
+        auto budget = std::make_shared<FakeZohoBudget>();
+        ZohoClientOptions options = fastOptions();
+        options.budget = budget;
+        ZohoService service(zoho.settings(), options);
+        QVERIFY(awaitResult(service.client()->submit(request(kItems, ZohoCallPurpose::Sync))).ok());
+        QCOMPARE(budget->acquires().size(), 3);
+        QTRY_COMPARE(budget->releases().size(), 3);
+        for (const auto &release : budget->releases())
+            QCOMPARE(release.mode, ZohoLeaseRelease::Now);
+    }
+
+    // Wait: the client asks again after that long (a timer, the thread stays free).
+    void budgetWaitSchedulesAnotherTry()
+    {
+        FakeZoho zoho;
+        auto budget = std::make_shared<FakeZohoBudget>();
+        budget->push(ZohoBudget::Wait{30, ZohoBudgetWaitReason::Window});
+        budget->push(ZohoBudget::Wait{30, ZohoBudgetWaitReason::Window});
+        ZohoClientOptions options = fastOptions();
+        options.budget = budget;
+        ZohoService service(zoho.settings(), options);
+        QVERIFY(awaitResult(service.client()->submit(request(kItems, ZohoCallPurpose::Sync))).ok());
+        QCOMPARE(budget->acquires().size(), 3);
+        QCOMPARE(zoho.apiRequests(), 1);
+        const ZohoBudgetRequest asked = budget->acquires().constFirst();
+        QCOMPARE(asked.family, ZohoApiFamily::Books);
+        QCOMPARE(asked.purpose, ZohoCallPurpose::Sync);
+        QCOMPARE(asked.credits, 1);
+        QCOMPARE(asked.leaseMs, options.requestTimeoutMs + 5000);
+    }
+
+    // A read that would wait past its maxBudgetWaitMs fails at once, unsent, so the
+    // read path serves stale.
+    void readPastItsBudgetWaitFailsAtOnce()
+    {
+        FakeZoho zoho;
+        auto budget = std::make_shared<FakeZohoBudget>();
+        budget->push(ZohoBudget::Wait{60000, ZohoBudgetWaitReason::Window});
+        ZohoClientOptions options = fastOptions();
+        options.budget = budget;
+        ZohoService service(zoho.settings(), options);
+        ZohoRequest read = request(kStudents, ZohoCallPurpose::Read);
+        read.maxBudgetWaitMs = ZohoRequest::kReadBudgetWaitMs;
+        auto result = awaitResult(service.client()->submit(read));
+        QVERIFY(!result.ok());
+        QCOMPARE(result.error().kind, ErrorKind::RateLimited);
+        QCOMPARE(result.error().code, QStringLiteral("budget_wait"));
+        QVERIFY2(result.error().message.contains(QLatin1String("Zoho CRM"))
+                     && result.error().message.contains(QLatin1String("2000 ms")),
+                 qPrintable(result.error().message));
+        QCOMPARE(zoho.apiRequests(), 0);
+    }
+
+    // Stopped fails the family's queued calls of that purpose and below at once, with the
+    // reason; other families and higher purposes go on. A real LocalZohoBudget on a
+    // pinned clock: syncs stop at 90 % of a daily budget of 10.
+    void stoppedFailsFastWithTheReason()
+    {
+        FakeZoho zoho;
+        ManualEpochClock clock;
+        ZohoClientOptions options = fastOptions();
+        options.limits.books.perDay = 10;
+        options.epochClock = clock.clock();
+        ZohoService service(zoho.settings(), options);
+        for (int i = 0; i < 9; ++i)
+            QVERIFY(awaitResult(service.client()->submit(request(kItems, ZohoCallPurpose::Sync))).ok());
+        QList<QFuture<Result<ZohoResponse>>> stopped;
+        for (int i = 0; i < 3; ++i)
+            stopped.append(service.client()->submit(request(kItems, ZohoCallPurpose::Sync)));
+        for (auto &future : stopped) {
+            auto result = awaitResult(future);
+            QVERIFY(!result.ok());
+            QCOMPARE(result.error().kind, ErrorKind::RateLimited);
+            QVERIFY2(result.error().message.contains(QLatin1String("Zoho Books daily limit spent"))
+                         && result.error().message.contains(QLatin1String("until 2024-06-12 00:00:00 UTC")),
+                     qPrintable(result.error().message));
+        }
+        QCOMPARE(zoho.apiRequests(), 9);
+        QVERIFY(awaitResult(service.client()->submit(request(kItems, ZohoCallPurpose::Read))).ok());  // the last 10 %
+        QVERIFY(awaitResult(service.client()->submit(request(kStudents, ZohoCallPurpose::Sync))).ok());  // CRM
+        QCOMPARE(zoho.apiRequests(), 11);
+    }
+
+    void leaseReleasedOnFinishKeptOnTimeout()
+    {
+        FakeZoho zoho;
+        std::atomic<int> n{0};
+        zoho.onApi([&n](const Request &) {
+            Reply reply = FakeZoho::json(200, booksOk());
+            if (++n == 2)
+                reply.delayMs = 700;
+            return reply;
+        });
+        auto budget = std::make_shared<FakeZohoBudget>();
+        ZohoClientOptions options = fastOptions();
+        options.budget = budget;
+        options.requestTimeoutMs = 150;
+        options.retry.maxAttempts = 1;
+        ZohoService service(zoho.settings(), options);
+        QVERIFY(awaitResult(service.client()->submit(request(kItems, ZohoCallPurpose::Sync))).ok());
+        auto timedOut = awaitResult(service.client()->submit(request(kItems, ZohoCallPurpose::Sync)));
+        QCOMPARE(timedOut.error().kind, ErrorKind::Timeout);
+        QTRY_COMPARE(budget->releases().size(), 2);
+        const auto releases = budget->releases();
+        QCOMPARE(releases.at(0).mode, ZohoLeaseRelease::Now);
+        QCOMPARE(releases.at(1).mode, ZohoLeaseRelease::KeepUntilExpiry);
+        QVERIFY(releases.at(0).lease.id != releases.at(1).lease.id);
+    }
+
+    void rateLimitAnswersReachTheBudget()
+    {
+        FakeZoho zoho;
+        zoho.onApi([](const Request &) {
+            Reply reply = FakeZoho::json(429, R"({"code":44,"message":"too many requests"})");
+            reply.headers.push_back({"X-Rate-Limit-Remaining", "0"});
+            return reply;
+        });
+        auto budget = std::make_shared<FakeZohoBudget>();
+        ZohoClientOptions options = fastOptions();
+        options.budget = budget;
+        options.readRetry.maxAttempts = 1;
+        ZohoService service(zoho.settings(), options);
+        auto result = get(service, QStringLiteral("/inventory/v1/items"));
+        QCOMPARE(result.error().kind, ErrorKind::RateLimited);
+        const auto rejections = budget->rejections();
+        QCOMPARE(rejections.size(), 1);
+        QCOMPARE(rejections.at(0).family, ZohoApiFamily::Inventory);
+        QCOMPARE(rejections.at(0).error.code, QStringLiteral("44"));
+        bool sawHeader = false;
+        for (const auto &[name, value] : rejections.at(0).headers)
+            sawHeader = sawHeader || (name.compare("X-Rate-Limit-Remaining", Qt::CaseInsensitive) == 0 && value == "0");
+        QVERIFY(sawHeader);
+    }
+
+    // With the default LocalZohoBudget no window of 61 s holds more than per_window
+    // calls: 7 calls with per_window 5 → 5 sent, 2 wait for the window (the pinned clock
+    // never moves, so they are cancelled by the shutdown).
+    void localBudgetHoldsTheWindow()
+    {
+        FakeZoho zoho;
+        ManualEpochClock clock;
+        ZohoClientOptions options = fastOptions();
+        options.limits.books.perWindow = 5;
+        options.epochClock = clock.clock();
+        QList<QFuture<Result<ZohoResponse>>> futures;
+        {
+            ZohoService service(zoho.settings(), options);
+            for (int i = 0; i < 7; ++i)
+                futures.append(service.client()->submit(request(kItems, ZohoCallPurpose::Sync)));
+            for (int i = 0; i < 5; ++i)
+                QVERIFY(awaitResult(futures.at(i)).ok());
+            QTRY_COMPARE(service.client()->stats().queued, 2);
+            QCOMPARE(service.client()->budget()->snapshot().of(ZohoApiFamily::Books).windowUsed, 5);
+        }
+        QCOMPARE(zoho.apiRequests(), 5);
+        QCOMPARE(awaitResult(futures.at(6)).error().kind, ErrorKind::Cancelled);
+    }
+
+    // ~SyncPageFetcher cancels the pages it asked for ahead: those still queued are never
+    // sent and spend no budget. Concurrency 1: page 1 answers, page 2 is held in flight,
+    // pages 3-8 queue; the fetcher goes away; only pages 1 and 2 ever reach Zoho.
+    void syncPageFetcherCancelsItsPrefetches()
+    {
+        FakeZoho zoho;
+        Gate gate;
+        zoho.onApi([&](const Request &sent) {
+            if (sent.param("page") != "1")
+                gate.wait();
+            return FakeZoho::json(200, R"({"code":0,"message":"success","items":[{"item_id":"1"}],)"
+                                       R"("page_context":{"page":1,"per_page":200,"has_more_page":true}})");
+        });
+        ZohoClientOptions options = fastOptions();
+        options.limits = generousLimits(1);
+        ZohoService service(zoho.settings(), options);
+        EntityDefinition items;
+        items.name = QStringLiteral("products");
+        items.path = kItems;
+        items.listKey = QStringLiteral("items");
+        {
+            SyncPageFetcher fetcher(items, service.client(), 8, 8);
+            const std::atomic_bool cancelled{false};
+            auto first = fetcher.next(cancelled);
+            QVERIFY(first.ok() && first->has_value());
+            QTRY_COMPARE(zoho.apiRequests(), 2);  // page 2 in flight, held
+            QTRY_COMPARE(service.client()->stats().queued, 6);
+        }
+        gate.open();
+        QTRY_COMPARE(service.client()->stats().queued, 0);
+        QTRY_COMPARE(service.client()->stats().inFlight, 0);
+        QVERIFY(get(service, kContacts).ok());  // the client goes on
+        QCOMPARE(zoho.apiRequests(), 3);
     }
 
     void queryIsEncodedAndOrganisationOnlyForBooks()

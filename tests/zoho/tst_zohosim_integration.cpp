@@ -31,6 +31,7 @@ ZohoClientOptions simOptions()
     options.retry.baseDelayMs = 10;
     options.retry.maxDelayMs = 100;
     options.requestTimeoutMs = 10000;
+    options.readRetry = options.retry;
     return options;
 }
 
@@ -116,6 +117,7 @@ private slots:
         // About 30 % of attempts fail: enough attempts that no page runs out of them,
         // and a breaker that tolerates the streaks this produces.
         options.retry.maxAttempts = 10;
+        options.readRetry = options.retry;
         options.requestTimeoutMs = 400;
         options.circuitFailureThreshold = 1000;
         ZohoService service(zoho, options);

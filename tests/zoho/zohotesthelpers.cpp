@@ -6,6 +6,17 @@
 
 namespace tiersync::test {
 
+ZohoLimits generousLimits(int concurrency)
+{
+    FamilyLimits limits;
+    limits.perWindow = 1000000;
+    limits.windowMs = 1000;  // an injected 44 holds the family for 1 s, not a minute
+    limits.windowSlackMs = 0;
+    limits.perDay = 0;
+    limits.concurrency = concurrency;
+    return ZohoLimits::uniform(limits);
+}
+
 ZohoClientOptions fastOptions()
 {
     ZohoClientOptions options;
@@ -13,9 +24,8 @@ ZohoClientOptions fastOptions()
     options.retry.maxDelayMs = 50;
     options.retry.maxRetryAfterMs = 5000;
     options.requestTimeoutMs = 5000;
-    options.requestsPerMinute = 600000;
-    options.burst = 1000;
-    options.maxInFlight = 5;
+    options.readRetry = options.retry;  // tests of retries run the same for every purpose
+    options.limits = generousLimits(5);
     options.circuitFailureThreshold = 1000;
     return options;
 }

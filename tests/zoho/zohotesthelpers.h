@@ -15,7 +15,11 @@ class ZohoClient;
 
 namespace tiersync::test {
 
-// Options for tests: millisecond backoff, generous limits, real clocks unless replaced.
+// Limits no test reaches by accident: a million calls per 1 s window (so a 44 from the
+// sim's faults holds a family for 1 s), no daily budget.
+[[nodiscard]] ZohoLimits generousLimits(int concurrency);
+// Options for tests: millisecond backoff (the same for reads), generous limits, real
+// clocks unless replaced.
 [[nodiscard]] ZohoClientOptions fastOptions();
 
 // Records retry events on the client's thread (direct connection, so every event is in
