@@ -218,6 +218,7 @@ ZohoBudget::Decision RedisZohoBudget::acquire(const ZohoBudgetRequest &request)
     for (const PendingRelease &pending : std::as_const(m_pending))
         args << QByteArray::number(int(pending.family)) + ':' + pending.member;
 
+    ++m_roundTrips;
     auto reply = m_acquire->run(*m_redis, keys, args);
     if (!reply || !reply->isArray() || reply->elements().size() < 5) {
         // Unknown outcome counts as not granted: an orphan grant only over-counts.
@@ -354,6 +355,7 @@ bool RedisZohoBudget::tryReturn(qint64 now)
         }
         if (calls.empty() && args.size() == 6)
             continue;
+        ++m_roundTrips;
         auto reply = m_replay->run(*m_redis, {key(family, "rate"), key(family, "leases"), key(family, "day")}, args);
         if (!reply) {
             qCDebug(lcRedis).noquote() << "Zoho budget: Redis still unreachable:" << reply.error().message;
@@ -426,6 +428,7 @@ void RedisZohoBudget::flushReleasesLocked() const
         if (zrem.size() > 2)
             commands << zrem;
     }
+    ++m_roundTrips;
     auto replies = m_redis->pipeline(commands);
     if (!replies) {
         enterFallback(replies.error(), nowMs());
@@ -476,6 +479,7 @@ void RedisZohoBudget::reportRejection(ZohoApiFamily family, const Error &error, 
                                      QByteArray::number(limits.dayBucketMs),
                                      m_instanceId.toUtf8(),
                                      reason.toUtf8()};
+        ++m_roundTrips;
         auto reply = m_reject->run(
             *m_redis, {key(family, "rate"), key(family, "day"), key(family, "halt"), key(family, "pause")}, args);
         if (reply)
@@ -511,6 +515,12 @@ int RedisZohoBudget::liveInstances() const
     return m_live;
 }
 
+quint64 RedisZohoBudget::redisRoundTrips() const
+{
+    const std::lock_guard lock(m_mutex);
+    return m_roundTrips;
+}
+
 int RedisZohoBudget::pendingReleases() const
 {
     const std::lock_guard lock(m_mutex);
@@ -532,6 +542,7 @@ ZohoBudgetSnapshot RedisZohoBudget::snapshot() const
                  << QByteArray::number(limits.dayBucketMs);
         }
         keys << instancesKey(ZohoApiFamily::Books);
+        ++m_roundTrips;
         auto reply = m_snapshot->run(*m_redis, keys, args);
         if (reply && reply->isArray() && reply->elements().size() >= 2 + 6 * kZohoApiFamilyCount) {
             const QList<RedisReply> &items = reply->elements();

@@ -95,6 +95,9 @@ public:
     [[nodiscard]] QString instanceId() const { return m_instanceId; }
     // Releases not yet sent to Redis.
     [[nodiscard]] int pendingReleases() const;
+    // Requests sent to Redis so far (acquire, release flushes, rejections, snapshots,
+    // replays; a NOSCRIPT answer's EVAL is not counted). For the benchmark and heartbeat.
+    [[nodiscard]] quint64 redisRoundTrips() const;
 
     // tiersync:v1:zoho:{scope}: for a family.
     [[nodiscard]] static QByteArray keyPrefix(const ZohoSettings &zoho, ZohoApiFamily family);
@@ -163,6 +166,7 @@ private:
     mutable QList<PendingRelease> m_pending;
     mutable qint64 m_pendingSinceSteadyMs = 0;
     quint64 m_seq = 0;
+    mutable quint64 m_roundTrips = 0;
     bool m_stop = false;
     std::thread m_flusher;
 };
