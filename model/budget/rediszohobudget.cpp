@@ -213,7 +213,8 @@ ZohoBudget::Decision RedisZohoBudget::acquire(const ZohoBudgetRequest &request)
                            QByteArray::number(limits.dayBucketMs),
                            QByteArray::number(m_options.readWaitMs),
                            QByteArray::number(m_options.liveTtlMs),
-                           m_registryMember};
+                           m_registryMember,
+                           QByteArray::number(request.maxWaitMs < 0 ? -1 : request.maxWaitMs)};
     const qsizetype sent = m_pending.size();
     for (const PendingRelease &pending : std::as_const(m_pending))
         args << QByteArray::number(int(pending.family)) + ':' + pending.member;

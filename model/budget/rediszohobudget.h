@@ -3,6 +3,7 @@
 #include "core/epochclock.h"
 #include "core/redissettings.h"
 #include "core/zohosettings.h"
+#include "zoho/localzohobudget.h"
 #include "zoho/zohobudget.h"
 
 #include <QByteArray>
@@ -19,7 +20,6 @@
 
 namespace tiersync {
 
-class LocalZohoBudget;
 class RedisConnection;
 class RedisReply;
 class RedisScript;
@@ -73,8 +73,9 @@ public:
         qint64 probeIntervalMs = 1000;
         // Lease ids and the registry entry; default host:pid.
         QString instanceId;
-        // How long a waiting read blocks sync grants.
-        qint64 readWaitMs = 1000;
+        // How long past its wait a waiting read still blocks sync grants (it is on its way
+        // back for the slot), as LocalZohoBudget::kReadWaitMs.
+        qint64 readWaitMs = LocalZohoBudget::kReadWaitMs;
     };
 
     RedisZohoBudget(RedisSettings redis, const ZohoSettings &zoho, ZohoLimits limits, Options options);

@@ -193,8 +193,14 @@ void TestRedisZohoBudget::readReserveAndReadFirstAcrossInstances()
     QVERIFY(granted(reader->acquire(request(ZohoCallPurpose::Webhook))));
     // A read that has to wait blocks every sync grant, so a freed slot goes to it.
     QVERIFY(!granted(reader->acquire(request(ZohoCallPurpose::Read))));
-    // A window later the calls, the reads and the waiting read are gone: syncs again.
+    // A window later the calls are gone, but the read told to wait 61 s keeps the slot
+    // until it is back (and kReadWaitMs longer); once it is granted, syncs go again.
     m_clock.advance(61000);
+    const auto stillTheReads = syncer->acquire(request(ZohoCallPurpose::Sync));
+    QVERIFY2(!granted(stillTheReads), qPrintable(describe(stillTheReads)));
+    QCOMPARE(std::get<ZohoBudget::Wait>(stillTheReads).reason, ZohoBudgetWaitReason::ReadFirst);
+    QCOMPARE(std::get<ZohoBudget::Wait>(stillTheReads).ms, 1000);
+    QVERIFY(granted(reader->acquire(request(ZohoCallPurpose::Read))));
     const auto later = syncer->acquire(request(ZohoCallPurpose::Sync));
     QVERIFY2(granted(later), qPrintable(describe(later)));
 
@@ -209,7 +215,20 @@ void TestRedisZohoBudget::readReserveAndReadFirstAcrossInstances()
     const auto readFirst = s2->acquire(request(ZohoCallPurpose::Sync));
     QVERIFY2(std::holds_alternative<ZohoBudget::Wait>(readFirst), qPrintable(describe(readFirst)));
     QCOMPARE(std::get<ZohoBudget::Wait>(readFirst).reason, ZohoBudgetWaitReason::ReadFirst);
-    QCOMPARE(std::get<ZohoBudget::Wait>(readFirst).ms, 500);
+    QCOMPARE(std::get<ZohoBudget::Wait>(readFirst).ms, 61000 + 1000 - 500);
+
+    // A read that will not wait that long (maxWaitMs) gives up and holds nothing back.
+    const QString scope4 = QStringLiteral("impatient%1").arg(m_run);
+    auto r4 = make(scope4, QStringLiteral("reader"), ZohoLimits::uniform(family(2)));
+    auto s4 = make(scope4, QStringLiteral("syncer"), ZohoLimits::uniform(family(2)));
+    QVERIFY(granted(s4->acquire(request(ZohoCallPurpose::Sync))));
+    QVERIFY(granted(s4->acquire(request(ZohoCallPurpose::Sync))));
+    ZohoBudgetRequest impatient = request(ZohoCallPurpose::Read);
+    impatient.maxWaitMs = 100;
+    QVERIFY(!granted(r4->acquire(impatient)));
+    const auto notReadFirst = s4->acquire(request(ZohoCallPurpose::Sync));
+    QVERIFY2(!granted(notReadFirst), qPrintable(describe(notReadFirst)));
+    QCOMPARE(std::get<ZohoBudget::Wait>(notReadFirst).reason, ZohoBudgetWaitReason::Window);
 
     // No reads for a window: syncs get the whole limit.
     const QString scope3 = QStringLiteral("syncsonly%1").arg(m_run);

@@ -10,7 +10,8 @@
 --      4 window_ms  5 limit  6 sync_window_cap  7 lease_ms  8 concurrency  9 sync_concurrency_cap
 --      10 credits  11 per_day (0 = none)  12 sync_day_cap  13 'c' calendar UTC | 'r' rolling 24 h
 --      14 bucket_ms  15 readwait_ms  16 live_ttl_ms  17 instance member
---      18.. releases "<family index 0-2>:<lease id>"
+--      18 max_wait_ms (-1: none; a read told to wait longer gives up, so it does not hold syncs)
+--      19.. releases "<family index 0-2>:<lease id>"
 -- Returns grant {1, 0, 0, live, now, window_used, in_flight, day_used}
 --      or deny  {0, code, wait_ms, live, now, text}: 1 window, 2 concurrency, 3 daily (text =
 --      day used), 4 halted (text = marker), 5 a read waits, 6 paused.
@@ -25,7 +26,7 @@ if not now then
 end
 local function str(n) return string.format('%.0f', n) end
 
-for a = 18, #ARGV do
+for a = 19, #ARGV do
   local sep = string.find(ARGV[a], ':', 1, true)
   local fam = tonumber(string.sub(ARGV[a], 1, sep - 1))
   redis.call('ZREM', KEYS[9 + fam], string.sub(ARGV[a], sep + 1))
@@ -56,9 +57,15 @@ local interactive = ARGV[2] == 'i'
 local window, limit = tonumber(ARGV[4]), tonumber(ARGV[5])
 local lastRead = tonumber(redis.call('GET', KEYS[6]) or '0')
 local readsRecently = lastRead > 0 and lastRead + window > now
-local readwaitMs = tonumber(ARGV[15])
-local function markReadWait()
-  redis.call('SET', KEYS[7], str(now + readwaitMs), 'PX', readwaitMs + GC)
+local readwaitMs, maxWait = tonumber(ARGV[15]), tonumber(ARGV[18])
+-- A read told to wait keeps the slot for itself until it is back (wait + readwait_ms),
+-- unless it will not wait that long.
+local function markReadWait(wait)
+  if not interactive or (maxWait >= 0 and wait > maxWait) then return end
+  local untilMs = now + wait + readwaitMs
+  if untilMs > tonumber(redis.call('GET', KEYS[7]) or '0') then
+    redis.call('SET', KEYS[7], str(untilMs), 'PX', untilMs - now + GC)
+  end
 end
 if interactive then
   redis.call('SET', KEYS[6], str(now), 'PX', window + GC)
@@ -74,10 +81,14 @@ local used = redis.call('ZCARD', KEYS[1])
 local cap = limit
 if not interactive and readsRecently then cap = tonumber(ARGV[6]) end
 if used >= cap then
-  if interactive then markReadWait() end
-  if cap <= 0 then return deny(1, lastRead + window - now) end
-  local nth = redis.call('ZRANGE', KEYS[1], used - cap, used - cap, 'WITHSCORES')
-  return deny(1, tonumber(nth[2]) + window - now)
+  local wait = lastRead + window - now
+  if cap > 0 then
+    local nth = redis.call('ZRANGE', KEYS[1], used - cap, used - cap, 'WITHSCORES')
+    wait = tonumber(nth[2]) + window - now
+  end
+  wait = math.max(1, wait)
+  markReadWait(wait)
+  return deny(1, wait)
 end
 
 local leaseMs = tonumber(ARGV[7])
@@ -86,9 +97,10 @@ local inFlight = redis.call('ZCARD', KEYS[2])
 local ccap = tonumber(ARGV[8])
 if not interactive then ccap = tonumber(ARGV[9]) end
 if inFlight >= ccap then
-  if interactive then markReadWait() end
   local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
-  return deny(2, math.min(50, tonumber(first[2]) - now))   -- releases usually come first: poll
+  local wait = math.max(1, math.min(50, tonumber(first[2]) - now))   -- releases usually come first: poll
+  markReadWait(wait)
+  return deny(2, wait)
 end
 
 local perDay, credits, spent = tonumber(ARGV[11]), tonumber(ARGV[10]), 0
