@@ -516,6 +516,11 @@ int RedisZohoBudget::liveInstances() const
     return m_live;
 }
 
+QString RedisZohoBudget::instanceId() const
+{
+    return m_instanceId;  // set once in the constructor
+}
+
 quint64 RedisZohoBudget::redisRoundTrips() const
 {
     const std::lock_guard lock(m_mutex);

@@ -93,7 +93,7 @@ public:
     [[nodiscard]] ZohoBudgetMode mode() const;
     // Live instances the last successful acquire counted (0: none yet).
     [[nodiscard]] int liveInstances() const;
-    [[nodiscard]] QString instanceId() const { return m_instanceId; }
+    [[nodiscard]] QString instanceId() const;
     // Releases not yet sent to Redis.
     [[nodiscard]] int pendingReleases() const;
     // Requests sent to Redis so far (acquire, release flushes, rejections, snapshots,
