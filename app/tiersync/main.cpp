@@ -3,6 +3,7 @@
 #include "checkcommand.h"
 #include "cliprofile.h"
 #include "invalidatecommand.h"
+#include "limitscommand.h"
 #include "runscommand.h"
 #include "sandboxcommand.h"
 #include "servecommand.h"
@@ -32,6 +33,7 @@ int usage(int code)
            "  caching on|off|status [--json]  the global caching switch (rollback: off)\n"
            "  sync products|customers|students [--mode incremental|full] [--batch-size N] [--json]\n"
            "  runs [--type T] [--limit N] [--json]  recent sync runs\n"
+           "  limits show|set ...          the organisation's Zoho limits, shared by every process\n"
            "  warm entities|endpoints [--type T] [--json]  PostgreSQL -> Redis\n"
            "  invalidate student N | endpoint NAME | entity TYPE [ID] | all [--dry-run] [--json]\n"
            "  version                      print the version\n"
@@ -56,7 +58,7 @@ int main(int argc, char *argv[])
         return tiersync::cli::runSandboxCommand(args);
     const bool needsProfile = QStringList{QStringLiteral("check"), QStringLiteral("serve"), QStringLiteral("stats"),
                                           QStringLiteral("caching"), QStringLiteral("sync"), QStringLiteral("runs"),
-                                          QStringLiteral("warm"), QStringLiteral("invalidate")}
+                                          QStringLiteral("warm"), QStringLiteral("invalidate"), QStringLiteral("limits")}
                                   .contains(command);
     if (needsProfile) {
         auto profile = tiersync::cli::takeConnectionProfile(args);
@@ -88,6 +90,8 @@ int main(int argc, char *argv[])
             return tiersync::cli::runSyncCommand(*services, args);
         if (command == QLatin1String("runs"))
             return tiersync::cli::runRunsCommand(*services, args);
+        if (command == QLatin1String("limits"))
+            return tiersync::cli::runLimitsCommand(*services, args);
         return tiersync::cli::runWarmCommand(*services, args);
     }
     if (command == QLatin1String("version") || command == QLatin1String("--version")) {

@@ -1,6 +1,9 @@
+#include "scratchprofile.h"
 #include "testsandbox.h"
+#include "verifyok.h"
 
 #include <QDir>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -100,6 +103,71 @@ private slots:
         QVERIFY(!report.value(QStringLiteral("redis")).toObject().value(QStringLiteral("ok")).toBool());
         QVERIFY(!run.out.contains("wrong-pass") && !run.err.contains("wrong-pass"));
         QVERIFY(!run.out.contains("revoked-token") && !run.err.contains("revoked-token"));
+    }
+
+    void limitsAreShownAndSetForEveryProcess()
+    {
+        TIERSYNC_REQUIRE_SANDBOX(sandbox);
+        // A scratch database: the limits of the sandbox's own one are every test's.
+        auto scratch = test::ScratchProfile::create(sandbox, QStringLiteral("clilimits"), 46,
+                                                    test::ScratchProfile::Schema::Empty);
+        VERIFY_OK(scratch);
+        const QProcessEnvironment environment = environmentOf((*scratch)->profile());
+        const auto family = [](const Run &run, const QString &name) {
+            const QJsonArray rows = QJsonDocument::fromJson(run.out).object().value(QStringLiteral("limits")).toArray();
+            for (const QJsonValue &row : rows)
+                if (row.toObject().value(QStringLiteral("family")).toString() == name)
+                    return row.toObject();
+            return QJsonObject{};
+        };
+
+        const Run shown = runCli({QStringLiteral("limits"), QStringLiteral("show"), QStringLiteral("--json")},
+                                 environment);
+        QVERIFY2(shown.exitCode == 0, shown.err.constData());
+        QCOMPARE(family(shown, QStringLiteral("books")).value(QStringLiteral("per_window")).toInt(), 100);
+        QCOMPARE(family(shown, QStringLiteral("books")).value(QStringLiteral("per_day")).toInt(), 1000);
+        QCOMPARE(family(shown, QStringLiteral("crm")).value(QStringLiteral("per_day")).toInt(), 5000);
+
+        // An edition sets Zoho's credits and concurrency for it; the minute stays.
+        const Run crm = runCli({QStringLiteral("limits"), QStringLiteral("set"), QStringLiteral("crm"),
+                                QStringLiteral("--plan"), QStringLiteral("Enterprise"), QStringLiteral("--users"),
+                                QStringLiteral("10"), QStringLiteral("--json")},
+                               environment);
+        QVERIFY2(crm.exitCode == 0, crm.err.constData());
+        const QJsonObject row = family(crm, QStringLiteral("crm"));
+        QCOMPARE(row.value(QStringLiteral("plan")).toString(), QStringLiteral("enterprise"));
+        QCOMPARE(row.value(QStringLiteral("per_day")).toInt(), 60000);
+        QCOMPARE(row.value(QStringLiteral("concurrency")).toInt(), 20);
+        QCOMPARE(row.value(QStringLiteral("per_window")).toInt(), 100);
+        QVERIFY(!row.value(QStringLiteral("updated_by")).toString().isEmpty());
+
+        const Run books = runCli({QStringLiteral("limits"), QStringLiteral("set"), QStringLiteral("books"),
+                                  QStringLiteral("--per-minute"), QStringLiteral("60"), QStringLiteral("--read-reserve"),
+                                  QStringLiteral("30")},
+                                 environment);
+        QVERIFY2(books.exitCode == 0, books.err.constData());
+        QVERIFY2(books.out.contains("60 / 60 s"), books.out.constData());
+
+        // Bad input is refused in words, and nothing changes.
+        for (const QStringList &bad :
+             {QStringList{QStringLiteral("set"), QStringLiteral("books"), QStringLiteral("--per-minute"),
+                          QStringLiteral("0")},
+              QStringList{QStringLiteral("set"), QStringLiteral("books"), QStringLiteral("--plan"),
+                          QStringLiteral("platinum")},
+              QStringList{QStringLiteral("set"), QStringLiteral("books"), QStringLiteral("--read-reserve"),
+                          QStringLiteral("95")},
+              QStringList{QStringLiteral("set"), QStringLiteral("books"), QStringLiteral("--per-day")},
+              QStringList{QStringLiteral("set"), QStringLiteral("desk")},
+              QStringList{QStringLiteral("drop")}}) {
+            const Run run = runCli(QStringList{QStringLiteral("limits")} + bad, environment);
+            QVERIFY2(run.exitCode == 2, qPrintable(bad.join(QLatin1Char(' '))));
+            QVERIFY2(run.err.contains("tiersync limits: "), run.err.constData());
+        }
+        const Run after = runCli({QStringLiteral("limits"), QStringLiteral("show"), QStringLiteral("--json")},
+                                 environment);
+        QCOMPARE(family(after, QStringLiteral("books")).value(QStringLiteral("per_window")).toInt(), 60);
+        QCOMPARE(family(after, QStringLiteral("books")).value(QStringLiteral("read_reserve_pct")).toInt(), 30);
+        QCOMPARE(family(after, QStringLiteral("crm")).value(QStringLiteral("per_day")).toInt(), 60000);
     }
 
     void malformedEnvironmentIsAClearError()
