@@ -11,6 +11,7 @@
 #include <QSysInfo>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 
 static void initRedisZohoBudgetResources()
@@ -94,9 +95,17 @@ RedisZohoBudget::RedisZohoBudget(RedisSettings redis, const ZohoSettings &zoho, 
     const int timeoutMs = int(std::clamp<qint64>(m_options.redisTimeoutMs, 1, kMaxRedisTimeoutMs));
     m_redisSettings.connectTimeoutMs = std::min(m_redisSettings.connectTimeoutMs, timeoutMs);
     m_redisSettings.commandTimeoutMs = std::min(m_redisSettings.commandTimeoutMs, timeoutMs);
-    m_instanceId = m_options.instanceId.isEmpty()
+    // host:pid, and a number after the first budget of a process (two profiles on one
+    // Zoho client), so lease ids never collide.
+    static std::atomic_int budgetsMade{0};
+    const int nth = ++budgetsMade;
+    m_instanceId = !m_options.instanceId.isEmpty() ? m_options.instanceId
+                   : nth == 1
                        ? QStringLiteral("%1:%2").arg(QSysInfo::machineHostName()).arg(QCoreApplication::applicationPid())
-                       : m_options.instanceId;
+                       : QStringLiteral("%1:%2.%3")
+                             .arg(QSysInfo::machineHostName())
+                             .arg(QCoreApplication::applicationPid())
+                             .arg(nth);
     m_registryMember = m_instanceId.toUtf8();
     m_redis = std::make_unique<RedisConnection>(m_redisSettings);
     m_flusher = std::thread([this] { flusherLoop(); });

@@ -11,6 +11,7 @@
 #include "store/databaseopener.h"
 #include "store/migrator.h"
 #include "store/pgconnection.h"
+#include "zoho/zohobudget.h"
 #include "zoho/zohoclient.h"
 #include "zoho/zohoservice.h"
 
@@ -35,22 +36,24 @@ QJsonObject probe(const Status &status, qint64 elapsedMs, const QString &target)
 
 }  // namespace
 
-void describeZohoClient(const ZohoClient &client, const ZohoClientOptions &options, InstanceHeartbeat &heartbeat)
+void describeZohoClient(const ZohoClient &client, InstanceHeartbeat &heartbeat)
 {
     const ZohoStats zoho = client.stats();
     heartbeat.circuit = circuitStateName(zoho.circuit);
     heartbeat.zohoInFlight = zoho.inFlight;
     heartbeat.zohoQueued = zoho.queued;
-    heartbeat.zohoRequestsPerMinute = options.requestsPerMinute;
+    if (const std::shared_ptr<ZohoBudget> budget = client.budget()) {
+        const FamilyLimits books = budget->limits().books;
+        heartbeat.zohoRequestsPerMinute = double(books.perWindow) * 60000.0 / double(qMax<qint64>(1, books.windowMs));
+    }
 }
 
 CacheEngine::Options CacheEngine::servingOptions(const ConnectionProfile &profile)
 {
+    // Reads already fail over fast (ZohoClientOptions::readRetry, and a bounded wait for
+    // budget); webhooks keep the client's full retry.
     Options options;
     options.profile = profile;
-    options.zoho.retry.maxAttempts = 2;
-    options.zoho.retry.baseDelayMs = 250;
-    options.zoho.maxInFlight = 10;
     return options;
 }
 
@@ -123,7 +126,7 @@ CacheEngine::CacheEngine(Options options, EndpointRegistry registry)
         heartbeat.cachingEnabled = m_switch->isEnabled();
         heartbeat.cachingForcedOff = m_switch->isForcedOff();
         if (ownZoho)
-            describeZohoClient(*m_zoho->client(), m_options.zoho, heartbeat);
+            describeZohoClient(*m_zoho->client(), heartbeat);
     };
     if (m_options.heartbeat) {
         m_heartbeatSource = m_options.heartbeat->addSource(describe);

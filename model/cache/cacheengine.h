@@ -64,9 +64,9 @@ public:
     // caching switch and starts the listener and the statistics flush.
     [[nodiscard]] static Result<std::unique_ptr<CacheEngine>> create(Options options);
     // The options of an engine that answers dashboard reads (`tiersync serve`, the
-    // console's Students page): a reader waits for its answer, so Zoho failures fail over
-    // to stale data (or a 503) after one short retry instead of the sync's long backoff,
-    // and Zoho calls in flight are capped at Zoho's paid-plan limit per organisation.
+    // console's Students page). A reader waits for its answer: its calls are Read calls,
+    // which fail over to stale data (or a 503) after one short retry and a bounded wait
+    // for budget instead of the sync's long backoff.
     [[nodiscard]] static Options servingOptions(const ConnectionProfile &profile);
     ~CacheEngine() override;
     Q_DISABLE_COPY_MOVE(CacheEngine)
@@ -105,6 +105,6 @@ private:
 };
 
 // What a Zoho client tells the console about itself in the process's heartbeat.
-void describeZohoClient(const ZohoClient &client, const ZohoClientOptions &options, InstanceHeartbeat &heartbeat);
+void describeZohoClient(const ZohoClient &client, InstanceHeartbeat &heartbeat);
 
 }  // namespace tiersync

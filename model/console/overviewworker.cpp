@@ -8,7 +8,7 @@
 #include "redis/redisconnection.h"
 #include "store/pgconnection.h"
 #include "store/settingsrepository.h"
-#include "zoho/zohoclientoptions.h"
+#include "zoho/zoholimits.h"
 
 #include <QElapsedTimer>
 
@@ -67,7 +67,7 @@ void OverviewWorker::refresh()
     snapshot.firstMinute = StatsStore::epochMinute(snapshot.takenAtMs) - kMinutes + 1;
     if (!m_profile.isSet()) {
         snapshot.redisMessage = snapshot.pgMessage = tr("No connection profile is active yet.");
-        snapshot.zohoBudgetPerMinute = ZohoClientOptions{}.requestsPerMinute;
+        snapshot.zohoBudgetPerMinute = ZohoLimits{}.books.perWindow;
         Q_EMIT overviewLoaded(snapshot);
         return;
     }
@@ -77,7 +77,7 @@ void OverviewWorker::refresh()
     for (const InstanceHeartbeat &instance : std::as_const(snapshot.instances))
         snapshot.zohoBudgetPerMinute = std::max(snapshot.zohoBudgetPerMinute, instance.zohoRequestsPerMinute);
     if (snapshot.zohoBudgetPerMinute <= 0)
-        snapshot.zohoBudgetPerMinute = ZohoClientOptions{}.requestsPerMinute;
+        snapshot.zohoBudgetPerMinute = ZohoLimits{}.books.perWindow;
     Q_EMIT overviewLoaded(snapshot);
 }
 

@@ -12,6 +12,8 @@ namespace tiersync {
 
 class DatabaseOpener;
 class HeartbeatPublisher;
+class PgListener;
+class ZohoBudget;
 class RetryEventRecorder;
 class ZohoService;
 
@@ -30,9 +32,15 @@ public:
     struct Options {
         ZohoClientOptions zoho;  // the template of the one client (clocks, retry, limits)
         EpochClock clock;        // the database opener's retry interval; null: the system clock
+        // The token and the budget are shared with every other process of the organisation
+        // through Redis (RedisTokenStore, RedisZohoBudget with the limits stored in
+        // tiersync.zoho_limits, followed as they change), unless zoho.tokenStore /
+        // zoho.budget are set already. Off: this process alone (unit tests).
+        bool shareThroughRedis = true;
     };
 
-    [[nodiscard]] static std::shared_ptr<EngineServices> create(ConnectionProfile profile, Options options = {});
+    [[nodiscard]] static std::shared_ptr<EngineServices> create(ConnectionProfile profile);
+    [[nodiscard]] static std::shared_ptr<EngineServices> create(ConnectionProfile profile, Options options);
     ~EngineServices();
     Q_DISABLE_COPY_MOVE(EngineServices)
 
@@ -51,6 +59,8 @@ public:
 
 private:
     EngineServices(ConnectionProfile profile, Options options);
+    [[nodiscard]] ZohoLimits loadLimits(const ZohoLimits &fallback) const;
+    void watchLimits(const std::shared_ptr<ZohoBudget> &budget);
 
     const ConnectionProfile m_profile;
     const Options m_options;
@@ -59,6 +69,7 @@ private:
     mutable QMutex m_mutex;
     std::unique_ptr<RetryEventRecorder> m_retries;  // outlives the service: declared first
     std::shared_ptr<ZohoService> m_zoho;
+    std::unique_ptr<PgListener> m_limitsListener;  // follows tiersync.zoho_limits into the budget
     const std::unique_ptr<HeartbeatPublisher> m_heartbeat;
 };
 
@@ -68,7 +79,8 @@ private:
 // in the last holder's thread); asking again makes a new one. Thread-safe.
 class EngineServicesPool final {
 public:
-    explicit EngineServicesPool(EngineServices::Options options = {});
+    EngineServicesPool();
+    explicit EngineServicesPool(EngineServices::Options options);
     Q_DISABLE_COPY_MOVE(EngineServicesPool)
 
     [[nodiscard]] std::shared_ptr<EngineServices> servicesFor(const ConnectionProfile &profile);

@@ -27,11 +27,6 @@ struct ZohoClientOptions final {
     // clients (later: a Redis one between processes) to keep them under one budget.
     std::shared_ptr<ZohoBudget> budget;
     EpochClock epochClock;                   // the budget's time; null: the system clock
-    // Deprecated and ignored: the budget uses `limits`. Kept only while
-    // cache/cacheengine.cpp and console/overviewworker.cpp still read them; they go
-    // when the composition root is rewired (issue 9 step 6/7).
-    double requestsPerMinute = 100.0;
-    int maxInFlight = 5;
     int circuitFailureThreshold = 5;         // consecutive transient failures that open it
     qint64 circuitCoolDownMs = 30000;
     qint64 maxResponseBytes = kDefaultMaxResponseBytes;

@@ -45,8 +45,9 @@ Status FamilyLimits::validate() const
         return bad(QStringLiteral("day bucket of %1 ms does not divide 24 hours").arg(dayBucketMs));
     if (concurrency < 1)
         return bad(QStringLiteral("concurrency must be at least 1 (is %1)").arg(concurrency));
-    if (readReservePct < 0 || readReservePct > 100)
-        return bad(QStringLiteral("read_reserve_pct must be 0-100 (is %1)").arg(readReservePct));
+    // At most 90 %: a sync always keeps some of the minute (tiersync.zoho_limits checks the same).
+    if (readReservePct < 0 || readReservePct > 90)
+        return bad(QStringLiteral("read_reserve_pct must be 0-90 (is %1)").arg(readReservePct));
     if (syncDailyStopPct < 0 || syncDailyStopPct > 100)
         return bad(QStringLiteral("sync daily stop must be 0-100 percent (is %1)").arg(syncDailyStopPct));
     return {};
