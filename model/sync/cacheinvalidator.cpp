@@ -7,6 +7,8 @@
 
 #include <QSet>
 
+#include <algorithm>
+
 namespace tiersync {
 
 CacheInvalidator::CacheInvalidator(RedisConnection &redis, QStringList endpointNames, QStringList entityTypes)
@@ -40,7 +42,7 @@ Result<qint64> CacheInvalidator::byName(const QList<QByteArray> &keys, bool dryR
     return count;
 }
 
-Result<qint64> CacheInvalidator::byPrefix(const QByteArray &prefix, bool dryRun)
+Result<qint64> CacheInvalidator::byPrefix(const QByteArray &prefix, bool dryRun, const QList<QByteArray> &keep)
 {
     // The prefix comes from validated names only; escaped all the same, so it can
     // only ever match itself.
@@ -48,7 +50,14 @@ Result<qint64> CacheInvalidator::byPrefix(const QByteArray &prefix, bool dryRun)
     qint64 total = 0;
     QSet<QByteArray> seen;  // SCAN may return a key twice: count each once
     Status failure;
-    Status walked = RedisScanner::forEachBatch(m_redis, match, [&](const QList<QByteArray> &batch) {
+    Status walked = RedisScanner::forEachBatch(m_redis, match, [&](const QList<QByteArray> &scanned) {
+        QList<QByteArray> batch;
+        batch.reserve(scanned.size());
+        for (const QByteArray &key : scanned)
+            if (std::none_of(keep.cbegin(), keep.cend(), [&](const QByteArray &kept) { return key.startsWith(kept); }))
+                batch.append(key);
+        if (batch.isEmpty())
+            return true;
         if (dryRun) {
             for (const QByteArray &key : batch)
                 seen.insert(key);
@@ -108,7 +117,12 @@ Result<qint64> CacheInvalidator::entityType(const QString &entityType, bool dryR
 
 Result<qint64> CacheInvalidator::all(bool dryRun)
 {
-    return byPrefix(QByteArray(cachekeys::kNamespace), dryRun);
+    // Not cached data but the organisation's hold on Zoho, shared by every process:
+    // dropping the budget would forget today's calls (and let the processes pass Zoho's
+    // daily limit), dropping the token would cost a refresh of the ten per ten minutes.
+    static const QList<QByteArray> kept{QByteArray(cachekeys::kNamespace) + "oauth:",
+                                        QByteArray(cachekeys::kNamespace) + "zoho:"};
+    return byPrefix(QByteArray(cachekeys::kNamespace), dryRun, kept);
 }
 
 }  // namespace tiersync

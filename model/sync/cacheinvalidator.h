@@ -37,12 +37,14 @@ public:
     [[nodiscard]] Result<qint64> entity(const QString &entityType, const QString &zohoId, bool dryRun);
     // Every tiersync:v1:state:{entity_type}:* key.
     [[nodiscard]] Result<qint64> entityType(const QString &entityType, bool dryRun);
-    // Everything under tiersync:v1:.
+    // Everything under tiersync:v1: but the organisation's Zoho token and budget
+    // (tiersync:v1:oauth:*, tiersync:v1:zoho:*).
     [[nodiscard]] Result<qint64> all(bool dryRun);
 
 private:
     [[nodiscard]] Result<qint64> byName(const QList<QByteArray> &keys, bool dryRun);
-    [[nodiscard]] Result<qint64> byPrefix(const QByteArray &prefix, bool dryRun);
+    // Keys starting with a prefix in `keep` stay.
+    [[nodiscard]] Result<qint64> byPrefix(const QByteArray &prefix, bool dryRun, const QList<QByteArray> &keep = {});
     [[nodiscard]] Status checkEndpoint(const QString &name) const;
     [[nodiscard]] Status checkEntityType(const QString &name) const;
 
