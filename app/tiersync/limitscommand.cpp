@@ -1,5 +1,6 @@
 #include "limitscommand.h"
 
+#include "budget/zoholimitsplan.h"
 #include "budget/zoholimitsrepository.h"
 #include "cliprofile.h"
 #include "host/engineservices.h"
@@ -150,19 +151,9 @@ int runLimitsCommand(EngineServices &services, const QStringList &arguments)
     if (family) {
         ZohoLimitsRepository::Row row = rows->at(int(*family));
         if (plan || users) {
-            // A plan (or edition) sets the daily budget and concurrency Zoho gives it;
-            // the window stays (Zoho's per-minute limit does not depend on the plan).
-            const QString effectivePlan = plan.value_or(row.plan);
-            const int effectiveUsers = int(users.value_or(row.users));
-            Result<FamilyLimits> planned = *family == ZohoApiFamily::Crm
-                                               ? ZohoLimits::forCrmEdition(effectivePlan, effectiveUsers)
-                                               : ZohoLimits::forBooksPlan(effectivePlan);
-            if (!planned)
+            if (Status planned = applyZohoPlan(row, plan.value_or(row.plan), int(users.value_or(row.users)));
+                !planned)
                 return usage(planned.error().message);
-            row.limits.perDay = planned->perDay;
-            row.limits.concurrency = planned->concurrency;
-            row.plan = effectivePlan;
-            row.users = effectiveUsers;
         }
         if (perWindow)
             row.limits.perWindow = int(*perWindow);

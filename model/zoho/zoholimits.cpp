@@ -98,17 +98,50 @@ ZohoLimits ZohoLimits::uniform(const FamilyLimits &limits)
     return out;
 }
 
+namespace {
+
+struct BooksPlan {
+    const char *name;
+    qint64 perDay;
+    int concurrency;
+};
+constexpr BooksPlan kBooksPlans[] = {{"free", 1000, 5},       {"standard", 2000, 10}, {"professional", 5000, 10},
+                                     {"premium", 10000, 10}, {"elite", 10000, 10},   {"ultimate", 10000, 10}};
+
+struct CrmEdition {
+    const char *name;
+    qint64 perUser;  // credits per licence on top of 50,000; -1: a flat 5,000 (free)
+    qint64 cap;      // 0: none
+    int concurrency;
+};
+constexpr CrmEdition kCrmEditions[] = {{"free", -1, 0, 5},
+                                       {"standard", 250, 100000, 10},
+                                       {"professional", 500, 0, 15},
+                                       {"enterprise", 1000, 0, 20},
+                                       {"ultimate", 2000, 0, 25}};
+
+}  // namespace
+
+QStringList ZohoLimits::booksPlans()
+{
+    QStringList names;
+    for (const BooksPlan &plan : kBooksPlans)
+        names.append(QLatin1String(plan.name));
+    return names;
+}
+
+QStringList ZohoLimits::crmEditions()
+{
+    QStringList names;
+    for (const CrmEdition &edition : kCrmEditions)
+        names.append(QLatin1String(edition.name));
+    return names;
+}
+
 Result<FamilyLimits> ZohoLimits::forBooksPlan(const QString &plan)
 {
-    struct Plan {
-        const char *name;
-        qint64 perDay;
-        int concurrency;
-    };
-    static constexpr Plan kPlans[] = {{"free", 1000, 5},       {"standard", 2000, 10}, {"professional", 5000, 10},
-                                      {"premium", 10000, 10}, {"elite", 10000, 10},   {"ultimate", 10000, 10}};
     const QString key = plan.trimmed().toLower();
-    for (const Plan &known : kPlans) {
+    for (const BooksPlan &known : kBooksPlans) {
         if (key == QLatin1String(known.name)) {
             FamilyLimits limits;
             limits.perDay = known.perDay;
@@ -124,22 +157,11 @@ Result<FamilyLimits> ZohoLimits::forBooksPlan(const QString &plan)
 
 Result<FamilyLimits> ZohoLimits::forCrmEdition(const QString &edition, int users)
 {
-    struct Edition {
-        const char *name;
-        qint64 perUser;   // credits per licence on top of 50,000; -1: a flat 5,000 (free)
-        qint64 cap;       // 0: none
-        int concurrency;
-    };
-    static constexpr Edition kEditions[] = {{"free", -1, 0, 5},
-                                            {"standard", 250, 100000, 10},
-                                            {"professional", 500, 0, 15},
-                                            {"enterprise", 1000, 0, 20},
-                                            {"ultimate", 2000, 0, 25}};
     if (users < 1)
         return makeError(ErrorKind::InvalidArgument,
                          QStringLiteral("a CRM edition needs at least 1 user (got %1)").arg(users));
     const QString key = edition.trimmed().toLower();
-    for (const Edition &known : kEditions) {
+    for (const CrmEdition &known : kCrmEditions) {
         if (key != QLatin1String(known.name))
             continue;
         FamilyLimits limits = crmDefaults();

@@ -4,6 +4,7 @@
 #include "zoho/zohoapifamily.h"
 
 #include <QString>
+#include <QStringList>
 
 namespace tiersync {
 
@@ -65,6 +66,9 @@ struct ZohoLimits final {
     // Professional 50,000 + 500/user; Enterprise 50,000 + 1,000/user; Ultimate 50,000 +
     // 2,000/user. Concurrency 5 / 10 / 15 / 20 / 25.
     [[nodiscard]] static Result<FamilyLimits> forCrmEdition(const QString &edition, int users);
+    // The names forBooksPlan and forCrmEdition know, cheapest first.
+    [[nodiscard]] static QStringList booksPlans();
+    [[nodiscard]] static QStringList crmEditions();
 };
 
 }  // namespace tiersync
