@@ -2,6 +2,7 @@
 
 #include "cache/endpointregistry.h"
 #include "console/connectioncheck.h"
+#include "console/consoleuser.h"
 #include "redis/redisconnection.h"
 #include "store/pgconnection.h"
 #include "store/settingsrepository.h"
@@ -9,19 +10,9 @@
 #include "sync/cachewarmer.h"
 #include "sync/entityregistry.h"
 
-#include <QHostInfo>
-
 namespace tiersync {
 
 namespace {
-
-QString whoAmI()
-{
-    QString user = qEnvironmentVariable("USER");
-    if (user.isEmpty())
-        user = QStringLiteral("unknown");
-    return QStringLiteral("console:%1@%2").arg(user, QHostInfo::localHostName());
-}
 
 // Warming touches PostgreSQL (rows, the switch) and Redis; the error says which.
 QString describeWarmError(const Error &error)
@@ -230,7 +221,7 @@ void CacheAdminWorker::setCachingEnabled(bool enabled)
         return;
     }
     SettingsRepository settings(PgConnection::forCurrentThread(m_profile.profile().pg));
-    if (Status set = settings.setCachingEnabled(enabled, whoAmI()); !set) {
+    if (Status set = settings.setCachingEnabled(enabled, consoleUserName()); !set) {
         Q_EMIT cachingFailed(tr("The switch was not changed. %1")
                                  .arg(describeForAdmin(ConnectionCheck::Service::Postgres, set.error())));
         return;

@@ -1,0 +1,243 @@
+#include "budget/zoholimitsplan.h"
+#include "budget/zoholimitsrepository.h"
+#include "console/consoleuser.h"
+#include "console/workerthreads.h"
+#include "console/zoholimitsworker.h"
+#include "scratchprofile.h"
+#include "store/pgconnection.h"
+#include "testsandbox.h"
+#include "verifyok.h"
+
+#include <QSignalSpy>
+#include <QTest>
+
+#include <functional>
+#include <memory>
+
+using namespace tiersync;
+
+namespace {
+
+// This test class's own Redis database: tests share the fixture's server.
+constexpr int kDb = 41;
+constexpr int kTimeoutMs = 60000;
+
+using Row = ZohoLimitsRepository::Row;
+
+}  // namespace
+
+// ZohoLimitsWorker on a console thread (WorkerThreads), driven by queued calls as the
+// Settings page drives it, against a scratch database of the fixture's PostgreSQL that
+// the worker migrates itself.
+class TestZohoLimitsWorker final : public QObject {
+    Q_OBJECT
+
+private:
+    std::unique_ptr<test::ScratchProfile> m_scratch;
+    ConnectionProfile m_profile;
+    std::unique_ptr<WorkerThreads> m_threads;
+    ZohoLimitsWorker *m_worker = nullptr;
+
+    QList<Row> load()
+    {
+        QSignalSpy loaded(m_worker, &ZohoLimitsWorker::limitsLoaded);
+        QSignalSpy failed(m_worker, &ZohoLimitsWorker::loadFailed);
+        QMetaObject::invokeMethod(m_worker, &ZohoLimitsWorker::load, Qt::QueuedConnection);
+        [&] { QTRY_VERIFY_WITH_TIMEOUT(loaded.size() + failed.size() == 1, kTimeoutMs); }();
+        if (!failed.isEmpty())
+            qWarning().noquote() << "load failed:" << failed.first().first().toString();
+        return loaded.isEmpty() ? QList<Row>{} : loaded.first().first().value<QList<Row>>();
+    }
+
+    ZohoLimitsSaveResult save(const Row &row)
+    {
+        QSignalSpy finished(m_worker, &ZohoLimitsWorker::saveFinished);
+        QMetaObject::invokeMethod(m_worker, [this, row] { m_worker->save(row); }, Qt::QueuedConnection);
+        [&] { QTRY_VERIFY_WITH_TIMEOUT(finished.size() == 1, kTimeoutMs); }();
+        return finished.isEmpty() ? ZohoLimitsSaveResult{} : finished.first().first().value<ZohoLimitsSaveResult>();
+    }
+
+    // What PostgreSQL holds, read past the worker.
+    QList<Row> stored()
+    {
+        PgConnection connection(m_profile.pg);
+        auto rows = ZohoLimitsRepository(connection).rows();
+        return rows ? *rows : QList<Row>{};
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        TIERSYNC_REQUIRE_SANDBOX(sandbox);
+        // Empty: the worker migrates the database, as the console does on a new profile.
+        auto scratch = test::ScratchProfile::create(sandbox, QStringLiteral("limitsworker"), kDb,
+                                                    test::ScratchProfile::Schema::Empty);
+        VERIFY_OK(scratch);
+        m_scratch = std::move(*scratch);
+        m_profile = m_scratch->profile();
+        m_threads = std::make_unique<WorkerThreads>();
+        m_worker = new ZohoLimitsWorker;
+        m_threads->adopt(m_worker, QStringLiteral("limits"));
+        QMetaObject::invokeMethod(m_worker, [this] { m_worker->setProfile(m_profile); }, Qt::QueuedConnection);
+    }
+
+    void cleanupTestCase()
+    {
+        m_threads.reset();  // joins the worker's thread before the scratch database goes
+        m_scratch.reset();
+    }
+
+    void loadsZohoDefaultsOfAFreshDatabase()
+    {
+        const QList<Row> rows = load();
+        QCOMPARE(rows.size(), 3);
+        QCOMPARE(rows.at(0).family, ZohoApiFamily::Books);
+        QCOMPARE(rows.at(1).family, ZohoApiFamily::Inventory);
+        QCOMPARE(rows.at(2).family, ZohoApiFamily::Crm);
+        for (const Row &row : rows) {
+            QCOMPARE(row.plan, QStringLiteral("free"));
+            QCOMPARE(row.users, 0);
+            QCOMPARE(row.limits, ZohoLimits{}.of(row.family));
+            QCOMPARE(row.updatedBy, QStringLiteral("migration"));
+            QVERIFY(row.updatedAt.isValid());
+        }
+        QCOMPARE(rows.at(0).limits.perWindow, 100);
+        QCOMPARE(rows.at(0).limits.perDay, qint64(1000));
+        QCOMPARE(rows.at(0).limits.concurrency, 5);
+        QCOMPARE(rows.at(2).limits.perDay, qint64(5000));
+    }
+
+    void savesAFamilyAndReloadsIt()
+    {
+        const QList<Row> before = load();
+        QCOMPARE(before.size(), 3);
+        Row crm = before.at(2);
+        VERIFY_OK(applyZohoPlan(crm, QStringLiteral("Professional"), 12));
+        QCOMPARE(crm.limits.perDay, qint64(50000 + 500 * 12));
+        QCOMPARE(crm.limits.concurrency, 15);
+        QCOMPARE(crm.limits.perWindow, 100);  // the plan leaves the minute alone
+        crm.limits.perWindow = 80;
+        crm.limits.readReservePct = 35;
+
+        const ZohoLimitsSaveResult result = save(crm);
+        QVERIFY2(result.saved(), qPrintable(result.message));
+        QCOMPARE(result.family, ZohoApiFamily::Crm);
+        QVERIFY(result.message.isEmpty());
+
+        const QList<Row> after = load();
+        QCOMPARE(after.size(), 3);
+        const Row &reloaded = after.at(2);
+        QCOMPARE(reloaded.plan, QStringLiteral("professional"));
+        QCOMPARE(reloaded.users, 12);
+        QCOMPARE(reloaded.limits.perWindow, 80);
+        QCOMPARE(reloaded.limits.perDay, qint64(56000));
+        QCOMPARE(reloaded.limits.concurrency, 15);
+        QCOMPARE(reloaded.limits.readReservePct, 35);
+        QCOMPARE(reloaded.updatedBy, consoleUserName());
+        QVERIFY(reloaded.updatedBy.startsWith(QStringLiteral("console:")));
+        QVERIFY(reloaded.updatedAt >= before.at(2).updatedAt);
+        // The other families are untouched, and PostgreSQL holds what the worker read.
+        QCOMPARE(after.at(0).limits, before.at(0).limits);
+        QCOMPARE(after.at(0).updatedBy, before.at(0).updatedBy);
+        const QList<Row> inDatabase = stored();
+        QCOMPARE(inDatabase.size(), 3);
+        QCOMPARE(inDatabase.at(2).limits, reloaded.limits);
+    }
+
+    void refusesBadValuesAndStoresNothing()
+    {
+        const QList<Row> before = stored();
+        QCOMPARE(before.size(), 3);
+        struct Case {
+            const char *name;
+            std::function<void(Row &)> spoil;
+            const char *field;
+        };
+        const Case cases[] = {
+            {"no calls per minute", [](Row &r) { r.limits.perWindow = 0; }, "per_window"},
+            {"a negative daily budget", [](Row &r) { r.limits.perDay = -1; }, "per_day"},
+            {"nothing at once", [](Row &r) { r.limits.concurrency = 0; }, "concurrency"},
+            {"reads keep 95 %", [](Row &r) { r.limits.readReservePct = 95; }, "read_reserve_pct"},
+            {"negative licences", [](Row &r) { r.users = -3; }, "users"},
+        };
+        for (const Case &c : cases) {
+            Row books = before.at(0);
+            books.limits.perWindow = 60;  // a change that would be stored with the bad one
+            c.spoil(books);
+            const ZohoLimitsSaveResult result = save(books);
+            QVERIFY2(!result.saved(), c.name);
+            QCOMPARE(result.outcome, ZohoLimitsSaveResult::Outcome::Refused);
+            QCOMPARE(result.family, ZohoApiFamily::Books);
+            QVERIFY2(result.message.contains(QLatin1String(c.field)), qPrintable(result.message));
+        }
+        const QList<Row> after = stored();
+        QCOMPARE(after.size(), 3);
+        for (int i = 0; i < 3; ++i) {
+            QCOMPARE(after.at(i).limits, before.at(i).limits);
+            QCOMPARE(after.at(i).plan, before.at(i).plan);
+            QCOMPARE(after.at(i).updatedAt, before.at(i).updatedAt);
+        }
+        QCOMPARE(load().at(0).limits.perWindow, before.at(0).limits.perWindow);
+    }
+
+    void anUnreachableDatabaseIsAnErrorInWords()
+    {
+        WorkerThreads threads;
+        auto *worker = new ZohoLimitsWorker;
+        threads.adopt(worker, QStringLiteral("limits-unreachable"));
+        ConnectionProfile unreachable = m_profile;
+        unreachable.name = QStringLiteral("unreachable");
+        unreachable.pg.options.insert(QStringLiteral("host"), QStringLiteral("127.0.0.1"));
+        unreachable.pg.options.insert(QStringLiteral("port"), QStringLiteral("1"));
+        QMetaObject::invokeMethod(worker, [worker, unreachable] { worker->setProfile(unreachable); },
+                                  Qt::QueuedConnection);
+        QSignalSpy failed(worker, &ZohoLimitsWorker::loadFailed);
+        QMetaObject::invokeMethod(worker, &ZohoLimitsWorker::load, Qt::QueuedConnection);
+        QTRY_COMPARE_WITH_TIMEOUT(failed.size(), 1, kTimeoutMs);
+        QVERIFY2(failed.first().first().toString().contains(QLatin1String("PostgreSQL")),
+                 qPrintable(failed.first().first().toString()));
+
+        QSignalSpy saved(worker, &ZohoLimitsWorker::saveFinished);
+        Row row;
+        QMetaObject::invokeMethod(worker, [worker, row] { worker->save(row); }, Qt::QueuedConnection);
+        QTRY_COMPARE_WITH_TIMEOUT(saved.size(), 1, kTimeoutMs);
+        const auto result = saved.first().first().value<ZohoLimitsSaveResult>();
+        QCOMPARE(result.outcome, ZohoLimitsSaveResult::Outcome::Failed);
+        QVERIFY2(result.message.startsWith(QLatin1String("The limits were not changed.")), qPrintable(result.message));
+    }
+
+    void aPlanSetsTheDailyBudgetAndConcurrencyOnly()
+    {
+        Row books;
+        books.limits.perWindow = 70;
+        books.limits.readReservePct = 10;
+        VERIFY_OK(applyZohoPlan(books, QStringLiteral(" Premium "), 0));
+        QCOMPARE(books.plan, QStringLiteral("premium"));
+        QCOMPARE(books.limits.perDay, qint64(10000));
+        QCOMPARE(books.limits.concurrency, 10);
+        QCOMPARE(books.limits.perWindow, 70);
+        QCOMPARE(books.limits.readReservePct, 10);
+
+        Row crm;
+        crm.family = ZohoApiFamily::Crm;
+        crm.limits = ZohoLimits::crmDefaults();
+        VERIFY_OK(applyZohoPlan(crm, QStringLiteral("standard"), 400));
+        QCOMPARE(crm.limits.perDay, qint64(100000));  // 50,000 + 250 × 400, capped
+        QCOMPARE(crm.users, 400);
+
+        const Row untouched = crm;
+        const Status unknown = applyZohoPlan(crm, QStringLiteral("gold"), 5);
+        QVERIFY(!unknown.ok());
+        QCOMPARE(unknown.error().kind, ErrorKind::InvalidArgument);
+        QVERIFY(unknown.error().message.contains(QLatin1String("gold")));
+        const Status noUsers = applyZohoPlan(crm, QStringLiteral("enterprise"), 0);
+        QVERIFY(!noUsers.ok());
+        QCOMPARE(crm.plan, untouched.plan);
+        QCOMPARE(crm.limits, untouched.limits);
+        QCOMPARE(zohoPlanNames(ZohoApiFamily::Inventory).first(), QStringLiteral("free"));
+        QCOMPARE(zohoPlanNames(ZohoApiFamily::Crm).last(), QStringLiteral("ultimate"));
+    }
+};
+
+QTEST_MAIN(TestZohoLimitsWorker)
+#include "tst_zoholimitsworker.moc"
