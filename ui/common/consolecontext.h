@@ -12,6 +12,7 @@ class RetryLogWorker;
 class SecretStore;
 class StudentWorker;
 class SyncWorker;
+class ZohoLimitsWorker;
 }  // namespace tiersync
 
 namespace tiersync::ui {
@@ -34,6 +35,7 @@ struct ConsoleContext final {
     StudentWorker *students = nullptr;          // Students page: reads through its own CacheEngine
     CacheAdminWorker *cacheActions = nullptr;   // Cache page: warm and invalidate (blocked while they run)
     CacheAdminWorker *cacheLists = nullptr;     // Cache page: the caching switch and webhook events
+    ZohoLimitsWorker *zohoLimits = nullptr;     // Settings page: the organisation's Zoho limits
 };
 
 }  // namespace tiersync::ui

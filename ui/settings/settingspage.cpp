@@ -4,6 +4,7 @@
 #include "core/profilestore.h"
 #include "core/secretstore.h"
 #include "core/zohosettings.h"
+#include "settings/zoholimitsbox.h"
 
 #include <QComboBox>
 #include <QFormLayout>
@@ -15,6 +16,7 @@
 #include <QPushButton>
 #include <QScrollArea>
 #include <QSpinBox>
+#include <QTabWidget>
 #include <QVBoxLayout>
 
 namespace tiersync::ui {
@@ -58,7 +60,8 @@ QLineEdit *SettingsPage::secretEdit(const QString &name)
     return edit;
 }
 
-SettingsPage::SettingsPage(ProfileStore *profiles, SecretStore *secrets, ConnectionChecker *tester, QWidget *parent)
+SettingsPage::SettingsPage(ProfileStore *profiles, SecretStore *secrets, ConnectionChecker *tester,
+                           ZohoLimitsWorker *limits, QWidget *parent)
     : QWidget(parent),
       m_profiles(profiles),
       m_secrets(secrets),
@@ -88,8 +91,11 @@ SettingsPage::SettingsPage(ProfileStore *profiles, SecretStore *secrets, Connect
       m_zohoResult(resultLabel(QStringLiteral("zohoTestResult"), this)),
       m_save(new QPushButton(tr("Save profile"), this)),
       m_activate(new QPushButton(tr("Use this profile"), this)),
-      m_status(resultLabel(QStringLiteral("settingsStatus"), this))
+      m_status(resultLabel(QStringLiteral("settingsStatus"), this)),
+      m_tabs(new QTabWidget(this)),
+      m_limits(new ZohoLimitsBox(limits, this))
 {
+    m_tabs->setObjectName(QStringLiteral("settingsTabs"));
     m_list->setObjectName(QStringLiteral("profileList"));
     m_new->setObjectName(QStringLiteral("newProfileButton"));
     m_remove->setObjectName(QStringLiteral("removeProfileButton"));
@@ -175,9 +181,25 @@ SettingsPage::SettingsPage(ProfileStore *profiles, SecretStore *secrets, Connect
     listPane->addLayout(listButtons);
     m_list->setMaximumWidth(220);
 
-    auto *layout = new QHBoxLayout(this);
-    layout->addLayout(listPane);
-    layout->addWidget(scroll, 1);
+    auto *profilesTab = new QWidget(this);
+    profilesTab->setObjectName(QStringLiteral("profilesTab"));
+    auto *profilesLayout = new QHBoxLayout(profilesTab);
+    profilesLayout->addLayout(listPane);
+    profilesLayout->addWidget(scroll, 1);
+
+    // The limits are the organisation's, in the database of the profile in use, not a
+    // field of the profile being edited: a tab of their own.
+    auto *limitsTab = new QWidget(this);
+    limitsTab->setObjectName(QStringLiteral("zohoLimitsTab"));
+    auto *limitsLayout = new QVBoxLayout(limitsTab);
+    limitsLayout->addWidget(m_limits);
+    limitsLayout->addStretch();
+
+    m_tabs->addTab(profilesTab, tr("Connection profiles"));
+    m_tabs->addTab(limitsTab, tr("Zoho limits"));
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_tabs);
 
     connect(this, &SettingsPage::testRedisRequested, tester, &ConnectionChecker::testRedis, Qt::QueuedConnection);
     connect(this, &SettingsPage::testPostgresRequested, tester, &ConnectionChecker::testPostgres, Qt::QueuedConnection);
@@ -243,6 +265,17 @@ void SettingsPage::setActiveProfileName(const QString &name)
 {
     m_activeName = name;
     reloadList(m_list->currentItem() ? m_list->currentItem()->text() : name);
+}
+
+void SettingsPage::setActiveProfile(const ConnectionProfile &profile)
+{
+    setActiveProfileName(profile.name);
+    m_limits->setProfile(profile);
+}
+
+void SettingsPage::showTab(Tab tab)
+{
+    m_tabs->setCurrentIndex(int(tab));
 }
 
 void SettingsPage::loadSelected()

@@ -10,32 +10,45 @@ class QLineEdit;
 class QListWidget;
 class QPushButton;
 class QSpinBox;
+class QTabWidget;
 
 namespace tiersync {
 class ConnectionChecker;
 class ProfileStore;
 class SecretStore;
+class ZohoLimitsWorker;
 struct ConnectionCheck;
 }  // namespace tiersync
 
 namespace tiersync::ui {
 
+class ZohoLimitsBox;
+
 // Connection profiles: Redis, PostgreSQL and Zoho settings. The non-secret fields go
 // to QSettings through ProfileStore; passwords, the client secret and the refresh token
 // go to the SecretStore (the OS keychain in the console) and never to QSettings. Secret
 // fields use password echo, so they never show on screen or in a screenshot. "Test"
-// runs on the tester worker's thread and answers in words.
+// runs on the tester worker's thread and answers in words. A second tab holds the Zoho
+// limits of the organisation of the profile in use (ZohoLimitsBox, on the limits worker;
+// null: idle), loaded when the tab is shown.
 class SettingsPage final : public QWidget {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(SettingsPage)
 
 public:
-    SettingsPage(ProfileStore *profiles, SecretStore *secrets, ConnectionChecker *tester, QWidget *parent = nullptr);
+    enum class Tab { Profiles, ZohoLimits };
+
+    SettingsPage(ProfileStore *profiles, SecretStore *secrets, ConnectionChecker *tester,
+                 ZohoLimitsWorker *limits = nullptr, QWidget *parent = nullptr);
 
     // The profile as the form shows it, secrets included.
     [[nodiscard]] ConnectionProfile formProfile() const;
     void showProfile(const ConnectionProfile &profile);
     void setActiveProfileName(const QString &name);
+    // The profile in use: its name is marked in the list, its organisation's limits shown.
+    void setActiveProfile(const ConnectionProfile &profile);
+    [[nodiscard]] ZohoLimitsBox *zohoLimitsBox() const { return m_limits; }
+    void showTab(Tab tab);
 
 Q_SIGNALS:
     void testRedisRequested(const tiersync::ConnectionProfile &profile);
@@ -84,6 +97,8 @@ private:
     QPushButton *m_save;
     QPushButton *m_activate;
     QLabel *m_status;
+    QTabWidget *m_tabs;
+    ZohoLimitsBox *m_limits;
     QMap<QString, QString> m_otherPgOptions;  // DSN options the form has no field for
     QString m_activeName;
 };

@@ -8,6 +8,7 @@
 #include "console/studentworker.h"
 #include "console/syncworker.h"
 #include "console/workerprofile.h"
+#include "console/zoholimitsworker.h"
 
 #include <functional>
 
@@ -61,6 +62,7 @@ ConsoleWorkers::ConsoleWorkers(ProfileStore *profiles, SecretStore *secrets, Con
     });
     m_context.cacheActions = adopt<CacheAdminWorker>(m_threads, "console-cache", pooled);
     m_context.cacheLists = adopt<CacheAdminWorker>(m_threads, "console-cache-lists", pooled);
+    m_context.zohoLimits = adopt<ZohoLimitsWorker>(m_threads, "console-limits", pooled);
 }
 
 ConsoleWorkers::~ConsoleWorkers()

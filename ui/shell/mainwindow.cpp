@@ -44,7 +44,7 @@ MainWindow::MainWindow(ConsoleContext context, QWidget *parent)
       m_stack(new QStackedWidget(this)),
       m_keys(new KeysPage(context.keyBrowser, context.confirmer, this)),
       m_sync(new SyncPage(context.syncRunner, context.syncHistory, this)),
-      m_settings(new SettingsPage(context.profiles, context.secrets, context.tester, this)),
+      m_settings(new SettingsPage(context.profiles, context.secrets, context.tester, context.zohoLimits, this)),
       m_overview(new OverviewPage(context.overview, this)),
       m_retries(new RetriesPage(context.retryLog, this)),
       m_students(new StudentsPage(context.students, context.confirmer, this)),
@@ -140,7 +140,7 @@ void MainWindow::setProfile(const ConnectionProfile &profile)
 {
     m_profileLabel->setText(tr("Profile: %1 — Redis %2 · PostgreSQL %3 · Zoho %4")
                                 .arg(profile.name, profile.redis.toUrl(), profile.pg.describe(), profile.zoho.apiBase));
-    m_settings->setActiveProfileName(profile.name);
+    m_settings->setActiveProfile(profile);
     m_redisHealth->setUnknown(tr("checking…"));
     m_pgHealth->setUnknown(tr("checking…"));
     m_zohoHealth->setUnknown(tr("checking…"));
