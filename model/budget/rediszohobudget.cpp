@@ -250,6 +250,7 @@ ZohoBudget::Decision RedisZohoBudget::decide(ZohoApiFamily family, const RedisRe
     const qint64 redisNow = intAt(items, 4);
     if (intAt(items, 0) == 1) {
         m_daySpent[size_t(family)] = intAt(items, 7);
+        m_windowSeen[size_t(family)] = {int(intAt(items, 5)), nowMs()};
         ZohoLease lease;
         lease.id = seq;
         lease.family = family;
@@ -262,6 +263,7 @@ ZohoBudget::Decision RedisZohoBudget::decide(ZohoApiFamily family, const RedisRe
     const FamilyLimits &limits = m_limits.of(family);
     switch (int(intAt(items, 1))) {
     case DenyWindow:
+        m_windowSeen[size_t(family)] = {std::max(m_windowSeen[size_t(family)].used, limits.perWindow), nowMs()};
         return Wait{waitMs, ZohoBudgetWaitReason::Window};
     case DenyConcurrency:
         return Wait{waitMs, ZohoBudgetWaitReason::Concurrency};
@@ -340,8 +342,17 @@ void RedisZohoBudget::enterFallback(const Error &why, qint64 now) const
     // Still gating after an earlier fallback: its calls keep counting.
     if (m_fallback)
         m_fallback->setLimits(shareOf(m_limits, n, m_daySpent));
-    else
+    else {
         m_fallback = std::make_unique<LocalZohoBudget>(shareOf(m_limits, n, m_daySpent), m_clock);
+        // The calls every instance made in the shared window still count at Zoho: this
+        // instance starts its share with its part of them (ceil(used / n)), so that the
+        // shares together stay within the limit through the switch, not only a window later.
+        for (int i = 0; i < kZohoApiFamilyCount; ++i) {
+            const WindowSeen &seen = m_windowSeen[size_t(i)];
+            if (seen.used > 0 && seen.atMs + m_limits.of(ZohoApiFamily(i)).effectiveWindowMs() > now)
+                m_fallback->charge(ZohoApiFamily(i), (seen.used + n - 1) / n, seen.atMs);
+        }
+    }
     m_mode = ZohoBudgetMode::Fallback;
 }
 

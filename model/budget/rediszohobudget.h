@@ -123,6 +123,12 @@ private:
         QByteArray member;
         bool inRedis = false;
     };
+    // The shared window as this instance last saw it (a grant's count, or full on a
+    // window denial): a fallback starts with its part of it.
+    struct WindowSeen {
+        int used = 0;
+        qint64 atMs = 0;
+    };
 
     [[nodiscard]] qint64 nowMs() const;
     [[nodiscard]] QByteArray nowArg() const;
@@ -158,6 +164,7 @@ private:
     int m_live = 0;
     mutable qint64 m_lastProbeMs = 0;
     std::array<qint64, kZohoApiFamilyCount> m_daySpent{};
+    std::array<WindowSeen, kZohoApiFamilyCount> m_windowSeen{};
     // The share while Redis is unreachable; after the return it still gates until
     // m_fallbackGateUntilMs, when the last call made on it leaves the window.
     mutable std::unique_ptr<LocalZohoBudget> m_fallback;

@@ -46,6 +46,13 @@ LocalZohoBudget::LocalZohoBudget(ZohoLimits limits, EpochClock clock)
 
 LocalZohoBudget::~LocalZohoBudget() = default;
 
+void LocalZohoBudget::charge(ZohoApiFamily family, int calls, qint64 atMs)
+{
+    const QMutexLocker locker(&m_mutex);
+    std::deque<qint64> &log = m_families[size_t(family)].log;
+    log.insert(std::upper_bound(log.begin(), log.end(), atMs), size_t(std::max(0, calls)), atMs);
+}
+
 void LocalZohoBudget::sweep(ZohoApiFamily family, qint64 now) const
 {
     Family &f = m_families[size_t(family)];

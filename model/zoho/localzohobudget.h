@@ -47,6 +47,10 @@ public:
     [[nodiscard]] ZohoLimits limits() const override;
     [[nodiscard]] ZohoBudgetSnapshot snapshot() const override;
 
+    // Counts `calls` grants made elsewhere at atMs in the family's window, as if this
+    // budget had made them: a fallback starts with its part of the shared window it saw.
+    void charge(ZohoApiFamily family, int calls, qint64 atMs);
+
 private:
     struct Family {
         std::deque<qint64> log;                       // grant times, ascending

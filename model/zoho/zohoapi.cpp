@@ -4,6 +4,8 @@
 #include "zoho/zohoclient.h"
 #include "zoho/zohorequest.h"
 
+#include <type_traits>
+
 
 namespace tiersync {
 
@@ -30,6 +32,20 @@ QUrlQuery withCursor(QUrlQuery query, const CrmCursor &cursor)
         query.addQueryItem(QStringLiteral("page_token"), cursor.pageToken);
     query.addQueryItem(QStringLiteral("per_page"), QString::number(ZohoApi::kPerPage));
     return query;
+}
+
+// The call with `parse` attached as its continuation before the call can finish (see
+// ZohoClient::submit(request, attach): then() on a future being finished elsewhere is not
+// safe in Qt 6.4).
+template <typename Parse>
+auto submitThen(ZohoClient *client, ZohoRequest request, Parse &&parse)
+{
+    using Out = std::invoke_result_t<Parse, const Result<ZohoResponse> &>;
+    QFuture<Out> mapped;
+    (void)client->submit(std::move(request), [&](QFuture<Result<ZohoResponse>> &future) {
+        mapped = future.then(std::forward<Parse>(parse));
+    });
+    return mapped;
 }
 
 }  // namespace
@@ -71,8 +87,8 @@ QString ZohoApi::crmPath(const QString &module) const
 QFuture<Result<BooksPage>> ZohoApi::booksPage(const QString &path, const QString &entityKey, int page,
                                               const QUrlQuery &filter) const
 {
-    return m_client->submit(request(path, withPaging(filter, page)))
-        .then([entityKey](const Result<ZohoResponse> &response) -> Result<BooksPage> {
+    return submitThen(m_client, request(path, withPaging(filter, page)),
+        [entityKey](const Result<ZohoResponse> &response) -> Result<BooksPage> {
             if (!response)
                 return response.error();
             return zohoparser::parseBooksPage(response->json, entityKey);
@@ -88,8 +104,8 @@ std::optional<int> ZohoApi::nextBooksPage(const BooksPage &page, int current)
 
 QFuture<Result<QJsonObject>> ZohoApi::booksGet(const QString &path, const QString &entityKey) const
 {
-    return m_client->submit(request(path))
-        .then([entityKey](const Result<ZohoResponse> &response) -> Result<QJsonObject> {
+    return submitThen(m_client, request(path),
+        [entityKey](const Result<ZohoResponse> &response) -> Result<QJsonObject> {
             if (!response)
                 return response.error();
             if (!response->hasBody)
@@ -128,8 +144,8 @@ Result<QList<QJsonObject>> ZohoApi::booksListAll(const QString &path, const QStr
 QFuture<Result<CrmPage>> ZohoApi::crmPage(const QString &module, const CrmCursor &cursor,
                                           const QUrlQuery &filter) const
 {
-    return m_client->submit(request(crmPath(module), withCursor(filter, cursor)))
-        .then([](const Result<ZohoResponse> &response) -> Result<CrmPage> {
+    return submitThen(m_client, request(crmPath(module), withCursor(filter, cursor)),
+        [](const Result<ZohoResponse> &response) -> Result<CrmPage> {
             if (!response)
                 return response.error();
             return zohoparser::parseCrmPage(response->json);
@@ -141,8 +157,8 @@ QFuture<Result<CrmPage>> ZohoApi::crmSearch(const QString &module, const QString
 {
     QUrlQuery query;
     query.addQueryItem(QStringLiteral("criteria"), criteria);
-    return m_client->submit(request(crmPath(module) + QStringLiteral("/search"), withCursor(query, cursor)))
-        .then([](const Result<ZohoResponse> &response) -> Result<CrmPage> {
+    return submitThen(m_client, request(crmPath(module) + QStringLiteral("/search"), withCursor(query, cursor)),
+        [](const Result<ZohoResponse> &response) -> Result<CrmPage> {
             if (!response)
                 return response.error();
             return zohoparser::parseCrmPage(response->json);
@@ -202,8 +218,8 @@ QFuture<Result<std::optional<QJsonObject>>> ZohoApi::crmGet(const QString &modul
     if (ifModifiedSince.isValid())
         get.headers.append({QByteArrayLiteral("If-Modified-Since"),
                                 ifModifiedSince.toString(Qt::ISODate).toLatin1()});
-    return m_client->submit(std::move(get))
-        .then([](const Result<ZohoResponse> &response) -> Result<std::optional<QJsonObject>> {
+    return submitThen(m_client, std::move(get),
+        [](const Result<ZohoResponse> &response) -> Result<std::optional<QJsonObject>> {
             if (!response)
                 return response.error();
             auto records = zohoparser::parseCrmRecords(response->json);

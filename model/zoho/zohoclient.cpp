@@ -128,6 +128,12 @@ ZohoClient::~ZohoClient()
 
 QFuture<Result<ZohoResponse>> ZohoClient::submit(ZohoRequest request)
 {
+    return submit(std::move(request), {});
+}
+
+QFuture<Result<ZohoResponse>> ZohoClient::submit(ZohoRequest request,
+                                                 const std::function<void(QFuture<Result<ZohoResponse>> &)> &attach)
+{
     auto call = std::make_shared<Call>();
     call->request = std::move(request);
     call->family = call->request.family();
@@ -138,6 +144,8 @@ QFuture<Result<ZohoResponse>> ZohoClient::submit(ZohoRequest request)
         const QMutexLocker locker(&m_statsMutex);
         ++m_stats.requests;
     }
+    if (attach)
+        attach(future);
     // Hop to the client's thread; everything below runs there.
     QMetaObject::invokeMethod(this, [this, call] { enqueue(call, false); }, Qt::QueuedConnection);
     return future;

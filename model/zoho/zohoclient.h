@@ -17,6 +17,7 @@
 
 #include <array>
 #include <deque>
+#include <functional>
 #include <memory>
 
 class QNetworkAccessManager;
@@ -53,6 +54,14 @@ public:
 
     // Thread-safe.
     [[nodiscard]] QFuture<Result<ZohoResponse>> submit(ZohoRequest request);
+    // Also thread-safe: `attach` gets the future before the call can finish, to add
+    // continuations (QFuture::then) to it. Qt 6.4's then() on a future another thread is
+    // finishing can run the continuation twice (setContinuation() runs it and then stores
+    // it for runContinuation() too), and the second run crashes on a moved-from promise;
+    // a call that fails at once (a read past its budget wait) finishes within
+    // microseconds on the client's thread, so continuations must be in place first.
+    [[nodiscard]] QFuture<Result<ZohoResponse>> submit(
+        ZohoRequest request, const std::function<void(QFuture<Result<ZohoResponse>> &)> &attach);
     [[nodiscard]] ZohoStats stats() const;
     [[nodiscard]] const ZohoSettings &settings() const { return m_settings; }
     [[nodiscard]] const ZohoClientOptions &options() const { return m_options; }

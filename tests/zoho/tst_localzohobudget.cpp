@@ -74,6 +74,25 @@ class TestLocalZohoBudget final : public QObject {
     Q_OBJECT
 
 private slots:
+    // charge() counts calls made elsewhere in the window: they leave it like the budget's
+    // own grants, a window after the time they were made.
+    void chargedCallsCountUntilTheyLeaveTheWindow()
+    {
+        ManualEpochClock clock;
+        const FamilyLimits limits = windowOnly(10);
+        LocalZohoBudget budget(ZohoLimits::uniform(limits), clock.clock());
+        const qint64 madeAt = clock.nowMs();
+        budget.charge(ZohoApiFamily::Books, 6, madeAt);
+        clock.advance(1000);
+        QCOMPARE(takeAll(budget, kRead, 20), 4);
+        QCOMPARE(budget.snapshot().of(ZohoApiFamily::Books).windowUsed, 10);
+        clock.advance(limits.effectiveWindowMs() - 1000);  // the charged six have left
+        QCOMPARE(takeAll(budget, kRead, 20), 6);  // the own four still count
+        ZohoBudgetRequest crm = kRead;
+        crm.family = ZohoApiFamily::Crm;
+        QCOMPARE(takeAll(budget, crm, 20), 10);  // per family
+    }
+
     // The property Zoho's 44 punishes: never more than perWindow grants in ANY interval
     // of windowMs + slack, whatever the arrival pattern and purpose mix. 10,000 random
     // arrivals (fixed seed, so a failure reproduces), each grant's window counted by brute

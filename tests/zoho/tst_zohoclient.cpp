@@ -6,16 +6,19 @@
 #include "sync/syncpagefetcher.h"
 #include "zoho/awaitresult.h"
 #include "zoho/localzohobudget.h"
+#include "zoho/zohoapi.h"
 #include "zoho/zohoclient.h"
 #include "zoho/zohoservice.h"
 
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTest>
+#include <QThread>
 
 #include <atomic>
 #include <future>
 #include <thread>
+#include <vector>
 
 using namespace tiersync;
 using namespace tiersync::test;
@@ -763,6 +766,73 @@ private slots:
                      && result.error().message.contains(QLatin1String("2000 ms")),
                  qPrintable(result.error().message));
         QCOMPARE(zoho.apiRequests(), 0);
+    }
+
+    // submit(request, attach) hands the future over before the call can finish: a read the
+    // budget turns away at once is still unfinished when attach returns, however long
+    // attach takes, so a continuation added there runs exactly once (Qt 6.4's then() on a
+    // future another thread is finishing may run it twice and crash).
+    void continuationsAttachedBeforeTheCallCanFinish()
+    {
+        FakeZoho zoho;
+        auto budget = std::make_shared<FakeZohoBudget>();
+        constexpr int kCalls = 20;
+        for (int i = 0; i < kCalls; ++i)
+            budget->push(ZohoBudget::Wait{60000, ZohoBudgetWaitReason::Window});
+        ZohoClientOptions options = fastOptions();
+        options.budget = budget;
+        ZohoService service(zoho.settings(), options);
+        std::atomic<int> runs{0};
+        for (int i = 0; i < kCalls; ++i) {
+            ZohoRequest read = request(kStudents, ZohoCallPurpose::Read);
+            read.maxBudgetWaitMs = ZohoRequest::kReadBudgetWaitMs;
+            bool finishedInAttach = true;
+            QFuture<int> mapped;
+            (void)service.client()->submit(read, [&](QFuture<Result<ZohoResponse>> &future) {
+                QThread::msleep(5);  // the client's thread would fail it by now, were it sent
+                finishedInAttach = future.isFinished();
+                mapped = future.then([&runs](const Result<ZohoResponse> &response) {
+                    ++runs;
+                    return response.ok() ? 1 : 0;
+                });
+            });
+            QVERIFY(!finishedInAttach);
+            QCOMPARE(mapped.result(), 0);
+        }
+        QCOMPARE(runs.load(), kCalls);
+        QCOMPARE(zoho.apiRequests(), 0);
+    }
+
+    // ZohoApi's parse continuations are attached that way: many reads failing at once
+    // from several threads each get one answer (before, one was now and then parsed twice
+    // and the process crashed in QFutureInterfaceBase::reportStarted).
+    void apiReadsFailingAtOnceFromManyThreads()
+    {
+        FakeZoho zoho;
+        auto budget = std::make_shared<FakeZohoBudget>();
+        constexpr int kThreads = 8;
+        constexpr int kReadsPerThread = 5000;
+        for (int i = 0; i < kThreads * kReadsPerThread; ++i)
+            budget->push(ZohoBudget::Wait{60000, ZohoBudgetWaitReason::Window});
+        ZohoClientOptions options = fastOptions();
+        options.budget = budget;
+        ZohoService service(zoho.settings(), options);
+        const ZohoApi api = service.api().withMaxBudgetWaitMs(ZohoRequest::kReadBudgetWaitMs);
+        std::atomic<int> answered{0};
+        std::vector<std::thread> threads;
+        for (int t = 0; t < kThreads; ++t) {
+            threads.emplace_back([&] {
+                for (int i = 0; i < kReadsPerThread; ++i) {
+                    auto page = awaitResult(api.crmSearch(QStringLiteral("Students"),
+                                                          QStringLiteral("(Moodle_User_ID:equals:1)")));
+                    if (!page.ok() && page.error().kind == ErrorKind::RateLimited)
+                        ++answered;
+                }
+            });
+        }
+        for (auto &thread : threads)
+            thread.join();
+        QCOMPARE(answered.load(), kThreads * kReadsPerThread);
     }
 
     // Stopped fails the family's queued calls of that purpose and below at once, with the
