@@ -76,12 +76,13 @@ void OverviewWorker::refresh()
     }
     readRedis(&snapshot);
     readPostgres(&snapshot);
-    readBudget(&snapshot);
-    // What the running engines are configured with; the client's default when none says.
+    const ZohoLimits limits = readBudget(&snapshot);
+    // What the running engines are configured with; the organisation's limit when none says.
     for (const InstanceHeartbeat &instance : std::as_const(snapshot.instances))
         snapshot.zohoBudgetPerMinute = std::max(snapshot.zohoBudgetPerMinute, instance.zohoRequestsPerMinute);
     if (snapshot.zohoBudgetPerMinute <= 0)
-        snapshot.zohoBudgetPerMinute = ZohoLimits{}.books.perWindow;
+        snapshot.zohoBudgetPerMinute =
+            double(limits.books.perWindow) * 60000.0 / double(std::max<qint64>(1, limits.books.windowMs));
     Q_EMIT overviewLoaded(snapshot);
 }
 
@@ -148,12 +149,8 @@ void OverviewWorker::readPostgres(OverviewSnapshot *snapshot)
     snapshot->cachingStored = *enabled;
 }
 
-void OverviewWorker::readBudget(OverviewSnapshot *snapshot)
+ZohoLimits OverviewWorker::readBudget(OverviewSnapshot *snapshot)
 {
-    if (!snapshot->redisOk || !m_redis) {
-        snapshot->budgetMessage = tr("the budget is kept in Redis");
-        return;
-    }
     ZohoLimits limits;  // Zoho's defaults unless the organisation's own can be read
     if (snapshot->pgOk) {
         PgConnection &connection = PgConnection::forCurrentThread(m_profile.profile().pg, pollOptions());
@@ -164,13 +161,18 @@ void OverviewWorker::readBudget(OverviewSnapshot *snapshot)
     } else {
         snapshot->budgetLimitsMessage = tr("Zoho's default limits: PostgreSQL could not be read");
     }
+    if (!snapshot->redisOk || !m_redis) {
+        snapshot->budgetMessage = tr("the budget is kept in Redis");
+        return limits;
+    }
     auto usage = ZohoBudgetStore(*m_redis, m_profile.profile().zoho).read(limits, m_clockPinned ? m_clock() : 0);
     if (!usage) {
         snapshot->budgetMessage = describeForAdmin(ConnectionCheck::Service::Redis, usage.error());
-        return;
+        return limits;
     }
     snapshot->budget = *usage;
     snapshot->budgetKnown = true;
+    return limits;
 }
 
 }  // namespace tiersync

@@ -4,6 +4,7 @@
 #include "console/overviewsnapshot.h"
 #include "core/connectionprofile.h"
 #include "core/epochclock.h"
+#include "zoho/zoholimits.h"
 
 #include <QObject>
 #include <QStringList>
@@ -48,8 +49,9 @@ Q_SIGNALS:
 private:
     void readRedis(OverviewSnapshot *snapshot);
     void readPostgres(OverviewSnapshot *snapshot);
-    // After readPostgres (the limits come from tiersync.zoho_limits).
-    void readBudget(OverviewSnapshot *snapshot);
+    // After readPostgres: the limits come from tiersync.zoho_limits (returned; Zoho's
+    // defaults when PostgreSQL cannot be read).
+    [[nodiscard]] ZohoLimits readBudget(OverviewSnapshot *snapshot);
 
     WorkerProfile m_profile;
     QStringList m_endpoints;

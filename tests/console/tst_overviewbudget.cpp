@@ -276,6 +276,7 @@ private Q_SLOTS:
         QVERIFY2(snapshot.budgetKnown, qPrintable(snapshot.budgetMessage));
         QVERIFY2(snapshot.budgetLimitsMessage.isEmpty(), qPrintable(snapshot.budgetLimitsMessage));
         verifyUsage(snapshot.budget);  // limits from tiersync.zoho_limits: 10, 8, 20 per window
+        QCOMPARE(snapshot.zohoBudgetPerMinute, 10.0);  // no engine reports one: the organisation's
 
         const QString text = allText(snapshot);
         QVERIFY(!text.contains(kAccessToken));
