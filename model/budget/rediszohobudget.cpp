@@ -517,7 +517,6 @@ ZohoLimits RedisZohoBudget::limits() const
 
 ZohoBudgetMode RedisZohoBudget::mode() const
 {
-    const std::lock_guard lock(m_mutex);
     return m_mode;
 }
 

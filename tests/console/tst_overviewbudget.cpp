@@ -7,6 +7,7 @@
 #include "budget/redistokenstore.h"
 #include "budget/zohobudgetstore.h"
 #include "budget/zoholimitsrepository.h"
+#include "cache/cacheengine.h"
 #include "console/overviewworker.h"
 #include "console/workerthreads.h"
 #include "manualepochclock.h"
@@ -15,6 +16,7 @@
 #include "store/pgconnection.h"
 #include "testsandbox.h"
 #include "verifyok.h"
+#include "zoho/zohoservice.h"
 
 #include <QSignalSpy>
 #include <QTest>
@@ -256,6 +258,34 @@ private Q_SLOTS:
         QCOMPARE(usage->liveInstances, 0);
         QVERIFY(usage->instances.isEmpty());
         QVERIFY(usage->token.present);  // an hour's token, 13 minutes old
+    }
+
+    // Each process's heartbeat says where its budget is kept, from the budget's state
+    // (no round trip): shared, or its fallback share while Redis cannot be reached.
+    void heartbeatCarriesTheBudgetMode()
+    {
+        const auto describe = [](const std::shared_ptr<ZohoBudget> &budget) {
+            ZohoClientOptions options;
+            options.budget = budget;
+            ZohoService service(ZohoSettings{}, options);
+            InstanceHeartbeat beat;
+            describeZohoClient(*service.client(), beat);
+            return beat;
+        };
+        QCOMPARE(describe(nullptr).zohoBudgetMode, QStringLiteral("local"));
+        std::shared_ptr<RedisZohoBudget> shared = budget(QStringLiteral("host-c:303"));
+        QCOMPARE(describe(shared).zohoBudgetMode, QStringLiteral("shared"));
+
+        RedisSettings dead = m_profile.redis;
+        dead.port = 1;  // nothing listens: refused at once
+        RedisZohoBudget::Options options;
+        options.clock = m_clock.clock();
+        options.instanceId = QStringLiteral("host-d:404");
+        auto cut = std::make_shared<RedisZohoBudget>(dead, m_profile.zoho, m_limits, options);
+        (void)cut->acquire(request(ZohoApiFamily::Books));
+        const InstanceHeartbeat beat = describe(cut);
+        QCOMPARE(beat.zohoBudgetMode, QStringLiteral("fallback"));
+        QCOMPARE(InstanceHeartbeat::fromFields(beat.toFields()).zohoBudgetMode, QStringLiteral("fallback"));
     }
 
     void overviewWorkerShowsTheBudgetOnItsThread()

@@ -412,9 +412,14 @@ private Q_SLOTS:
         inventory.dayLimit = 0;
         inventory.pausedUntilMs = 1718117131000;
         snapshot.budget.otherWindowUsed[size_t(ZohoApiFamily::Inventory)] = 100;
+        InstanceHeartbeat cut;
+        cut.zohoBudgetMode = QStringLiteral("fallback");
+        snapshot.instances << cut << InstanceHeartbeat{};
         panel.showSnapshot(snapshot);
+        QVERIFY2(summary->text().contains(QStringLiteral("1 on its own share (cannot reach Redis)")),
+                 qPrintable(summary->text()));
         QCOMPARE(token->text(), QStringLiteral("Token: no token yet — the first Zoho call refreshes it"));
-        QVERIFY2(summary->text().contains(QStringLiteral("0 live instances · Zoho's default limits")),
+        QVERIFY2(summary->text().endsWith(QStringLiteral("· Zoho's default limits: PostgreSQL could not be read")),
                  qPrintable(summary->text()));
         QVERIFY2(paused->text().startsWith(QLatin1String("Paused until")), qPrintable(paused->text()));
         QCOMPARE(inventoryDay->text(), QStringLiteral("7 (no daily limit)"));

@@ -214,8 +214,14 @@ void ZohoBudgetPanel::showSnapshot(const OverviewSnapshot &snapshot)
     } else {
         m_token->setText(tr("Token: no token yet — the first Zoho call refreshes it"));
     }
-    const QString live = budget.liveInstances == 1 ? tr("1 live instance")
-                                                   : tr("%1 live instances").arg(budget.liveInstances);
+    QString live = budget.liveInstances == 1 ? tr("1 live instance")
+                                             : tr("%1 live instances").arg(budget.liveInstances);
+    // Where each engine keeps its budget, as its heartbeat says.
+    int fallback = 0;
+    for (const InstanceHeartbeat &instance : snapshot.instances)
+        fallback += instance.zohoBudgetMode == QLatin1String("fallback") ? 1 : 0;
+    if (fallback > 0)
+        live += tr(" · %1 on its own share (cannot reach Redis)").arg(fallback);
     m_summary->setText(snapshot.budgetLimitsMessage.isEmpty()
                            ? tr("%1 · limits from tiersync.zoho_limits").arg(live)
                            : tr("%1 · %2").arg(live, snapshot.budgetLimitsMessage));
