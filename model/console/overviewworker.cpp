@@ -157,12 +157,14 @@ ZohoLimits OverviewWorker::readBudget(OverviewSnapshot *snapshot)
         if (auto stored = ZohoLimitsRepository(connection).load())
             limits = *stored;
         else
-            snapshot->budgetLimitsMessage = describeForAdmin(ConnectionCheck::Service::Postgres, stored.error());
+            snapshot->budgetLimitsMessage =
+                tr("Zoho's default limits (%1)")
+                    .arg(describeForAdmin(ConnectionCheck::Service::Postgres, stored.error()));
     } else {
         snapshot->budgetLimitsMessage = tr("Zoho's default limits: PostgreSQL could not be read");
     }
     if (!snapshot->redisOk || !m_redis) {
-        snapshot->budgetMessage = tr("the budget is kept in Redis");
+        snapshot->budgetMessage = tr("Redis could not be read, and the budget is kept there");
         return limits;
     }
     auto usage = ZohoBudgetStore(*m_redis, m_profile.profile().zoho).read(limits, m_clockPinned ? m_clock() : 0);

@@ -372,6 +372,8 @@ private Q_SLOTS:
         QCOMPARE(cell(table, QStringLiteral("host-b:202"), Column::InFlightColumn), QStringLiteral("2"));
         QCOMPARE(cell(table, QStringLiteral("Total"), Column::BooksColumn), QStringLiteral("4"));
         QCOMPARE(cell(table, QStringLiteral("Total"), Column::InFlightColumn), QStringLiteral("5"));
+        QCOMPARE(rowOf(table, QStringLiteral("host-a:101")), 0);  // the busiest first (6 against 4)
+        QCOMPARE(rowOf(table, QStringLiteral("Total")), 2);
 
         const QString text = allText(&window);
         QVERIFY(!text.contains(accessToken));

@@ -278,7 +278,12 @@ void ZohoBudgetPanel::showInstances(const OverviewSnapshot &snapshot)
         m_instances->setItem(row, LastCallColumn, numberItem(lastCall));
         ++row;
     };
-    for (const ZohoBudgetInstanceUse &use : budget.instances)
+    // The busiest first: the table is short, and who spends the budget is the question.
+    QList<ZohoBudgetInstanceUse> instances = budget.instances;
+    std::stable_sort(instances.begin(), instances.end(), [](const auto &x, const auto &y) {
+        return x.totalWindowUsed() + x.totalInFlight() > y.totalWindowUsed() + y.totalInFlight();
+    });
+    for (const ZohoBudgetInstanceUse &use : std::as_const(instances))
         fill(use.instanceId, use.windowUsed, QString::number(use.totalInFlight()),
              use.lastAcquireMs > 0 ? tr("%1 ago").arg(spanText(budget.totals.atMs - use.lastAcquireMs))
                                    : QStringLiteral("—"),
