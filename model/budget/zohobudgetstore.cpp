@@ -145,11 +145,6 @@ std::optional<ZohoBudgetSnapshot> ZohoBudgetStore::parseTotals(const RedisReply 
     return out;
 }
 
-int ZohoBudgetStore::parseLive(const RedisReply &reply)
-{
-    return reply.isArray() ? int(intAt(reply.elements(), 1)) : 0;
-}
-
 Result<ZohoBudgetUsage> ZohoBudgetStore::read(const ZohoLimits &limits, qint64 nowMs, qint64 liveTtlMs) const
 {
     const QByteArray booksScope = RedisZohoBudget::keyPrefix(m_zoho, ZohoApiFamily::Books);
@@ -169,7 +164,6 @@ Result<ZohoBudgetUsage> ZohoBudgetStore::read(const ZohoLimits &limits, qint64 n
 
     ZohoBudgetUsage usage;
     usage.totals = *totals;
-    usage.liveInstances = parseLive(*reply);
     std::map<QString, ZohoBudgetInstanceUse> byId;
     for (int i = 0; i < kZohoApiFamilyCount; ++i) {
         if (!addFamilyParts(items[kTotalsFields + i], ZohoApiFamily(i), usage, byId))
@@ -180,6 +174,8 @@ Result<ZohoBudgetUsage> ZohoBudgetStore::read(const ZohoLimits &limits, qint64 n
         return badReply(*reply);
     for (qsizetype i = 0; i + 1 < live.elements().size(); i += 2)
         byId[QString::fromUtf8(live.elements()[i].bytes())].lastAcquireMs = intAt(live.elements(), i + 1);
+    // Both scopes: a process that only called CRM is live too (the totals' count is Books').
+    usage.liveInstances = int(live.elements().size() / 2);
     for (auto &[id, use] : byId) {
         use.instanceId = id;
         usage.instances.append(use);

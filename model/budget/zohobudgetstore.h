@@ -41,8 +41,6 @@ public:
     // The totals in a reply of snapshot.lua (mode Shared); nullopt if it is not one.
     [[nodiscard]] static std::optional<ZohoBudgetSnapshot> parseTotals(const RedisReply &reply,
                                                                        const ZohoLimits &limits);
-    // The live count in the same reply.
-    [[nodiscard]] static int parseLive(const RedisReply &reply);
     // snapshot.lua's source (compiled in).
     [[nodiscard]] static QByteArray script();
 

@@ -37,7 +37,7 @@ struct ZohoTokenInfo final {
 // otherWindowUsed add up to the totals exactly.
 struct ZohoBudgetUsage final {
     ZohoBudgetSnapshot totals;
-    int liveInstances = 0;
+    int liveInstances = 0;  // processes that acquired within the live TTL, in any scope
     // Window slots no instance took: the padding Zoho's 44 left (the whole window spent).
     std::array<int, kZohoApiFamilyCount> otherWindowUsed{};
     QList<ZohoBudgetInstanceUse> instances;  // live or holding a part, by id

@@ -275,6 +275,29 @@ private Q_SLOTS:
         QCOMPARE(describe(nullptr).zohoBudgetMode, QStringLiteral("local"));
         std::shared_ptr<RedisZohoBudget> shared = budget(QStringLiteral("host-c:303"));
         QCOMPARE(describe(shared).zohoBudgetMode, QStringLiteral("shared"));
+        // A process that calls only CRM is live too (its registry is the CRM scope's), in an
+        // organisation of its own so the figures above stay as they are.
+        {
+            ZohoSettings other = m_profile.zoho;
+            other.orgId = QStringLiteral("org-crm-only");
+            other.clientId = QStringLiteral("client-crm-only");
+            RedisZohoBudget::Options options;
+            options.clock = m_clock.clock();
+            options.instanceId = QStringLiteral("host-e:505");
+            RedisZohoBudget crmOnly(m_profile.redis, other, m_limits, options);
+            options.instanceId = QStringLiteral("host-f:606");
+            RedisZohoBudget booksOnly(m_profile.redis, other, m_limits, options);
+            QVERIFY(std::holds_alternative<ZohoBudget::Granted>(crmOnly.acquire(request(ZohoApiFamily::Crm))));
+            QVERIFY(std::holds_alternative<ZohoBudget::Granted>(booksOnly.acquire(request(ZohoApiFamily::Books))));
+            RedisConnection redis(m_profile.redis);
+            auto usage = ZohoBudgetStore(redis, other).read(m_limits, m_clock.nowMs());
+            VERIFY_OK(usage);
+            QCOMPARE(usage->liveInstances, 2);
+            QCOMPARE(usage->instances.size(), 2);
+            QCOMPARE(usage->instance(QStringLiteral("host-e:505"))->windowUsed, (std::array<int, 3>{0, 0, 1}));
+            QCOMPARE(usage->instance(QStringLiteral("host-f:606"))->windowUsed, (std::array<int, 3>{1, 0, 0}));
+            QVERIFY(!usage->token.present);  // that client has no token yet
+        }
 
         RedisSettings dead = m_profile.redis;
         dead.port = 1;  // nothing listens: refused at once
