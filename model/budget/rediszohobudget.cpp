@@ -1,5 +1,7 @@
 #include "budget/rediszohobudget.h"
 
+#include "budget/zohobudgetstore.h"
+
 #include "core/logging.h"
 #include "redis/redisconnection.h"
 #include "redis/redisscript.h"
@@ -89,7 +91,7 @@ RedisZohoBudget::RedisZohoBudget(RedisSettings redis, const ZohoSettings &zoho, 
     initRedisZohoBudgetResources();
     m_acquire = std::make_unique<RedisScript>(loadScript("acquire.lua"));
     m_reject = std::make_unique<RedisScript>(loadScript("reject.lua"));
-    m_snapshot = std::make_unique<RedisScript>(loadScript("snapshot.lua"));
+    m_snapshot = std::make_unique<RedisScript>(ZohoBudgetStore::script());
     m_replay = std::make_unique<RedisScript>(loadScript("replay.lua"));
     m_options.fallbackInstances = std::max(1, m_options.fallbackInstances);
     const int timeoutMs = int(std::clamp<qint64>(m_options.redisTimeoutMs, 1, kMaxRedisTimeoutMs));
@@ -526,7 +528,6 @@ ZohoLimits RedisZohoBudget::limits() const
 
 ZohoBudgetMode RedisZohoBudget::mode() const
 {
-    const std::lock_guard lock(m_mutex);
     return m_mode;
 }
 
@@ -557,41 +558,12 @@ ZohoBudgetSnapshot RedisZohoBudget::snapshot() const
 {
     const std::lock_guard lock(m_mutex);
     if (m_mode == ZohoBudgetMode::Shared) {
-        QList<QByteArray> keys;
-        QList<QByteArray> args{nowArg(), QByteArray::number(m_options.liveTtlMs)};
-        for (int i = 0; i < kZohoApiFamilyCount; ++i) {
-            const auto family = ZohoApiFamily(i);
-            const FamilyLimits &limits = m_limits.of(family);
-            keys << key(family, "rate") << key(family, "leases") << key(family, "day") << key(family, "halt")
-                 << key(family, "pause");
-            args << QByteArray::number(limits.effectiveWindowMs()) << dayKindArg(limits)
-                 << QByteArray::number(limits.dayBucketMs);
-        }
-        keys << instancesKey(ZohoApiFamily::Books);
         ++m_roundTrips;
-        auto reply = m_snapshot->run(*m_redis, keys, args);
-        if (reply && reply->isArray() && reply->elements().size() >= 2 + 6 * kZohoApiFamilyCount) {
-            const QList<RedisReply> &items = reply->elements();
-            ZohoBudgetSnapshot out;
-            out.mode = ZohoBudgetMode::Shared;
-            out.atMs = intAt(items, 0);
-            for (int i = 0; i < kZohoApiFamilyCount; ++i) {
-                const FamilyLimits &limits = m_limits.of(ZohoApiFamily(i));
-                const qsizetype at = 2 + 6 * i;
-                ZohoBudgetFamilySnapshot &s = out.families[size_t(i)];
-                s.windowUsed = int(intAt(items, at));
-                s.windowLimit = limits.perWindow;
-                s.inFlight = int(intAt(items, at + 1));
-                s.concurrency = limits.concurrency;
-                s.dayUsed = intAt(items, at + 2);
-                s.dayLimit = limits.perDay;
-                s.haltedUntilMs = intAt(items, at + 3);
-                s.pausedUntilMs = intAt(items, at + 4);
-                const QList<QByteArray> marker = items[at + 5].bytes().split('|');
-                if (s.haltedUntilMs > 0 && marker.size() > 3)
-                    s.haltReason = QString::fromUtf8(marker.mid(3).join('|'));
-            }
-            return out;
+        auto reply = m_snapshot->run(*m_redis, ZohoBudgetStore::totalsKeys(m_booksScope, m_crmScope),
+                                     ZohoBudgetStore::totalsArgs(m_limits, nowArg(), m_options.liveTtlMs));
+        if (reply) {
+            if (auto totals = ZohoBudgetStore::parseTotals(*reply, m_limits))
+                return *totals;
         }
         enterFallback(reply ? makeError(ErrorKind::Protocol, QStringLiteral("snapshot.lua answered %1")
                                                                  .arg(reply->describe()))

@@ -11,6 +11,7 @@
 #include <QString>
 
 #include <array>
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -90,7 +91,8 @@ public:
     // Shared: the totals in Redis (one round trip). Fallback: this process's share.
     [[nodiscard]] ZohoBudgetSnapshot snapshot() const override;
 
-    [[nodiscard]] ZohoBudgetMode mode() const;
+    // Lock-free: the heartbeat asks while an acquire may wait on Redis.
+    [[nodiscard]] ZohoBudgetMode mode() const override;
     // Live instances the last successful acquire counted (0: none yet).
     [[nodiscard]] int liveInstances() const;
     [[nodiscard]] QString instanceId() const;
@@ -160,7 +162,7 @@ private:
     mutable std::condition_variable m_wake;
     mutable std::unique_ptr<RedisConnection> m_redis;
     ZohoLimits m_limits;
-    mutable ZohoBudgetMode m_mode = ZohoBudgetMode::Shared;
+    mutable std::atomic<ZohoBudgetMode> m_mode{ZohoBudgetMode::Shared};
     int m_live = 0;
     mutable qint64 m_lastProbeMs = 0;
     std::array<qint64, kZohoApiFamilyCount> m_daySpent{};

@@ -33,6 +33,25 @@ std::optional<QByteArray> fromBase64Url(const QByteArray &field)
     return *decoded;
 }
 
+// v1, expires, refreshed, by: the first four fields of a record.
+Result<TokenRecord> parseHeaderFields(const QList<QByteArray> &fields)
+{
+    if (fields.at(0) != "v1")
+        return badRecord(QStringLiteral("unknown version"));
+    const auto expiresAt = parseMs(fields.at(1));
+    const auto refreshedAt = parseMs(fields.at(2));
+    const auto by = fromBase64Url(fields.at(3));
+    if (!expiresAt || !refreshedAt)
+        return badRecord(QStringLiteral("times are not epoch milliseconds"));
+    if (!by)
+        return badRecord(QStringLiteral("not base64url"));
+    TokenRecord parsed;
+    parsed.expiresAtMs = *expiresAt;
+    parsed.refreshedAtMs = *refreshedAt;
+    parsed.refreshedBy = QString::fromUtf8(*by);
+    return parsed;
+}
+
 }  // namespace
 
 QByteArray TokenRecord::header() const
@@ -51,22 +70,22 @@ Result<TokenRecord> TokenRecord::parse(const QByteArray &record)
     const QList<QByteArray> fields = record.split('.');
     if (fields.size() != 5)
         return badRecord(QStringLiteral("expected 5 fields, found %1").arg(fields.size()));
-    if (fields.at(0) != "v1")
-        return badRecord(QStringLiteral("unknown version"));
-    TokenRecord parsed;
-    const auto expiresAt = parseMs(fields.at(1));
-    const auto refreshedAt = parseMs(fields.at(2));
-    const auto by = fromBase64Url(fields.at(3));
+    auto parsed = parseHeaderFields(fields);
+    if (!parsed)
+        return parsed;
     const auto sealed = fromBase64Url(fields.at(4));
-    if (!expiresAt || !refreshedAt)
-        return badRecord(QStringLiteral("times are not epoch milliseconds"));
-    if (!by || !sealed || sealed->isEmpty())
+    if (!sealed || sealed->isEmpty())
         return badRecord(QStringLiteral("not base64url"));
-    parsed.expiresAtMs = *expiresAt;
-    parsed.refreshedAtMs = *refreshedAt;
-    parsed.refreshedBy = QString::fromUtf8(*by);
-    parsed.sealed = *sealed;
+    parsed->sealed = *sealed;
     return parsed;
+}
+
+Result<TokenRecord> TokenRecord::parseHeader(const QByteArray &header)
+{
+    const QList<QByteArray> fields = header.split('.');
+    if (fields.size() != 4)
+        return badRecord(QStringLiteral("expected a 4-field header, found %1 fields").arg(fields.size()));
+    return parseHeaderFields(fields);
 }
 
 QByteArray TokenRecord::additionalData(const QByteArray &key, const QByteArray &header)

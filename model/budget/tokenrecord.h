@@ -23,6 +23,9 @@ struct TokenRecord final {
     [[nodiscard]] QByteArray encode() const;
     // Strict: exactly five fields, version v1, decimal times, base64url without padding.
     [[nodiscard]] static Result<TokenRecord> parse(const QByteArray &record);
+    // The clear header alone (v1.<expires>.<refreshed>.<b64url(by)>), as the console gets it
+    // from Redis without the sealed part: sealed stays empty.
+    [[nodiscard]] static Result<TokenRecord> parseHeader(const QByteArray &header);
     // What TokenCipher binds to the sealed token.
     [[nodiscard]] static QByteArray additionalData(const QByteArray &key, const QByteArray &header);
 };

@@ -45,6 +45,7 @@ void describeZohoClient(const ZohoClient &client, InstanceHeartbeat &heartbeat)
     if (const std::shared_ptr<ZohoBudget> budget = client.budget()) {
         const FamilyLimits books = budget->limits().books;
         heartbeat.zohoRequestsPerMinute = double(books.perWindow) * 60000.0 / double(qMax<qint64>(1, books.windowMs));
+        heartbeat.zohoBudgetMode = zohoBudgetModeName(budget->mode());  // no round trip
     }
 }
 

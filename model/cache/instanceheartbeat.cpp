@@ -52,6 +52,7 @@ QHash<QByteArray, QByteArray> InstanceHeartbeat::toFields() const
         {QByteArrayLiteral("zoho_in_flight"), QByteArray::number(zohoInFlight)},
         {QByteArrayLiteral("zoho_queued"), QByteArray::number(zohoQueued)},
         {QByteArrayLiteral("zoho_rate_per_minute"), QByteArray::number(zohoRequestsPerMinute)},
+        {QByteArrayLiteral("zoho_budget"), zohoBudgetMode.toUtf8()},
         {QByteArrayLiteral("started_at"), QByteArray::number(startedAtMs)},
         {QByteArrayLiteral("last_seen"), QByteArray::number(lastSeenMs)},
     };
@@ -87,6 +88,7 @@ InstanceHeartbeat InstanceHeartbeat::fromFields(const QHash<QByteArray, QByteArr
     const double rate = fields.value(QByteArrayLiteral("zoho_rate_per_minute")).toDouble(&ok);
     if (ok && rate >= 0)
         heartbeat.zohoRequestsPerMinute = rate;
+    text("zoho_budget", &heartbeat.zohoBudgetMode);
     integer("started_at", &heartbeat.startedAtMs);
     integer("last_seen", &heartbeat.lastSeenMs);
     return heartbeat;

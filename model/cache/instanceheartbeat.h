@@ -23,6 +23,7 @@ struct InstanceHeartbeat final {
     int zohoInFlight = 0;
     int zohoQueued = 0;
     double zohoRequestsPerMinute = 0.0;  // the client's rate-limit budget; 0: no Zoho client
+    QString zohoBudgetMode;              // zohoBudgetModeName(): local, shared, fallback; empty: no client
     qint64 startedAtMs = 0;              // epoch ms
     qint64 lastSeenMs = 0;               // epoch ms of this heartbeat
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "budget/zohobudgetusage.h"
 #include "cache/instanceheartbeat.h"
 #include "cache/statscounts.h"
 #include "cache/zohocallcounts.h"
@@ -43,6 +44,16 @@ struct OverviewSnapshot final {
     // Zoho's per-minute rate-limit budget: the largest an instance reports, else the
     // client's default (requests are limited per organisation, not per instance).
     double zohoBudgetPerMinute = 0.0;
+
+    // The organisation's shared Zoho budget exactly as Redis holds it (ZohoBudgetStore):
+    // totals per family against the limits, each instance's part, and the shared token's
+    // age and refresher (never the token). budgetKnown false: not read, budgetMessage
+    // says why. budgetLimitsMessage: the limits are Zoho's defaults because
+    // tiersync.zoho_limits could not be read.
+    bool budgetKnown = false;
+    QString budgetMessage;
+    QString budgetLimitsMessage;
+    ZohoBudgetUsage budget;
 
     // Summed over every endpoint.
     [[nodiscard]] StatsCounts total() const;

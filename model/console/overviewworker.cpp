@@ -1,5 +1,7 @@
 #include "console/overviewworker.h"
 
+#include "budget/zohobudgetstore.h"
+#include "budget/zoholimitsrepository.h"
 #include "cache/endpointregistry.h"
 #include "cache/instancestore.h"
 #include "cache/statsstore.h"
@@ -45,6 +47,7 @@ OverviewWorker::~OverviewWorker() = default;
 
 void OverviewWorker::setClock(EpochClock clock)
 {
+    m_clockPinned = bool(clock);
     m_clock = orSystemEpochClock(std::move(clock));
 }
 
@@ -73,11 +76,13 @@ void OverviewWorker::refresh()
     }
     readRedis(&snapshot);
     readPostgres(&snapshot);
-    // What the running engines are configured with; the client's default when none says.
+    const ZohoLimits limits = readBudget(&snapshot);
+    // What the running engines are configured with; the organisation's limit when none says.
     for (const InstanceHeartbeat &instance : std::as_const(snapshot.instances))
         snapshot.zohoBudgetPerMinute = std::max(snapshot.zohoBudgetPerMinute, instance.zohoRequestsPerMinute);
     if (snapshot.zohoBudgetPerMinute <= 0)
-        snapshot.zohoBudgetPerMinute = ZohoLimits{}.books.perWindow;
+        snapshot.zohoBudgetPerMinute =
+            double(limits.books.perWindow) * 60000.0 / double(std::max<qint64>(1, limits.books.windowMs));
     Q_EMIT overviewLoaded(snapshot);
 }
 
@@ -142,6 +147,34 @@ void OverviewWorker::readPostgres(OverviewSnapshot *snapshot)
     snapshot->pgOk = true;
     snapshot->cachingKnown = true;
     snapshot->cachingStored = *enabled;
+}
+
+ZohoLimits OverviewWorker::readBudget(OverviewSnapshot *snapshot)
+{
+    ZohoLimits limits;  // Zoho's defaults unless the organisation's own can be read
+    if (snapshot->pgOk) {
+        PgConnection &connection = PgConnection::forCurrentThread(m_profile.profile().pg, pollOptions());
+        if (auto stored = ZohoLimitsRepository(connection).load())
+            limits = *stored;
+        else
+            snapshot->budgetLimitsMessage =
+                tr("Zoho's default limits (%1)")
+                    .arg(describeForAdmin(ConnectionCheck::Service::Postgres, stored.error()));
+    } else {
+        snapshot->budgetLimitsMessage = tr("Zoho's default limits: PostgreSQL could not be read");
+    }
+    if (!snapshot->redisOk || !m_redis) {
+        snapshot->budgetMessage = tr("Redis could not be read, and the budget is kept there");
+        return limits;
+    }
+    auto usage = ZohoBudgetStore(*m_redis, m_profile.profile().zoho).read(limits, m_clockPinned ? m_clock() : 0);
+    if (!usage) {
+        snapshot->budgetMessage = describeForAdmin(ConnectionCheck::Service::Redis, usage.error());
+        return limits;
+    }
+    snapshot->budget = *usage;
+    snapshot->budgetKnown = true;
+    return limits;
 }
 
 }  // namespace tiersync

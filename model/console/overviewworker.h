@@ -4,6 +4,7 @@
 #include "console/overviewsnapshot.h"
 #include "core/connectionprofile.h"
 #include "core/epochclock.h"
+#include "zoho/zoholimits.h"
 
 #include <QObject>
 #include <QStringList>
@@ -18,8 +19,9 @@ class RedisConnection;
 // The Overview page's engine side, on a worker thread (WorkerThreads). Each refresh()
 // reads, in a few round trips: the shared per-minute statistics of the last hour for
 // every endpoint (one pipeline), the organisation's Zoho calls per minute by purpose
-// (one pipeline), the live instance heartbeats (SCAN, one pipeline)
-// and settings.caching_enabled, and answers with one overviewLoaded. A service that
+// (one pipeline), the live instance heartbeats (SCAN, one pipeline),
+// settings.caching_enabled and the Zoho limits, and the organisation's shared Zoho budget
+// (one script, ZohoBudgetStore), and answers with one overviewLoaded. A service that
 // cannot be reached is reported inside the snapshot, in words; the rest still shows.
 // Short timeouts keep a poll from hanging on a dead server.
 class OverviewWorker final : public QObject {
@@ -47,11 +49,15 @@ Q_SIGNALS:
 private:
     void readRedis(OverviewSnapshot *snapshot);
     void readPostgres(OverviewSnapshot *snapshot);
+    // After readPostgres: the limits come from tiersync.zoho_limits (returned; Zoho's
+    // defaults when PostgreSQL cannot be read).
+    [[nodiscard]] ZohoLimits readBudget(OverviewSnapshot *snapshot);
 
     WorkerProfile m_profile;
     QStringList m_endpoints;
     QString m_registryError;
     EpochClock m_clock;
+    bool m_clockPinned = false;  // the budget is read at the pinned time, else at Redis TIME
     std::unique_ptr<RedisConnection> m_redis;
 };
 

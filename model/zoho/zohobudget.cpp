@@ -15,4 +15,9 @@ QString zohoBudgetModeName(ZohoBudgetMode mode)
     return QStringLiteral("local");
 }
 
+ZohoBudgetMode ZohoBudget::mode() const
+{
+    return ZohoBudgetMode::Local;
+}
+
 }  // namespace tiersync

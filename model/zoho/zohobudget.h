@@ -112,6 +112,9 @@ public:
     virtual void setLimits(const ZohoLimits &limits) = 0;
     [[nodiscard]] virtual ZohoLimits limits() const = 0;
     [[nodiscard]] virtual ZohoBudgetSnapshot snapshot() const = 0;
+    // Where the budget is kept right now, without a round trip (for the heartbeat).
+    // Local unless an implementation shares it.
+    [[nodiscard]] virtual ZohoBudgetMode mode() const;
 };
 
 }  // namespace tiersync

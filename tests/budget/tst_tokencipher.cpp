@@ -71,6 +71,24 @@ private slots:
         QCOMPARE(*opened, kToken);
     }
 
+    // The console reads the clear header alone (the sealed part stays in Redis).
+    void headerAloneParses()
+    {
+        const TokenRecord record = sampleRecord();
+        auto parsed = TokenRecord::parseHeader(record.header());
+        VERIFY_OK(parsed);
+        QCOMPARE(parsed->expiresAtMs, record.expiresAtMs);
+        QCOMPARE(parsed->refreshedAtMs, record.refreshedAtMs);
+        QCOMPARE(parsed->refreshedBy, record.refreshedBy);
+        QVERIFY(parsed->sealed.isEmpty());
+        for (const QByteArray &bad : {QByteArray(), QByteArray("v1.1.2.aG9zdA.AAAA"), QByteArray("v2.1.2.aG9zdA"),
+                                      QByteArray("v1.x.2.aG9zdA"), QByteArray("v1.1.2.aG+/")}) {
+            auto rejected = TokenRecord::parseHeader(bad);
+            QVERIFY2(!rejected.ok(), bad.constData());
+            QCOMPARE(rejected.error().kind, ErrorKind::Protocol);
+        }
+    }
+
     void badRecordsAreRejected_data()
     {
         QTest::addColumn<QByteArray>("record");

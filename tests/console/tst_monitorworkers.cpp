@@ -116,6 +116,7 @@ private Q_SLOTS:
             heartbeat.zohoInFlight = 3;
             heartbeat.zohoQueued = 4;
             heartbeat.zohoRequestsPerMinute = 90;
+            heartbeat.zohoBudgetMode = QStringLiteral("shared");
             return heartbeat;
         });
         const InstanceHeartbeat self = InstanceHeartbeat::forThisProcess();
@@ -139,6 +140,7 @@ private Q_SLOTS:
         QCOMPARE(read.zohoInFlight, 3);
         QCOMPARE(read.zohoQueued, 4);
         QCOMPARE(read.zohoRequestsPerMinute, 90.0);
+        QCOMPARE(read.zohoBudgetMode, QStringLiteral("shared"));
         QCOMPARE(read.startedAtMs, startedAtMs);
         QCOMPARE(read.lastSeenMs, startedAtMs + 5000);
 

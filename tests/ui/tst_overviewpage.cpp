@@ -1,3 +1,6 @@
+#include "budget/rediszohobudget.h"
+#include "budget/redistokenstore.h"
+#include "budget/zoholimitsrepository.h"
 #include "cache/instancestore.h"
 #include "cache/statsstore.h"
 #include "cache/zohocallstore.h"
@@ -7,6 +10,7 @@
 #include "consoleharness.h"
 #include "manualepochclock.h"
 #include "overview/overviewpage.h"
+#include "overview/zohobudgetpanel.h"
 #include "redis/redisconnection.h"
 #include "scratchprofile.h"
 #include "shell/mainwindow.h"
@@ -17,6 +21,7 @@
 
 #include <QApplication>
 #include <QLabel>
+#include <QProgressBar>
 #include <QTableWidget>
 #include <QTest>
 
@@ -27,6 +32,7 @@ namespace {
 // This test class's own Redis database: tests share the fixture's server.
 constexpr int kDb = 61;
 constexpr int kBudgetDb = 54;
+constexpr int kSharedBudgetDb = 39;
 constexpr int kTimeoutMs = 30000;
 
 
@@ -58,6 +64,33 @@ QString cell(QTableWidget *table, const QString &name, int column)
 {
     const int row = rowOf(table, name);
     return row >= 0 && table->item(row, column) ? table->item(row, column)->text() : QString();
+}
+
+// Every text a person (or a screen reader) can get from the widgets under root.
+QString allText(QWidget *root)
+{
+    QStringList texts;
+    for (QLabel *label : root->findChildren<QLabel *>())
+        texts << label->text() << label->toolTip();
+    for (QProgressBar *bar : root->findChildren<QProgressBar *>())
+        texts << bar->text() << bar->toolTip();
+    for (QTableWidget *table : root->findChildren<QTableWidget *>()) {
+        for (int row = 0; row < table->rowCount(); ++row) {
+            for (int column = 0; column < table->columnCount(); ++column) {
+                if (table->item(row, column))
+                    texts << table->item(row, column)->text() << table->item(row, column)->toolTip();
+            }
+        }
+    }
+    return texts.join(QLatin1Char('\n'));
+}
+
+ZohoBudgetRequest budgetRequest(ZohoApiFamily family, int credits = 1)
+{
+    ZohoBudgetRequest request;
+    request.family = family;
+    request.credits = credits;
+    return request;
 }
 
 int seriesIndex(ui::TimeSeriesChart *chart, const QString &name)
@@ -230,6 +263,181 @@ private Q_SLOTS:
         QTRY_VERIFY2_WITH_TIMEOUT(zohoCalls->text().contains(QStringLiteral("65 this minute, peak 70")),
                                   qPrintable(zohoCalls->text()), kTimeoutMs);
         QVERIFY2(zohoCalls->text().contains(QStringLiteral("webhook 13")), qPrintable(zohoCalls->text()));
+    }
+    // The organisation's shared budget as two processes left it in Redis, with the limits
+    // of tiersync.zoho_limits and a token refreshed 12 minutes ago: exact figures per
+    // family and per instance, the token's age and refresher, never the token.
+    void showsTheSharedZohoBudget()
+    {
+        TIERSYNC_REQUIRE_SANDBOX(sandbox);
+        auto scratch = test::ScratchProfile::create(sandbox, QStringLiteral("overviewshared"), kSharedBudgetDb);
+        VERIFY_OK(scratch);
+        ConnectionProfile profile = (*scratch)->profile();
+        profile.zoho.orgId = QStringLiteral("org-overviewpage");
+        profile.zoho.clientId = QStringLiteral("client-overviewpage");
+        profile.zoho.clientSecret = Secret(QStringLiteral("secret-overviewpage"));
+        ZohoLimits limits;
+        limits.books.perWindow = 10;
+        limits.crm.perDay = 7000;
+        {
+            PgConnection connection(profile.pg);
+            ZohoLimitsRepository repository(connection);
+            auto rows = repository.rows();
+            VERIFY_OK(rows);
+            for (ZohoLimitsRepository::Row row : *rows) {
+                row.limits = limits.of(row.family);
+                VERIFY_OK(repository.save(row, QStringLiteral("tst_overviewpage")));
+            }
+        }
+
+        const test::ManualEpochClock clock;
+        const QString accessToken = QStringLiteral("1000.overview-page-access-token");
+        QByteArray sealed;
+        {
+            RedisTokenStore::Options options;
+            options.clock = clock.clock();
+            options.owner = QStringLiteral("host-a:101");
+            RedisTokenStore tokens(profile.redis, profile.zoho, options);
+            auto ticket = tokens.beginRefresh(30000);
+            VERIFY_OK(ticket);
+            OAuthToken token;
+            token.accessToken = Secret(accessToken);
+            token.expiresInMs = 3540000;
+            VERIFY_OK(tokens.finishRefresh(*ticket, token));
+            auto record = RedisConnection(profile.redis).command({"GET", tokens.key()});
+            VERIFY_OK(record);
+            sealed = record->bytes().split('.').last();
+        }
+        clock.advance(12 * 60000);
+        const auto budget = [&](const QString &id) {
+            RedisZohoBudget::Options options;
+            options.clock = clock.clock();
+            options.instanceId = id;
+            return std::make_unique<RedisZohoBudget>(profile.redis, profile.zoho, limits, options);
+        };
+        auto a = budget(QStringLiteral("host-a:101"));
+        auto b = budget(QStringLiteral("host-b:202"));
+        for (int i = 0; i < 3; ++i)
+            QVERIFY(std::holds_alternative<ZohoBudget::Granted>(a->acquire(budgetRequest(ZohoApiFamily::Books))));
+        QVERIFY(std::holds_alternative<ZohoBudget::Granted>(b->acquire(budgetRequest(ZohoApiFamily::Books))));
+        QVERIFY(std::holds_alternative<ZohoBudget::Granted>(b->acquire(budgetRequest(ZohoApiFamily::Crm, 2))));
+        Error spent = makeError(ErrorKind::RateLimited, QStringLiteral("daily limit"));
+        spent.code = QStringLiteral("45");
+        b->reportRejection(ZohoApiFamily::Books, spent, {});
+
+        test::ConsoleHarness console({clock.clock(), {}});
+        console.setPagePollIntervalMs(100);
+        ui::MainWindow &window = console.window();
+        window.resize(1500, 1000);
+        window.show();
+        window.setProfile(profile);
+        window.showPage(ui::MainWindow::Page::Overview);
+        ui::OverviewPage *page = window.overviewPage();
+        QVERIFY(page && page->budgetPanel());
+        ui::ZohoBudgetPanel *panel = page->budgetPanel();
+        auto *token = panel->findChild<QLabel *>(QStringLiteral("budgetTokenLabel"));
+        auto *summary = panel->findChild<QLabel *>(QStringLiteral("budgetSummaryLabel"));
+        auto *booksMinute = panel->findChild<QProgressBar *>(QStringLiteral("budgetBooksMinute"));
+        auto *booksInFlight = panel->findChild<QLabel *>(QStringLiteral("budgetBooksInFlight"));
+        auto *booksDay = panel->findChild<QProgressBar *>(QStringLiteral("budgetBooksDay"));
+        auto *booksState = panel->findChild<QLabel *>(QStringLiteral("budgetBooksState"));
+        auto *crmMinute = panel->findChild<QProgressBar *>(QStringLiteral("budgetCrmMinute"));
+        auto *crmDay = panel->findChild<QProgressBar *>(QStringLiteral("budgetCrmDay"));
+        auto *crmState = panel->findChild<QLabel *>(QStringLiteral("budgetCrmState"));
+        auto *table = panel->findChild<QTableWidget *>(QStringLiteral("budgetInstanceTable"));
+        QVERIFY(token && summary && booksMinute && booksInFlight && booksDay && booksState && crmMinute && crmDay
+                && crmState && table);
+
+        QTRY_COMPARE_WITH_TIMEOUT(booksMinute->text(), QStringLiteral("4 / 10"), kTimeoutMs);
+        QCOMPARE(booksInFlight->text(), QStringLiteral("4 / 5"));
+        QCOMPARE(booksDay->text(), QStringLiteral("4 / 1000"));
+        QVERIFY2(booksState->text().startsWith(QLatin1String("Halted until")), qPrintable(booksState->text()));
+        QVERIFY2(booksState->text().contains(QLatin1String("45")), qPrintable(booksState->text()));
+        QCOMPARE(crmMinute->text(), QStringLiteral("1 / 100"));
+        QCOMPARE(crmDay->text(), QStringLiteral("2 / 7000"));
+        QCOMPARE(crmState->text(), QStringLiteral("OK"));
+        QCOMPARE(token->text(), QStringLiteral("Token: refreshed 12 min ago by host-a:101 · expires in 47 min"));
+        QVERIFY2(summary->text().startsWith(QLatin1String("2 live instances")), qPrintable(summary->text()));
+        auto *zohoCalls = page->findChild<QLabel *>(QStringLiteral("zohoCallsLabel"));
+        QVERIFY2(zohoCalls && zohoCalls->text().contains(QLatin1String("limit 10/min")), qPrintable(zohoCalls->text()));
+
+        using Column = ui::ZohoBudgetPanel::InstanceColumn;
+        QCOMPARE(table->rowCount(), 3);
+        QCOMPARE(cell(table, QStringLiteral("host-a:101"), Column::BooksColumn), QStringLiteral("3"));
+        QCOMPARE(cell(table, QStringLiteral("host-a:101"), Column::CrmColumn), QStringLiteral("0"));
+        QCOMPARE(cell(table, QStringLiteral("host-a:101"), Column::InFlightColumn), QStringLiteral("3"));
+        QCOMPARE(cell(table, QStringLiteral("host-a:101"), Column::LastCallColumn), QStringLiteral("0 s ago"));
+        QCOMPARE(cell(table, QStringLiteral("host-b:202"), Column::BooksColumn), QStringLiteral("1"));
+        QCOMPARE(cell(table, QStringLiteral("host-b:202"), Column::CrmColumn), QStringLiteral("1"));
+        QCOMPARE(cell(table, QStringLiteral("host-b:202"), Column::InFlightColumn), QStringLiteral("2"));
+        QCOMPARE(cell(table, QStringLiteral("Total"), Column::BooksColumn), QStringLiteral("4"));
+        QCOMPARE(cell(table, QStringLiteral("Total"), Column::InFlightColumn), QStringLiteral("5"));
+        QCOMPARE(rowOf(table, QStringLiteral("host-a:101")), 0);  // the busiest first (6 against 4)
+        QCOMPARE(rowOf(table, QStringLiteral("Total")), 2);
+
+        const QString text = allText(&window);
+        QVERIFY(!text.contains(accessToken));
+        QVERIFY(!text.contains(QString::fromLatin1(sealed.left(16))));
+        if (const QByteArray shot = qgetenv("TIERSYNC_OVERVIEW_SHOT"); !shot.isEmpty()) {
+            QTest::qWait(300);  // let the charts settle for a person looking at it
+            QVERIFY(window.grab().save(QString::fromLocal8Bit(shot)));
+        }
+
+        // Live: twelve more minutes on; the calls leave the window, the token ages.
+        clock.advance(12 * 60000);
+        QTRY_COMPARE_WITH_TIMEOUT(booksMinute->text(), QStringLiteral("0 / 10"), kTimeoutMs);
+        QTRY_COMPARE_WITH_TIMEOUT(token->text(),
+                                  QStringLiteral("Token: refreshed 24 min ago by host-a:101 · expires in 35 min"),
+                                  kTimeoutMs);
+        QCOMPARE(booksDay->text(), QStringLiteral("4 / 1000"));
+    }
+
+    // What the panel says when there is nothing to show yet or it cannot know.
+    void budgetPanelSaysWhatIsMissing()
+    {
+        ui::ZohoBudgetPanel panel;
+        auto *token = panel.findChild<QLabel *>(QStringLiteral("budgetTokenLabel"));
+        auto *summary = panel.findChild<QLabel *>(QStringLiteral("budgetSummaryLabel"));
+        auto *paused = panel.findChild<QLabel *>(QStringLiteral("budgetInventoryState"));
+        auto *inventoryDay = panel.findChild<QProgressBar *>(QStringLiteral("budgetInventoryDay"));
+        auto *table = panel.findChild<QTableWidget *>(QStringLiteral("budgetInstanceTable"));
+        QVERIFY(token && summary && paused && inventoryDay && table);
+
+        OverviewSnapshot snapshot;
+        snapshot.budgetKnown = true;
+        snapshot.budgetLimitsMessage = QStringLiteral("Zoho's default limits: PostgreSQL could not be read");
+        snapshot.budget.totals.atMs = 1718117130000;
+        ZohoBudgetFamilySnapshot &inventory = snapshot.budget.totals.families[size_t(ZohoApiFamily::Inventory)];
+        inventory.windowUsed = 100;
+        inventory.windowLimit = 100;
+        inventory.dayUsed = 7;
+        inventory.dayLimit = 0;
+        inventory.pausedUntilMs = 1718117131000;
+        snapshot.budget.otherWindowUsed[size_t(ZohoApiFamily::Inventory)] = 100;
+        InstanceHeartbeat cut;
+        cut.zohoBudgetMode = QStringLiteral("fallback");
+        snapshot.instances << cut << InstanceHeartbeat{};
+        panel.showSnapshot(snapshot);
+        QVERIFY2(summary->text().contains(QStringLiteral("1 on its own share (cannot reach Redis)")),
+                 qPrintable(summary->text()));
+        QCOMPARE(token->text(), QStringLiteral("Token: no token yet — the first Zoho call refreshes it"));
+        QVERIFY2(summary->text().endsWith(QStringLiteral("· Zoho's default limits: PostgreSQL could not be read")),
+                 qPrintable(summary->text()));
+        QVERIFY2(paused->text().startsWith(QLatin1String("Paused until")), qPrintable(paused->text()));
+        QCOMPARE(inventoryDay->text(), QStringLiteral("7 (no daily limit)"));
+        QCOMPARE(table->rowCount(), 2);  // the 44 padding, the total
+        QCOMPARE(cell(table, QStringLiteral("(window filled after Zoho's 44)"),
+                      ui::ZohoBudgetPanel::InventoryColumn), QStringLiteral("100"));
+
+        snapshot.budget.token.problem = QStringLiteral("shared token record: unknown version");
+        panel.showSnapshot(snapshot);
+        QCOMPARE(token->text(), QStringLiteral("Token: unreadable record (shared token record: unknown version)"));
+
+        snapshot.budgetKnown = false;
+        snapshot.budgetMessage = QStringLiteral("Redis refused the connection");
+        panel.showSnapshot(snapshot);
+        QCOMPARE(summary->text(), QStringLiteral("Budget unknown: Redis refused the connection"));
+        QCOMPARE(paused->text().left(12), QStringLiteral("Paused until"));  // the last figures stay
     }
 };
 

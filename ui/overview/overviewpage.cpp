@@ -8,6 +8,7 @@
 #include "console/overviewsnapshot.h"
 #include "console/overviewworker.h"
 #include "overview/statustile.h"
+#include "overview/zohobudgetpanel.h"
 
 #include <QDateTime>
 #include <QGridLayout>
@@ -82,6 +83,7 @@ OverviewPage::OverviewPage(OverviewWorker *worker, QWidget *parent)
       m_stale(figure(this, "staleLabel")),
       m_zohoCalls(figure(this, "zohoCallsLabel")),
       m_updated(new QLabel(this)),
+      m_budget(new ZohoBudgetPanel(this)),
       m_hitRateChart(new TimeSeriesChart(tr("Hit rate per endpoint (Redis + PostgreSQL answers)"), tr("Hit rate (%)"),
                                          this)),
       m_zohoChart(new TimeSeriesChart(tr("Zoho calls per minute"), tr("Calls / min"), this)),
@@ -150,6 +152,7 @@ OverviewPage::OverviewPage(OverviewWorker *worker, QWidget *parent)
     layout->addLayout(header);
     layout->addLayout(tiles);
     layout->addLayout(figures);
+    layout->addWidget(m_budget);
     layout->addLayout(charts, 3);
     layout->addLayout(tables, 2);
 
@@ -186,6 +189,7 @@ void OverviewPage::onLoaded(const OverviewSnapshot &snapshot)
     m_poller->finished();
     showTiles(snapshot);
     showTraffic(snapshot);
+    m_budget->showSnapshot(snapshot);
     m_updated->setText(tr("Updated %1 · %2 · polled every %3 s")
                            .arg(QDateTime::fromMSecsSinceEpoch(snapshot.takenAtMs).toString(QStringLiteral("HH:mm:ss")),
                                 instancesText(int(snapshot.instances.size())))

@@ -18,11 +18,13 @@ class PagePoller;
 class StatusTile;
 class TierDonutChart;
 class TimeSeriesChart;
+class ZohoBudgetPanel;
 
 // What every running server is doing, live: connection tiles (Redis, PostgreSQL, the
 // Zoho circuit of each engine instance, the caching switch), the per-endpoint hit rate
 // of the last hour per minute, the organisation's Zoho calls per minute (total, and
-// read / sync / webhook lines) against the rate limit, the served-by-tier breakdown
+// read / sync / webhook lines) against the rate limit, the organisation's shared Zoho
+// budget (ZohoBudgetPanel: per family and per instance, the token's age), the served-by-tier breakdown
 // and p50/p99 latency per endpoint. While the page is visible it
 // asks the worker every kPollIntervalMs (PagePoller); the worker reads on its own thread
 // and the page only renders its snapshots. The worker may be null (tests of other
@@ -43,6 +45,7 @@ public:
     [[nodiscard]] TimeSeriesChart *hitRateChart() const { return m_hitRateChart; }
     [[nodiscard]] TimeSeriesChart *zohoCallsChart() const { return m_zohoChart; }
     [[nodiscard]] TierDonutChart *tierChart() const { return m_tierChart; }
+    [[nodiscard]] ZohoBudgetPanel *budgetPanel() const { return m_budget; }
 
 Q_SIGNALS:
     void profileChanged(const tiersync::ConnectionProfile &profile);
@@ -64,6 +67,7 @@ private:
     QLabel *m_stale;
     QLabel *m_zohoCalls;
     QLabel *m_updated;
+    ZohoBudgetPanel *m_budget;
     TimeSeriesChart *m_hitRateChart;
     TimeSeriesChart *m_zohoChart;
     TierDonutChart *m_tierChart;

@@ -4,6 +4,12 @@
 --      window_ms, 'c' | 'r', bucket_ms
 -- Returns {now, live, then per family: window_used, in_flight, day_used, halt_until, pause_until,
 --          halt marker ('' if none)}
+-- The console (ARGV 12 = 'i') also gets who holds them, from the same view, so the parts add
+-- up to the totals: KEYS 17 the instances of the CRM scope, 18 the shared token's key. Then
+--   per family {other_window, id, window_used, in_flight, id, …} (members are
+--   "<instance>:<seq>"; other = the padding Zoho's 44 left, nobody's call),
+--   {id, last acquire ms, …} the live instances of both scopes,
+--   the token's clear header ('' if none): the sealed token never leaves Redis.
 local DAY = 86400000
 local now = tonumber(ARGV[1])
 if not now then
@@ -46,4 +52,41 @@ for f = 0, 2 do
   out[#out + 1] = pauseUntil
   out[#out + 1] = halt
 end
+if ARGV[12] ~= 'i' then return out end
+
+local function owner(m)
+  if string.sub(m, 1, 4) == 'pad:' then return nil end
+  return string.match(m, '^(.*):[^:]*$') or m
+end
+for f = 0, 2 do
+  local k = 5 * f
+  local window = tonumber(ARGV[3 * f + 3])
+  local split, order, other = {}, {}, 0
+  local function count(m, slot)
+    local id = owner(m)
+    if not id then other = other + 1; return end
+    if not split[id] then split[id] = {0, 0}; order[#order + 1] = id end
+    split[id][slot] = split[id][slot] + 1
+  end
+  for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[k + 1], '(' .. str(now - window), '+inf')) do count(m, 1) end
+  for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[k + 2], '(' .. str(now), '+inf')) do count(m, 2) end
+  local list = {other}
+  for _, id in ipairs(order) do
+    list[#list + 1] = id; list[#list + 1] = split[id][1]; list[#list + 1] = split[id][2]
+  end
+  out[#out + 1] = list
+end
+local seen, live = {}, {}
+for _, key in ipairs({KEYS[16], KEYS[17]}) do
+  local entries = redis.call('ZRANGEBYSCORE', key, '(' .. str(now - tonumber(ARGV[2])), '+inf', 'WITHSCORES')
+  for i = 1, #entries, 2 do
+    local id, at = entries[i], tonumber(entries[i + 1])
+    if not seen[id] then seen[id] = #live + 2; live[#live + 1] = id; live[#live + 1] = str(at)
+    elseif at > tonumber(live[seen[id]]) then live[seen[id]] = str(at) end
+  end
+end
+out[#out + 1] = live
+local record = redis.call('GET', KEYS[18]) or ''
+local cut = string.find(record, '%.[^%.]*$')
+out[#out + 1] = cut and string.sub(record, 1, cut - 1) or ''
 return out
