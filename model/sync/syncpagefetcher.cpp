@@ -65,12 +65,7 @@ void SyncPageFetcher::request(int pageNumber)
     query.addQueryItem(QStringLiteral("per_page"), QString::number(ZohoApi::kPerPage));
     ZohoRequest page = ZohoRequest::get(m_entity.path, query);
     page.purpose = ZohoCallPurpose::Sync;
-    Future future = m_client->submit(std::move(page));
-    std::shared_ptr<Notifier> notifier = m_notifier;
-    future.then(QtFuture::Launch::Sync, [notifier](const Result<ZohoResponse> &) {
-        QMutexLocker locker(&notifier->mutex);
-        notifier->finished.wakeAll();
-    });
+    Future future = submitNotifying(std::move(page));
     m_pending.emplace(pageNumber, std::move(future));
     m_highestRequested = pageNumber;
 }
@@ -85,13 +80,20 @@ SyncPageFetcher::Future SyncPageFetcher::submitCrm(const CrmCursor &cursor)
     query.addQueryItem(QStringLiteral("per_page"), QString::number(ZohoApi::kPerPage));
     ZohoRequest page = ZohoRequest::get(QStringLiteral("/crm/v2/") + m_entity.module, query);
     page.purpose = ZohoCallPurpose::Sync;
-    Future future = m_client->submit(std::move(page));
+    return submitNotifying(std::move(page));
+}
+
+SyncPageFetcher::Future SyncPageFetcher::submitNotifying(ZohoRequest request)
+{
+    // The wake-up is attached before the call can finish: then() on a future the
+    // client's thread is finishing can run twice in Qt 6.4 (ZohoClient::submit).
     std::shared_ptr<Notifier> notifier = m_notifier;
-    future.then(QtFuture::Launch::Sync, [notifier](const Result<ZohoResponse> &) {
-        QMutexLocker locker(&notifier->mutex);
-        notifier->finished.wakeAll();
+    return m_client->submit(std::move(request), [&notifier](Future &future) {
+        future.then(QtFuture::Launch::Sync, [notifier](const Result<ZohoResponse> &) {
+            QMutexLocker locker(&notifier->mutex);
+            notifier->finished.wakeAll();
+        });
     });
-    return future;
 }
 
 void SyncPageFetcher::fill()

@@ -57,6 +57,8 @@ private:
     void fill();
     void request(int pageNumber);
     [[nodiscard]] Future submitCrm(const CrmCursor &cursor);
+    // Submits with the notifier's wake-up attached before the call can finish.
+    [[nodiscard]] Future submitNotifying(ZohoRequest request);
     [[nodiscard]] Result<ZohoResponse> await(Future future, const std::atomic_bool &cancelled);
     void countFinished(const Result<ZohoResponse> &response);
 
