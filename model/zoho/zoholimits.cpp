@@ -157,13 +157,18 @@ Result<FamilyLimits> ZohoLimits::forBooksPlan(const QString &plan)
 
 Result<FamilyLimits> ZohoLimits::forCrmEdition(const QString &edition, int users)
 {
-    if (users < 1)
+    if (users < 0)
         return makeError(ErrorKind::InvalidArgument,
-                         QStringLiteral("a CRM edition needs at least 1 user (got %1)").arg(users));
+                         QStringLiteral("CRM licences cannot be negative (got %1)").arg(users));
     const QString key = edition.trimmed().toLower();
     for (const CrmEdition &known : kCrmEditions) {
         if (key != QLatin1String(known.name))
             continue;
+        // Free's credits do not grow with licences (the seeded row has none); a paid
+        // edition is counted per licence and has at least one.
+        if (known.perUser >= 0 && users < 1)
+            return makeError(ErrorKind::InvalidArgument,
+                             QStringLiteral("the %1 edition needs at least 1 licence (--users)").arg(known.name));
         FamilyLimits limits = crmDefaults();
         limits.concurrency = known.concurrency;
         if (known.perUser < 0) {

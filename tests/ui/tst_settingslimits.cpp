@@ -22,7 +22,7 @@ using namespace tiersync;
 namespace {
 
 // This test class's own Redis database: tests share the fixture's server.
-constexpr int kDb = 42;
+constexpr int kDb = 49;
 constexpr int kTimeoutMs = 60000;
 
 using Row = ZohoLimitsRepository::Row;
@@ -117,7 +117,7 @@ private Q_SLOTS:
 
         // A paid CRM edition needs licences: said in words, nothing filled in.
         choose(crmPlan, QStringLiteral("professional"));
-        QVERIFY2(label("crmLimitsStatus")->text().contains(QLatin1String("at least 1 user")),
+        QVERIFY2(label("crmLimitsStatus")->text().contains(QLatin1String("at least 1 licence")),
                  qPrintable(label("crmLimitsStatus")->text()));
         QCOMPARE(spin("crmPerDay")->value(), 5000);
         spin("crmUsers")->setValue(4);

@@ -444,6 +444,9 @@ private slots:
         QCOMPARE(ZohoLimits::forCrmEdition(QStringLiteral("ultimate"), 1)->concurrency, 25);
         QCOMPARE(ZohoLimits::forCrmEdition(QStringLiteral("ultimate"), 1)->dayKind, ZohoDayKind::Rolling24h);
         QVERIFY(!ZohoLimits::forCrmEdition(QStringLiteral("standard"), 0).ok());
+        // Free has no licences to count (the seeded row has 0); a negative count is refused.
+        QCOMPARE(ZohoLimits::forCrmEdition(QStringLiteral("free"), 0)->perDay, 5000);
+        QVERIFY(!ZohoLimits::forCrmEdition(QStringLiteral("free"), -1).ok());
         QVERIFY(!ZohoLimits::forCrmEdition(QStringLiteral("bronze"), 5).ok());
 
         FamilyLimits bad;
