@@ -22,7 +22,7 @@ void TestLeaseExpiry::killedHolderGivesSlotsBackAtExpiry()
 {
     TIERSYNC_REQUIRE_SANDBOX(profile);
     RedisSettings redis = profile.redis;
-    redis.db = 47;
+    redis.db = 32;
     constexpr int kLeases = 3;
     constexpr qint64 kLeaseMs = 30000;
     test::ManualEpochClock clock;

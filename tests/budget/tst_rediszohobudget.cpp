@@ -1,4 +1,4 @@
-// RedisZohoBudget against real Redis: the fixture's server (db 47, a scope of its own per
+// RedisZohoBudget against real Redis: the fixture's server (db 33, a scope of its own per
 // test) and, for the fallback, a private server the test kills and restarts. Time is
 // pinned (ManualEpochClock → now_ms), so every window edge is exact.
 #include "budget/rediszohobudget.h"
@@ -21,7 +21,7 @@ using namespace tiersync;
 
 namespace {
 
-constexpr int kDb = 47;
+constexpr int kDb = 33;
 constexpr qint64 kDayMs = 86400000;
 
 FamilyLimits family(int perWindow, int concurrency = 100, qint64 perDay = 0)
@@ -103,7 +103,7 @@ void TestRedisZohoBudget::initTestCase()
     m_redis = profile.redis;
     m_redis.db = kDb;
     RedisConnection redis(m_redis);
-    QVERIFY2(redis.command({"FLUSHDB"}).ok(), "db 47 of the fixture's Redis");
+    QVERIFY2(redis.command({"FLUSHDB"}).ok(), "db 33 of the fixture's Redis");
     m_run = QString::number(QCoreApplication::applicationPid());
 }
 

@@ -17,7 +17,7 @@ using namespace tiersync;
 
 namespace {
 
-constexpr int kDb = 45;  // this test class's own Redis database
+constexpr int kDb = 39;  // this test class's own Redis database
 constexpr int kNotifyTimeoutMs = 20000;
 
 // One process's budget as the composition root made it.

@@ -28,7 +28,7 @@ using namespace tiersync;
 
 namespace {
 
-constexpr int kDb = 38;  // this test class's own Redis database
+constexpr int kDb = 37;  // this test class's own Redis database
 constexpr int kTimeoutMs = 30000;
 constexpr qint64 kTokenAgeMs = 12 * 60000;
 const QString kA = QStringLiteral("host-a:101");

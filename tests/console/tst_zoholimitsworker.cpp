@@ -19,7 +19,7 @@ using namespace tiersync;
 namespace {
 
 // This test class's own Redis database: tests share the fixture's server.
-constexpr int kDb = 41;
+constexpr int kDb = 36;
 constexpr int kTimeoutMs = 60000;
 
 using Row = ZohoLimitsRepository::Row;

@@ -22,7 +22,7 @@ using namespace tiersync;
 namespace {
 
 // A Redis db of this test's own on the shared sandbox server.
-constexpr int kRedisDb = 41;
+constexpr int kRedisDb = 30;
 
 struct Served {
     int status = 0;

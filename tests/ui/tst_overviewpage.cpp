@@ -31,7 +31,7 @@ namespace {
 
 // This test class's own Redis database: tests share the fixture's server.
 constexpr int kDb = 61;
-constexpr int kBudgetDb = 54;
+constexpr int kBudgetDb = 31;
 constexpr int kSharedBudgetDb = 39;
 constexpr int kTimeoutMs = 30000;
 
