@@ -35,8 +35,9 @@ SyncPageFetcher::SyncPageFetcher(EntityDefinition entity, ZohoClient *client, in
 SyncPageFetcher::~SyncPageFetcher()
 {
     for (auto &[number, future] : m_pending)
-        future.cancel();
-    if (m_crmPending)
+        if (!future.isFinished())
+            future.cancel();
+    if (m_crmPending && !m_crmPending->isFinished())
         m_crmPending->cancel();
 }
 
@@ -67,10 +68,10 @@ void SyncPageFetcher::request(int pageNumber)
     page.purpose = ZohoCallPurpose::Sync;
     Future future = m_client->submit(std::move(page));
     std::shared_ptr<Notifier> notifier = m_notifier;
-    future.then(QtFuture::Launch::Sync, [notifier](const Result<ZohoResponse> &) {
+    m_wakers.push_back(future.then(QtFuture::Launch::Sync, [notifier](const Result<ZohoResponse> &) {
         QMutexLocker locker(&notifier->mutex);
         notifier->finished.wakeAll();
-    });
+    }));
     m_pending.emplace(pageNumber, std::move(future));
     m_highestRequested = pageNumber;
 }
@@ -87,10 +88,10 @@ SyncPageFetcher::Future SyncPageFetcher::submitCrm(const CrmCursor &cursor)
     page.purpose = ZohoCallPurpose::Sync;
     Future future = m_client->submit(std::move(page));
     std::shared_ptr<Notifier> notifier = m_notifier;
-    future.then(QtFuture::Launch::Sync, [notifier](const Result<ZohoResponse> &) {
+    m_wakers.push_back(future.then(QtFuture::Launch::Sync, [notifier](const Result<ZohoResponse> &) {
         QMutexLocker locker(&notifier->mutex);
         notifier->finished.wakeAll();
-    });
+    }));
     return future;
 }
 
