@@ -80,6 +80,8 @@ int runSandboxCommand(const QStringList &arguments)
         {QStringLiteral("customers"), QStringLiteral("zoho-sim customer count."), QStringLiteral("n")},
         {QStringLiteral("students"), QStringLiteral("zoho-sim student count."), QStringLiteral("n")},
         {QStringLiteral("latency-ms"), QStringLiteral("zoho-sim latency, A or A-B."), QStringLiteral("ms")},
+        {QStringLiteral("limits"), QStringLiteral("zoho-sim enforces Zoho's limits: on (default) or off."),
+         QStringLiteral("on|off")},
     };
     parser.addOptions({stateDir, simPath, json, keepData});
     parser.addOptions(simOptions);

@@ -10,9 +10,10 @@ namespace tiersync::sim {
 
 // The limits zoho-sim enforces per tenant (GET/POST /_sim/limits, --limits, --books-plan,
 // --crm-edition, --crm-users). The values are Zoho's (ZOHO-API.md "Limits of an
-// organisation"); every tenant gets the same values and its own counters.
+// organisation"); every tenant gets the same values and its own counters. On by default,
+// so every test and benchmark that makes the product exceed a limit shows it.
 struct SimLimitConfig final {
-    bool enabled = false;
+    bool enabled = true;
     // Books and Inventory, each per organisation.
     QString booksPlan = QStringLiteral("free");
     int booksPerMinute = 100;  // any rolling 60 s, every plan

@@ -25,7 +25,7 @@ struct SimOptions final {
     QString refreshToken = QStringLiteral("1000.sandbox-refresh-token");
     QString orgId = QStringLiteral("60000000001");
     int tokenTtlS = 3600;
-    // --limits on|off (off by default for now), --books-plan, --crm-edition, --crm-users.
+    // --limits on|off (on by default), --books-plan, --crm-edition, --crm-users.
     SimLimitConfig limits;
     QString readyFile;
     bool help = false;

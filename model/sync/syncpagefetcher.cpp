@@ -35,8 +35,9 @@ SyncPageFetcher::SyncPageFetcher(EntityDefinition entity, ZohoClient *client, in
 SyncPageFetcher::~SyncPageFetcher()
 {
     for (auto &[number, future] : m_pending)
-        future.cancel();
-    if (m_crmPending)
+        if (!future.isFinished())
+            future.cancel();
+    if (m_crmPending && !m_crmPending->isFinished())
         m_crmPending->cancel();
 }
 
@@ -88,11 +89,13 @@ SyncPageFetcher::Future SyncPageFetcher::submitNotifying(ZohoRequest request)
     // The wake-up is attached before the call can finish: then() on a future the
     // client's thread is finishing can run twice in Qt 6.4 (ZohoClient::submit).
     std::shared_ptr<Notifier> notifier = m_notifier;
-    return m_client->submit(std::move(request), [&notifier](Future &future) {
-        future.then(QtFuture::Launch::Sync, [notifier](const Result<ZohoResponse> &) {
+    return m_client->submit(std::move(request), [&](Future &future) {
+        // Kept for the fetcher's life: cancel() in the destructor reaches a continuation
+        // through a raw pointer (see m_wakers).
+        m_wakers.push_back(future.then(QtFuture::Launch::Sync, [notifier](const Result<ZohoResponse> &) {
             QMutexLocker locker(&notifier->mutex);
             notifier->finished.wakeAll();
-        });
+        }));
     });
 }
 

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <vector>
 
 namespace tiersync {
 
@@ -67,6 +68,11 @@ private:
     int m_pagesInFlight;
     int m_estimatedPages;
     std::shared_ptr<Notifier> m_notifier;
+    // The continuations that wake next(), kept as long as the fetcher: Qt 6.4's
+    // QFuture::cancel() reaches a future's continuation through a raw pointer, so
+    // cancelling a page whose discarded continuation had already run and been freed was a
+    // use-after-free (a sync that failed with pages still pending crashed in ~SyncPageFetcher).
+    std::vector<QFuture<void>> m_wakers;
 
     // Books
     std::map<int, Future> m_pending;

@@ -5,7 +5,9 @@
 //
 // Servers: Redis and PostgreSQL of the sandbox in TIERSYNC_SANDBOX_DIR (tests/bench/run.sh
 // starts one); a scratch database per scenario and Redis db 44 (flushed). zoho-sims of
-// its own: --sim PATH or $TIERSYNC_ZOHO_SIM, started with --products N.
+// its own: --sim PATH or $TIERSYNC_ZOHO_SIM, started with --products N and --limits off:
+// this measures the engine, not Zoho's 100 calls a minute (a 100,000-product sync is 500
+// pages, five minutes of Zoho's budget, and half a free plan's day).
 //
 // Aims (issue 4): no-change resync of 100,000 at >= 100,000 entities/s with no latency;
 // cold >= 30,000 entities/s; at 150 ms per page a no-change resync of 1,312 within two
@@ -131,7 +133,8 @@ int main(int argc, char *argv[])
     QStringList hashLines;
     for (const QString &size : parser.value(QStringLiteral("sizes")).split(QLatin1Char(','))) {
         QTemporaryDir directory;
-        sandbox::ZohoSimProcess sim({simPath, directory.path(), 0, {QStringLiteral("--products"), size}});
+        sandbox::ZohoSimProcess sim({simPath, directory.path(), 0,
+                                     {QStringLiteral("--products"), size, QStringLiteral("--limits"), QStringLiteral("off")}});
         if (Status started = sim.start(60000); !started)
             return fail(started.error().toString());
         ZohoService service(sim.settings(), benchClientOptions());
@@ -204,6 +207,7 @@ int main(int argc, char *argv[])
     }
 
     QTextStream out(stdout);
+    out << "zoho-sim limits off: the engine's throughput beyond Zoho's 100 calls a minute\n";
     out << QStringLiteral("%1 %2 %3 %4 %5 %6 %7 %8 %9\n")
                .arg(QStringLiteral("products"), 9)
                .arg(QStringLiteral("latency  batch"), 14)

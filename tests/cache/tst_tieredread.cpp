@@ -92,6 +92,9 @@ private slots:
         QVERIFY(flushRedisDb(m_profile.redis).ok());
         QVERIFY(simPost(m_sim->apiBase(), QStringLiteral("/_sim/faults"), noSimFaults()).ok());
         QVERIFY(simPost(m_sim->apiBase(), QStringLiteral("/_sim/reset-stats")).ok());
+        // The flushed Redis forgot the product's token and budget: the sim forgets its
+        // windows too, so every test starts within Zoho's limits.
+        QVERIFY(simSetLimits(m_sim->apiBase(), QJsonObject{{QStringLiteral("reset_budgets"), true}}).ok());
         PgConnection connection(m_profile.pg);
         (void)SnapshotRepository(connection).count();  // the engine migrates; nothing to clear before
     }

@@ -212,6 +212,7 @@ private slots:
     void calendarMinutePeakIsSeparate()
     {
         // Limits off: nothing is refused, but the peaks are still measured exactly.
+        setLimits({{QStringLiteral("enabled"), false}});
         const std::string a = token(tenantA);
         advance(29'000);  // 14:45:59
         for (int i = 0; i < 70; ++i)
@@ -407,6 +408,7 @@ private slots:
 
     void limitsOffRefuseNothing()
     {
+        setLimits({{QStringLiteral("enabled"), false}});
         const std::string a = token(tenantA);
         QCOMPARE(control("/_sim/oauth", {{QStringLiteral("token_ttl_s"), 3 * 86400}}).status, 200);
         const std::string longLived = token(tenantA);
@@ -448,7 +450,7 @@ private slots:
     void limitsControl()
     {
         const QJsonObject defaults = get("/_sim/limits");
-        QCOMPARE(defaults, QJsonDocument::fromJson(R"({"enabled":false,
+        QCOMPARE(defaults, QJsonDocument::fromJson(R"({"enabled":true,
             "books":{"plan":"free","per_minute":100,"per_day":1000,"concurrency":5},
             "crm":{"edition":"free","users":1,"concurrency":5,"credits_per_day":5000},
             "oauth":{"per_10_min":10}})").object());
@@ -522,9 +524,12 @@ private slots:
         QCOMPARE(parsed->limits.crmConcurrency, 10);
         auto defaults = SimOptions::parse({QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")});
         QVERIFY(defaults.ok());
-        QCOMPARE(defaults->limits.enabled, false);  // off by default in this step
+        QCOMPARE(defaults->limits.enabled, true);  // Zoho's limits unless told otherwise
         QCOMPARE(defaults->limits.booksPerDay, 1000);
         QCOMPARE(defaults->limits.crmCreditsPerDay, 5000);
+        auto off = SimOptions::parse({QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"), QStringLiteral("--limits=off")});
+        QVERIFY(off.ok());
+        QCOMPARE(off->limits.enabled, false);
         for (const QStringList &bad : {QStringList{QStringLiteral("--limits"), QStringLiteral("maybe")},
                                        QStringList{QStringLiteral("--books-plan"), QStringLiteral("gold")},
                                        QStringList{QStringLiteral("--crm-edition"), QStringLiteral("basic")},

@@ -2,8 +2,11 @@
 
 #include "pgtestdatabase.h"
 #include "redis/redisconnection.h"
+#include "simtenant.h"
 #include "store/migrator.h"
 #include "store/pgconnection.h"
+
+#include <atomic>
 
 namespace tiersync::test {
 
@@ -13,6 +16,11 @@ Result<std::unique_ptr<ScratchProfile>> ScratchProfile::create(const ConnectionP
     ConnectionProfile profile = sandbox;
     profile.name = name;
     profile.redis.db = redisDb;
+    static std::atomic<int> created{0};
+    auto tenant = ownSimTenant(sandbox.zoho, QStringLiteral("%1/%2/%3").arg(testProcessLabel(), name).arg(++created));
+    if (!tenant)
+        return tenant.error();
+    profile.zoho = *tenant;
     if (auto flushed = RedisConnection(profile.redis).command({"FLUSHDB"}); !flushed)
         return flushed.error();
     auto database = PgTestDatabase::create(sandbox.pg, name);

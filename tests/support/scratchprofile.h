@@ -11,9 +11,9 @@ namespace tiersync::test {
 
 class PgTestDatabase;
 
-// The fixture's sandbox as one test class sees it: its own Redis database (flushed on
-// creation) and a scratch PostgreSQL database (dropped with this object), so test
-// classes never see each other's keys or rows.
+// The fixture's sandbox as one test class sees it: its own Redis database (flushed on creation),
+// a scratch PostgreSQL database (dropped with this object) and a new zoho-sim tenant (simtenant.h),
+// so test classes never see each other's keys, rows or Zoho limits (nor a flushed budget's).
 class ScratchProfile final {
 public:
     // Empty: the code under test migrates the database itself.

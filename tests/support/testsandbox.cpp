@@ -1,9 +1,14 @@
 #include "testsandbox.h"
 
+#include "simtenant.h"
+
 #include <QDir>
 #include <QFile>
 #include <QJsonDocument>
+#include <QMutex>
 #include <QProcessEnvironment>
+
+#include <optional>
 
 namespace tiersync::test {
 
@@ -44,6 +49,17 @@ Result<ConnectionProfile> sandboxProfile()
     profile.name = QStringLiteral("sandbox");
     if (auto applied = profile.applyEnvironment(environment); !applied)
         return applied.error();
+    // This test class's own organisation on the shared sim, registered once per process.
+    static QMutex mutex;
+    static std::optional<ZohoSettings> tenant;
+    const QMutexLocker locker(&mutex);
+    if (!tenant || tenant->apiBase != profile.zoho.apiBase) {
+        auto registered = ownSimTenant(profile.zoho, testProcessLabel());
+        if (!registered)
+            return registered.error();
+        tenant = *registered;
+    }
+    profile.zoho = *tenant;
     return profile;
 }
 

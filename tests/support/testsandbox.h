@@ -8,10 +8,10 @@
 
 namespace tiersync::test {
 
-// The sandbox that the CTest fixture "sandbox" started (tiersync sandbox up). Its state
-// directory comes from TIERSYNC_SANDBOX_DIR; its sandbox.json holds the ports, pids and
-// the TIERSYNC_* environment. Missing or unreadable means the fixture did not run or
-// failed, and integration tests must fail (never skip).
+// The sandbox that the CTest fixture "sandbox" started (tiersync sandbox up): state dir from
+// TIERSYNC_SANDBOX_DIR, whose sandbox.json holds the ports, pids and TIERSYNC_* environment;
+// missing means the fixture failed, and integration tests fail (never skip). The profile's
+// Zoho credentials are this test process's own sim tenant (simtenant.h), not the sandbox's.
 [[nodiscard]] QString sandboxDir();
 [[nodiscard]] Result<QJsonObject> sandboxState();
 [[nodiscard]] Result<ConnectionProfile> sandboxProfile();

@@ -83,6 +83,14 @@ private slots:
         SYNC_VERIFY_OK(flushRedisDb(m_redis));
     }
 
+    // The product here runs on fastClientOptions()'s generous limits (these tests are about
+    // the sync, not its budget), so the private sim's windows are this test's to reset:
+    // each test starts with Zoho's full minute, as its syncs would in a deployment.
+    void init()
+    {
+        SYNC_VERIFY_OK(simSetLimits(m_sim->apiBase(), QJsonObject{{QStringLiteral("reset_budgets"), true}}));
+    }
+
     void cleanupTestCase()
     {
         if (m_redis.db == kRedisDb)
@@ -359,6 +367,42 @@ private slots:
         SYNC_VERIFY_OK(resumed);
         QCOMPARE(resumed->run.status, QStringLiteral("succeeded"));
         QCOMPARE(resumed->run.counters.synced + report->run.counters.synced, kProducts);
+        SYNC_VERIFY_OK(flushRedisDb(m_redis));
+    }
+
+    // Zoho's minute spent after 3 calls (this test's product has no limit of its own): of
+    // the 8 pages asked at once the later ones are refused while the run still waits for
+    // earlier ones. The run fails with Zoho's reason and its fetcher, dropping answered
+    // pages, ends cleanly (it once crashed there: Qt 6.4 QFuture::cancel() use-after-free).
+    void runRefusedByZohoMidwayFailsCleanly()
+    {
+        TIERSYNC_REQUIRE_SANDBOX(profile);
+        auto database = PgTestDatabase::create(profile.pg, QStringLiteral("syncrefused"));
+        SYNC_VERIFY_OK(database);
+        {
+            PgConnection connection((*database)->settings());
+            SYNC_VERIFY_OK(Migrator().migrate(connection));
+        }
+        SYNC_VERIFY_OK(flushRedisDb(m_redis));
+        // Concurrency above the 8 pages, so the minute alone refuses (44, never 1070).
+        SYNC_VERIFY_OK(simSetLimits(m_sim->apiBase(), QJsonObject{{QStringLiteral("enabled"), true},
+                                                                  {QStringLiteral("books"),
+                                                                   QJsonObject{{QStringLiteral("per_minute"), 3},
+                                                                               {QStringLiteral("concurrency"), 10}}}}));
+        ZohoService service(m_sim->settings(), fastClientOptions(1));
+        SyncOptions options;
+        options.pagesInFlight = 8;
+        SyncOrchestrator sync(entityDefinition(QStringLiteral("products")), service.client(),
+                              (*database)->settings(), m_redis, options);
+        auto report = runOnWorker(sync);
+        SYNC_VERIFY_OK(simSetLimits(m_sim->apiBase(), QJsonObject{{QStringLiteral("books"),
+                                                                   QJsonObject{{QStringLiteral("per_minute"), 100},
+                                                                               {QStringLiteral("concurrency"), 5}}}}));
+        SYNC_VERIFY_OK(report);
+        QCOMPARE(report->run.status, QStringLiteral("failed"));
+        QVERIFY(report->run.counters.fetched < kProducts);
+        QVERIFY2(report->run.error.contains(QStringLiteral("too many requests per minute")),
+                 qPrintable(report->run.error));
         SYNC_VERIFY_OK(flushRedisDb(m_redis));
     }
 };
