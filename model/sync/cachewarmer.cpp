@@ -23,9 +23,10 @@ CacheWarmer::CacheWarmer(PgSettings pg, RedisSettings redis, EndpointRegistry en
     , m_pg(std::move(pg))
     , m_redis(std::move(redis))
     , m_endpoints(std::move(endpoints))
-    , m_options(options)
+    , m_options(std::move(options))
 {
     m_options.chunkSize = std::max(1, m_options.chunkSize);
+    m_options.clock = orSystemEpochClock(std::move(m_options.clock));
 }
 
 CacheWarmer::CacheWarmer(PgSettings pg, RedisSettings redis, EndpointRegistry endpoints, QObject *parent)
@@ -121,7 +122,7 @@ Result<CacheWarmer::Report> CacheWarmer::warmEndpoints(const QString &endpoint)
             failure = makeError(ErrorKind::Cancelled, QStringLiteral("warming cancelled"));
             return false;
         }
-        const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
+        const qint64 nowMs = m_options.clock();
         QList<QList<QByteArray>> commands;
         commands.reserve(chunk.size());
         for (const SnapshotRepository::Snapshot &snapshot : chunk) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "cache/endpointregistry.h"
+#include "core/epochclock.h"
 #include "core/pgsettings.h"
 #include "core/redissettings.h"
 #include "core/result.h"
@@ -26,6 +27,7 @@ public:
     struct Options {
         int chunkSize = 1000;
         qint64 stateTtlSeconds = 24 * 3600;
+        EpochClock clock;  // "now" for a snapshot's age; null: the system clock
     };
     struct Report {
         qint64 rows = 0;     // rows read from PostgreSQL

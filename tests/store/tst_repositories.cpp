@@ -291,7 +291,7 @@ private slots:
         snapshot.moodleUserId = 3;
         snapshot.payload = R"({"name":"Ada","grades":[1,2]})";
         snapshot.contentHash = sha256Hex(snapshot.payload);
-        snapshot.fetchedAt = QDateTime::currentDateTimeUtc();
+        snapshot.fetchedAt = QDateTime(QDate(2024, 6, 11), QTime(14, 45, 30, 123), Qt::UTC);  // pinned
         VERIFY_OK(snapshots.upsert(snapshot));
 
         auto stored = snapshots.get(QStringLiteral("profile"), 3);

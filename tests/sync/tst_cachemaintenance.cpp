@@ -29,6 +29,8 @@ using namespace tiersync::test;
 
 namespace {
 
+// "Now" for the rows' times and the warmer's idea of age: pinned, never the wall clock.
+const QDateTime kNow(QDate(2024, 6, 11), QTime(14, 45, 30), Qt::UTC);
 constexpr int kRedisDb = 43;  // this executable's Redis database on the fixture's server
 
 }  // namespace
@@ -216,7 +218,7 @@ private slots:
             const QString type = i <= 2400 ? QStringLiteral("products") : QStringLiteral("customers");
             QJsonObject record{{QStringLiteral("id"), QString::number(i)}, {QStringLiteral("rate"), i}};
             rows.append({type, QString::number(i), QJsonDocument(record).toJson(QJsonDocument::Compact),
-                         hasher.hash(record, {}), QDateTime::currentDateTimeUtc()});
+                         hasher.hash(record, {}), kNow});
         }
         SYNC_VERIFY_OK(entities.upsert(rows));
 
@@ -256,9 +258,11 @@ private slots:
         }
         // Past its freshness window: the read path must refresh it, not Redis serve it.
         SYNC_VERIFY_OK(snapshots.upsert({QStringLiteral("finance"), 1, QByteArrayLiteral("[]"), QStringLiteral("f"),
-                                         QDateTime::currentDateTimeUtc().addSecs(-7200)}));
+                                         kNow.addSecs(-7200)}));
 
-        CacheWarmer warmer(m_database->settings(), m_redis, EndpointRegistry::builtIn().value());
+        CacheWarmer::Options options;
+        options.clock = [] { return kNow.toMSecsSinceEpoch(); };
+        CacheWarmer warmer(m_database->settings(), m_redis, EndpointRegistry::builtIn().value(), options);
         auto profile = warmer.warmEndpoints(QStringLiteral("profile"));
         SYNC_VERIFY_OK(profile);
         QCOMPARE(profile->keys, 20);
