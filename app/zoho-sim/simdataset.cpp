@@ -105,12 +105,16 @@ SimDataSet::SimDataSet(quint64 seed, int products, int customers, int students) 
     generateBooks(SimEntity::Products, products);
     generateBooks(SimEntity::Customers, customers);
     generateStudents(students);
+    index(SimEntity::Students);  // children name their student through the index
     generateChildren(SimEntity::Grades, 3, 8);
     generateChildren(SimEntity::Payments, 1, 4);
     generateChildren(SimEntity::Classes, 2, 5);
     generateChildren(SimEntity::Requests, 0, 3);
-    for (SimEntity entity : allSimEntities)
-        index(entity);
+    for (SimEntity entity : allSimEntities) {
+        if (entity != SimEntity::Students)
+            index(entity);
+        m_nextSerial[static_cast<std::size_t>(simEntityIndex(entity))] = size(entity);
+    }
 }
 
 const std::vector<SimRecord> &SimDataSet::records(SimEntity entity) const
@@ -133,10 +137,22 @@ int SimDataSet::indexOfId(SimEntity entity, std::string_view id) const
 const std::vector<int> &SimDataSet::indicesOfMoodleUser(SimEntity entity, int moodleUserId) const
 {
     static const std::vector<int> none;
-    const auto &lists = m_byMoodleUser[static_cast<std::size_t>(simEntityIndex(entity))];
-    if (moodleUserId <= 0 || moodleUserId >= static_cast<int>(lists.size()))
+    const auto slot = static_cast<std::size_t>(simEntityIndex(entity));
+    const auto &lists = m_byMoodleUser[slot];
+    if (moodleUserId <= 0)
         return none;
-    return lists[static_cast<std::size_t>(moodleUserId)];
+    if (moodleUserId < static_cast<int>(lists.size()))
+        return lists[static_cast<std::size_t>(moodleUserId)];
+    const auto it = m_byMoodleUserOverflow[slot].find(moodleUserId);
+    return it == m_byMoodleUserOverflow[slot].end() ? none : it->second;
+}
+
+std::optional<std::string> SimDataSet::studentIdOf(int moodleUserId) const
+{
+    const std::vector<int> &indices = indicesOfMoodleUser(SimEntity::Students, moodleUserId);
+    if (indices.empty())
+        return std::nullopt;
+    return records(SimEntity::Students)[static_cast<std::size_t>(indices.front())].id;
 }
 
 QJsonObject SimDataSet::object(SimEntity entity, int index) const
@@ -247,15 +263,27 @@ void SimDataSet::index(SimEntity entity)
     const auto slot = static_cast<std::size_t>(simEntityIndex(entity));
     const auto &list = m_records[slot];
     auto &byId = m_byId[slot];
+    byId.clear();
     byId.reserve(list.size());
+    // The dense part keeps its size once made: the generated students' Moodle ids.
     auto &byUser = m_byMoodleUser[slot];
-    byUser.assign(static_cast<std::size_t>(size(SimEntity::Students)) + 1, {});
+    const std::size_t dense = byUser.empty() ? static_cast<std::size_t>(size(SimEntity::Students)) + 1 : byUser.size();
+    byUser.assign(dense, {});
+    m_byMoodleUserOverflow[slot].clear();
     for (int i = 0; i < static_cast<int>(list.size()); ++i) {
         const SimRecord &record = list[static_cast<std::size_t>(i)];
         byId.emplace(record.id, i);
         if (isCrmEntity(entity))
-            byUser[static_cast<std::size_t>(record.moodleUserId)].push_back(i);
+            moodleSlot(slot, record.moodleUserId).push_back(i);
     }
+}
+
+std::vector<int> &SimDataSet::moodleSlot(std::size_t entitySlot, int moodleUserId)
+{
+    auto &dense = m_byMoodleUser[entitySlot];
+    if (moodleUserId >= 0 && moodleUserId < static_cast<int>(dense.size()))
+        return dense[static_cast<std::size_t>(moodleUserId)];
+    return m_byMoodleUserOverflow[entitySlot][moodleUserId];
 }
 
 std::string SimDataSet::build(SimEntity entity, const SimRecord &record) const
@@ -341,6 +369,11 @@ QJsonObject SimDataSet::buildCustomer(const SimRecord &record) const
     };
 }
 
+std::string SimDataSet::crmId(SimEntity entity, quint64 number)
+{
+    return (QStringLiteral("36523970") + QString::number(crmModuleDigit(entity)) + digits(number, 10)).toStdString();
+}
+
 SimDataSet::Student SimDataSet::student(int moodleUserId) const
 {
     SimRandom random(m_seed, 300, static_cast<quint64>(moodleUserId));
@@ -394,7 +427,7 @@ QJsonObject SimDataSet::buildChild(SimEntity entity, const SimRecord &record) co
     QJsonObject object{
         {QStringLiteral("id"), s(record.id)},
         {QStringLiteral("Moodle_User_ID"), QString::number(record.moodleUserId)},
-        {QStringLiteral("Student"), QJsonObject{{QStringLiteral("id"), s(who.id)},
+        {QStringLiteral("Student"), QJsonObject{{QStringLiteral("id"), s(studentIdOf(record.moodleUserId).value_or(who.id))},
                                                 {QStringLiteral("name"), who.fullName}}},
         {QStringLiteral("Created_Time"), s(formatCrmTime(record.createdS))},
         {QStringLiteral("Modified_Time"), s(formatCrmTime(record.modifiedS))},
