@@ -1,6 +1,7 @@
 #include "simservice.h"
 
 #include "simcriteria.h"
+#include "simreplies.h"
 #include "simrandom.h"
 #include "simtime.h"
 #include "simwebhooksender.h"
@@ -24,43 +25,9 @@ constexpr int crmPageParamLimit = 2000;      // records reachable with `page` al
 constexpr qint64 pageTokenLifetimeS = 86400;  // Zoho: page tokens live 24 h
 constexpr int webhookTimeoutMs = 10000;
 
-SimReply reply(int status, std::string body)
-{
-    SimReply result;
-    result.status = status;
-    result.body = std::move(body);
-    return result;
-}
-
-SimReply jsonReply(int status, const QJsonObject &object)
-{
-    return reply(status, QJsonDocument(object).toJson(QJsonDocument::Compact).toStdString());
-}
-
-SimReply emptyReply(int status)
-{
-    SimReply result = reply(status, {});
-    result.contentType.clear();
-    return result;
-}
-
 SimReply booksError(int status, int code, const QString &message)
 {
     return jsonReply(status, QJsonObject{{QStringLiteral("code"), code}, {QStringLiteral("message"), message}});
-}
-
-SimReply crmError(int status, const QString &code, const QString &message,
-                  const QJsonObject &details = {})
-{
-    return jsonReply(status, QJsonObject{{QStringLiteral("code"), code},
-                                         {QStringLiteral("details"), details},
-                                         {QStringLiteral("message"), message},
-                                         {QStringLiteral("status"), QStringLiteral("error")}});
-}
-
-SimReply controlError(const QString &message)
-{
-    return jsonReply(400, QJsonObject{{QStringLiteral("error"), message}});
 }
 
 std::optional<std::string> param(const httplib::Request &request, const char *name)
@@ -225,6 +192,7 @@ void SimService::shutdown()
         m_stopping = true;
     }
     m_stopCondition.notify_all();
+    m_notifier.stop();
 }
 
 bool SimService::waitMs(int ms)
@@ -524,6 +492,12 @@ SimReply SimService::crm(const httplib::Request &request, std::string_view rest,
 {
     if (!tenant)
         return crmError(401, QStringLiteral("INVALID_TOKEN"), QStringLiteral("invalid oauth token"));
+    if (rest == "actions/watch") {
+        const std::string_view path = request.path;
+        const std::string_view version = path.substr(5, path.find('/', 5) - 5);  // "/crm/v2/…" → "v2"
+        return m_channels.handle(request, *tenant, m_clock.nowMs(), QString::fromStdString(apiDomain()),
+                                 QString::fromUtf8(version.data(), static_cast<qsizetype>(version.size())));
+    }
     const std::size_t slash = rest.find('/');
     const std::string_view moduleName = rest.substr(0, slash);
     const auto entity = crmModuleFromName(QString::fromUtf8(moduleName.data(), static_cast<qsizetype>(moduleName.size())));
@@ -545,6 +519,8 @@ SimReply SimService::crm(const httplib::Request &request, std::string_view rest,
     const std::string_view sub = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
     if (slash == std::string_view::npos || sub.empty())
         return crmList(*entity, request, nullptr, {}, sinceS);
+    if (sub == "deleted")
+        return crmDeleted(*entity, request, sinceS);
     if (sub == "search") {
         const auto text = param(request, "criteria");
         if (!text || text->empty())
@@ -787,56 +763,15 @@ SimReply SimService::control(const httplib::Request &request)
     }
     if (path == "/_sim/mutate" && post)
         return controlMutate(body);
+    if (path == "/_sim/notifications")
+        return controlNotifications(post, body);
+    if (path == "/_sim/channels")
+        return controlChannels(post, body);
     if (path == "/_sim/webhook" && post)
         return controlWebhook(body);
     return jsonReply(404, QJsonObject{{QStringLiteral("error"), QStringLiteral("unknown control %1 %2")
                                                                    .arg(QString::fromStdString(request.method),
                                                                         QString::fromStdString(path))}});
-}
-
-SimReply SimService::controlMutate(const QJsonObject &body)
-{
-    const auto entity = simEntityFromName(body.value(QLatin1String("entity")).toString());
-    if (!entity)
-        return controlError(QStringLiteral("entity: expected products, customers, students or a CRM module"));
-    QJsonArray mutated;
-    QJsonArray unknown;
-    std::unique_lock lock(m_dataMutex);
-    std::vector<int> indices;
-    if (body.contains(QLatin1String("ids"))) {
-        for (const QJsonValue &value : body.value(QLatin1String("ids")).toArray()) {
-            const QString id = value.isDouble() ? QString::number(value.toInteger()) : value.toString();
-            const int index = m_data.indexOfId(*entity, id.toStdString());
-            if (index < 0)
-                unknown.append(id);
-            else if (std::find(indices.begin(), indices.end(), index) == indices.end())
-                indices.push_back(index);
-        }
-    } else {
-        int count = 0;
-        if (body.contains(QLatin1String("count"))) {
-            count = body.value(QLatin1String("count")).toInt(-1);
-            if (count < 0)
-                return controlError(QStringLiteral("count: expected a non-negative number"));
-        } else {
-            const double fraction = body.value(QLatin1String("fraction")).toDouble(-1);
-            if (fraction < 0 || fraction > 1)
-                return controlError(QStringLiteral("fraction: expected a number in [0, 1] (or give ids or count)"));
-            count = static_cast<int>(std::llround(fraction * m_data.size(*entity)));
-        }
-        std::lock_guard configLock(m_configMutex);
-        indices = m_data.pickIndices(*entity, count, ++m_mutationDraws);
-    }
-    const qint64 nowS = nowSeconds();
-    for (const int index : indices) {
-        m_data.mutate(*entity, index, nowS);
-        mutated.append(QString::fromStdString(m_data.records(*entity)[static_cast<std::size_t>(index)].id));
-    }
-    QJsonObject answer{{QStringLiteral("mutated"), static_cast<int>(mutated.size())},
-                       {QStringLiteral("ids"), mutated}};
-    if (!unknown.isEmpty())
-        answer.insert(QStringLiteral("unknown"), unknown);
-    return jsonReply(200, answer);
 }
 
 SimReply SimService::controlWebhook(const QJsonObject &body)

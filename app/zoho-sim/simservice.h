@@ -1,10 +1,12 @@
 #pragma once
 
 #include "core/epochclock.h"
+#include "simchannels.h"
 #include "simclock.h"
 #include "simdataset.h"
 #include "simfaultconfig.h"
 #include "simlimits.h"
+#include "simnotifier.h"
 #include "simoptions.h"
 #include "simreply.h"
 #include "simstats.h"
@@ -55,7 +57,15 @@ private:
     enum class Api { OAuth, Books, Crm, Other };
 
     [[nodiscard]] SimReply control(const httplib::Request &request);
+    // simservicechanges.cpp: record changes, the deleted list and notifications.
     [[nodiscard]] SimReply controlMutate(const QJsonObject &body);
+    [[nodiscard]] SimReply controlNotifications(bool post, const QJsonObject &body);
+    [[nodiscard]] SimReply controlChannels(bool post, const QJsonObject &body);
+    [[nodiscard]] SimReply crmDeleted(SimEntity entity, const httplib::Request &request, std::optional<qint64> sinceS);
+    // Queues the notification of a change of `ids` to every live channel watching it;
+    // returns the last delivery's sequence (0: nobody watches).
+    quint64 notify(SimEntity entity, SimChannels::Event event, const std::vector<std::string> &ids,
+                   const QJsonArray &affectedFields);
     [[nodiscard]] SimReply controlWebhook(const QJsonObject &body);
     [[nodiscard]] SimReply controlClock(bool post, const QJsonObject &body);
     [[nodiscard]] SimReply controlTenants(bool post, const QJsonObject &body);
@@ -87,6 +97,8 @@ private:
     SimTokenStore m_tokens;
     SimLimits m_limits;
     SimStats m_stats;
+    SimChannels m_channels;
+    SimNotifier m_notifier;
 
     mutable std::mutex m_configMutex;
     SimFaultConfig m_faults;
