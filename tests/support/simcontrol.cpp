@@ -98,4 +98,37 @@ Result<QJsonObject> simLimitStats(const QString &apiBase, const QString &orgId)
     return tenants.value(orgId).toObject();
 }
 
+Result<QJsonObject> simMutateOp(const QString &apiBase, const QString &entity, const QString &operation,
+                                const QJsonObject &fields)
+{
+    QJsonObject body = fields;
+    body.insert(QStringLiteral("entity"), entity);
+    body.insert(QStringLiteral("operation"), operation);
+    // "wait_notifications" may hold the answer until the sim's deliveries are done (at most 20 s).
+    auto client = clientFor(apiBase);
+    client.set_read_timeout(30);
+    const QString path = QStringLiteral("/_sim/mutate");
+    return answer(apiBase, path,
+                  client.Post(path.toStdString(), QJsonDocument(body).toJson(QJsonDocument::Compact).toStdString(),
+                              "application/json"));
+}
+
+Result<QJsonObject> simNotifications(const QString &apiBase)
+{
+    return simGet(apiBase, QStringLiteral("/_sim/notifications"));
+}
+
+Result<QJsonArray> simChannels(const QString &apiBase)
+{
+    auto answer = simGet(apiBase, QStringLiteral("/_sim/channels"));
+    if (!answer)
+        return answer.error();
+    return answer->value(QStringLiteral("channels")).toArray();
+}
+
+Result<QJsonObject> simDropChannel(const QString &apiBase, const QString &channelId)
+{
+    return simPost(apiBase, QStringLiteral("/_sim/channels"), QJsonObject{{QStringLiteral("drop"), channelId}});
+}
+
 }  // namespace tiersync::test

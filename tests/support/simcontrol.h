@@ -3,6 +3,7 @@
 #include "core/result.h"
 #include "core/zohosettings.h"
 
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QString>
 
@@ -38,5 +39,23 @@ namespace tiersync::test {
 // "crm":{…},"oauth":{…}} (see app/zoho-sim/README.md); an error if the sim has no
 // tenant with that org id.
 [[nodiscard]] Result<QJsonObject> simLimitStats(const QString &apiBase, const QString &orgId);
+
+// Changes records (POST /_sim/mutate {"entity", "operation", …fields}); see
+// app/zoho-sim/README.md "Changing records". `operation` is "update", "delete", "create" or
+// "move"; `fields` adds the rest, e.g. {"ids":[…]}, {"moodle_user_id":7,"count":2},
+// {"ids":[…],"to_moodle_user_id":9}, {"wait_notifications":true}. Answers
+// {"entity","operation","mutated","ids",("unknown"),("moved"),("modified_time"|"deleted_time"),
+//  ("notifications":{"queued",("delivered")})}.
+[[nodiscard]] Result<QJsonObject> simMutateOp(const QString &apiBase, const QString &entity, const QString &operation,
+                                              const QJsonObject &fields = {});
+// GET /_sim/notifications: {"sent","failed","pending","last":[{"sequence","org_id","channel_id",
+// "module","operation","ids","url","status",("error")}]} (the last 50 deliveries, oldest first).
+[[nodiscard]] Result<QJsonObject> simNotifications(const QString &apiBase);
+// GET /_sim/channels "channels": every tenant's live watch channels, [{"org_id","client_id",
+// "channel_id","events","notify_url","channel_expiry","expiry_ms"}].
+[[nodiscard]] Result<QJsonArray> simChannels(const QString &apiBase);
+// POST /_sim/channels {"drop": channelId}: Zoho drops the channel (every tenant's with that id);
+// answers {"dropped":n,"channels":[…]}.
+[[nodiscard]] Result<QJsonObject> simDropChannel(const QString &apiBase, const QString &channelId);
 
 }  // namespace tiersync::test
