@@ -104,7 +104,7 @@ SimReply SimService::controlMutate(const QJsonObject &body)
         return controlError(QStringLiteral("wait_notifications: expected true or false"));
     const QJsonValue typeValue = body.value(QLatin1String("type"));
     const QString type = typeValue.toString(QStringLiteral("recycle"));
-    if (!typeValue.isUndefined() && (*operation != Operation::Delete
+    if (!typeValue.isUndefined() && (*operation != Operation::Delete || !typeValue.isString()
                                      || (type != QLatin1String("recycle") && type != QLatin1String("permanent"))))
         return controlError(QStringLiteral("type: only for delete, recycle or permanent"));
 
