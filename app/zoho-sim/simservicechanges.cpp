@@ -79,6 +79,30 @@ QStringList movedFields(SimEntity entity)
     return {QStringLiteral("Moodle_User_ID"), QStringLiteral("Student"), QStringLiteral("Modified_Time")};
 }
 
+SimChannels::Event eventOf(Operation operation)
+{
+    switch (operation) {
+    case Operation::Create: return SimChannels::Event::Create;
+    case Operation::Delete: return SimChannels::Event::Delete;
+    default: return SimChannels::Event::Edit;
+    }
+}
+
+// [{"<id>":[fields]}…] for updates and moves, [] otherwise.
+QJsonArray affectedFields(SimEntity entity, Operation operation, const std::vector<std::string> &ids)
+{
+    const QStringList fields = operation == Operation::Update ? updatedFields(entity)
+                               : operation == Operation::Move ? movedFields(entity)
+                                                              : QStringList();
+    QJsonArray affected;
+    if (!fields.isEmpty()) {
+        const QJsonArray names = QJsonArray::fromStringList(fields);
+        for (const std::string &id : ids)
+            affected.append(QJsonObject{{QString::fromStdString(id), names}});
+    }
+    return affected;
+}
+
 }  // namespace
 
 SimReply SimService::controlMutate(const QJsonObject &body)
@@ -113,6 +137,7 @@ SimReply SimService::controlMutate(const QJsonObject &body)
     QJsonArray unknown;
     QJsonArray moved;
     std::vector<std::string> changedIds;
+    quint64 last = 0;  // the sequence of this call's last notification
     {
         std::unique_lock lock(m_dataMutex);
         if (*operation == Operation::Create) {
@@ -210,6 +235,10 @@ SimReply SimService::controlMutate(const QJsonObject &body)
             case Operation::Create: break;
             }
         }
+        // Queued before the data lock goes, so notifications leave in the order the changes
+        // were made even when mutations run concurrently.
+        if (isCrmEntity(*entity) && !changedIds.empty())
+            last = notify(*entity, eventOf(*operation), changedIds, affectedFields(*entity, *operation, changedIds));
     }
     for (const std::string &id : changedIds)
         changed.append(QString::fromStdString(id));
@@ -228,18 +257,6 @@ SimReply SimService::controlMutate(const QJsonObject &body)
         if (*operation == Operation::Delete)
             answer.insert(QStringLiteral("type"), type);
 
-        QJsonArray affected;
-        const QStringList fields = *operation == Operation::Update ? updatedFields(*entity)
-                                   : *operation == Operation::Move ? movedFields(*entity)
-                                                                   : QStringList();
-        if (!fields.isEmpty()) {
-            for (const std::string &id : changedIds)
-                affected.append(QJsonObject{{QString::fromStdString(id), QJsonArray::fromStringList(fields)}});
-        }
-        const SimChannels::Event event = *operation == Operation::Create   ? SimChannels::Event::Create
-                                         : *operation == Operation::Delete ? SimChannels::Event::Delete
-                                                                           : SimChannels::Event::Edit;
-        const quint64 last = changedIds.empty() ? 0 : notify(*entity, event, changedIds, affected);
         QJsonObject notifications{{QStringLiteral("queued"), last > 0}};
         if (wait.toBool(false) && last > 0)
             notifications.insert(QStringLiteral("delivered"), m_notifier.waitDelivered(last, waitNotificationsMs));
