@@ -5,9 +5,13 @@
 
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QMap>
 #include <QRegularExpression>
 #include <QSet>
 #include <QTest>
+
+#include <algorithm>
+#include <random>
 
 using namespace tiersync;
 using namespace tiersync::sim;
@@ -181,6 +185,78 @@ private slots:
         QCOMPARE(picked.size(), std::size_t(66));
         QCOMPARE(QSet<int>(picked.begin(), picked.end()).size(), 66);
         QCOMPARE(data.pickIndices(SimEntity::Products, 5000, 2).size(), std::size_t(1312));
+    }
+
+    // Random creates, moves, deletes and updates over every CRM module: afterwards the
+    // records are still in id order, each id maps to its index, and each Moodle user's list
+    // holds exactly its records, in order; deleted ids never come back.
+    void editsKeepTheIndexes()
+    {
+        SimDataSet data(3, 0, 0, 80);
+        std::mt19937 random(42);
+        auto pick = [&random](int low, int high) { return std::uniform_int_distribution<int>(low, high)(random); };
+        const std::vector<SimEntity> modules{SimEntity::Students, SimEntity::Grades, SimEntity::Payments,
+                                             SimEntity::Classes, SimEntity::Requests};
+        QSet<QString> deletedIds;
+        qint64 nowS = 1767225600;
+        for (int step = 0; step < 600; ++step, nowS += 7) {
+            const SimEntity entity = modules[static_cast<std::size_t>(pick(0, 4))];
+            const int size = data.size(entity);
+            const int moodle = pick(1, 3) == 1 ? pick(1'000'000, 1'000'010) : pick(1, 120);
+            switch (pick(0, 3)) {
+            case 0:
+                if (entity != SimEntity::Students || !data.studentIdOf(moodle))
+                    data.create(entity, moodle, nowS);
+                break;
+            case 1:
+                if (size > 0 && (entity != SimEntity::Students || !data.studentIdOf(moodle)))
+                    data.move(entity, pick(0, size - 1), moodle, nowS);
+                break;
+            case 2:
+                if (size > 3) {
+                    std::vector<int> gone{pick(0, size - 1)};
+                    const int second = pick(0, size - 1);
+                    if (second != gone.front())
+                        gone.push_back(second);
+                    for (const int index : gone)
+                        deletedIds.insert(QString::fromStdString(data.records(entity)[static_cast<std::size_t>(index)].id));
+                    data.remove(entity, gone, nowS, pick(0, 1) == 1);
+                }
+                break;
+            default:
+                if (size > 0)
+                    data.mutate(entity, pick(0, size - 1), nowS);
+                break;
+            }
+        }
+        int deleted = 0;
+        for (const SimEntity entity : modules) {
+            const auto &records = data.records(entity);
+            QMap<int, std::vector<int>> byUser;
+            for (int i = 0; i < static_cast<int>(records.size()); ++i) {
+                const SimRecord &record = records[static_cast<std::size_t>(i)];
+                QCOMPARE(data.indexOfId(entity, record.id), i);
+                QVERIFY(!deletedIds.contains(QString::fromStdString(record.id)));
+                if (i > 0)
+                    QVERIFY(records[static_cast<std::size_t>(i - 1)].id < record.id);
+                byUser[record.moodleUserId].push_back(i);
+                const QJsonObject object = data.object(entity, i);
+                QCOMPARE(object.value(QLatin1String("Moodle_User_ID")).toString(), QString::number(record.moodleUserId));
+            }
+            for (auto it = byUser.begin(); it != byUser.end(); ++it)
+                QCOMPARE(data.indicesOfMoodleUser(entity, it.key()), it.value());
+            for (const int moodle : {1, 50, 119, 1'000'003})
+                QCOMPARE(data.indicesOfMoodleUser(entity, moodle).size(), byUser.value(moodle).size());
+            for (const SimDataSet::Deleted &gone : data.deleted(entity)) {
+                QVERIFY(deletedIds.contains(QString::fromStdString(gone.id)));
+                QCOMPARE(data.indexOfId(entity, gone.id), -1);
+                ++deleted;
+            }
+        }
+        QCOMPARE(deleted, deletedIds.size());
+        // Students: at most one per Moodle user.
+        for (int moodle = 1; moodle <= 120; ++moodle)
+            QVERIFY(data.indicesOfMoodleUser(SimEntity::Students, moodle).size() <= 1);
     }
 
     void criteria()
