@@ -38,7 +38,8 @@ class SimCriteria;
 // mutation times, server_time and the limit windows read the sim clock: `clock` (null:
 // the system clock; tests move it) plus what POST /_sim/clock advanced. Requests are
 // attributed to tenants (SimTenants) and, before anything else is done for them, admitted
-// or refused by SimLimits.
+// or refused by SimLimits. CRM watch channels (SimChannels) belong to tenants; changes made
+// through /_sim/mutate notify them through SimNotifier's sender thread, which shutdown() stops.
 class SimService final {
 public:
     explicit SimService(const SimOptions &options, EpochClock clock = {});

@@ -510,6 +510,20 @@ private slots:
         QCOMPARE(m_service->handle(request("GET", "/crm/v8/actions/watch", {}, m_token)).status, 204);
     }
 
+    void watchAndDeletedAreLimitedLikeCrmCalls()
+    {
+        // Spend the day's credits down to none: both new routes are refused like any CRM call.
+        QCOMPARE(m_service->handle(request("POST", "/_sim/limits", {}, {},
+                                           text({{QStringLiteral("crm"), QJsonObject{{QStringLiteral("credits_per_day"), 2}}}}))).status, 200);
+        QCOMPARE(m_service->handle(request("GET", "/crm/v2/actions/watch", {}, m_token)).status, 204);
+        QCOMPARE(call("GET", "/crm/v2/Grades/deleted").status, 204);
+        const SimReply refused = m_service->handle(request("GET", "/crm/v2/actions/watch", {}, m_token));
+        QCOMPARE(refused.status, 429);
+        QCOMPARE(json(refused).value(QLatin1String("code")).toString(), QStringLiteral("TOO_MANY_REQUESTS"));
+        QCOMPARE(call("GET", "/crm/v2/Grades/deleted").status, 429);
+        QCOMPARE(watch("POST", {watchItem(QStringLiteral("1"), {QStringLiteral("Grades.all")}, QStringLiteral("https://e.test/"))}).status, 429);
+    }
+
     void channelsExpireOnTheSimClock()
     {
         QCOMPARE(watch("POST", {watchItem(QStringLiteral("9001"), {QStringLiteral("Grades.all")},
