@@ -89,7 +89,67 @@ SimReply itemsReply(const QJsonArray &items)
     return jsonReply(status, QJsonObject{{QStringLiteral("watch"), items}});
 }
 
+// The events of a watch item as bits per module, or nothing when any is not
+// "{Module}.create|edit|delete|all" of a known module (or the list is empty).
+std::optional<std::array<quint8, 7>> parseEvents(const QJsonValue &value)
+{
+    const QJsonArray list = value.toArray();
+    if (!value.isArray() || list.isEmpty())
+        return std::nullopt;
+    std::array<quint8, 7> events{};
+    for (const QJsonValue &event : list) {
+        const QString text = event.toString();
+        const qsizetype dot = text.lastIndexOf(QLatin1Char('.'));
+        const auto entity = dot > 0 ? crmModuleFromName(QStringView(text).left(dot)) : std::nullopt;
+        const QStringView operation = dot > 0 ? QStringView(text).mid(dot + 1) : QStringView();
+        const auto known = std::find_if(std::begin(eventNames), std::end(eventNames),
+                                        [&](const EventName &name) { return operation == QLatin1String(name.name); });
+        if (!event.isString() || !entity || known == std::end(eventNames))
+            return std::nullopt;
+        events[static_cast<std::size_t>(simEntityIndex(*entity))] |= known->bits;
+    }
+    return events;
+}
+
 }  // namespace
+
+// token, notify_url and channel_expiry of watch item i into `channel`; the item's error, if any.
+std::optional<QJsonObject> SimChannels::applySettings(const QJsonObject &item, int i, bool partial, qint64 nowMs,
+                                                      Channel &channel)
+{
+    const QJsonValue token = item.value(QLatin1String("token"));
+    if (!token.isUndefined() && !token.isNull()) {
+        if (!token.isString() || token.toString().size() > maxTokenLength)
+            return invalid(QStringLiteral("token"), i,
+                           QStringLiteral("token must be a string of at most %1 characters").arg(maxTokenLength));
+        channel.token = token.toString().toStdString();
+    } else if (!partial) {
+        channel.token.clear();
+    }
+
+    const QJsonValue url = item.value(QLatin1String("notify_url"));
+    if (url.isUndefined() && !partial)
+        return missing(QStringLiteral("notify_url"), i);
+    if (!url.isUndefined()) {
+        const QUrl parsed(url.toString(), QUrl::StrictMode);
+        if (!url.isString() || !parsed.isValid() || parsed.host().isEmpty()
+            || (parsed.scheme() != QLatin1String("http") && parsed.scheme() != QLatin1String("https")))
+            return invalid(QStringLiteral("notify_url"), i);
+        channel.notifyUrl = url.toString();
+    }
+
+    // channel_expiry: in the past is an error; more than a week ahead, or none → one hour from now.
+    const QJsonValue expiry = item.value(QLatin1String("channel_expiry"));
+    channel.expiryMs = nowMs + defaultExpiryAheadMs;
+    if (!expiry.isUndefined() && !expiry.isNull()) {
+        const auto seconds = expiry.isString() ? parseHttpOrIsoTime(expiry.toString()) : std::nullopt;
+        if (!seconds || *seconds * 1000 <= nowMs)
+            return invalid(QStringLiteral("channel_expiry"), i);
+        if (*seconds * 1000 <= nowMs + maxExpiryAheadMs)
+            channel.expiryMs = *seconds * 1000;
+    }
+    return std::nullopt;
+}
 
 QString SimChannels::moduleResourceId(SimEntity entity)
 {
@@ -165,33 +225,14 @@ SimReply SimChannels::subscribe(const httplib::Request &request, int tenant, qin
         const bool partial = mode == Mode::Patch;
         const bool deleteEvents = partial && item.value(QLatin1String("_delete_events")).toBool(false);
 
-        // events
-        std::array<quint8, 7> events{};
         const QJsonValue eventsValue = item.value(QLatin1String("events"));
         if (eventsValue.isUndefined() && (!partial || deleteEvents)) {
             fail(missing(QStringLiteral("events"), i));
             continue;
         }
-        bool badEvents = false;
-        if (!eventsValue.isUndefined()) {
-            const QJsonArray list = eventsValue.toArray();
-            badEvents = !eventsValue.isArray() || list.isEmpty();
-            for (const QJsonValue &event : list) {
-                const QString text = event.toString();
-                const qsizetype dot = text.lastIndexOf(QLatin1Char('.'));
-                const auto entity = dot > 0 ? crmModuleFromName(QStringView(text).left(dot)) : std::nullopt;
-                const QStringView operation = dot > 0 ? QStringView(text).mid(dot + 1) : QStringView();
-                const auto known = std::find_if(std::begin(eventNames), std::end(eventNames), [&](const EventName &name) {
-                    return operation == QLatin1String(name.name);
-                });
-                if (!event.isString() || !entity || known == std::end(eventNames)) {
-                    badEvents = true;
-                    break;
-                }
-                events[static_cast<std::size_t>(simEntityIndex(*entity))] |= known->bits;
-            }
-        }
-        if (badEvents) {
+        const auto events = eventsValue.isUndefined() ? std::optional<std::array<quint8, 7>>(std::array<quint8, 7>{})
+                                                      : parseEvents(eventsValue);
+        if (!events) {
             fail(invalid(QStringLiteral("events"), i));
             continue;
         }
@@ -199,9 +240,9 @@ SimReply SimChannels::subscribe(const httplib::Request &request, int tenant, qin
             QJsonArray removed;
             for (SimEntity entity : allSimEntities) {
                 const auto slot = static_cast<std::size_t>(simEntityIndex(entity));
-                if (!events[slot])
+                if (!(*events)[slot])
                     continue;
-                channel.events[slot] = static_cast<quint8>(channel.events[slot] & ~events[slot]);
+                channel.events[slot] = static_cast<quint8>(channel.events[slot] & ~(*events)[slot]);
                 removed.append(QJsonObject{{QStringLiteral("resource_uri"), resourceUri(apiDomain, version, entity)},
                                            {QStringLiteral("resource_id"), moduleResourceId(entity)},
                                            {QStringLiteral("resource_name"), simEntityName(entity)},
@@ -218,50 +259,11 @@ SimReply SimChannels::subscribe(const httplib::Request &request, int tenant, qin
             continue;
         }
         if (!eventsValue.isUndefined())
-            channel.events = events;
-
-        // token
-        const QJsonValue token = item.value(QLatin1String("token"));
-        if (!token.isUndefined() && !token.isNull()) {
-            if (!token.isString() || token.toString().size() > maxTokenLength) {
-                fail(invalid(QStringLiteral("token"), i,
-                             QStringLiteral("token must be a string of at most %1 characters").arg(maxTokenLength)));
-                continue;
-            }
-            channel.token = token.toString().toStdString();
-        } else if (!partial) {
-            channel.token.clear();
-        }
-
-        // notify_url
-        const QJsonValue url = item.value(QLatin1String("notify_url"));
-        if (url.isUndefined() && !partial) {
-            fail(missing(QStringLiteral("notify_url"), i));
+            channel.events = *events;
+        if (const auto error = applySettings(item, i, mode == Mode::Patch, nowMs, channel)) {
+            fail(*error);
             continue;
         }
-        if (!url.isUndefined()) {
-            const QUrl parsed(url.toString(), QUrl::StrictMode);
-            if (!url.isString() || !parsed.isValid() || parsed.host().isEmpty()
-                || (parsed.scheme() != QLatin1String("http") && parsed.scheme() != QLatin1String("https"))) {
-                fail(invalid(QStringLiteral("notify_url"), i));
-                continue;
-            }
-            channel.notifyUrl = url.toString();
-        }
-
-        // channel_expiry: more than a week ahead, or none → one hour from now.
-        const QJsonValue expiry = item.value(QLatin1String("channel_expiry"));
-        qint64 expiryMs = nowMs + defaultExpiryAheadMs;
-        if (!expiry.isUndefined() && !expiry.isNull()) {
-            const auto seconds = expiry.isString() ? parseHttpOrIsoTime(expiry.toString()) : std::nullopt;
-            if (!seconds || *seconds * 1000 <= nowMs) {
-                fail(invalid(QStringLiteral("channel_expiry"), i));
-                continue;
-            }
-            if (*seconds * 1000 <= nowMs + maxExpiryAheadMs)
-                expiryMs = *seconds * 1000;
-        }
-        channel.expiryMs = expiryMs;
 
         if (existing == m_channels.end()) {
             const auto owned = std::count_if(m_channels.begin(), m_channels.end(),
@@ -278,7 +280,7 @@ SimReply SimChannels::subscribe(const httplib::Request &request, int tenant, qin
         for (SimEntity entity : allSimEntities) {
             if (!channel.events[static_cast<std::size_t>(simEntityIndex(entity))])
                 continue;
-            details.append(QJsonObject{{QStringLiteral("channel_expiry"), QString::fromStdString(formatCrmTime(expiryMs / 1000))},
+            details.append(QJsonObject{{QStringLiteral("channel_expiry"), QString::fromStdString(formatCrmTime(channel.expiryMs / 1000))},
                                        {QStringLiteral("resource_uri"), resourceUri(apiDomain, version, entity)},
                                        {QStringLiteral("resource_id"), moduleResourceId(entity)},
                                        {QStringLiteral("resource_name"), simEntityName(entity)},

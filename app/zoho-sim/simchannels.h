@@ -4,6 +4,7 @@
 #include "simreply.h"
 
 #include <QJsonArray>
+#include <QJsonObject>
 #include <QString>
 #include <QtGlobal>
 
@@ -74,6 +75,8 @@ private:
                                 const QString &version);
     [[nodiscard]] SimReply unsubscribe(const httplib::Request &request, int tenant, const QString &apiDomain,
                                        const QString &version);
+    [[nodiscard]] static std::optional<QJsonObject> applySettings(const QJsonObject &item, int i, bool partial,
+                                                                  qint64 nowMs, Channel &channel);
     // Drops expired channels; the caller holds m_mutex.
     void purge(qint64 nowMs);
 
