@@ -6,6 +6,7 @@
 #include "limitscommand.h"
 #include "runscommand.h"
 #include "sandboxcommand.h"
+#include "schedulecommand.h"
 #include "servecommand.h"
 #include "statscommand.h"
 #include "synccommand.h"
@@ -28,12 +29,15 @@ int usage(int code)
            "commands:\n"
            "  check [--json]               reach Redis, PostgreSQL (migrating it) and Zoho\n"
            "  sandbox up|down|status|env   private redis-server, PostgreSQL and zoho-sim\n"
-           "  serve [--listen HOST:PORT] [--threads N]  the HTTP API (default 127.0.0.1:8001)\n"
+           "  serve [--listen HOST:PORT] [--threads N] [--no-scheduler]\n"
+           "                               the HTTP API (default 127.0.0.1:8001); runs the due schedules\n"
+           "                               unless --no-scheduler\n"
            "  stats [--json] [--minutes N] per-endpoint read statistics (all instances, last hour)\n"
            "  caching on|off|status [--json]  the global caching switch (rollback: off)\n"
            "  sync products|customers|students [--mode incremental|full] [--batch-size N] [--json]\n"
            "  runs [--type T] [--limit N] [--json]  recent sync runs\n"
            "  limits show|set ...          the organisation's Zoho limits, shared by every process\n"
+           "  schedule list|set|pause|resume|run ...  when each entity type syncs (serve runs them)\n"
            "  warm entities|endpoints [--type T] [--json]  PostgreSQL -> Redis\n"
            "  invalidate student N | endpoint NAME | entity TYPE [ID] | all [--dry-run] [--json]\n"
            "  version                      print the version\n"
@@ -58,7 +62,8 @@ int main(int argc, char *argv[])
         return tiersync::cli::runSandboxCommand(args);
     const bool needsProfile = QStringList{QStringLiteral("check"), QStringLiteral("serve"), QStringLiteral("stats"),
                                           QStringLiteral("caching"), QStringLiteral("sync"), QStringLiteral("runs"),
-                                          QStringLiteral("warm"), QStringLiteral("invalidate"), QStringLiteral("limits")}
+                                          QStringLiteral("warm"), QStringLiteral("invalidate"), QStringLiteral("limits"),
+                                          QStringLiteral("schedule")}
                                   .contains(command);
     if (needsProfile) {
         auto profile = tiersync::cli::takeConnectionProfile(args);
@@ -92,6 +97,8 @@ int main(int argc, char *argv[])
             return tiersync::cli::runRunsCommand(*services, args);
         if (command == QLatin1String("limits"))
             return tiersync::cli::runLimitsCommand(*services, args);
+        if (command == QLatin1String("schedule"))
+            return tiersync::cli::runScheduleCommand(*services, args);
         return tiersync::cli::runWarmCommand(*services, args);
     }
     if (command == QLatin1String("version") || command == QLatin1String("--version")) {

@@ -22,6 +22,7 @@ namespace {
 struct ServeOptions {
     ListenAddress listen{QStringLiteral("127.0.0.1"), 8001};
     int threads = 0;
+    bool scheduler = true;
 };
 
 Result<ServeOptions> parseOptions(const QStringList &arguments)
@@ -34,7 +35,9 @@ Result<ServeOptions> parseOptions(const QStringList &arguments)
                 return makeError(ErrorKind::InvalidArgument, QStringLiteral("%1 needs a value").arg(flag));
             return arguments.at(++i);
         };
-        if (flag == QLatin1String("--listen")) {
+        if (flag == QLatin1String("--no-scheduler")) {
+            options.scheduler = false;
+        } else if (flag == QLatin1String("--listen")) {
             auto text = value();
             if (!text)
                 return text.error();
@@ -108,7 +111,9 @@ int runServeCommand(const std::shared_ptr<EngineServices> &services, const QStri
     auto options = parseOptions(arguments);
     if (!options) {
         err << "tiersync serve: " << options.error().message << '\n'
-            << "usage: tiersync serve [--listen HOST:PORT] [--threads N]\n";
+            << "usage: tiersync serve [--listen HOST:PORT] [--threads N] [--no-scheduler]\n"
+               "  --no-scheduler  do not run the due schedules of tiersync.schedules in this process\n"
+               "                  (by default every serve process runs them; each slot runs once)\n";
         return 2;
     }
     std::signal(SIGPIPE, SIG_IGN);  // a client that went away must not end the server
@@ -118,6 +123,7 @@ int runServeCommand(const std::shared_ptr<EngineServices> &services, const QStri
     stackOptions.host = options->listen.host;
     stackOptions.port = options->listen.port;
     stackOptions.threadCount = options->threads;
+    stackOptions.runSchedules = options->scheduler;
     auto stack = ServeStack::start(services, stackOptions);
     if (!stack) {
         err << "tiersync serve: " << stack.error().message << '\n';
@@ -125,6 +131,8 @@ int runServeCommand(const std::shared_ptr<EngineServices> &services, const QStri
     }
     stopSignals.start();
     std::printf("tiersync serve listening on %s\n", qPrintable((*stack)->url()));
+    if (!options->scheduler)
+        qCInfo(lcHttp) << "scheduler off (--no-scheduler): this process runs no schedules";
     std::fflush(stdout);
 
     // The main thread runs the event loop (queued signals from the engine's threads

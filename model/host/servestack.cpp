@@ -2,8 +2,10 @@
 
 #include "cache/cacheengine.h"
 #include "host/engineservices.h"
+#include "schedule/scheduler.h"
 #include "server/httpserver.h"
 #include "sync/entityregistry.h"
+#include "sync/syncrunner.h"
 #include "webhook/webhookprocessor.h"
 #include "webhook/webhooksettings.h"
 #include "zoho/zohoclient.h"
@@ -17,6 +19,7 @@ struct ServeStack::Private {
     std::unique_ptr<CacheEngine> engine;
     std::unique_ptr<WebhookProcessor> webhooks;
     std::unique_ptr<HttpServer> server;
+    std::unique_ptr<Scheduler> scheduler;
 };
 
 ServeStack::ServeStack() : d(std::make_unique<Private>()) {}
@@ -25,6 +28,8 @@ ServeStack::~ServeStack()
 {
     if (d->server)
         d->server->stop();
+    if (d->scheduler)
+        d->scheduler->stop();
 }
 
 Result<std::unique_ptr<ServeStack>> ServeStack::start(const ConnectionProfile &profile, Options options)
@@ -73,6 +78,21 @@ Result<std::unique_ptr<ServeStack>> ServeStack::start(std::shared_ptr<EngineServ
     auto port = p.server->start();
     if (!port)
         return port.error();
+
+    if (options.runSchedules) {
+        // Every serve process runs what is due; the claim and the sync's advisory lock make
+        // each slot one instance's.
+        Scheduler::Options schedulerOptions;
+        schedulerOptions.clock = options.clock;
+        schedulerOptions.tickIntervalMs = options.scheduleTickMs;
+        schedulerOptions.database = p.services->database();
+        schedulerOptions.seed = *registry;
+        schedulerOptions.sync.clock = options.clock;
+        p.scheduler = std::make_unique<Scheduler>(
+            Scheduler::runnerOf(SyncRunner(p.services->zoho(), p.services->database(), profile.redis)), profile.pg,
+            std::move(schedulerOptions));
+        p.scheduler->start();
+    }
     return stack;
 }
 
@@ -89,6 +109,11 @@ int ServeStack::port() const
 CacheEngine &ServeStack::engine()
 {
     return *d->engine;
+}
+
+Scheduler *ServeStack::scheduler()
+{
+    return d->scheduler.get();
 }
 
 const std::shared_ptr<EngineServices> &ServeStack::services() const

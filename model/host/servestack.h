@@ -13,6 +13,7 @@ namespace tiersync {
 
 class CacheEngine;
 class EngineServices;
+class Scheduler;
 
 // The serving stack of `tiersync serve`, which the console also embeds: a CacheEngine on
 // the process's one Zoho service, the webhook processor (following the caching
@@ -26,8 +27,13 @@ public:
         int threadCount = 0;   // 0: HttpServer::defaultThreadCount()
         QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
         // The engine's and the webhooks' clock (statistics and Zoho calls per minute);
-        // null: the system clock.
+        // null: the system clock. Also the scheduler's "now".
         EpochClock clock;
+        // Runs the due schedules of tiersync.schedules (a Scheduler on a thread of the
+        // stack, seeding the default schedules first). `tiersync serve` turns it on unless
+        // --no-scheduler; off by default for the console's embedded server and for tests.
+        bool runSchedules = false;
+        int scheduleTickMs = 5000;
     };
 
     // Starts the engine on the process's services (their Zoho service, retry recorder and
@@ -38,13 +44,16 @@ public:
     // The same on services of its own for profile (tests, and a process that serves only).
     [[nodiscard]] static Result<std::unique_ptr<ServeStack>> start(const ConnectionProfile &profile,
                                                                    Options options);
-    // Stops the server (requests in flight finish), then the engine.
+    // Stops the server (requests in flight finish), then the scheduler (cancelling a
+    // scheduled sync in progress), then the engine.
     ~ServeStack();
     Q_DISABLE_COPY_MOVE(ServeStack)
 
     [[nodiscard]] QString url() const;  // http://host:port
     [[nodiscard]] int port() const;
     [[nodiscard]] CacheEngine &engine();
+    // The stack's scheduler; nullptr unless Options::runSchedules.
+    [[nodiscard]] Scheduler *scheduler();
     [[nodiscard]] const std::shared_ptr<EngineServices> &services() const;
 
 private:

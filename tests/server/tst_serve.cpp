@@ -48,7 +48,9 @@ public:
             environment.insert(name, value);
         environment.insert(QStringLiteral("XDG_CONFIG_HOME"), QDir::tempPath() + QStringLiteral("/tiersync-serve-test"));
         m_process.setProcessEnvironment(environment);
-        m_process.start(QStringLiteral(TIERSYNC_CLI_PATH), QStringList{QStringLiteral("serve")} + arguments);
+        // No scheduler: these tests count the server's own Zoho calls (tst_scheduleserve runs it).
+        m_process.start(QStringLiteral(TIERSYNC_CLI_PATH),
+                        QStringList{QStringLiteral("serve"), QStringLiteral("--no-scheduler")} + arguments);
         if (!m_process.waitForStarted(10000))
             return 0;
         static const QRegularExpression listening(QStringLiteral("^tiersync serve listening on http://127\\.0\\.0\\.1:(\\d+)$"));

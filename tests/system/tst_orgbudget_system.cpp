@@ -102,7 +102,8 @@ public:
         m_process.setProcessEnvironment(environment);
         m_process.setStandardErrorFile(stderrFile);
         m_process.start(QStringLiteral(TIERSYNC_CLI_PATH),
-                        {QStringLiteral("serve"), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+                        {QStringLiteral("serve"), QStringLiteral("--no-scheduler"), QStringLiteral("--listen"),
+                         QStringLiteral("127.0.0.1:0"),
                          QStringLiteral("--threads"), QString::number(kClientsPerServer * 2)});
         if (!m_process.waitForStarted(10000))
             return 0;
