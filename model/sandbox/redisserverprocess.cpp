@@ -72,7 +72,8 @@ Status RedisServerProcess::start(int timeoutMs)
                          QStringLiteral("--pidfile"), pidFile(),
                          QStringLiteral("--logfile"), QDir(m_directory).filePath(QStringLiteral("redis.log")),
                          QStringLiteral("--dir"), m_directory,
-                         QStringLiteral("--databases"), QStringLiteral("64")};
+                         // One database per test class that flushes one (tests pick theirs in 0..99).
+                         QStringLiteral("--databases"), QStringLiteral("100")};
         if (!m_password.isEmpty())
             args << QStringLiteral("--requirepass") << m_password.reveal();
         auto ran = runCommand(server, args, 10000);

@@ -160,7 +160,12 @@ Result<CommitStep::Report> CommitStep::commit(const Batch &batch, const Options 
         [&](pqxx::transaction_base &txn) -> Status {
             report = Report();
             planned = Planned();
-            const auto owners = EntityRepository::lockOwnersIn(txn, m_entity.name, ids);
+            // An entity that feeds no endpoint (products, customers) has no student to regroup.
+            const bool feeds = roster
+                || std::any_of(m_layout.fed.cbegin(), m_layout.fed.cend(),
+                               [this](const FedEndpoint &fed) { return fed.feedEntity == m_entity.name; });
+            const QHash<QString, EntityRepository::Owner> owners =
+                feeds ? EntityRepository::lockOwnersIn(txn, m_entity.name, ids) : QHash<QString, EntityRepository::Owner>();
 
             // The students whose snapshots this batch may change.
             QSet<qint64> ownStudents;     // their endpoints fed by this entity
@@ -170,6 +175,8 @@ Result<CommitStep::Report> CommitStep::commit(const Batch &batch, const Options 
                     set.insert(id);
             };
             for (const EntityRepository::Row &row : std::as_const(rows)) {
+                if (!feeds)
+                    break;
                 const auto owner = owners.constFind(row.zohoId);
                 const bool wasLive = owner != owners.cend() && owner->live;
                 const qint64 previous = owner != owners.cend() ? owner->moodleUserId : 0;
