@@ -22,6 +22,7 @@
 #include "sync/contenthasher.h"
 #include "sync/entityregistry.h"
 #include "sync/syncorchestrator.h"
+#include "sync/syncwriter.h"
 #include "webhook/webhookprocessor.h"
 #include "zoho/awaitresult.h"
 #include "zoho/zohoapi.h"
@@ -485,6 +486,41 @@ private slots:
         auto stats = simGet(m_sim->apiBase(), QStringLiteral("/_sim/stats"));
         SYNC_VERIFY_OK(stats);
         QCOMPARE(stats->value(QStringLiteral("total")).toInt(), 0);
+    }
+
+    // A full run's listing proves a record gone: markDeleted goes through the commit step,
+    // so the record's student is regrouped without it. SyncWriter::submitDeletions does
+    // the same for ids from the deleted-records list.
+    void deletionsOfFullRunsAndTheWriter()
+    {
+        const auto byStudent = gradesByStudent();
+        const auto [a, b] = twoStudents(byStudent);
+        // A grade Zoho does not have (as if deleted there since the last run), on student A.
+        QJsonObject ghost = gradeRecord(byStudent.value(a).first());
+        ghost.insert(QStringLiteral("id"), QStringLiteral("4100000000000000001"));
+        SYNC_VERIFY_OK(commit(kGrades, CommitStep::Batch{{upsertOf(kGrades, ghost)}, {}, {}}));
+        QVERIFY(idsOf(cached(kAcademics, a)).contains(QStringLiteral("4100000000000000001")));
+
+        auto report = sync(kGrades, SyncMode::Full);
+        SYNC_VERIFY_OK(report);
+        QCOMPARE(report->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(report->run.counters.deleted, 1);
+        QVERIFY(row(kGrades, QStringLiteral("4100000000000000001"))->deletedAt.isValid());
+        QVERIFY(!idsOf(cached(kAcademics, a)).contains(QStringLiteral("4100000000000000001")));
+        QVERIFY(!idsOf(QJsonDocument::fromJson(snapshot(kAcademics, a)->payload).array())
+                     .contains(QStringLiteral("4100000000000000001")));
+
+        // The writer: B's grades deleted through submitDeletions.
+        const QStringList gone = byStudent.value(b);
+        SyncWriter writer(entity(kGrades), m_database->settings(), m_redis, 3600, 1000, 8, nullptr, m_clock.clock());
+        QVERIFY(writer.submitDeletions(gone));
+        SYNC_VERIFY_OK(writer.drain());
+        QCOMPARE(writer.deleted(), gone.size());
+        QCOMPARE(writer.synced(), 0);
+        for (const QString &id : gone)
+            QVERIFY(row(kGrades, id)->deletedAt.isValid());
+        QVERIFY(!snapshot(kAcademics, b).has_value());
+        QVERIFY(cached(kAcademics, b).isUndefined());
     }
 
     // Redis failing after the commit: PostgreSQL holds the change, Redis got nothing and
