@@ -4,6 +4,7 @@
 #include "cache/cachekeys.h"
 #include "cache/rawcachedentry.h"
 #include "cache/endpointfetcher.h"
+#include "cache/endpointpayload.h"
 #include "cache/endpointregistry.h"
 #include "cache/readstatistics.h"
 #include "core/logging.h"
@@ -11,7 +12,6 @@
 #include "store/pgconnection.h"
 #include "store/snapshotrepository.h"
 
-#include <QCryptographicHash>
 
 #include <pqxx/pqxx>
 #include <QDateTime>
@@ -181,7 +181,8 @@ Result<EndpointResponse> TieredReader::fetchAndStore(const EndpointDefinition &e
     const qint64 costMs = timer.elapsed();
     const qint64 nowMs = m_options.clock();
     if (fetched) {
-        QByteArray dataJson = CachedEntry::dataToJson(*fetched);
+        // The shared form: byte-identical to what the commit step regroups from rows.
+        QByteArray dataJson = endpointpayload::toJson(*fetched);
         if (caching) {
             snapshotPut(endpoint, moodleUserId, dataJson, nowMs);
             redisSet(endpoint, cachekeys::endpointKey(endpoint.name, moodleUserId),
@@ -316,8 +317,7 @@ void TieredReader::snapshotPut(const EndpointDefinition &endpoint, qint64 moodle
     snapshot.endpoint = endpoint.name;
     snapshot.moodleUserId = moodleUserId;
     snapshot.payload = dataJson;
-    snapshot.contentHash =
-        QString::fromLatin1(QCryptographicHash::hash(snapshot.payload, QCryptographicHash::Sha256).toHex());
+    snapshot.contentHash = endpointpayload::contentHash(snapshot.payload);
     snapshot.fetchedAt = QDateTime::fromMSecsSinceEpoch(fetchedAtMs, Qt::UTC);
     auto written = SnapshotRepository(PgConnection::forCurrentThread(m_options.pg, options)).upsert(snapshot);
     if (!written) {

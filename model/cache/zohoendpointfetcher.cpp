@@ -1,10 +1,10 @@
 #include "cache/zohoendpointfetcher.h"
 
+#include "cache/endpointpayload.h"
 #include "core/logging.h"
 #include "zoho/awaitresult.h"
 #include "zoho/zohorequest.h"
 
-#include <QJsonArray>
 
 namespace tiersync {
 
@@ -18,16 +18,13 @@ ZohoEndpointFetcher::ZohoEndpointFetcher(ZohoApi api)
 Result<QJsonValue> ZohoEndpointFetcher::fetch(const EndpointDefinition &endpoint, qint64 moodleUserId)
 {
     const QString criteria = endpoint.criteriaFor(moodleUserId);
-    QJsonArray records;
+    QList<QJsonObject> records;
     CrmCursor cursor;
     for (int page = 0; page < kMaxPages; ++page) {
         auto result = awaitResult(m_api.crmSearch(endpoint.zohoModule, criteria, cursor));
         if (!result)
             return result.error();
-        for (const QJsonObject &record : result->records)
-            records.append(record);
-        if (endpoint.shape == EndpointDefinition::Shape::Object && !records.isEmpty())
-            break;
+        records.append(result->records);
         auto next = ZohoApi::nextCrmCursor(cursor, *result);
         if (!next)
             return next.error();
@@ -38,9 +35,9 @@ Result<QJsonValue> ZohoEndpointFetcher::fetch(const EndpointDefinition &endpoint
             qCWarning(lcZoho) << "endpoint" << endpoint.name << "has more than" << kMaxPages
                               << "pages for one student; the rest is left out";
     }
-    if (endpoint.shape == EndpointDefinition::Shape::Object)
-        return records.isEmpty() ? QJsonValue(QJsonValue::Null) : records.first();
-    return QJsonValue(records);
+    // Every page, also for an object: its record is the first by id, as the regroup
+    // from PostgreSQL rows picks it.
+    return endpointpayload::shape(endpoint.shape, std::move(records));
 }
 
 }  // namespace tiersync

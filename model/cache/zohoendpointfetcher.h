@@ -6,8 +6,9 @@
 namespace tiersync {
 
 // Fetches an endpoint with a CRM search (criteria from the registry; 204 = no records)
-// and shapes the records: Object → the first record or null, Array → all of them
-// (following the pages, which a student's records rarely need).
+// and shapes the records with endpointpayload::shape (Object → the first record by id or
+// null, Array → all of them by id), following the pages, which a student's records
+// rarely need.
 class ZohoEndpointFetcher final : public EndpointFetcher {
 public:
     static constexpr int kMaxPages = 10;

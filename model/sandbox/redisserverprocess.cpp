@@ -72,6 +72,7 @@ Status RedisServerProcess::start(int timeoutMs)
                          QStringLiteral("--pidfile"), pidFile(),
                          QStringLiteral("--logfile"), QDir(m_directory).filePath(QStringLiteral("redis.log")),
                          QStringLiteral("--dir"), m_directory,
+                         // One database per test class that flushes one (tests pick theirs in 0..127).
                          QStringLiteral("--databases"), QStringLiteral("128")};
         if (!m_password.isEmpty())
             args << QStringLiteral("--requirepass") << m_password.reveal();

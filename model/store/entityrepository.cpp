@@ -5,6 +5,9 @@
 
 #include <pqxx/pqxx>
 
+#include <optional>
+#include <stdexcept>
+#include <string>
 #include <tuple>
 
 namespace tiersync {
@@ -21,18 +24,19 @@ const char kOnConflict[] =
     " payload = EXCLUDED.payload,"
     " content_hash = EXCLUDED.content_hash,"
     " last_modified_time = EXCLUDED.last_modified_time,"
+    " moodle_user_id = EXCLUDED.moodle_user_id,"
     " synced_at = now(),"
     " sync_count = e.sync_count + 1,"
     " deleted_at = NULL";
 
 const char kInsertInto[] =
     "INSERT INTO tiersync.entities AS e"
-    " (entity_type, zoho_id, payload, content_hash, last_modified_time)";
+    " (entity_type, zoho_id, payload, content_hash, last_modified_time, moodle_user_id)";
 
 std::string storedRowColumns()
 {
     return "entity_type, zoho_id, payload::text, content_hash, " + pgEpochMs("last_modified_time")
-        + ", " + pgEpochMs("synced_at") + ", sync_count, " + pgEpochMs("deleted_at");
+        + ", " + pgEpochMs("synced_at") + ", sync_count, " + pgEpochMs("deleted_at") + ", moodle_user_id";
 }
 
 EntityRepository::StoredRow toStoredRow(const pqxx::row &r)
@@ -46,6 +50,7 @@ EntityRepository::StoredRow toStoredRow(const pqxx::row &r)
     stored.syncedAt = fromPgEpochMs(r[5]);
     stored.syncCount = r[6].as<int>();
     stored.deletedAt = fromPgEpochMs(r[7]);
+    stored.row.moodleUserId = r[8].is_null() ? 0 : r[8].as<qint64>();
     return stored;
 }
 
@@ -83,32 +88,42 @@ Status validate(const QList<EntityRepository::Row> &rows)
     return {};
 }
 
-int upsertByCopy(pqxx::transaction_base &txn, const QList<const EntityRepository::Row *> &rows,
-                 bool createStaging)
+std::optional<qint64> ownerOf(const EntityRepository::Row &row)
+{
+    if (row.moodleUserId <= 0)
+        return std::nullopt;
+    return row.moodleUserId;
+}
+
+// RETURNING zoho_id, sync_count (the commit step's states) or nothing.
+const char kReturning[] = " RETURNING zoho_id, sync_count";
+
+pqxx::result upsertByCopy(pqxx::transaction_base &txn, const QList<const EntityRepository::Row *> &rows,
+                          bool createStaging, bool returning)
 {
     // A session temporary table: created once per session, emptied at each commit
     // (and rolled back with a failed batch).
     if (createStaging)
         txn.exec(std::string("CREATE TEMP TABLE IF NOT EXISTS ") + kStagingTable
                  + " (entity_type text, zoho_id text, payload jsonb, content_hash text,"
-                   " last_modified_time timestamptz) ON COMMIT DELETE ROWS");
+                   " last_modified_time timestamptz, moodle_user_id bigint) ON COMMIT DELETE ROWS");
     {
         pqxx::stream_to copy(txn, kStagingTable);
         for (const auto *row : rows) {
             copy << std::make_tuple(row->entityType.toStdString(), row->zohoId.toStdString(),
                                     row->payload.toStdString(), row->contentHash.toStdString(),
-                                    toPgTimestamp(row->lastModifiedTime));
+                                    toPgTimestamp(row->lastModifiedTime), ownerOf(*row));
         }
         copy.complete();
     }
-    const auto result = txn.exec(std::string(kInsertInto)
-                                 + " SELECT entity_type, zoho_id, payload, content_hash,"
-                                   " last_modified_time FROM "
-                                 + kStagingTable + kOnConflict);
-    return static_cast<int>(result.affected_rows());
+    return txn.exec(std::string(kInsertInto)
+                    + " SELECT entity_type, zoho_id, payload, content_hash,"
+                      " last_modified_time, moodle_user_id FROM "
+                    + kStagingTable + kOnConflict + (returning ? kReturning : ""));
 }
 
-int upsertByInsert(pqxx::transaction_base &txn, const QList<const EntityRepository::Row *> &rows)
+pqxx::result upsertByInsert(pqxx::transaction_base &txn, const QList<const EntityRepository::Row *> &rows,
+                            bool returning)
 {
     std::string sql = kInsertInto;
     size_t bytes = 0;
@@ -132,10 +147,14 @@ int upsertByInsert(pqxx::transaction_base &txn, const QList<const EntityReposito
         sql += txn.quote(row->contentHash.toStdString());
         sql += ',';
         sql += modified ? txn.quote(*modified) + "::timestamptz" : std::string("NULL");
+        sql += ',';
+        sql += row->moodleUserId > 0 ? std::to_string(row->moodleUserId) + "::bigint" : std::string("NULL::bigint");
         sql += ')';
     }
     sql += kOnConflict;
-    return static_cast<int>(txn.exec(sql).affected_rows());
+    if (returning)
+        sql += kReturning;
+    return txn.exec(sql);
 }
 
 }  // namespace
@@ -168,8 +187,10 @@ Result<int> EntityRepository::upsert(const QList<Row> &rows)
     Status status = m_connection.transaction(
         QStringLiteral("upserting %1 entities").arg(unique.size()),
         [&](pqxx::transaction_base &txn) -> Status {
-            written = useCopy ? upsertByCopy(txn, unique, m_stagingGeneration != m_connection.generation())
-                              : upsertByInsert(txn, unique);
+            written = static_cast<int>(
+                (useCopy ? upsertByCopy(txn, unique, m_stagingGeneration != m_connection.generation(), false)
+                         : upsertByInsert(txn, unique, false))
+                    .affected_rows());
             return {};
         });
     if (!status) {
@@ -180,6 +201,112 @@ Result<int> EntityRepository::upsert(const QList<Row> &rows)
     if (useCopy)
         m_stagingGeneration = m_connection.generation();
     return written;
+}
+
+QHash<QString, int> EntityRepository::upsertIn(pqxx::transaction_base &txn, const QList<Row> &rows)
+{
+    QHash<QString, int> syncCounts;
+    if (rows.isEmpty())
+        return syncCounts;
+    if (Status valid = validate(rows); !valid)
+        throw std::invalid_argument(valid.error().message.toStdString());
+    const auto unique = deduplicated(rows);
+    // The staging table may not exist in this session yet (or went with a rolled-back
+    // batch): CREATE … IF NOT EXISTS costs one statement, the COPY saves many.
+    const pqxx::result result = unique.size() >= kCopyThreshold ? upsertByCopy(txn, unique, true, true)
+                                                                : upsertByInsert(txn, unique, true);
+    syncCounts.reserve(static_cast<qsizetype>(result.size()));
+    for (const auto &r : result)
+        syncCounts.insert(fromPgText(r[0]), r[1].as<int>());
+    return syncCounts;
+}
+
+std::string EntityRepository::toPgBigintArray(const QList<qint64> &values)
+{
+    std::string literal = "{";
+    for (qsizetype i = 0; i < values.size(); ++i) {
+        if (i > 0)
+            literal += ',';
+        literal += std::to_string(values.at(i));
+    }
+    literal += '}';
+    return literal;
+}
+
+QHash<QString, EntityRepository::Owner> EntityRepository::lockOwnersIn(pqxx::transaction_base &txn,
+                                                                      const QString &entityType,
+                                                                      const QStringList &zohoIds)
+{
+    QHash<QString, Owner> owners;
+    if (zohoIds.isEmpty())
+        return owners;
+    const auto result = txn.exec_params(
+        "SELECT zoho_id, moodle_user_id, content_hash, deleted_at IS NULL FROM tiersync.entities"
+        " WHERE entity_type = $1 AND zoho_id = ANY($2::text[]) ORDER BY zoho_id FOR UPDATE",
+        entityType.toStdString(), toPgTextArray(zohoIds));
+    owners.reserve(static_cast<qsizetype>(result.size()));
+    for (const auto &r : result) {
+        Owner owner{fromPgText(r[0]), r[1].is_null() ? 0 : r[1].as<qint64>(), fromPgText(r[2]), r[3].as<bool>()};
+        owners.insert(owner.zohoId, owner);
+    }
+    return owners;
+}
+
+QList<EntityRepository::Owner> EntityRepository::markDeletedIn(pqxx::transaction_base &txn, const QString &entityType,
+                                                              const QStringList &zohoIds)
+{
+    QList<Owner> marked;
+    if (zohoIds.isEmpty())
+        return marked;
+    const auto result = txn.exec_params(
+        "UPDATE tiersync.entities SET deleted_at = now()"
+        " WHERE entity_type = $1 AND zoho_id = ANY($2::text[]) AND deleted_at IS NULL"
+        " RETURNING zoho_id, moodle_user_id, content_hash",
+        entityType.toStdString(), toPgTextArray(zohoIds));
+    for (const auto &r : result)
+        marked.append(Owner{fromPgText(r[0]), r[1].is_null() ? 0 : r[1].as<qint64>(), fromPgText(r[2]), false});
+    return marked;
+}
+
+QList<EntityRepository::OwnedRecord> EntityRepository::liveRecordsOfIn(pqxx::transaction_base &txn,
+                                                                      const QString &entityType,
+                                                                      const QList<qint64> &moodleUserIds)
+{
+    QList<OwnedRecord> records;
+    if (moodleUserIds.isEmpty())
+        return records;
+    const auto result = txn.exec_params(
+        "SELECT moodle_user_id, zoho_id, payload::text FROM tiersync.entities"
+        " WHERE entity_type = $1 AND moodle_user_id = ANY($2::bigint[]) AND deleted_at IS NULL",
+        entityType.toStdString(), toPgBigintArray(moodleUserIds));
+    records.reserve(static_cast<qsizetype>(result.size()));
+    for (const auto &r : result)
+        records.append(OwnedRecord{r[0].as<qint64>(), fromPgText(r[1]),
+                                   QByteArray(r[2].c_str(), static_cast<qsizetype>(r[2].size()))});
+    return records;
+}
+
+QList<qint64> EntityRepository::studentsWithLiveRowsIn(pqxx::transaction_base &txn, const QString &entityType,
+                                                       const QList<qint64> &moodleUserIds)
+{
+    QList<qint64> students;
+    if (moodleUserIds.isEmpty() || entityType.isEmpty())
+        return students;
+    const auto result = txn.exec_params(
+        "SELECT DISTINCT moodle_user_id FROM tiersync.entities"
+        " WHERE entity_type = $1 AND moodle_user_id = ANY($2::bigint[]) AND deleted_at IS NULL",
+        entityType.toStdString(), toPgBigintArray(moodleUserIds));
+    for (const auto &r : result)
+        students.append(r[0].as<qint64>());
+    return students;
+}
+
+bool EntityRepository::hasLiveRowsIn(pqxx::transaction_base &txn, const QString &entityType)
+{
+    return txn
+        .exec_params1("SELECT EXISTS (SELECT 1 FROM tiersync.entities WHERE entity_type = $1 AND deleted_at IS NULL)",
+                      entityType.toStdString())[0]
+        .as<bool>();
 }
 
 Result<QHash<QString, QString>> EntityRepository::contentHashes(const QString &entityType,

@@ -16,6 +16,14 @@ namespace tiersync {
 
 class PgConnection;
 
+}  // namespace tiersync
+
+namespace pqxx {
+class transaction_base;
+}
+
+namespace tiersync {
+
 // tiersync.entities: the synchronised Zoho entities, keyed by (entity_type, zoho_id).
 //
 // upsert() writes a batch in one transaction: rows that exist get the new payload and
@@ -34,6 +42,7 @@ public:
         QByteArray payload;          // JSON text, UTF-8
         QString contentHash;         // lowercase hex SHA-256 of the canonical JSON
         QDateTime lastModifiedTime;  // invalid: unknown
+        qint64 moodleUserId = 0;     // the student the record names; 0: none (stored as NULL)
     };
     struct StoredRow {
         Row row;
@@ -57,6 +66,39 @@ public:
     // written (a key given twice counts once: its last occurrence wins). Invalid JSON
     // or any other bad value fails the whole batch and commits nothing.
     [[nodiscard]] Result<int> upsert(const QList<Row> &rows);
+    // The same inside the caller's transaction (the commit step's): zoho_id -> the row's
+    // sync_count after the write. Throws (pqxx) on failure, which rolls the caller back.
+    [[nodiscard]] static QHash<QString, int> upsertIn(pqxx::transaction_base &txn, const QList<Row> &rows);
+
+    // The commit step's reads and writes, inside its transaction (pqxx throws roll it back).
+    struct Owner {
+        QString zohoId;
+        qint64 moodleUserId = 0;  // 0: none
+        QString contentHash;
+        bool live = false;
+    };
+    struct OwnedRecord {
+        qint64 moodleUserId = 0;
+        QString zohoId;
+        QByteArray payload;  // JSON text
+    };
+    // The stored rows among zohoIds (live or deleted), locked FOR UPDATE in id order so
+    // two commits of overlapping batches wait for each other instead of deadlocking.
+    [[nodiscard]] static QHash<QString, Owner> lockOwnersIn(pqxx::transaction_base &txn, const QString &entityType,
+                                                           const QStringList &zohoIds);
+    // Sets deleted_at on the live rows among zohoIds; returns the rows it marked.
+    [[nodiscard]] static QList<Owner> markDeletedIn(pqxx::transaction_base &txn, const QString &entityType,
+                                                    const QStringList &zohoIds);
+    // Live rows of the type that belong to any of the students.
+    [[nodiscard]] static QList<OwnedRecord> liveRecordsOfIn(pqxx::transaction_base &txn, const QString &entityType,
+                                                            const QList<qint64> &moodleUserIds);
+    // Which of the students have a live row of the type.
+    [[nodiscard]] static QList<qint64> studentsWithLiveRowsIn(pqxx::transaction_base &txn, const QString &entityType,
+                                                              const QList<qint64> &moodleUserIds);
+    // Whether the type has any live row at all.
+    [[nodiscard]] static bool hasLiveRowsIn(pqxx::transaction_base &txn, const QString &entityType);
+    // A bigint[] literal for $n::bigint[].
+    [[nodiscard]] static std::string toPgBigintArray(const QList<qint64> &values);
 
     // zoho_id -> content_hash of the live (not deleted) rows among zohoIds. A deleted
     // row is left out on purpose, so an entity that reappears is written again.

@@ -43,6 +43,68 @@ SnapshotRepository::SnapshotRepository(PgConnection &connection)
 {
 }
 
+QHash<QPair<QString, qint64>, QString> SnapshotRepository::hashesIn(pqxx::transaction_base &txn,
+                                                                    const QStringList &endpoints,
+                                                                    const QList<qint64> &moodleUserIds)
+{
+    QHash<QPair<QString, qint64>, QString> hashes;
+    if (endpoints.isEmpty() || moodleUserIds.isEmpty())
+        return hashes;
+    QStringList students;
+    for (qint64 id : moodleUserIds)
+        students.append(QString::number(id));
+    const auto result = txn.exec_params(
+        "SELECT endpoint, moodle_user_id, content_hash FROM tiersync.endpoint_snapshots"
+        " WHERE endpoint = ANY($1::text[]) AND moodle_user_id = ANY($2::text[]::bigint[])",
+        toPgTextArray(endpoints), toPgTextArray(students));
+    for (const auto &r : result)
+        hashes.insert({fromPgText(r[0]), r[1].as<qint64>()}, fromPgText(r[2]));
+    return hashes;
+}
+
+int SnapshotRepository::upsertIn(pqxx::transaction_base &txn, const QList<Snapshot> &snapshots,
+                                 const QDateTime &fetchedAt)
+{
+    if (snapshots.isEmpty())
+        return 0;
+    QStringList endpoints, students, payloads, hashes;
+    for (const Snapshot &snapshot : snapshots) {
+        endpoints.append(snapshot.endpoint);
+        students.append(QString::number(snapshot.moodleUserId));
+        payloads.append(QString::fromUtf8(snapshot.payload));
+        hashes.append(snapshot.contentHash);
+    }
+    // Arrays as parameters: the statement's text does not grow with the batch.
+    return static_cast<int>(
+        txn.exec_params("INSERT INTO tiersync.endpoint_snapshots AS s"
+                        " (endpoint, moodle_user_id, payload, content_hash, fetched_at)"
+                        " SELECT e, u::bigint, p::jsonb, h, coalesce($5::timestamptz, now())"
+                        " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t(e, u, p, h)"
+                        " ON CONFLICT (endpoint, moodle_user_id) DO UPDATE SET"
+                        " payload = EXCLUDED.payload, content_hash = EXCLUDED.content_hash,"
+                        " fetched_at = EXCLUDED.fetched_at",
+                        toPgTextArray(endpoints), toPgTextArray(students), toPgTextArray(payloads),
+                        toPgTextArray(hashes), toPgTimestamp(fetchedAt))
+            .affected_rows());
+}
+
+int SnapshotRepository::removeIn(pqxx::transaction_base &txn, const QList<QPair<QString, qint64>> &keys)
+{
+    if (keys.isEmpty())
+        return 0;
+    QStringList endpoints, students;
+    for (const auto &key : keys) {
+        endpoints.append(key.first);
+        students.append(QString::number(key.second));
+    }
+    return static_cast<int>(
+        txn.exec_params("DELETE FROM tiersync.endpoint_snapshots AS s"
+                        " USING unnest($1::text[], $2::text[]) AS d(e, u)"
+                        " WHERE s.endpoint = d.e AND s.moodle_user_id = d.u::bigint",
+                        toPgTextArray(endpoints), toPgTextArray(students))
+            .affected_rows());
+}
+
 Result<std::optional<SnapshotRepository::Snapshot>> SnapshotRepository::get(const QString &endpoint,
                                                                             qint64 moodleUserId)
 {

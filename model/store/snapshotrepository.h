@@ -4,6 +4,8 @@
 
 #include <QByteArray>
 #include <QDateTime>
+#include <QHash>
+#include <QPair>
 #include <QList>
 #include <QString>
 
@@ -13,6 +15,14 @@
 namespace tiersync {
 
 class PgConnection;
+
+}  // namespace tiersync
+
+namespace pqxx {
+class transaction_base;
+}
+
+namespace tiersync {
 
 // tiersync.endpoint_snapshots: tier 2 of the read path, one row per (endpoint,
 // moodle_user_id) holding the last response fetched from Zoho.
@@ -27,6 +37,18 @@ public:
     };
 
     explicit SnapshotRepository(PgConnection &connection);
+
+    // The commit step's regroup, inside its transaction (pqxx throws roll it back).
+    // content_hash of the stored snapshots among endpoints × students, keyed (endpoint, student).
+    [[nodiscard]] static QHash<QPair<QString, qint64>, QString> hashesIn(pqxx::transaction_base &txn,
+                                                                        const QStringList &endpoints,
+                                                                        const QList<qint64> &moodleUserIds);
+    // Upserts the snapshots unconditionally (the caller compared the hashes), all with
+    // fetched_at = fetchedAt (now() when invalid); returns how many rows were written.
+    [[nodiscard]] static int upsertIn(pqxx::transaction_base &txn, const QList<Snapshot> &snapshots,
+                                      const QDateTime &fetchedAt);
+    // Deletes the (endpoint, student) snapshots; returns how many went.
+    [[nodiscard]] static int removeIn(pqxx::transaction_base &txn, const QList<QPair<QString, qint64>> &keys);
 
     [[nodiscard]] Result<std::optional<Snapshot>> get(const QString &endpoint, qint64 moodleUserId);
 

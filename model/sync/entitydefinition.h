@@ -30,6 +30,10 @@ struct EntityDefinition final {
     // Dashboard endpoints whose answers contain this entity: with moodleUserIdField set,
     // a change invalidates those endpoints' keys of that student (by name).
     QStringList affects;
+    // The roster: the entity whose live rows say which students exist (students). A
+    // roster row inserted or deleted regroups every fed endpoint of its student, so a
+    // known student with no records of a module gets that module's empty answer.
+    bool roster = false;
 };
 
 [[nodiscard]] QString entitySourceName(EntityDefinition::Source source);  // "books", "crm"

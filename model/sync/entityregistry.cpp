@@ -122,6 +122,12 @@ Result<EntityDefinition> parseEntity(const QJsonObject &object, const QString &o
     if (!affects)
         return affects.error();
     entity.affects = *affects;
+    const QJsonValue roster = object.value(QStringLiteral("roster"));
+    if (!roster.isUndefined() && !roster.isBool())
+        return invalid(where, QStringLiteral("\"roster\" must be true or false"));
+    entity.roster = roster.toBool(false);
+    if (entity.roster && entity.moodleUserIdField.isEmpty())
+        return invalid(where, QStringLiteral("the roster needs a \"moodle_user_id_field\""));
     return entity;
 }
 
@@ -163,6 +169,9 @@ Result<EntityRegistry> EntityRegistry::fromJson(const QByteArray &json, const QS
             return entity.error();
         if (registry.contains(entity->name))
             return invalid(origin, QStringLiteral("entity \"%1\" is defined twice").arg(entity->name));
+        if (entity->roster && registry.roster())
+            return invalid(origin, QStringLiteral("entity \"%1\" is a second roster (\"%2\" is one already)")
+                                       .arg(entity->name, registry.roster()->name));
         registry.m_entities.append(std::move(entity).value());
         ++index;
     }
@@ -186,6 +195,13 @@ const EntityDefinition *EntityRegistry::find(const QString &name) const
 {
     const auto found = std::find_if(m_entities.cbegin(), m_entities.cend(),
                                     [&name](const EntityDefinition &entity) { return entity.name == name; });
+    return found == m_entities.cend() ? nullptr : &*found;
+}
+
+const EntityDefinition *EntityRegistry::roster() const
+{
+    const auto found = std::find_if(m_entities.cbegin(), m_entities.cend(),
+                                    [](const EntityDefinition &entity) { return entity.roster; });
     return found == m_entities.cend() ? nullptr : &*found;
 }
 

@@ -29,6 +29,8 @@ public:
     [[nodiscard]] bool contains(const QString &name) const;
     // nullptr for an unknown name. Valid as long as the registry lives unchanged.
     [[nodiscard]] const EntityDefinition *find(const QString &name) const;
+    // The roster entity (students), nullptr when none is named.
+    [[nodiscard]] const EntityDefinition *roster() const;
     // Every endpoint named in some entity's "affects", sorted, without duplicates.
     [[nodiscard]] QStringList affectedEndpoints() const;
 

@@ -12,7 +12,7 @@
 #include "store/pgconnection.h"
 #include "store/settingsrepository.h"
 #include "store/syncrunrepository.h"
-#include "sync/canonicaljson.h"
+#include "sync/commitstep.h"
 #include "sync/contenthasher.h"
 #include "sync/entitystate.h"
 #include "sync/syncpagefetcher.h"
@@ -108,6 +108,7 @@ private:
     ZohoCallTally m_callTally;  // the run's Zoho calls not yet counted in Redis; shared with the writers
     std::vector<std::unique_ptr<SyncWriter>> m_writers;
 
+    bool m_cachingEnabled = true;
     bool m_typeWasEmpty = false;  // no live row of the type at the start: nothing to look up in PostgreSQL
     qint64 m_hashNs = 0;
     qint64 m_lookupNs = 0;
@@ -291,8 +292,7 @@ Status SyncOrchestrator::Run::processPage(const QList<QJsonObject> &records)
         const bool existed = found != known->cend();
         const bool unchanged = existed && found->hash == entry.hash;
         if (m_mode == SyncMode::Full || !unchanged) {
-            toWrite.append(SyncWriter::Item{entry.id, entry.hash, *entry.record, existed ? found->syncCount : 0,
-                                            existed, !unchanged});
+            toWrite.append(SyncWriter::Item{entry.id, entry.hash, *entry.record});
             continue;
         }
         ++m_counters.skipped;
@@ -333,25 +333,39 @@ Status SyncOrchestrator::Run::writerError() const
     return {};
 }
 
+// The live rows a complete listing did not name are gone from Zoho: marked deleted
+// through the commit step, so their students' snapshots and keys are regrouped too.
 Status SyncOrchestrator::Run::markDeleted()
 {
     auto live = m_entities.contentHashes(m_entity.name);
     if (!live)
         return live.error();
     const QSet<QString> seen(m_seen.cbegin(), m_seen.cend());
-    QList<QByteArray> goneKeys;
+    QStringList gone;
     for (auto it = live->cbegin(); it != live->cend(); ++it)
         if (!seen.contains(it.key()))
-            goneKeys.append(cachekeys::entityStateKey(m_entity.name, it.key()));
-    auto marked = m_entities.markMissingDeleted(m_entity.name, m_seen);
-    if (!marked)
-        return marked.error();
-    m_counters.deleted = *marked;
-    // A deleted row must not look synced, or its return with the same content would be skipped.
-    if (!goneKeys.isEmpty() && redisUsable()) {
-        auto removed = RedisBatch(m_redis).unlinkMany(goneKeys);
-        if (!removed)
-            redisFailed(removed.error());
+            gone.append(it.key());
+    if (gone.isEmpty())
+        return {};
+    auto layout = CommitStep::builtInLayout();
+    if (!layout)
+        return layout.error();
+    CommitStep step(m_entity, *layout, m_pg, m_redis);
+    CommitStep::Options options;
+    options.stateTtlSeconds = m_options.stateTtlSeconds;
+    options.cachingEnabled = m_cachingEnabled;
+    options.clock = m_options.clock;
+    constexpr qsizetype kDeletionsPerCommit = 1000;
+    for (qsizetype begin = 0; begin < gone.size(); begin += kDeletionsPerCommit) {
+        options.writeRedis = redisUsable();
+        CommitStep::Batch batch;
+        batch.deletedIds = gone.mid(begin, kDeletionsPerCommit);
+        auto committed = step.commit(batch, options);
+        if (!committed)
+            return committed.error();
+        m_counters.deleted += committed->rowsDeleted;
+        if (options.writeRedis && !committed->redisWritten)
+            redisFailed(committed->redisError);
     }
     return {};
 }
@@ -397,6 +411,7 @@ Result<SyncReport> SyncOrchestrator::Run::execute()
     auto caching = SettingsRepository(m_pg).cachingEnabled();
     if (!caching)
         return caching.error();
+    m_cachingEnabled = *caching;
     if (!*caching)
         m_mode = SyncMode::Full;  // caching off: nothing may be skipped on the strength of a hash
 
@@ -421,7 +436,7 @@ Result<SyncReport> SyncOrchestrator::Run::execute()
     for (int i = 0; i < std::max(1, m_options.writerThreads); ++i)
         m_writers.push_back(std::make_unique<SyncWriter>(m_entity, m_owner.m_pg, m_owner.m_redis,
                                                          m_options.stateTtlSeconds, m_options.redisRetryIntervalMs,
-                                                         8, &m_callTally, m_options.clock));
+                                                         8, &m_callTally, m_options.clock, m_cachingEnabled));
 
     Status outcome;
     bool listedEverything = false;

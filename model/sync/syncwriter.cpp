@@ -1,17 +1,12 @@
 #include "sync/syncwriter.h"
 
-#include "cache/cachekeys.h"
 #include "cache/statsstore.h"
 #include "cache/zohocallstore.h"
 #include "cache/zohocalltally.h"
 #include "core/logging.h"
-#include "redis/redisbatch.h"
 #include "redis/redisconnection.h"
-#include "store/entityrepository.h"
 #include "store/pgconnection.h"
-#include "sync/canonicaljson.h"
-#include "sync/entitystate.h"
-#include "sync/zohotime.h"
+#include "sync/commitstep.h"
 
 #include <QElapsedTimer>
 #include <QThread>
@@ -20,7 +15,7 @@ namespace tiersync {
 
 SyncWriter::SyncWriter(EntityDefinition entity, PgSettings pg, RedisSettings redis, qint64 stateTtlSeconds,
                        qint64 redisRetryIntervalMs, int maxQueuedBatches, ZohoCallTally *callTally,
-                       EpochClock clock)
+                       EpochClock clock, bool cachingEnabled)
     : m_entity(std::move(entity))
     , m_pg(std::move(pg))
     , m_redis(std::move(redis))
@@ -29,6 +24,7 @@ SyncWriter::SyncWriter(EntityDefinition entity, PgSettings pg, RedisSettings red
     , m_maxQueued(std::max(1, maxQueuedBatches))
     , m_callTally(callTally)
     , m_clock(orSystemEpochClock(std::move(clock)))
+    , m_cachingEnabled(cachingEnabled)
 {
     m_sinceStart.start();
     m_thread = QThread::create([this] {
@@ -54,12 +50,22 @@ SyncWriter::~SyncWriter()
 
 bool SyncWriter::submit(QList<Item> batch)
 {
+    return enqueue(Job{std::move(batch), {}});
+}
+
+bool SyncWriter::submitDeletions(QStringList ids)
+{
+    return enqueue(Job{{}, std::move(ids)});
+}
+
+bool SyncWriter::enqueue(Job job)
+{
     QMutexLocker locker(&m_mutex);
     while (int(m_queue.size()) >= m_maxQueued && m_error.ok() && !m_cancelled)
         m_changed.wait(&m_mutex);
     if (!m_error.ok() || m_cancelled)
         return false;
-    m_queue.push_back(std::move(batch));
+    m_queue.push_back(std::move(job));
     m_changed.wakeAll();
     return true;
 }
@@ -105,12 +111,12 @@ void SyncWriter::loop()
             m_changed.wait(&m_mutex);
         if (m_queue.empty() || m_cancelled)
             return;
-        QList<Item> batch = std::move(m_queue.front());
+        Job job = std::move(m_queue.front());
         m_queue.pop_front();
         m_busy = true;
         m_changed.wakeAll();  // room in the queue
         locker.unlock();
-        Status written = write(batch);
+        Status written = write(job);
         locker.relock();
         m_busy = false;
         if (!written) {
@@ -123,79 +129,55 @@ void SyncWriter::loop()
     }
 }
 
-Status SyncWriter::write(const QList<Item> &batch)
+Status SyncWriter::write(const Job &job)
 {
     QElapsedTimer phase;
     phase.start();
-    QList<EntityRepository::Row> rows;
-    rows.reserve(batch.size());
-    for (const Item &item : batch) {
-        EntityRepository::Row row;
-        row.entityType = m_entity.name;
-        row.zohoId = item.id;
-        // The stored payload is the whole record in canonical form (volatile fields
-        // included): jsonb normalises it anyway, and this skips a QJsonDocument pass.
-        row.payload = canonicaljson::serialize(item.record, {});
-        row.contentHash = item.hash;
-        row.lastModifiedTime = parseZohoTime(item.record.value(m_entity.modifiedField));
-        rows.append(std::move(row));
-    }
-    auto upserted = EntityRepository(PgConnection::forCurrentThread(m_pg)).upsert(rows);
-    m_upsertNs += phase.nsecsElapsed();
-    if (!upserted)
-        return upserted.error();
-    m_synced += rows.size();
-    phase.restart();
+    static const Result<CommitStep::Layout> layout = CommitStep::builtInLayout();
+    if (!layout)
+        return layout.error();
+    CommitStep::Batch batch;
+    batch.upserts.reserve(job.items.size());
+    for (const Item &item : job.items)
+        batch.upserts.append(CommitStep::Upsert{item.id, item.hash, item.record});
+    batch.deletedIds = job.deletedIds;
 
-    // Committed: now, and only now, the states may say so.
+    // Redis down: the commit still goes to PostgreSQL; Redis is tried again after the interval.
     const qint64 sinceStartMs = m_sinceStart.elapsed();
-    if (m_redisRetryAtMs >= 0 && sinceStartMs < m_redisRetryAtMs)
-        return {};
-    RedisConnection &redis = RedisConnection::forCurrentThread(m_redis);
-    QList<RedisHashWrite> states;
-    states.reserve(rows.size());
-    QList<QByteArray> endpointKeys;
-    const QByteArray now = EntityState::nowText();
-    for (qsizetype i = 0; i < rows.size(); ++i) {
-        const Item &item = batch.at(i);
-        const EntityRepository::Row &row = rows.at(i);
-        EntityState state;
-        state.contentHash = row.contentHash;
-        state.localId = row.zohoId;
-        state.lastModifiedTime = row.lastModifiedTime;
-        state.syncCount = item.previousSyncCount > 0 ? item.previousSyncCount + 1 : (item.existed ? 0 : 1);
-        states.append(state.toHashWrite(m_entity.name, row.zohoId, now));
-        // A student's keys are named, one per affected endpoint: never a pattern on an id.
-        if (item.changed && !m_entity.moodleUserIdField.isEmpty()) {
-            bool ok = false;
-            const qint64 moodleUserId = item.record.value(m_entity.moodleUserIdField).toVariant().toLongLong(&ok);
-            if (ok && moodleUserId > 0)
-                for (const QString &endpoint : m_entity.affects)
-                    endpointKeys.append(cachekeys::endpointKey(endpoint, moodleUserId));
-        }
-    }
+    CommitStep::Options options;
+    options.stateTtlSeconds = m_stateTtlSeconds;
+    options.cachingEnabled = m_cachingEnabled;
+    options.clock = m_clock;
+    options.writeRedis = m_redisRetryAtMs < 0 || sinceStartMs >= m_redisRetryAtMs;
     // The run's Zoho calls since the last write ride along (the organisation's budget).
-    const qint64 calls = m_callTally ? m_callTally->take() : 0;
-    auto statesWritten = RedisBatch(redis).hsetExpireManyCounting(
-        states, m_stateTtlSeconds,
-        ZohoCallStore::addCommands(StatsStore::epochMinute(m_clock()), ZohoCallPurpose::Sync, quint64(calls)));
-    if (calls > 0 && !(statesWritten && *statesWritten))
-        m_callTally->giveBack(calls);
-    Status stored = statesWritten ? Status() : Status(statesWritten.error());
-    if (stored && !endpointKeys.isEmpty()) {
-        auto removed = RedisBatch(redis).unlinkMany(endpointKeys);
-        if (!removed)
-            stored = removed.error();
+    const qint64 calls = options.writeRedis && m_callTally ? m_callTally->take() : 0;
+    batch.countingCommands =
+        ZohoCallStore::addCommands(StatsStore::epochMinute(m_clock()), ZohoCallPurpose::Sync, quint64(calls));
+
+    CommitStep step(m_entity, *layout, PgConnection::forCurrentThread(m_pg), RedisConnection::forCurrentThread(m_redis));
+    auto committed = step.commit(batch, options);
+    if (!committed) {
+        if (calls > 0)
+            m_callTally->giveBack(calls);
+        m_upsertNs += phase.nsecsElapsed();
+        return committed.error();
     }
-    if (stored) {
+    m_synced += committed->rowsUpserted;
+    m_deleted += committed->rowsDeleted;
+    m_upsertNs += phase.nsecsElapsed() - committed->redisNs;
+    m_stateWriteNs += committed->redisNs;
+    if (calls > 0 && !committed->countingApplied)
+        m_callTally->giveBack(calls);
+    if (!options.writeRedis)
+        return {};
+    if (committed->redisWritten) {
         m_redisRetryAtMs = -1;
     } else {
         if (m_redisRetryAtMs < 0)
-            qCWarning(lcSync) << "Redis unavailable, states not written:" << stored.error().toString();
+            qCWarning(lcSync) << "Redis unavailable, states not written:" << committed->redisError.toString();
         m_redisDegraded = true;
         m_redisRetryAtMs = sinceStartMs + m_redisRetryIntervalMs;
     }
-    m_stateWriteNs += phase.nsecsElapsed();
     return {};
 }
 

@@ -25,9 +25,9 @@ class ZohoCallTally;
 
 // The write half of a sync run, on a thread of its own so that PostgreSQL commits
 // overlap with fetching, hashing and looking up the next pages: each submitted batch
-// is upserted in one transaction, and only after that commit are its Redis states
-// written (one pipeline) and the changed students' endpoint keys unlinked by name.
-// Batches are written in submission order. The first failed commit stops the writer:
+// (or list of deleted ids) goes through the CommitStep: rows and the affected students'
+// snapshots in one transaction, then the Redis states and the students' endpoint keys,
+// rewritten with the new payload. Batches are written in submission order. The first failed commit stops the writer:
 // later batches are dropped unwritten, and error() reports it. cancel() drops what
 // has not started; the batch in progress completes (commit, then states), so a
 // cancelled run is consistent.
@@ -38,13 +38,12 @@ class ZohoCallTally;
 // redisRetryIntervalMs.
 class SyncWriter final {
 public:
+    // The previous state (student, sync_count, hash) is read from the stored row inside
+    // the commit's transaction, not carried here.
     struct Item {
         QString id;
         QString hash;
         QJsonObject record;
-        int previousSyncCount = 0;  // from the Redis state; 0 when unknown
-        bool existed = false;       // a live row (or state) existed before
-        bool changed = true;        // content differs from what was stored
     };
     struct Totals {
         qint64 synced = 0;
@@ -56,26 +55,38 @@ public:
     // callTally (optional, outlives the writer): the run's Zoho calls not yet counted in
     // Redis; each state pipeline takes them along (ZohoCallStore, purpose sync), in the
     // minute of clock (null: the system clock).
+    // cachingEnabled false: the students' endpoint keys are unlinked instead of rewritten.
+    // The commit step's layout is the built-in registries' (CommitStep::builtInLayout()).
     SyncWriter(EntityDefinition entity, PgSettings pg, RedisSettings redis, qint64 stateTtlSeconds,
                qint64 redisRetryIntervalMs, int maxQueuedBatches = 8, ZohoCallTally *callTally = nullptr,
-               EpochClock clock = {});
+               EpochClock clock = {}, bool cachingEnabled = true);
     ~SyncWriter();  // cancels and joins
     Q_DISABLE_COPY_MOVE(SyncWriter)
 
     // Queues one batch (one transaction); blocks while maxQueuedBatches are waiting.
     // False once the writer has failed or was cancelled.
     bool submit(QList<Item> batch);
+    // Queues ids proven gone from Zoho (the deleted-records list, a full listing): marked
+    // deleted through the commit step, their students regrouped. Never call it on a guess.
+    // False once the writer has failed or was cancelled.
+    bool submitDeletions(QStringList ids);
     // Waits until every queued batch is written (or the writer failed / was cancelled).
     [[nodiscard]] Status drain();
     void cancel();
 
     [[nodiscard]] Status error() const;
     [[nodiscard]] qint64 synced() const { return m_synced.load(); }
+    [[nodiscard]] qint64 deleted() const { return m_deleted.load(); }  // live rows marked deleted
     [[nodiscard]] Totals totals() const;
 
 private:
+    struct Job {
+        QList<Item> items;
+        QStringList deletedIds;
+    };
+    bool enqueue(Job job);
     void loop();
-    [[nodiscard]] Status write(const QList<Item> &batch);
+    [[nodiscard]] Status write(const Job &job);
 
     EntityDefinition m_entity;
     PgSettings m_pg;
@@ -85,16 +96,18 @@ private:
     int m_maxQueued;
     ZohoCallTally *m_callTally;
     EpochClock m_clock;
+    bool m_cachingEnabled;
 
     mutable QMutex m_mutex;
     QWaitCondition m_changed;
-    std::deque<QList<Item>> m_queue;
+    std::deque<Job> m_queue;
     bool m_busy = false;
     bool m_stopping = false;
     bool m_cancelled = false;
     Status m_error;
 
     std::atomic<qint64> m_synced{0};
+    std::atomic<qint64> m_deleted{0};
     std::atomic<qint64> m_upsertNs{0};
     std::atomic<qint64> m_stateWriteNs{0};
     std::atomic_bool m_redisDegraded{false};

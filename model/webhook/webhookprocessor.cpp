@@ -1,20 +1,16 @@
 #include "webhook/webhookprocessor.h"
 
 #include "cache/cachekeys.h"
+#include "cache/endpointregistry.h"
 #include "cache/statsstore.h"
 #include "cache/zohocallstore.h"
 #include "core/jsonfile.h"
 #include "core/logging.h"
-#include "redis/redisbatch.h"
 #include "redis/redisconnection.h"
 #include "store/entityrepository.h"
 #include "store/pgconnection.h"
-#include "store/pgvalues.h"
 #include "store/webhookeventrepository.h"
-#include "sync/canonicaljson.h"
 #include "sync/contenthasher.h"
-#include "sync/entitystate.h"
-#include "sync/zohotime.h"
 #include "webhook/crmnotification.h"
 #include "webhook/webhookverifier.h"
 #include "zoho/awaitresult.h"
@@ -27,8 +23,6 @@
 #include <QJsonDocument>
 #include <QSet>
 #include <QUrlQuery>
-
-#include <pqxx/pqxx>
 
 #include <algorithm>
 
@@ -79,22 +73,13 @@ QString idText(const QJsonValue &value)
     return {};
 }
 
-// The student a record belongs to; 0 when it names none (or nothing sensible).
-qint64 moodleUserIdOf(const QJsonObject &record, const QString &field)
+// Which endpoints the registry's entities feed (the endpoints are the built-in ones).
+Result<CommitStep::Layout> layoutFor(const EntityRegistry &registry)
 {
-    if (field.isEmpty())
-        return 0;
-    const QJsonValue value = record.value(field);
-    qint64 id = 0;
-    if (value.isDouble()) {
-        id = value.toInteger();
-    } else if (value.isString()) {
-        bool ok = false;
-        id = value.toString().toLongLong(&ok);
-        if (!ok)
-            id = 0;
-    }
-    return id > 0 ? id : 0;
+    auto endpoints = EndpointRegistry::builtIn();
+    if (!endpoints)
+        return endpoints.error();
+    return CommitStep::layout(registry, *endpoints);
 }
 
 QString recordedIds(const QStringList &ids)
@@ -141,7 +126,10 @@ WebhookProcessor::WebhookProcessor(EntityRegistry registry, PgSettings pg, Redis
     , m_settings(std::move(settings))
     , m_cachingEnabled(std::move(cachingEnabled))
     , m_clock(orSystemEpochClock(std::move(clock)))
+    , m_layout(layoutFor(m_registry))
 {
+    if (!m_layout)
+        qCWarning(lcHttp) << "webhook: no commit layout, deliveries will fail:" << m_layout.error().toString();
 }
 
 WebhookProcessor::~WebhookProcessor() = default;
@@ -376,39 +364,32 @@ WebhookProcessor::Applied WebhookProcessor::apply(const EntityDefinition &entity
                                                   bool force, qint64 zohoCalls)
 {
     Applied applied;
+    if (!m_layout) {
+        applied.error = m_layout.error().toString();
+        return applied;
+    }
     PgConnection &pg = PgConnection::forCurrentThread(m_pg);
     EntityRepository repository(pg);
     ContentHasher hasher;
-    QList<EntityRepository::Row> rows;
-    QList<int> syncCounts;
-    QStringList deletedIds;
-    QList<qint64> students;
-    const auto addStudent = [&students](qint64 id) {
-        if (id > 0 && !students.contains(id))
-            students.append(id);
-    };
-
+    CommitStep::Batch batch;
     for (const Fetched &item : fetched) {
         if (item.refused) {
             ++applied.refused;
             continue;
         }
+        // The unchanged shortcut: a notification for a record whose content is what we
+        // have writes nothing. The commit step reads the row again, locked.
         auto stored = repository.get(entity.name, item.id);
         if (!stored) {
             applied.error = stored.error().toString();
             return applied;
         }
         const bool live = stored->has_value() && !(*stored)->deletedAt.isValid();
-        const QJsonObject previous = stored->has_value()
-            ? QJsonDocument::fromJson((*stored)->row.payload).object()
-            : QJsonObject();
         if (!item.record) {
-            if (!live) {
+            if (live)
+                batch.deletedIds.append(item.id);
+            else
                 ++applied.unchanged;  // gone here too, or never known
-                continue;
-            }
-            deletedIds.append(item.id);
-            addStudent(moodleUserIdOf(previous, entity.moodleUserIdField));
             continue;
         }
         const QString hash = hasher.hash(*item.record, entity.volatileFields);
@@ -416,83 +397,34 @@ WebhookProcessor::Applied WebhookProcessor::apply(const EntityDefinition &entity
             ++applied.unchanged;
             continue;
         }
-        EntityRepository::Row row;
-        row.entityType = entity.name;
-        row.zohoId = item.id;
-        row.payload = canonicaljson::serialize(*item.record, {});
-        row.contentHash = hash;
-        row.lastModifiedTime = parseZohoTime(item.record->value(entity.modifiedField));
-        rows.append(std::move(row));
-        syncCounts.append(stored->has_value() ? (*stored)->syncCount + 1 : 1);
-        // The student it belongs to now, and the one it belonged to (if it moved).
-        addStudent(moodleUserIdOf(*item.record, entity.moodleUserIdField));
-        addStudent(moodleUserIdOf(previous, entity.moodleUserIdField));
+        batch.upserts.append(CommitStep::Upsert{item.id, hash, *item.record});
     }
+    if (batch.upserts.isEmpty() && batch.deletedIds.isEmpty())
+        return applied;
 
-    if (!rows.isEmpty()) {
-        auto upserted = repository.upsert(rows);
-        if (!upserted) {
-            applied.error = upserted.error().toString();
-            return applied;
-        }
+    // The delivery's Zoho calls ride along in the same round trip.
+    batch.countingCommands = ZohoCallStore::addCommands(StatsStore::epochMinute(m_clock()), ZohoCallPurpose::Webhook,
+                                                        quint64(zohoCalls));
+    CommitStep::Options options;
+    options.stateTtlSeconds = m_settings.stateTtlSeconds;
+    options.cachingEnabled = cachingEnabled();
+    options.clock = m_clock;
+    CommitStep step(entity, *m_layout, pg, RedisConnection::forCurrentThread(m_redis));
+    auto committed = step.commit(batch, options);
+    if (!committed) {
+        applied.error = committed.error().toString();
+        return applied;
     }
-    if (!deletedIds.isEmpty()) {
-        Status marked = pg.transaction(
-            QStringLiteral("marking webhook-deleted entities"),
-            [&](pqxx::transaction_base &txn) -> Status {
-                txn.exec_params("UPDATE tiersync.entities SET deleted_at = now()"
-                                " WHERE entity_type = $1 AND zoho_id = ANY($2::text[]) AND deleted_at IS NULL",
-                                entity.name.toStdString(), toPgTextArray(deletedIds));
-                return {};
-            },
-            PgConnection::Idempotency::Idempotent);
-        if (!marked) {
-            applied.error = marked.error().toString();
-            return applied;
-        }
+    applied.changed = committed->rowsUpserted;
+    applied.deleted = committed->rowsDeleted;
+    if (!committed->redisWritten) {
+        // Committed, but the states and keys are not in Redis: failed, so Zoho redelivers
+        // and the redelivery (processed without the shortcut) completes them.
+        applied.error = QStringLiteral("writing to Redis: ") + committed->redisError.toString();
+        return applied;
     }
-    applied.changed = int(rows.size());
-    applied.deleted = int(deletedIds.size());
-
-    // Committed: now the states may say so, and the students' answers must go.
-    QList<QByteArray> keys;
-    for (const QString &id : std::as_const(deletedIds))
-        keys.append(cachekeys::entityStateKey(entity.name, id));
-    for (qint64 student : std::as_const(students))
-        for (const QString &endpoint : entity.affects)
-            keys.append(cachekeys::endpointKey(endpoint, student));
-    RedisConnection &redis = RedisConnection::forCurrentThread(m_redis);
-    if (!rows.isEmpty()) {
-        QList<RedisHashWrite> states;
-        states.reserve(rows.size());
-        const QByteArray now = EntityState::nowText();
-        for (qsizetype i = 0; i < rows.size(); ++i) {
-            EntityState state;
-            state.contentHash = rows.at(i).contentHash;
-            state.localId = rows.at(i).zohoId;
-            state.lastModifiedTime = rows.at(i).lastModifiedTime;
-            state.syncCount = syncCounts.at(i);
-            states.append(state.toHashWrite(entity.name, rows.at(i).zohoId, now));
-        }
-        // The delivery's Zoho calls ride along in the same round trip.
-        auto written = RedisBatch(redis).hsetExpireManyCounting(
-            states, m_settings.stateTtlSeconds,
-            ZohoCallStore::addCommands(StatsStore::epochMinute(m_clock()), ZohoCallPurpose::Webhook,
-                                       quint64(zohoCalls)));
-        if (!written) {
-            applied.error = QStringLiteral("writing entity states: ") + written.error().toString();
-            return applied;
-        }
-        applied.zohoCallsCounted = *written;
-    }
-    if (!keys.isEmpty()) {
-        auto removed = RedisBatch(redis).unlinkMany(keys);
-        if (!removed) {
-            applied.error = QStringLiteral("invalidating: ") + removed.error().toString();
-            return applied;
-        }
-    }
-    for (const QByteArray &key : std::as_const(keys))
+    applied.zohoCallsCounted = committed->countingApplied && zohoCalls > 0;
+    for (const QByteArray &key : std::as_const(committed->touchedKeys))
         applied.invalidatedKeys.append(QString::fromUtf8(key));
     return applied;
 }

@@ -5,6 +5,7 @@
 #include "core/redissettings.h"
 #include "core/result.h"
 #include "server/webhookhandler.h"
+#include "sync/commitstep.h"
 #include "sync/entitydefinition.h"
 #include "sync/entityregistry.h"
 #include "webhook/webhooksettings.h"
@@ -37,9 +38,11 @@ class ZohoClient;
 //     (without the unchanged shortcut, so a half-done first attempt is completed);
 //  5. the entity: CRM → GET each named record from Zoho (204 → deleted); Books → the
 //     entity object in the body ({"item": …} / {"contact": …});
-//  6. content hash unchanged (and caching on) → `unchanged`, no writes. Otherwise the rows
-//     are upserted in one transaction (or marked deleted), then their Redis states are
-//     written and the affected students' endpoint keys unlinked by name;
+//  6. content hash unchanged (and caching on) → `unchanged`, no writes. Otherwise the
+//     CommitStep: rows upserted (or marked deleted) and the affected students' snapshots
+//     regrouped in one transaction, then the Redis states written and the students'
+//     endpoint keys rewritten with the new payload (unlinked when the snapshot went, or
+//     caching is off), so the very next read is answered from Redis with the change;
 //  7. outcome (processed / unchanged / rejected / failed) and the keys invalidated are
 //     recorded. Zoho, PostgreSQL or Redis failures → `failed` and 503, so the sender
 //     retries and the retry is processed.
@@ -103,6 +106,7 @@ private:
     WebhookSettings m_settings;
     CachingEnabled m_cachingEnabled;
     EpochClock m_clock;
+    Result<CommitStep::Layout> m_layout;  // the registry's entities and the built-in endpoints
 };
 
 }  // namespace tiersync

@@ -12,7 +12,8 @@ private slots:
     {
         auto registry = EntityRegistry::builtIn();
         QVERIFY2(registry.ok(), registry.ok() ? "" : qPrintable(registry.error().toString()));
-        QCOMPARE(registry->names(), (QStringList{"products", "customers", "students"}));
+        QCOMPARE(registry->names(),
+                 (QStringList{"products", "customers", "students", "grades", "payments", "classes", "requests"}));
 
         const EntityDefinition *products = registry->find(QStringLiteral("products"));
         QVERIFY(products);
@@ -41,8 +42,28 @@ private slots:
         QVERIFY(std::is_sorted(students->volatileFields.cbegin(), students->volatileFields.cend()));
         QVERIFY(students->affects.contains(QStringLiteral("profile")));
 
+        QVERIFY(students->roster);
+        QCOMPARE(registry->roster(), students);
+        QVERIFY(!products->roster);
+
+        // The four dashboard modules: CRM entities keyed by their student, one endpoint each.
+        const QList<std::pair<QString, QString>> modules{{"grades", "academics"}, {"payments", "finance"},
+                                                         {"classes", "classes"}, {"requests", "requests"}};
+        for (const auto &[name, endpoint] : modules) {
+            const EntityDefinition *entity = registry->find(name);
+            QVERIFY2(entity, qPrintable(name));
+            QCOMPARE(entity->source, EntityDefinition::Source::Crm);
+            QCOMPARE(entity->module, name.left(1).toUpper() + name.mid(1));
+            QCOMPARE(entity->idField, QStringLiteral("id"));
+            QCOMPARE(entity->moodleUserIdField, QStringLiteral("Moodle_User_ID"));
+            QCOMPARE(entity->volatileFields, students->volatileFields);
+            QCOMPARE(entity->affects, QStringList{endpoint});
+            QVERIFY(!entity->roster);
+        }
+
         QVERIFY(!registry->find(QStringLiteral("nope")));
-        QCOMPARE(registry->affectedEndpoints(), QStringList{QStringLiteral("profile")});
+        QCOMPARE(registry->affectedEndpoints(),
+                 (QStringList{"academics", "classes", "finance", "profile", "requests"}));
     }
 
     void rejectsBadRegistries_data()
@@ -73,6 +94,20 @@ private slots:
             << QByteArray(R"({"version":1,"entities":[{"name":"s","source":"crm","module":"Students","id_field":"id",
                              "modified_field":"Modified_Time","affects":["pro*"]}]})")
             << QStringLiteral("pro*");
+        QTest::newRow("roster not a bool")
+            << QByteArray(R"({"version":1,"entities":[{"name":"s","source":"crm","module":"Students","id_field":"id",
+                             "modified_field":"Modified_Time","moodle_user_id_field":"M","roster":"yes"}]})")
+            << QStringLiteral("\"roster\" must be true or false");
+        QTest::newRow("roster without student field")
+            << QByteArray(R"({"version":1,"entities":[{"name":"s","source":"crm","module":"Students","id_field":"id",
+                             "modified_field":"Modified_Time","roster":true}]})")
+            << QStringLiteral("moodle_user_id_field");
+        QTest::newRow("two rosters")
+            << QByteArray(R"({"version":1,"entities":[{"name":"s","source":"crm","module":"Students","id_field":"id",
+                             "modified_field":"Modified_Time","moodle_user_id_field":"M","roster":true},
+                             {"name":"t","source":"crm","module":"Teachers","id_field":"id",
+                             "modified_field":"Modified_Time","moodle_user_id_field":"M","roster":true}]})")
+            << QStringLiteral("second roster");
         QTest::newRow("volatile id")
             << QByteArray(R"({"version":1,"entities":[{"name":"s","source":"crm","module":"Students","id_field":"id",
                              "modified_field":"Modified_Time","volatile_fields":["id"]}]})")

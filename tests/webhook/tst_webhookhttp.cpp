@@ -6,6 +6,7 @@
 #include "testsandbox.h"
 
 #include "cache/cachekeys.h"
+#include "cache/rawcachedentry.h"
 #include "redis/redisbatch.h"
 #include "redis/redisconnection.h"
 #include "server/httpserver.h"
@@ -184,8 +185,17 @@ private slots:
         auto states = redisStateHashes(m_redis, QStringLiteral("students"));
         SYNC_VERIFY_OK(states);
         QCOMPARE(states->value(student3), zohoHash);
-        QCOMPARE(existing({cachekeys::endpointKey(kProfile, 3)}), 0);
-        QCOMPARE(existing(keys), keys.size() - 1);
+        // The student's key is rewritten with the new record, the others untouched.
+        {
+            RedisConnection redis(m_redis);
+            auto value = redis.get(cachekeys::endpointKey(kProfile, 3));
+            SYNC_VERIFY_OK(value);
+            QVERIFY(value->has_value());
+            auto entry = RawCachedEntry::decode(**value);
+            SYNC_VERIFY_OK(entry);
+            QCOMPARE(QJsonDocument::fromJson(entry->dataJson).object().value(QStringLiteral("id")).toString(), student3);
+        }
+        QCOMPARE(existing(keys), keys.size());
         const auto events = recent(QStringLiteral("crm"));
         QCOMPARE(events.size(), 1);
         QCOMPARE(events.first().outcome, QStringLiteral("processed"));

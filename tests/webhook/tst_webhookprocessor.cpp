@@ -5,6 +5,7 @@
 #include "testsandbox.h"
 
 #include "cache/cachekeys.h"
+#include "cache/rawcachedentry.h"
 #include "redis/redisbatch.h"
 #include "redis/redisconnection.h"
 #include "store/entityrepository.h"
@@ -157,6 +158,29 @@ private:
         if (!n)
             qFatal("%s", qPrintable(n.error().toString()));
         return *n;
+    }
+    // The data an endpoint key holds (the reader's RawCachedEntry); undefined when absent.
+    QJsonValue cachedData(const QByteArray &key)
+    {
+        RedisConnection redis(m_redis);
+        auto value = redis.get(key);
+        if (!value)
+            qFatal("%s", qPrintable(value.error().toString()));
+        if (!value->has_value())
+            return QJsonValue(QJsonValue::Undefined);
+        auto entry = RawCachedEntry::decode(**value);
+        if (!entry)
+            qFatal("%s", qPrintable(entry.error().toString()));
+        if (entry->dataJson == "null")
+            return QJsonValue(QJsonValue::Null);
+        return QJsonDocument::fromJson(entry->dataJson).object();
+    }
+    // The student's profile key holds their record now (rewritten, not only deleted).
+    void verifyProfileRewritten(qint64 student, const QString &zohoId)
+    {
+        const QJsonValue data = cachedData(cachekeys::endpointKey(kProfile, student));
+        QVERIFY2(data.isObject(), "the profile key was not rewritten");
+        QCOMPARE(data.toObject().value(QStringLiteral("id")).toString(), zohoId);
     }
     QList<QByteArray> othersThan3(const QList<QByteArray> &keys)
     {
@@ -341,7 +365,7 @@ private slots:
         QCOMPARE(body.value(QStringLiteral("skipped_ids")).toInt(), 4);
         QCOMPARE(body.value(QStringLiteral("invalidated_keys")).toArray(),
                  QJsonArray{QString::fromUtf8(cachekeys::endpointKey(kProfile, 3))});
-        QCOMPARE(existing({cachekeys::endpointKey(kProfile, 3)}), 0);
+        verifyProfileRewritten(3, m_student3);
         const QList<QByteArray> others = othersThan3(keys);
         QCOMPARE(existing(others), others.size());
         QCOMPARE(entities(), 1);
@@ -446,6 +470,7 @@ private slots:
             seeded.zohoId = gone;
             seeded.payload = QByteArrayLiteral(R"({"id":"3999999999999999999","Moodle_User_ID":"13"})");
             seeded.contentHash = QString(64, QLatin1Char('a'));
+            seeded.moodleUserId = 13;
             SYNC_VERIFY_OK(EntityRepository(connection).upsert({seeded}));
         }
         const QList<QByteArray> keys = seedKeys();
@@ -511,7 +536,7 @@ private slots:
         QCOMPARE(retried.status, 200);
         QCOMPARE(bodyOf(retried).value(QStringLiteral("status")).toString(), QStringLiteral("processed"));
         QCOMPARE(entities(), 1);
-        QCOMPARE(existing({cachekeys::endpointKey(kProfile, 3)}), 0);
+        verifyProfileRewritten(3, m_student3);
         const auto again = webhooks->handle(delivery(QStringLiteral("crm"), body));
         QCOMPARE(bodyOf(again).value(QStringLiteral("status")).toString(), QStringLiteral("duplicate"));
         QCOMPARE(events(), 1);
@@ -557,7 +582,11 @@ private:
         auto states = redisStateHashes(m_redis, QStringLiteral("students"));
         SYNC_VERIFY_OK(states);
         QCOMPARE(states->value(m_student3), zohoHash);
-        QCOMPARE(existing({cachekeys::endpointKey(kProfile, 3)}), 0);
+        // The key holds the changed record: the very next read is answered from Redis with it.
+        const QJsonValue cached = cachedData(cachekeys::endpointKey(kProfile, 3));
+        QVERIFY(cached.isObject());
+        QCOMPARE(ContentHasher().hash(cached.toObject(), entityDefinition(QStringLiteral("students")).volatileFields),
+                 zohoHash);
         const QList<QByteArray> others = othersThan3(keys);
         QCOMPARE(existing(others), others.size());
         const auto recorded = event(idempotencyKey);

@@ -1,4 +1,4 @@
-#include "sync/canonicaljson.h"
+#include "core/canonicaljson.h"
 
 #include <QJsonArray>
 #include <QVarLengthArray>
