@@ -558,6 +558,10 @@ SimReply SimService::crm(const httplib::Request &request, std::string_view rest,
                             QJsonObject{{QStringLiteral("reason"), criteria.error().message}});
         return crmList(*entity, request, &*criteria, criteriaText, sinceS);
     }
+    // FEED-BRANCH PLACEHOLDER (wip-feed): this sim deletes nothing yet, so its deleted-records
+    // list is always empty. wip-sim's real /deleted list replaces this line at the merge.
+    if (sub == "deleted")
+        return emptyReply(204);
     if (!allDigits(sub))
         return crmError(400, QStringLiteral("INVALID_DATA"), QStringLiteral("the id given seems to be invalid"),
                         QJsonObject{{QStringLiteral("id"), QString::fromUtf8(sub.data(), static_cast<qsizetype>(sub.size()))}});
