@@ -9,12 +9,15 @@
 #include "redis/redisconnection.h"
 #include "store/entityrepository.h"
 #include "store/pgconnection.h"
+#include "store/pgvalues.h"
 #include "sync/canonicaljson.h"
 #include "sync/entitystate.h"
 #include "sync/zohotime.h"
 
 #include <QElapsedTimer>
 #include <QThread>
+
+#include <pqxx/pqxx>
 
 namespace tiersync {
 
@@ -59,7 +62,22 @@ bool SyncWriter::submit(QList<Item> batch)
         m_changed.wait(&m_mutex);
     if (!m_error.ok() || m_cancelled)
         return false;
-    m_queue.push_back(std::move(batch));
+    m_queue.push_back(Job{std::move(batch), {}});
+    m_changed.wakeAll();
+    return true;
+}
+
+// FEED-BRANCH MINIMAL VERSION: replaced by wip-commit's (the commit step) at the merge.
+bool SyncWriter::submitDeletions(QStringList ids)
+{
+    QMutexLocker locker(&m_mutex);
+    while (int(m_queue.size()) >= m_maxQueued && m_error.ok() && !m_cancelled)
+        m_changed.wait(&m_mutex);
+    if (!m_error.ok() || m_cancelled)
+        return false;
+    if (ids.isEmpty())
+        return true;
+    m_queue.push_back(Job{{}, std::move(ids)});
     m_changed.wakeAll();
     return true;
 }
@@ -105,12 +123,12 @@ void SyncWriter::loop()
             m_changed.wait(&m_mutex);
         if (m_queue.empty() || m_cancelled)
             return;
-        QList<Item> batch = std::move(m_queue.front());
+        Job job = std::move(m_queue.front());
         m_queue.pop_front();
         m_busy = true;
         m_changed.wakeAll();  // room in the queue
         locker.unlock();
-        Status written = write(batch);
+        Status written = job.deletions.isEmpty() ? write(job.items) : writeDeletions(job.deletions);
         locker.relock();
         m_busy = false;
         if (!written) {
@@ -192,6 +210,46 @@ Status SyncWriter::write(const QList<Item> &batch)
     } else {
         if (m_redisRetryAtMs < 0)
             qCWarning(lcSync) << "Redis unavailable, states not written:" << stored.error().toString();
+        m_redisDegraded = true;
+        m_redisRetryAtMs = sinceStartMs + m_redisRetryIntervalMs;
+    }
+    m_stateWriteNs += phase.nsecsElapsed();
+    return {};
+}
+
+// FEED-BRANCH MINIMAL VERSION: replaced by wip-commit's (the commit step) at the merge.
+Status SyncWriter::writeDeletions(const QStringList &ids)
+{
+    QElapsedTimer phase;
+    phase.start();
+    PgConnection &pg = PgConnection::forCurrentThread(m_pg);
+    Status marked = pg.transaction(
+        QStringLiteral("marking %1 %2 deleted").arg(ids.size()).arg(m_entity.name),
+        [&](pqxx::transaction_base &txn) -> Status {
+            txn.exec_params("UPDATE tiersync.entities SET deleted_at = now()"
+                            " WHERE entity_type = $1 AND zoho_id = ANY($2::text[]) AND deleted_at IS NULL",
+                            m_entity.name.toStdString(), toPgTextArray(ids));
+            return {};
+        },
+        PgConnection::Idempotency::Idempotent);
+    m_upsertNs += phase.nsecsElapsed();
+    if (!marked)
+        return marked;
+    phase.restart();
+    // A deleted row must not look synced, or its return with the same content would be skipped.
+    const qint64 sinceStartMs = m_sinceStart.elapsed();
+    if (m_redisRetryAtMs >= 0 && sinceStartMs < m_redisRetryAtMs)
+        return {};
+    QList<QByteArray> keys;
+    keys.reserve(ids.size());
+    for (const QString &id : ids)
+        keys.append(cachekeys::entityStateKey(m_entity.name, id));
+    auto removed = RedisBatch(RedisConnection::forCurrentThread(m_redis)).unlinkMany(keys);
+    if (removed) {
+        m_redisRetryAtMs = -1;
+    } else {
+        if (m_redisRetryAtMs < 0)
+            qCWarning(lcSync) << "Redis unavailable, deleted states not removed:" << removed.error().toString();
         m_redisDegraded = true;
         m_redisRetryAtMs = sinceStartMs + m_redisRetryIntervalMs;
     }

@@ -11,6 +11,7 @@
 #include <QList>
 #include <QMutex>
 #include <QString>
+#include <QStringList>
 #include <QWaitCondition>
 
 #include <atomic>
@@ -65,6 +66,11 @@ public:
     // Queues one batch (one transaction); blocks while maxQueuedBatches are waiting.
     // False once the writer has failed or was cancelled.
     bool submit(QList<Item> batch);
+    // FEED-BRANCH MINIMAL VERSION (wip-feed): the commit engineer's SyncWriter::submitDeletions
+    // (wip-commit, through the commit step) replaces this one at the merge; keep theirs.
+    // Queues the ids proven gone (CRM's deleted-records list) like a batch: in one
+    // transaction their live rows get deleted_at, then their Redis states are unlinked.
+    bool submitDeletions(QStringList ids);
     // Waits until every queued batch is written (or the writer failed / was cancelled).
     [[nodiscard]] Status drain();
     void cancel();
@@ -75,7 +81,14 @@ public:
 
 private:
     void loop();
+    // One queued unit: a batch to upsert, or (feed branch) ids to mark deleted.
+    struct Job {
+        QList<Item> items;
+        QStringList deletions;
+    };
+
     [[nodiscard]] Status write(const QList<Item> &batch);
+    [[nodiscard]] Status writeDeletions(const QStringList &ids);  // FEED-BRANCH MINIMAL VERSION
 
     EntityDefinition m_entity;
     PgSettings m_pg;
@@ -88,7 +101,7 @@ private:
 
     mutable QMutex m_mutex;
     QWaitCondition m_changed;
-    std::deque<QList<Item>> m_queue;
+    std::deque<Job> m_queue;
     bool m_busy = false;
     bool m_stopping = false;
     bool m_cancelled = false;
