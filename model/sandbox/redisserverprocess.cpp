@@ -72,7 +72,7 @@ Status RedisServerProcess::start(int timeoutMs)
                          QStringLiteral("--pidfile"), pidFile(),
                          QStringLiteral("--logfile"), QDir(m_directory).filePath(QStringLiteral("redis.log")),
                          QStringLiteral("--dir"), m_directory,
-                         QStringLiteral("--databases"), QStringLiteral("64")};
+                         QStringLiteral("--databases"), QStringLiteral("128")};
         if (!m_password.isEmpty())
             args << QStringLiteral("--requirepass") << m_password.reveal();
         auto ran = runCommand(server, args, 10000);
