@@ -23,6 +23,13 @@ struct EndpointDefinition final {
     Shape shape = Shape::Array;
     qint64 redisTtlSeconds = 300;
     qint64 pgFreshnessSeconds = 300;
+    // The feed that keeps this endpoint's snapshots (the CRM entity type whose rows are
+    // regrouped into them); empty: not fed. While the feed's last successful run is at
+    // most feedMaxLagSeconds old, the snapshot is fresh and Zoho is never asked.
+    QString feedEntity;
+    qint64 feedMaxLagSeconds = 0;  // > 0 when feedEntity is set
+
+    [[nodiscard]] bool isFed() const { return !feedEntity.isEmpty(); }
 
     // The search criteria for one student: the id is formatted from the integer, never
     // pasted from request text.

@@ -25,7 +25,7 @@ const QSet<QString> &knownEndpointKeys()
     static const QSet<QString> keys{QStringLiteral("name"), QStringLiteral("description"),
                                     QStringLiteral("zoho"), QStringLiteral("shape"),
                                     QStringLiteral("redis_ttl_seconds"),
-                                    QStringLiteral("pg_freshness_seconds")};
+                                    QStringLiteral("pg_freshness_seconds"), QStringLiteral("feed")};
     return keys;
 }
 
@@ -140,6 +140,27 @@ Result<EndpointRegistry> EndpointRegistry::fromJson(const QByteArray &json, cons
             return freshness.error();
         endpoint.redisTtlSeconds = *ttl;
         endpoint.pgFreshnessSeconds = *freshness;
+        if (object.contains(QStringLiteral("feed"))) {
+            const QJsonValue feedValue = object.value(QStringLiteral("feed"));
+            if (!feedValue.isObject())
+                return invalid(origin, QStringLiteral("%1: \"feed\" must be an object with \"entity\" and "
+                                                      "\"max_lag_seconds\"").arg(named));
+            const QJsonObject feed = feedValue.toObject();
+            for (auto it = feed.begin(); it != feed.end(); ++it) {
+                if (it.key() != QLatin1String("entity") && it.key() != QLatin1String("max_lag_seconds"))
+                    return invalid(origin, QStringLiteral("%1: feed: unknown key \"%2\"").arg(named, it.key()));
+            }
+            endpoint.feedEntity = feed.value(QStringLiteral("entity")).toString();
+            if (!cachekeys::isValidName(endpoint.feedEntity))
+                return invalid(origin, QStringLiteral("%1: \"feed.entity\" must name an entity type (1-64 characters "
+                                                      "of a-z, 0-9, '_' or '-')").arg(named));
+            if (!feed.contains(QStringLiteral("max_lag_seconds")))
+                return invalid(origin, QStringLiteral("%1: \"feed.max_lag_seconds\" is required").arg(named));
+            auto lag = seconds(feed, QStringLiteral("max_lag_seconds"), 0, origin, named + QStringLiteral(": feed"));
+            if (!lag)
+                return lag.error();
+            endpoint.feedMaxLagSeconds = *lag;
+        }
         registry.m_endpoints.append(endpoint);
     }
     return registry;
@@ -157,6 +178,21 @@ QStringList EndpointRegistry::names() const
 bool EndpointRegistry::contains(const QString &name) const
 {
     return find(name) != nullptr;
+}
+
+bool EndpointRegistry::isFeed(const QString &entityType) const
+{
+    return !fedBy(entityType).isEmpty();
+}
+
+QList<const EndpointDefinition *> EndpointRegistry::fedBy(const QString &entityType) const
+{
+    QList<const EndpointDefinition *> out;
+    for (const EndpointDefinition &endpoint : m_endpoints) {
+        if (endpoint.isFed() && endpoint.feedEntity == entityType)
+            out.append(&endpoint);
+    }
+    return out;
 }
 
 const EndpointDefinition *EndpointRegistry::find(const QString &name) const

@@ -33,6 +33,10 @@ public:
     [[nodiscard]] bool contains(const QString &name) const;
     // nullptr for an unknown name. Valid as long as the registry lives unchanged.
     [[nodiscard]] const EndpointDefinition *find(const QString &name) const;
+    // Whether some endpoint names entityType as its feed.
+    [[nodiscard]] bool isFeed(const QString &entityType) const;
+    // The endpoints fed by entityType, in registry order. Valid as long as the registry lives unchanged.
+    [[nodiscard]] QList<const EndpointDefinition *> fedBy(const QString &entityType) const;
 
 private:
     QList<EndpointDefinition> m_endpoints;

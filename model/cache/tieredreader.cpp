@@ -6,10 +6,12 @@
 #include "cache/endpointfetcher.h"
 #include "cache/endpointpayload.h"
 #include "cache/endpointregistry.h"
+#include "cache/feedstatecache.h"
 #include "cache/readstatistics.h"
 #include "core/logging.h"
 #include "redis/redisconnection.h"
 #include "store/pgconnection.h"
+#include "store/feedstaterepository.h"
 #include "store/snapshotrepository.h"
 
 
@@ -72,6 +74,8 @@ TieredReader::TieredReader(const EndpointRegistry &registry, EndpointFetcher &fe
     m_options.redis.commandTimeoutMs = qMin(m_options.redis.commandTimeoutMs, m_options.redisCommandTimeoutMs);
     m_refreshPool.setMaxThreadCount(qMax(1, m_options.refreshThreads));
     m_refreshPool.setObjectName(QStringLiteral("tiersync-early-refresh"));
+    m_feeds = std::make_unique<FeedStateCache>([this] { return loadFeedStates(); }, m_options.clock,
+                                               m_options.feedStateCacheMs);
 }
 
 TieredReader::~TieredReader()
@@ -154,6 +158,16 @@ Result<EndpointResponse> TieredReader::fill(const EndpointDefinition &endpoint, 
         snapshot = snapshotGet(endpoint, moodleUserId, &snapshotRead);
         if (snapshot) {
             const qint64 nowMs = m_options.clock();
+            if (const std::optional<qint64> asOfMs = healthyFeedAsOfMs(endpoint, nowMs)) {
+                // The feed vouches for every student it knows as of data_as_of (a snapshot
+                // fetched later on its own is newer still).
+                const qint64 dataAtMs = qMax(*asOfMs, snapshot->fetchedAtMs);
+                const qint64 remainingSeconds = endpoint.feedMaxLagSeconds - qMax<qint64>(0, nowMs - *asOfMs) / 1000;
+                const qint64 ttlSeconds = qMax<qint64>(1, qMin(endpoint.redisTtlSeconds, remainingSeconds));
+                redisSet(endpoint, cachekeys::endpointKey(endpoint.name, moodleUserId),
+                         RawCachedEntry{snapshot->dataJson, dataAtMs, nowMs, ttlSeconds, 0});
+                return respond(endpoint, moodleUserId, snapshot->dataJson, ReadSource::Postgres, dataAtMs, nowMs);
+            }
             const qint64 ageMs = qMax<qint64>(0, nowMs - snapshot->fetchedAtMs);
             if (ageMs <= endpoint.pgFreshnessSeconds * 1000) {
                 // Redis keeps it no longer than the snapshot stays fresh, so an answer is
@@ -199,6 +213,38 @@ Result<EndpointResponse> TieredReader::fetchAndStore(const EndpointDefinition &e
                            nowMs);
     }
     return unavailableError(fetched.error(), endpoint, moodleUserId, caching);
+}
+
+std::optional<qint64> TieredReader::healthyFeedAsOfMs(const EndpointDefinition &endpoint, qint64 nowMs)
+{
+    if (!endpoint.isFed())
+        return std::nullopt;
+    const std::optional<qint64> asOfMs = m_feeds->dataAsOfMs(endpoint.feedEntity);
+    if (!asOfMs || nowMs - *asOfMs > endpoint.feedMaxLagSeconds * 1000)
+        return std::nullopt;
+    return asOfMs;
+}
+
+Result<QHash<QString, qint64>> TieredReader::loadFeedStates()
+{
+    if (!m_pgGate.allow(steadyMs()))
+        return makeError(ErrorKind::Unavailable, QStringLiteral("PostgreSQL is backing off"));
+    PgConnection::Options options;
+    options.connectTimeoutSeconds = m_options.pgConnectTimeoutSeconds;
+    options.statementTimeoutMs = m_options.pgStatementTimeoutMs;
+    options.applicationName = QStringLiteral("tiersync-read");
+    auto states = FeedStateRepository(PgConnection::forCurrentThread(m_options.pg, options)).list();
+    if (!states) {
+        if (isOutage(states.error()))
+            m_pgGate.recordFailure(steadyMs());
+        return states.error();
+    }
+    m_pgGate.recordSuccess();
+    QHash<QString, qint64> out;
+    for (const FeedStateRepository::State &state : *states)
+        if (state.dataAsOf.isValid())
+            out.insert(state.entityType, state.dataAsOf.toMSecsSinceEpoch());
+    return out;
 }
 
 std::optional<RawCachedEntry> TieredReader::redisGet(const EndpointDefinition &endpoint, const QByteArray &key)

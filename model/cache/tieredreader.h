@@ -11,25 +11,32 @@
 #include "core/result.h"
 
 #include <QByteArray>
+#include <QHash>
 #include <QSet>
 #include <QString>
 #include <QThreadPool>
 
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 
 namespace tiersync {
 
 class EndpointFetcher;
+class FeedStateCache;
 class EndpointRegistry;
 class ReadStatistics;
 struct EndpointDefinition;
 
 // The three-tier read (DESIGN.md "The read path"):
 //   1. Redis tiersync:v1:ep:{endpoint}:{id} → "redis"
-//   2. else endpoint_snapshots fresher than the endpoint's window → "postgres" (and
-//      written back to Redis)
+//   2. else, for a fed endpoint whose feed is healthy (now - data_as_of <= the feed's
+//      max lag, by Options::clock), its snapshot → "postgres" with cache_age from the
+//      feed's data_as_of (the data is current as of then), written back to Redis for at
+//      most the feed's remaining lag; Zoho is not asked. Otherwise (no feed, a feed
+//      behind its lag or without state, no snapshot) endpoint_snapshots fresher than the
+//      endpoint's window → "postgres" (and written back to Redis)
 //   3. else the fetcher (Zoho) → "zoho", written to PostgreSQL and Redis
 //   4. the fetch failing and any snapshot → "stale" with its age; none → an error of
 //      a kind the server maps to 503 (Unavailable, CircuitOpen, Timeout, RateLimited).
@@ -72,6 +79,8 @@ public:
         EarlyRefreshPolicy::RandomSource random;     // default: QRandomGenerator
         EpochClock clock;                            // default: the system clock
         int refreshThreads = 2;
+        // The feeds' states are read at most this often (FeedStateCache).
+        qint64 feedStateCacheMs = 1000;
     };
 
     TieredReader(const EndpointRegistry &registry, EndpointFetcher &fetcher, ReadStatistics &statistics,
@@ -113,6 +122,9 @@ private:
                                            QByteArray dataJson, ReadSource source, qint64 fetchedAtMs,
                                            qint64 nowMs) const;
     [[nodiscard]] qint64 steadyMs() const;
+    // The fed endpoint's data_as_of when its feed is healthy at nowMs; nullopt otherwise.
+    [[nodiscard]] std::optional<qint64> healthyFeedAsOfMs(const EndpointDefinition &endpoint, qint64 nowMs);
+    [[nodiscard]] Result<QHash<QString, qint64>> loadFeedStates();
 
     const EndpointRegistry &m_registry;
     EndpointFetcher &m_fetcher;
@@ -123,6 +135,7 @@ private:
     SingleFlight m_flight;
     BackoffGate m_redisGate;
     BackoffGate m_pgGate;
+    std::unique_ptr<FeedStateCache> m_feeds;
 
     std::mutex m_refreshMutex;
     QSet<QByteArray> m_refreshQueued;  // guarded by m_refreshMutex

@@ -35,9 +35,18 @@ struct SyncOptions final {
     // After a Redis failure the run treats states as unknown and tries Redis again
     // only after this long, so a dead server costs one refused connect, not one per page.
     qint64 redisRetryIntervalMs = 5000;
-    // The minute of this clock the run's Zoho calls are counted in (ZohoCallStore); null:
-    // the system clock.
+    // The minute of this clock the run's Zoho calls are counted in (ZohoCallStore), and a
+    // feed run's start (its data_as_of, the bound of its watermarks); null: the system clock.
     EpochClock clock;
+    // Feed runs (a CRM entity type some endpoint names as its feed, DESIGN.md "Feeds"):
+    // nullopt decides from the built-in endpoint registry; true/false overrides it (tests).
+    std::optional<bool> feed;
+    // Incremental feed runs ask for what changed since the watermark minus this much, so
+    // a record stamped by a Zoho clock running behind ours is not missed.
+    qint64 feedOverlapSeconds = 300;
+    // Every listing (and deleted-records list) ends after at most this many pages, as a
+    // Protocol error: a server that never says "last page" cannot keep a run going.
+    int maxPages = 50000;
 };
 
 }  // namespace tiersync

@@ -1,6 +1,7 @@
 #include "sync/syncorchestrator.h"
 
 #include "cache/cachekeys.h"
+#include "cache/endpointregistry.h"
 #include "cache/statsstore.h"
 #include "cache/zohocallstore.h"
 #include "cache/zohocalltally.h"
@@ -9,6 +10,7 @@
 #include "redis/redisconnection.h"
 #include "store/advisorylock.h"
 #include "store/entityrepository.h"
+#include "store/feedstaterepository.h"
 #include "store/pgconnection.h"
 #include "store/settingsrepository.h"
 #include "store/syncrunrepository.h"
@@ -83,6 +85,11 @@ private:
     void recordZohoCalls(qint64 totalCalls);
     [[nodiscard]] Status writerError() const;
     [[nodiscard]] Status markDeleted();
+    [[nodiscard]] bool isFeed() const;
+    // Feed runs: CRM's deleted-records list since `since` (invalid: all of it); the ids
+    // that are live rows and were not listed by this run go to the writers as deletions.
+    [[nodiscard]] Status readDeletedList(SyncPageFetcher &fetcher, const QDateTime &since);
+    [[nodiscard]] Status recordFeedSuccess(const QDateTime &startedAt);
     [[nodiscard]] bool redisUsable() const;
     void redisFailed(const Error &error);
     void reportProgress(bool force);
@@ -109,6 +116,13 @@ private:
     std::vector<std::unique_ptr<SyncWriter>> m_writers;
 
     bool m_cachingEnabled = true;
+    qint64 m_markedDeleted = 0;  // by the full run's markDeleted (the writers count their own)
+    // Feed runs (isFeed()): what the run saw, for the watermarks and the deleted list.
+    bool m_feed = false;
+    QDateTime m_maxModifiedSeen;
+    QDateTime m_maxDeletedSeen;
+    QSet<QString> m_listed;
+
     bool m_typeWasEmpty = false;  // no live row of the type at the start: nothing to look up in PostgreSQL
     qint64 m_hashNs = 0;
     qint64 m_lookupNs = 0;
@@ -275,6 +289,14 @@ Status SyncOrchestrator::Run::processPage(const QList<QJsonObject> &records)
     if (m_mode == SyncMode::Full)
         for (const Entry &entry : std::as_const(entries))
             m_seen.append(entry.id);
+    if (m_feed) {
+        for (const Entry &entry : std::as_const(entries)) {
+            m_listed.insert(entry.id);
+            const QDateTime modified = parseZohoTime(entry.record->value(m_entity.modifiedField));
+            if (modified.isValid() && (!m_maxModifiedSeen.isValid() || modified > m_maxModifiedSeen))
+                m_maxModifiedSeen = modified;
+        }
+    }
     m_hashNs += phase.nsecsElapsed();
     phase.restart();
 
@@ -363,19 +385,90 @@ Status SyncOrchestrator::Run::markDeleted()
         auto committed = step.commit(batch, options);
         if (!committed)
             return committed.error();
-        m_counters.deleted += committed->rowsDeleted;
+        m_markedDeleted += committed->rowsDeleted;
         if (options.writeRedis && !committed->redisWritten)
             redisFailed(committed->redisError);
     }
     return {};
 }
 
+bool SyncOrchestrator::Run::isFeed() const
+{
+    if (m_entity.source != EntityDefinition::Source::Crm)
+        return false;
+    if (m_options.feed)
+        return *m_options.feed;
+    auto endpoints = EndpointRegistry::builtIn();
+    return endpoints && endpoints->isFeed(m_entity.name);
+}
+
+Status SyncOrchestrator::Run::readDeletedList(SyncPageFetcher &fetcher, const QDateTime &since)
+{
+    while (true) {
+        auto page = fetcher.nextDeleted(since, m_owner.m_cancelled);
+        m_callTally.raiseTo(fetcher.calls());
+        if (!page)
+            return page.error();
+        if (!*page)
+            return {};
+        QStringList ids;
+        for (const CrmDeletedRecord &record : (*page)->records) {
+            if (!m_maxDeletedSeen.isValid() || record.deletedTime > m_maxDeletedSeen)
+                m_maxDeletedSeen = record.deletedTime;
+            // Listed by this very run: alive now (restored), whatever the list says.
+            if (!m_listed.contains(record.id))
+                ids.append(record.id);
+        }
+        if (ids.isEmpty())
+            continue;
+        // Only live rows: the deleted list names every deletion since the watermark, most
+        // of them already marked (or never synced).
+        auto live = m_entities.contentHashes(m_entity.name, ids);
+        if (!live)
+            return live.error();
+        if (live->isEmpty())
+            continue;
+        const size_t writers = m_writers.size();
+        std::vector<QStringList> groups(writers);
+        for (auto it = live->cbegin(); it != live->cend(); ++it)
+            groups[writers == 1 ? 0 : qHash(it.key()) % writers].append(it.key());
+        for (size_t w = 0; w < writers; ++w) {
+            if (groups[w].isEmpty())
+                continue;
+            if (!m_writers[w]->submitDeletions(groups[w]))
+                return m_owner.m_cancelled.load()
+                           ? Status(makeError(ErrorKind::Cancelled, QStringLiteral("sync cancelled")))
+                           : writerError();
+        }
+    }
+}
+
+Status SyncOrchestrator::Run::recordFeedSuccess(const QDateTime &startedAt)
+{
+    FeedStateRepository::Success success;
+    success.entityType = m_entity.name;
+    success.runId = m_runId;
+    success.startedAt = startedAt;
+    success.finishedAt = std::max(startedAt, QDateTime::fromMSecsSinceEpoch(m_options.clock(), Qt::UTC));
+    success.full = m_mode == SyncMode::Full;
+    // Never past the run's start: a record stamped later by a Zoho clock ahead of ours
+    // would otherwise move the watermark over changes not yet listed.
+    if (m_maxModifiedSeen.isValid())
+        success.modifiedWatermark = std::min(m_maxModifiedSeen.toUTC(), startedAt);
+    if (m_maxDeletedSeen.isValid())
+        success.deletedWatermark = std::min(m_maxDeletedSeen.toUTC(), startedAt);
+    return FeedStateRepository(m_pg).recordSuccess(success);
+}
+
 void SyncOrchestrator::Run::reportProgress(bool force)
 {
     if (!m_writers.empty()) {
         m_counters.synced = 0;
-        for (const auto &writer : m_writers)
+        m_counters.deleted = m_markedDeleted;
+        for (const auto &writer : m_writers) {
             m_counters.synced += writer->synced();
+            m_counters.deleted += writer->deleted();  // rows the commit step marked, not ids asked for
+        }
     }
     m_counters.zohoCalls = m_fetcher ? m_fetcher->calls() : 0;
     m_counters.retries = m_fetcher ? m_fetcher->retries() : 0;
@@ -415,11 +508,33 @@ Result<SyncReport> SyncOrchestrator::Run::execute()
     if (!*caching)
         m_mode = SyncMode::Full;  // caching off: nothing may be skipped on the strength of a hash
 
+    // A feed's incremental run asks only for what changed since its watermark (minus the
+    // overlap); with no watermark yet it is the cold, full run.
+    m_feed = isFeed();
+    QDateTime modifiedSince;
+    QDateTime deletedSince;
+    if (m_feed) {
+        auto feedState = FeedStateRepository(m_pg).get(m_entity.name);
+        if (!feedState)
+            return feedState.error();
+        const qint64 overlapSeconds = std::max<qint64>(0, m_options.feedOverlapSeconds);
+        if (*feedState && (*feedState)->modifiedWatermark.isValid())
+            modifiedSince = (*feedState)->modifiedWatermark.addSecs(-overlapSeconds);
+        else
+            m_mode = SyncMode::Full;
+        if (*feedState && (*feedState)->deletedWatermark.isValid())
+            deletedSince = (*feedState)->deletedWatermark.addSecs(-overlapSeconds);
+        if (m_mode == SyncMode::Full)
+            modifiedSince = QDateTime();
+    }
+
     auto runId = m_runs.start(m_entity.name, syncModeName(m_mode), m_options.trigger);
     if (!runId)
         return runId.error();
     m_runId = *runId;
     const QDateTime startedAt = QDateTime::currentDateTimeUtc();
+    // The feed's clock (injected): data_as_of and the bound of the watermarks.
+    const QDateTime feedStartedAt = QDateTime::fromMSecsSinceEpoch(m_options.clock(), Qt::UTC);
     emit m_owner.started(m_runId, syncModeName(m_mode));
     qCInfo(lcSync) << "run" << m_runId << m_entity.name << syncModeName(m_mode) << "started";
 
@@ -431,7 +546,10 @@ Result<SyncReport> SyncOrchestrator::Run::execute()
     const int estimatedPages = (m_entity.source == EntityDefinition::Source::Books && m_total > 0)
                                    ? int((m_total + ZohoApi::kPerPage - 1) / ZohoApi::kPerPage)
                                    : 0;
-    SyncPageFetcher fetcher(m_entity, m_owner.m_client, m_options.pagesInFlight, estimatedPages);
+    SyncPageFetcher fetcher(m_entity, m_owner.m_client, m_options.pagesInFlight, estimatedPages,
+                            m_options.maxPages);
+    if (modifiedSince.isValid())
+        fetcher.setIfModifiedSince(modifiedSince);
     m_fetcher = &fetcher;
     for (int i = 0; i < std::max(1, m_options.writerThreads); ++i)
         m_writers.push_back(std::make_unique<SyncWriter>(m_entity, m_owner.m_pg, m_owner.m_redis,
@@ -473,8 +591,20 @@ Result<SyncReport> SyncOrchestrator::Run::execute()
     for (const auto &writer : m_writers)
         if (Status drained = writer->drain(); !drained && outcome)
             outcome = drained;
+    // Deletions proven by CRM's deleted-records list, after the listing's rows committed.
+    if (outcome && listedEverything && m_feed) {
+        outcome = readDeletedList(fetcher, deletedSince);
+        if (!outcome && outcome.error().kind == ErrorKind::Cancelled)
+            for (const auto &writer : m_writers)
+                writer->cancel();
+        for (const auto &writer : m_writers)
+            if (Status drained = writer->drain(); !drained && outcome)
+                outcome = drained;
+    }
     if (outcome && listedEverything && m_mode == SyncMode::Full)
         outcome = markDeleted();
+    if (outcome && m_feed)
+        outcome = recordFeedSuccess(feedStartedAt);
 
     QString status = QString::fromLatin1(SyncRunRepository::kSucceeded);
     QString error;

@@ -21,11 +21,12 @@ struct SyncPageFetcher::Notifier {
 };
 
 SyncPageFetcher::SyncPageFetcher(EntityDefinition entity, ZohoClient *client, int pagesInFlight,
-                                 int estimatedPages)
+                                 int estimatedPages, int maxPages)
     : m_entity(std::move(entity))
     , m_client(client)
     , m_pagesInFlight(std::max(1, pagesInFlight))
     , m_estimatedPages(std::max(0, estimatedPages))
+    , m_maxPages(std::max(1, maxPages))
     , m_notifier(std::make_shared<Notifier>())
 {
 }
@@ -71,17 +72,55 @@ void SyncPageFetcher::request(int pageNumber)
     m_highestRequested = pageNumber;
 }
 
-SyncPageFetcher::Future SyncPageFetcher::submitCrm(const CrmCursor &cursor)
+namespace {
+
+QUrlQuery crmCursorQuery(QUrlQuery query, const CrmCursor &cursor)
 {
-    QUrlQuery query;
     if (cursor.pageToken.isEmpty())
         query.addQueryItem(QStringLiteral("page"), QString::number(cursor.page));
     else
         query.addQueryItem(QStringLiteral("page_token"), cursor.pageToken);
     query.addQueryItem(QStringLiteral("per_page"), QString::number(ZohoApi::kPerPage));
-    ZohoRequest page = ZohoRequest::get(QStringLiteral("/crm/v2/") + m_entity.module, query);
+    return query;
+}
+
+}  // namespace
+
+void SyncPageFetcher::setIfModifiedSince(const QDateTime &since)
+{
+    m_ifModifiedSince = since;
+}
+
+SyncPageFetcher::Future SyncPageFetcher::submitCrm(const CrmCursor &cursor)
+{
+    ZohoRequest page = ZohoRequest::get(QStringLiteral("/crm/v2/") + m_entity.module, crmCursorQuery({}, cursor));
     page.purpose = ZohoCallPurpose::Sync;
+    if (m_ifModifiedSince.isValid())
+        page.headers.append({QByteArrayLiteral("If-Modified-Since"), ZohoApi::crmTimeHeader(m_ifModifiedSince)});
     return submitNotifying(std::move(page));
+}
+
+SyncPageFetcher::Future SyncPageFetcher::submitCrmDeleted(const CrmCursor &cursor, const QDateTime &since)
+{
+    QUrlQuery query;
+    query.addQueryItem(QStringLiteral("type"), QStringLiteral("all"));
+    ZohoRequest page = ZohoRequest::get(QStringLiteral("/crm/v2/") + m_entity.module + QStringLiteral("/deleted"),
+                                        crmCursorQuery(std::move(query), cursor));
+    page.purpose = ZohoCallPurpose::Sync;
+    if (since.isValid())
+        page.headers.append({QByteArrayLiteral("If-Modified-Since"), ZohoApi::crmTimeHeader(since)});
+    return submitNotifying(std::move(page));
+}
+
+Status SyncPageFetcher::checkProgress(const std::optional<CrmCursor> &next, int pagesSoFar)
+{
+    if (!next)
+        return {};
+    if (pagesSoFar >= m_maxPages)
+        return makeError(ErrorKind::Protocol, QStringLiteral("Zoho's %1 listing did not end after %2 pages")
+                                                  .arg(m_entity.module)
+                                                  .arg(m_maxPages));
+    return {};
 }
 
 SyncPageFetcher::Future SyncPageFetcher::submitNotifying(ZohoRequest request)
@@ -147,12 +186,33 @@ Result<std::optional<SyncPageFetcher::Page>> SyncPageFetcher::next(const std::at
         Result<ZohoResponse> response = await(future, cancelled);
         if (!response)
             return response.error();
-        Result<CrmPage> page = zohoparser::parseCrmPage(response->json);
+        Result<CrmPage> page = zohoparser::parseCrmListAnswer(response->httpStatus, response->json);
         if (!page)
             return page.error();
+        if (page->notModified) {
+            // Only an answer to If-Modified-Since may say "not modified"; anywhere else it
+            // would end a full listing early and make live rows look deleted.
+            if (!m_ifModifiedSince.isValid() || m_crmPages > 0)
+                return makeError(ErrorKind::Protocol,
+                                 QStringLiteral("Zoho answered 304 to page %1 of the %2 listing")
+                                     .arg(m_crmPages + 1)
+                                     .arg(m_entity.module));
+            m_notModified = true;
+            m_crmDone = true;
+            return std::optional<Page>();
+        }
+        ++m_crmPages;
         Result<std::optional<CrmCursor>> nextCursor = ZohoApi::nextCrmCursor(m_crmCursor, *page);
         if (!nextCursor)
             return nextCursor.error();
+        if (Status going = checkProgress(*nextCursor, m_crmPages); !going)
+            return going.error();
+        if (*nextCursor && !(*nextCursor)->pageToken.isEmpty()) {
+            if (m_crmTokens.contains((*nextCursor)->pageToken))
+                return makeError(ErrorKind::Protocol, QStringLiteral("Zoho handed out the %1 page token \"%2\" twice")
+                                                          .arg(m_entity.module, (*nextCursor)->pageToken.left(40)));
+            m_crmTokens.insert((*nextCursor)->pageToken);
+        }
         Page result{m_crmCursor.page, std::move(page->records)};
         if (*nextCursor) {
             m_crmCursor = **nextCursor;
@@ -180,6 +240,10 @@ Result<std::optional<SyncPageFetcher::Page>> SyncPageFetcher::next(const std::at
     if (!page)
         return page.error();
     const int number = m_nextPage++;
+    if (page->hasMorePage && number >= m_maxPages)
+        return makeError(ErrorKind::Protocol, QStringLiteral("Zoho's %1 listing did not end after %2 pages")
+                                                  .arg(m_entity.path)
+                                                  .arg(m_maxPages));
     if (page->hasMorePage) {
         m_highestExisting = std::max(m_highestExisting, number + 1);
     } else {
@@ -199,6 +263,41 @@ Result<std::optional<SyncPageFetcher::Page>> SyncPageFetcher::next(const std::at
     }
     fill();
     return std::optional<Page>(Page{number, std::move(page->records)});
+}
+
+Result<std::optional<CrmDeletedPage>> SyncPageFetcher::nextDeleted(const QDateTime &since,
+                                                                    const std::atomic_bool &cancelled)
+{
+    if (m_entity.source != EntityDefinition::Source::Crm)
+        return makeError(ErrorKind::InvalidArgument,
+                         QStringLiteral("%1 is not a CRM module: it has no deleted-records list").arg(m_entity.name));
+    if (cancelled.load())
+        return makeError(ErrorKind::Cancelled, QStringLiteral("sync cancelled"));
+    if (m_deletedDone)
+        return std::optional<CrmDeletedPage>();
+    Result<ZohoResponse> response = await(submitCrmDeleted(m_deletedCursor, since), cancelled);
+    if (!response)
+        return response.error();
+    Result<CrmDeletedPage> page = zohoparser::parseCrmDeletedPage(response->httpStatus, response->json);
+    if (!page)
+        return page.error();
+    ++m_deletedPages;
+    Result<std::optional<CrmCursor>> nextCursor = ZohoApi::nextCrmCursor(m_deletedCursor, *page);
+    if (!nextCursor)
+        return nextCursor.error();
+    if (Status going = checkProgress(*nextCursor, m_deletedPages); !going)
+        return going.error();
+    if (*nextCursor && !(*nextCursor)->pageToken.isEmpty()) {
+        if (m_deletedTokens.contains((*nextCursor)->pageToken))
+            return makeError(ErrorKind::Protocol, QStringLiteral("Zoho handed out the %1 deleted-list page token \"%2\" twice")
+                                                      .arg(m_entity.module, (*nextCursor)->pageToken.left(40)));
+        m_deletedTokens.insert((*nextCursor)->pageToken);
+    }
+    if (*nextCursor)
+        m_deletedCursor = **nextCursor;
+    else
+        m_deletedDone = true;
+    return std::optional<CrmDeletedPage>(std::move(*page));
 }
 
 }  // namespace tiersync

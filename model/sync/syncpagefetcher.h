@@ -2,12 +2,15 @@
 
 #include "core/result.h"
 #include "sync/entitydefinition.h"
+#include "zoho/crmdeletedpage.h"
 #include "zoho/zohoapi.h"
 #include "zoho/zohoresponse.h"
 
 #include <QFuture>
 #include <QJsonObject>
+#include <QDateTime>
 #include <QList>
+#include <QSet>
 
 #include <atomic>
 #include <map>
@@ -30,20 +33,40 @@ class ZohoClient;
 // exist, so the end costs at most pagesInFlight - 1 empty answers. CRM continues by
 // page token, which is only known from the previous page: one page ahead.
 //
+// A feed run (CRM) lists with If-Modified-Since (setIfModifiedSince): a 304 ends the
+// listing at once with notModified() set. nextDeleted() then reads CRM's deleted-records
+// list of the module, one page at a time.
+//
+// Every listing ends, whatever Zoho answers: at most maxPages pages (then a Protocol
+// error, never a silent truncation), and a CRM page token handed out twice is a Protocol
+// error too (a server going round in circles).
+//
 // next() blocks the calling worker thread; it wakes up for cancel within ~50 ms.
 class SyncPageFetcher final {
 public:
+    static constexpr int kDefaultMaxPages = 50000;  // 10 million records at 200 a page
+
     struct Page {
         int number = 0;
         QList<QJsonObject> records;
     };
 
-    SyncPageFetcher(EntityDefinition entity, ZohoClient *client, int pagesInFlight, int estimatedPages);
+    SyncPageFetcher(EntityDefinition entity, ZohoClient *client, int pagesInFlight, int estimatedPages,
+                    int maxPages = kDefaultMaxPages);
     ~SyncPageFetcher();
     Q_DISABLE_COPY_MOVE(SyncPageFetcher)
 
+    // CRM only, before the first next(): list only the records modified after since.
+    void setIfModifiedSince(const QDateTime &since);
+    // The listing was answered 304: nothing modified since setIfModifiedSince().
+    [[nodiscard]] bool notModified() const { return m_notModified; }
+
     // The next page, nullopt after the last. Errors: the Zoho error, or Cancelled.
     [[nodiscard]] Result<std::optional<Page>> next(const std::atomic_bool &cancelled);
+    // CRM only: the next page of the module's deleted-records list (deleted after since
+    // when valid; the same since on every call), nullopt after the last.
+    [[nodiscard]] Result<std::optional<CrmDeletedPage>> nextDeleted(const QDateTime &since,
+                                                                    const std::atomic_bool &cancelled);
 
     // HTTP attempts of the requests so far (retries included; a request still in
     // flight counts one) and the retries among them.
@@ -58,6 +81,9 @@ private:
     void fill();
     void request(int pageNumber);
     [[nodiscard]] Future submitCrm(const CrmCursor &cursor);
+    [[nodiscard]] Future submitCrmDeleted(const CrmCursor &cursor, const QDateTime &since);
+    // A page token seen before, or one page too many: the listing would not end.
+    [[nodiscard]] Status checkProgress(const std::optional<CrmCursor> &next, int pagesSoFar);
     // Submits with the notifier's wake-up attached before the call can finish.
     [[nodiscard]] Future submitNotifying(ZohoRequest request);
     [[nodiscard]] Result<ZohoResponse> await(Future future, const std::atomic_bool &cancelled);
@@ -67,6 +93,7 @@ private:
     ZohoClient *m_client;
     int m_pagesInFlight;
     int m_estimatedPages;
+    int m_maxPages;
     std::shared_ptr<Notifier> m_notifier;
     // The continuations that wake next(), kept as long as the fetcher: Qt 6.4's
     // QFuture::cancel() reaches a future's continuation through a raw pointer, so
@@ -85,6 +112,16 @@ private:
     std::optional<Future> m_crmPending;
     CrmCursor m_crmCursor;
     bool m_crmDone = false;
+    int m_crmPages = 0;
+    QDateTime m_ifModifiedSince;
+    bool m_notModified = false;
+    QSet<QString> m_crmTokens;  // every page token handed out, to detect a loop
+
+    // CRM deleted-records list
+    CrmCursor m_deletedCursor;
+    bool m_deletedDone = false;
+    int m_deletedPages = 0;
+    QSet<QString> m_deletedTokens;
 
     int m_finishedCalls = 0;
     int m_finishedRetries = 0;

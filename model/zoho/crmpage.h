@@ -6,7 +6,9 @@
 
 namespace tiersync {
 
-// One page of CRM records (list or search). A 204 is an empty last page.
+// One page of CRM records (list or search). A 204 is an empty last page; a 304 (asked
+// with If-Modified-Since) is an empty last page with notModified set: nothing changed
+// since then, which is not the same as "there are no records".
 struct CrmPage final {
     QList<QJsonObject> records;
     int page = 0;
@@ -14,6 +16,7 @@ struct CrmPage final {
     int count = 0;
     bool moreRecords = false;
     QString nextPageToken;
+    bool notModified = false;
 };
 
 }  // namespace tiersync

@@ -142,14 +142,46 @@ Result<QList<QJsonObject>> ZohoApi::booksListAll(const QString &path, const QStr
 }
 
 QFuture<Result<CrmPage>> ZohoApi::crmPage(const QString &module, const CrmCursor &cursor,
-                                          const QUrlQuery &filter) const
+                                          const QUrlQuery &filter, const QDateTime &ifModifiedSince) const
 {
-    return submitThen(m_client, request(crmPath(module), withCursor(filter, cursor)),
+    ZohoRequest list = request(crmPath(module), withCursor(filter, cursor));
+    if (ifModifiedSince.isValid())
+        list.headers.append({QByteArrayLiteral("If-Modified-Since"), crmTimeHeader(ifModifiedSince)});
+    return submitThen(m_client, std::move(list),
         [](const Result<ZohoResponse> &response) -> Result<CrmPage> {
             if (!response)
                 return response.error();
-            return zohoparser::parseCrmPage(response->json);
+            return zohoparser::parseCrmListAnswer(response->httpStatus, response->json);
         });
+}
+
+QFuture<Result<CrmDeletedPage>> ZohoApi::crmDeletedPage(const QString &module, const CrmCursor &cursor,
+                                                        const QDateTime &ifModifiedSince) const
+{
+    QUrlQuery query;
+    query.addQueryItem(QStringLiteral("type"), QStringLiteral("all"));
+    ZohoRequest list = request(crmPath(module) + QStringLiteral("/deleted"), withCursor(query, cursor));
+    if (ifModifiedSince.isValid())
+        list.headers.append({QByteArrayLiteral("If-Modified-Since"), crmTimeHeader(ifModifiedSince)});
+    return submitThen(m_client, std::move(list),
+        [](const Result<ZohoResponse> &response) -> Result<CrmDeletedPage> {
+            if (!response)
+                return response.error();
+            return zohoparser::parseCrmDeletedPage(response->httpStatus, response->json);
+        });
+}
+
+QByteArray ZohoApi::crmTimeHeader(const QDateTime &time)
+{
+    return time.toUTC().toString(QStringLiteral("yyyy-MM-ddTHH:mm:ss")).toLatin1() + "+00:00";
+}
+
+Result<std::optional<CrmCursor>> ZohoApi::nextCrmCursor(const CrmCursor &current, const CrmDeletedPage &page)
+{
+    CrmPage asList;
+    asList.moreRecords = page.moreRecords;
+    asList.nextPageToken = page.nextPageToken;
+    return nextCrmCursor(current, asList);
 }
 
 QFuture<Result<CrmPage>> ZohoApi::crmSearch(const QString &module, const QString &criteria,

@@ -58,9 +58,21 @@ public:
         const QString &path, const QString &entityKey, const QUrlQuery &filter = {},
         const std::function<bool(const BooksPage &)> &onPage = {}) const;
 
-    // GET /crm/{v}/{module} at the cursor.
+    // GET /crm/{v}/{module} at the cursor; with ifModifiedSince valid, only the records
+    // modified after it, and a 304 is a page with notModified set (never "no records").
     [[nodiscard]] QFuture<Result<CrmPage>> crmPage(const QString &module, const CrmCursor &cursor,
-                                                   const QUrlQuery &filter = {}) const;
+                                                   const QUrlQuery &filter = {},
+                                                   const QDateTime &ifModifiedSince = {}) const;
+    // GET /crm/{v}/{module}/deleted?type=all&page=N&per_page=200 (page_token past 2,000):
+    // the records deleted (after ifModifiedSince when valid). 204/304 → an empty last page.
+    [[nodiscard]] QFuture<Result<CrmDeletedPage>> crmDeletedPage(const QString &module, const CrmCursor &cursor,
+                                                                 const QDateTime &ifModifiedSince = {}) const;
+    // The If-Modified-Since value for a time: CRM's own form, in UTC with a "+00:00" offset,
+    // whole seconds (truncated, so nothing at the boundary second is missed).
+    [[nodiscard]] static QByteArray crmTimeHeader(const QDateTime &time);
+    // The deleted list's cursor rule is the list's (page numbers to 2,000, then the token).
+    [[nodiscard]] static Result<std::optional<CrmCursor>> nextCrmCursor(const CrmCursor &current,
+                                                                        const CrmDeletedPage &page);
     // GET /crm/{v}/{module}/search?criteria=… (204 → empty last page).
     [[nodiscard]] QFuture<Result<CrmPage>> crmSearch(const QString &module, const QString &criteria,
                                                      const CrmCursor &cursor = {}) const;

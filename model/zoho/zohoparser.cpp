@@ -256,6 +256,69 @@ Result<CrmPage> parseCrmPage(const QJsonObject &json)
     return page;
 }
 
+Result<CrmPage> parseCrmListAnswer(int httpStatus, const QJsonObject &json)
+{
+    if (httpStatus == 304) {
+        CrmPage page;
+        page.notModified = true;
+        return page;
+    }
+    if (httpStatus == 204)
+        return CrmPage();
+    if (httpStatus != 200)
+        return protocol(QStringLiteral("CRM list: unexpected HTTP status %1").arg(httpStatus));
+    if (json.isEmpty())
+        return protocol(QStringLiteral("CRM list: HTTP 200 without a body"));
+    return parseCrmPage(json);
+}
+
+Result<CrmDeletedPage> parseCrmDeletedPage(int httpStatus, const QJsonObject &json)
+{
+    CrmDeletedPage page;
+    if (httpStatus == 204 || httpStatus == 304)
+        return page;
+    if (httpStatus != 200)
+        return protocol(QStringLiteral("CRM deleted list: unexpected HTTP status %1").arg(httpStatus));
+    auto records = objectArray(json, QStringLiteral("data"));
+    if (!records)
+        return protocol(QStringLiteral("CRM deleted list: ") + records.error().message);
+    const QJsonValue infoValue = json.value(QLatin1String("info"));
+    if (!infoValue.isObject())
+        return protocol(QStringLiteral("CRM deleted list has no 'info'"));
+    const QJsonObject info = infoValue.toObject();
+    const QJsonValue more = info.value(QLatin1String("more_records"));
+    if (!more.isBool())
+        return protocol(QStringLiteral("CRM deleted list has no boolean 'info.more_records'"));
+    const QJsonValue token = info.value(QLatin1String("next_page_token"));
+    if (!token.isUndefined() && !token.isNull() && !token.isString())
+        return protocol(QStringLiteral("CRM deleted list: 'info.next_page_token' is not a string"));
+
+    static const QRegularExpression digits(QStringLiteral("^[0-9]{1,30}$"));
+    page.records.reserve(records->size());
+    for (qsizetype i = 0; i < records->size(); ++i) {
+        const QJsonObject &record = records->at(i);
+        const QJsonValue idValue = record.value(QLatin1String("id"));
+        const QString id = idValue.isString() ? idValue.toString() : QString();
+        if (!digits.match(id).hasMatch())
+            return protocol(QStringLiteral("CRM deleted list: data[%1] has no 'id' of digits").arg(i));
+        const QJsonValue timeValue = record.value(QLatin1String("deleted_time"));
+        const QDateTime deleted = timeValue.isString() ? QDateTime::fromString(timeValue.toString(), Qt::ISODate)
+                                                       : QDateTime();
+        // Zoho always gives an offset; a time without one would be read in local time.
+        if (!deleted.isValid() || deleted.timeSpec() == Qt::LocalTime)
+            return protocol(QStringLiteral("CRM deleted list: data[%1] has no 'deleted_time' with an offset").arg(i));
+        const QJsonValue type = record.value(QLatin1String("type"));
+        if (!type.isUndefined() && !type.isNull() && !type.isString())
+            return protocol(QStringLiteral("CRM deleted list: data[%1].type is not a string").arg(i));
+        page.records.append(CrmDeletedRecord{id, deleted.toUTC(), type.toString()});
+    }
+    page.page = intField(info, QStringLiteral("page"), 0);
+    page.perPage = intField(info, QStringLiteral("per_page"), 0);
+    page.moreRecords = more.toBool();
+    page.nextPageToken = token.toString();
+    return page;
+}
+
 Result<QList<QJsonObject>> parseCrmRecords(const QJsonObject &json)
 {
     if (json.isEmpty())

@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "core/result.h"
 #include "zoho/bookspage.h"
+#include "zoho/crmdeletedpage.h"
 #include "zoho/crmpage.h"
 #include "zoho/oauthtoken.h"
 
@@ -42,6 +43,14 @@ namespace zohoparser {
 
 // `data` + `info`. An empty object (the 204 case) is an empty last page.
 [[nodiscard]] Result<CrmPage> parseCrmPage(const QJsonObject &json);
+// A CRM list or search answer by its status: 304 → notModified (empty, last), 204 → an
+// empty last page, 200 → parseCrmPage. Any other status is a Protocol error.
+[[nodiscard]] Result<CrmPage> parseCrmListAnswer(int httpStatus, const QJsonObject &json);
+// The deleted-records list: `data[]` of {id, deleted_time, type?} + `info.more_records`;
+// 204/304 (none deleted since If-Modified-Since) → an empty last page. A record without a
+// digit id or a parseable deleted_time is a Protocol error, never skipped: a deletion
+// that cannot be read must not be lost silently.
+[[nodiscard]] Result<CrmDeletedPage> parseCrmDeletedPage(int httpStatus, const QJsonObject &json);
 // `data` only (get by id); an empty object (204/304) gives an empty list.
 [[nodiscard]] Result<QList<QJsonObject>> parseCrmRecords(const QJsonObject &json);
 

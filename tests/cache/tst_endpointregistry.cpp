@@ -52,6 +52,23 @@ private slots:
             QCOMPARE(endpoint->shape, EndpointDefinition::Shape::Array);
         }
         QVERIFY(!registry->contains(QStringLiteral("grades")));
+        // Every dashboard endpoint is fed by default: its CRM module as an entity type,
+        // with a maximum lag of three feed intervals.
+        const QHash<QString, QString> feeds{{QStringLiteral("profile"), QStringLiteral("students")},
+                                            {QStringLiteral("academics"), QStringLiteral("grades")},
+                                            {QStringLiteral("finance"), QStringLiteral("payments")},
+                                            {QStringLiteral("classes"), QStringLiteral("classes")},
+                                            {QStringLiteral("requests"), QStringLiteral("requests")}};
+        for (auto it = feeds.begin(); it != feeds.end(); ++it) {
+            const EndpointDefinition *endpoint = registry->find(it.key());
+            QVERIFY(endpoint->isFed());
+            QCOMPARE(endpoint->feedEntity, it.value());
+            QCOMPARE(endpoint->feedMaxLagSeconds, 900);
+            QVERIFY(registry->isFeed(it.value()));
+            QCOMPARE(registry->fedBy(it.value()), (QList<const EndpointDefinition *>{endpoint}));
+        }
+        QVERIFY(!registry->isFeed(QStringLiteral("products")));
+        QVERIFY(registry->fedBy(QStringLiteral("products")).isEmpty());
         QVERIFY(!registry->find(QStringLiteral("")));
     }
 
@@ -68,6 +85,22 @@ private slots:
         // The file's defaults apply to the others.
         QCOMPARE(registry->find(QStringLiteral("finance"))->redisTtlSeconds, 120);
         QCOMPARE(registry->find(QStringLiteral("finance"))->pgFreshnessSeconds, 600);
+    }
+
+    void aFeedIsOptional()
+    {
+        auto registry = EndpointRegistry::fromJson(oneEndpoint(kGood));
+        QVERIFY(registry.ok());
+        QVERIFY(!registry->endpoints().first().isFed());
+        QCOMPARE(registry->endpoints().first().feedMaxLagSeconds, 0);
+        QVERIFY(!registry->isFeed(QStringLiteral("students")));
+
+        registry = EndpointRegistry::fromJson(
+            oneEndpoint(kGood + ", \"feed\": {\"entity\": \"my_students-2\", \"max_lag_seconds\": 60}"));
+        QVERIFY2(registry.ok(), qPrintable(registry.ok() ? QString() : registry.error().toString()));
+        QCOMPARE(registry->endpoints().first().feedEntity, QStringLiteral("my_students-2"));
+        QCOMPARE(registry->endpoints().first().feedMaxLagSeconds, 60);
+        QVERIFY(registry->isFeed(QStringLiteral("my_students-2")));
     }
 
     void badEntriesAreNamed_data()
@@ -91,6 +124,30 @@ private slots:
                                   << QStringLiteral("redis_ttl_seconds");
         QTest::newRow("fractional freshness") << oneEndpoint(kGood + ", \"pg_freshness_seconds\": 1.5")
                                               << QStringLiteral("pg_freshness_seconds");
+        QTest::newRow("feed not an object") << oneEndpoint(kGood + ", \"feed\": \"students\"")
+                                            << QStringLiteral("\"feed\" must be an object");
+        QTest::newRow("feed without entity") << oneEndpoint(kGood + ", \"feed\": {\"max_lag_seconds\": 900}")
+                                             << QStringLiteral("feed.entity");
+        QTest::newRow("feed entity syntax")
+            << oneEndpoint(kGood + ", \"feed\": {\"entity\": \"Students!\", \"max_lag_seconds\": 900}")
+            << QStringLiteral("feed.entity");
+        QTest::newRow("feed entity not text")
+            << oneEndpoint(kGood + ", \"feed\": {\"entity\": 7, \"max_lag_seconds\": 900}")
+            << QStringLiteral("feed.entity");
+        QTest::newRow("feed without lag") << oneEndpoint(kGood + ", \"feed\": {\"entity\": \"students\"}")
+                                          << QStringLiteral("feed.max_lag_seconds");
+        QTest::newRow("feed zero lag")
+            << oneEndpoint(kGood + ", \"feed\": {\"entity\": \"students\", \"max_lag_seconds\": 0}")
+            << QStringLiteral("max_lag_seconds");
+        QTest::newRow("feed negative lag")
+            << oneEndpoint(kGood + ", \"feed\": {\"entity\": \"students\", \"max_lag_seconds\": -5}")
+            << QStringLiteral("max_lag_seconds");
+        QTest::newRow("feed lag as text")
+            << oneEndpoint(kGood + ", \"feed\": {\"entity\": \"students\", \"max_lag_seconds\": \"900\"}")
+            << QStringLiteral("max_lag_seconds");
+        QTest::newRow("feed unknown key")
+            << oneEndpoint(kGood + ", \"feed\": {\"entity\": \"students\", \"max_lag_seconds\": 9, \"lag\": 1}")
+            << QStringLiteral("feed: unknown key \"lag\"");
         QTest::newRow("bad default") << QByteArray("{\"defaults\": {\"redis_ttl_seconds\": \"300\"}, "
                                                    "\"endpoints\": [{" + kGood + "}]}")
                                      << QStringLiteral("defaults");

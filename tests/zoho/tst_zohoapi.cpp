@@ -216,6 +216,109 @@ private slots:
         QCOMPARE(zoho.apiLog().at(1).ifModifiedSince, std::string("2024-01-02T03:04:05Z"));
         QCOMPARE(zoho.apiLog().at(1).path, std::string("/crm/v2/Students/42"));
     }
+
+    void crmListIfModifiedSinceAndNotModified()
+    {
+        FakeZoho zoho;
+        zoho.onApi([](const Request &request) {
+            if (request.ifModifiedSince == "2024-01-02T03:04:05+00:00")
+                return FakeZoho::json(304, "");
+            if (!request.ifModifiedSince.empty())
+                return FakeZoho::json(200, R"({"data":[{"id":"7"}],"info":{"more_records":false,"count":1}})");
+            return FakeZoho::json(204, "");
+        });
+        ZohoService service(zoho.settings(), fastOptions());
+        const ZohoApi api = service.api();
+        // 304: nothing changed since then, which is not "no records".
+        auto unchanged = awaitResult(api.crmPage(QStringLiteral("Grades"), CrmCursor{}, {},
+                                                 QDateTime(QDate(2024, 1, 2), QTime(3, 4, 5, 900), Qt::UTC)));
+        QVERIFY2(unchanged.ok(), qPrintable(unchanged.ok() ? QString() : unchanged.error().toString()));
+        QVERIFY(unchanged->notModified);
+        QVERIFY(unchanged->records.isEmpty());
+        QVERIFY(!unchanged->moreRecords);
+        // An offset in the given time is kept as the same instant, in UTC.
+        auto changed = awaitResult(api.crmPage(QStringLiteral("Grades"), CrmCursor{}, {},
+                                               QDateTime(QDate(2024, 1, 2), QTime(8, 34, 5), Qt::OffsetFromUTC, 19800 + 60)));
+        QVERIFY(changed.ok());
+        QVERIFY(!changed->notModified);
+        QCOMPARE(changed->records.size(), 1);
+        // Without If-Modified-Since a 204 is an empty last page, not "not modified".
+        auto empty = awaitResult(api.crmPage(QStringLiteral("Grades"), CrmCursor{}));
+        QVERIFY(empty.ok());
+        QVERIFY(!empty->notModified);
+        QVERIFY(empty->records.isEmpty());
+
+        const auto log = zoho.apiLog();
+        QCOMPARE(log.size(), size_t(3));
+        QCOMPARE(log.at(0).path, std::string("/crm/v2/Grades"));
+        QCOMPARE(log.at(0).ifModifiedSince, std::string("2024-01-02T03:04:05+00:00"));
+        QCOMPARE(log.at(0).param("page"), std::string("1"));
+        QCOMPARE(log.at(0).param("per_page"), std::string("200"));
+        QCOMPARE(log.at(1).ifModifiedSince, std::string("2024-01-02T03:03:05+00:00"));
+        QVERIFY(log.at(2).ifModifiedSince.empty());
+    }
+
+    void crmDeletedListPagesAndNone()
+    {
+        FakeZoho zoho;
+        zoho.onApi([](const Request &request) {
+            if (request.path != "/crm/v2/Grades/deleted" || request.param("type") != "all")
+                return FakeZoho::json(400, R"({"code":"INVALID_URL_PATTERN","message":"bad","status":"error"})");
+            if (request.ifModifiedSince == "2025-06-01T00:00:00+00:00")
+                return FakeZoho::json(304, "");
+            if (request.param("page") == "1")
+                return FakeZoho::json(200, R"({"data":[{"id":"11","type":"recycle","deleted_time":"2025-06-01T10:00:00+05:30"}],)"
+                                           R"("info":{"per_page":200,"count":1,"page":1,"more_records":true}})");
+            if (request.param("page") == "2")
+                return FakeZoho::json(200, R"({"data":[{"id":"12","type":"permanent","deleted_time":"2025-06-02T10:00:00+05:30"}],)"
+                                           R"("info":{"per_page":200,"count":1,"page":2,"more_records":false}})");
+            return FakeZoho::json(204, "");
+        });
+        ZohoService service(zoho.settings(), fastOptions());
+        const ZohoApi api = service.api();
+        auto first = awaitResult(api.crmDeletedPage(QStringLiteral("Grades"), CrmCursor{}));
+        QVERIFY2(first.ok(), qPrintable(first.ok() ? QString() : first.error().toString()));
+        QCOMPARE(first->records.size(), 1);
+        QCOMPARE(first->records.at(0).id, QStringLiteral("11"));
+        QCOMPARE(first->records.at(0).deletedTime, QDateTime(QDate(2025, 6, 1), QTime(4, 30), Qt::UTC));
+        auto next = ZohoApi::nextCrmCursor(CrmCursor{}, *first);
+        QVERIFY(next.ok());
+        QVERIFY(next->has_value());
+        QCOMPARE((*next)->page, 2);
+        auto second = awaitResult(api.crmDeletedPage(QStringLiteral("Grades"), **next));
+        QVERIFY(second.ok());
+        QCOMPARE(second->records.at(0).id, QStringLiteral("12"));
+        auto end = ZohoApi::nextCrmCursor(**next, *second);
+        QVERIFY(end.ok());
+        QVERIFY(!end->has_value());
+        auto none = awaitResult(api.crmDeletedPage(QStringLiteral("Grades"), CrmCursor{},
+                                                   QDateTime(QDate(2025, 6, 1), QTime(0, 0), Qt::UTC)));
+        QVERIFY(none.ok());
+        QVERIFY(none->records.isEmpty());
+        QVERIFY(!none->moreRecords);
+        QCOMPARE(zoho.apiLog().at(2).ifModifiedSince, std::string("2025-06-01T00:00:00+00:00"));
+
+        // Past 2,000 deleted records only the token goes on.
+        CrmDeletedPage more;
+        more.moreRecords = true;
+        QVERIFY(!ZohoApi::nextCrmCursor(CrmCursor{10, {}}, more).ok());
+        more.nextPageToken = QStringLiteral("tk");
+        auto token = ZohoApi::nextCrmCursor(CrmCursor{10, {}}, more);
+        QVERIFY(token.ok());
+        QCOMPARE((*token)->pageToken, QStringLiteral("tk"));
+    }
+
+    void crmDeletedListMalformedIsAnError()
+    {
+        FakeZoho zoho;
+        zoho.onApi([](const Request &) {
+            return FakeZoho::json(200, R"({"data":[{"id":"11"}],"info":{"more_records":false}})");
+        });
+        ZohoService service(zoho.settings(), fastOptions());
+        auto page = awaitResult(service.api().crmDeletedPage(QStringLiteral("Grades"), CrmCursor{}));
+        QVERIFY(!page.ok());
+        QCOMPARE(page.error().kind, ErrorKind::Protocol);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestZohoApi)

@@ -114,6 +114,109 @@ private slots:
         QVERIFY(records->isEmpty());
     }
 
+    void crmListAnswerByStatus()
+    {
+        auto notModified = parseCrmListAnswer(304, QJsonObject());
+        QVERIFY(notModified.ok());
+        QVERIFY(notModified->notModified);
+        QVERIFY(notModified->records.isEmpty());
+        QVERIFY(!notModified->moreRecords);
+
+        auto noContent = parseCrmListAnswer(204, QJsonObject());
+        QVERIFY(noContent.ok());
+        QVERIFY(!noContent->notModified);
+        QVERIFY(noContent->records.isEmpty());
+
+        auto page = parseCrmListAnswer(200, object(kCrmPage));
+        QVERIFY(page.ok());
+        QVERIFY(!page->notModified);
+        QCOMPARE(page->records.size(), 1);
+        QVERIFY(page->moreRecords);
+
+        auto emptyOk = parseCrmListAnswer(200, QJsonObject());
+        QVERIFY(!emptyOk.ok());
+        QCOMPARE(emptyOk.error().kind, ErrorKind::Protocol);
+        auto odd = parseCrmListAnswer(302, QJsonObject());
+        QVERIFY(!odd.ok());
+        QCOMPARE(odd.error().kind, ErrorKind::Protocol);
+    }
+
+    void crmDeletedPage()
+    {
+        const QByteArray body =
+            R"({"data":[{"id":"3652397000009851001","display_name":"A","type":"recycle",)"
+            R"("deleted_time":"2018-02-13T15:48:13+05:30","deleted_by":{"name":"x","id":"1"},"created_by":{"id":"2"}},)"
+            R"({"id":"3652397000009851002","type":"permanent","deleted_time":"2018-02-14T01:00:00Z"}],)"
+            R"("info":{"per_page":200,"count":2,"page":1,"more_records":true,"next_page_token":"tok9"}})";
+        auto page = parseCrmDeletedPage(200, object(body));
+        QVERIFY2(page.ok(), qPrintable(page.ok() ? QString() : page.error().toString()));
+        QCOMPARE(page->records.size(), 2);
+        QCOMPARE(page->records.at(0).id, QStringLiteral("3652397000009851001"));
+        QCOMPARE(page->records.at(0).deletedTime, QDateTime(QDate(2018, 2, 13), QTime(10, 18, 13), Qt::UTC));
+        QCOMPARE(page->records.at(0).type, QStringLiteral("recycle"));
+        QCOMPARE(page->records.at(1).deletedTime, QDateTime(QDate(2018, 2, 14), QTime(1, 0), Qt::UTC));
+        QCOMPARE(page->records.at(1).type, QStringLiteral("permanent"));
+        QCOMPARE(page->page, 1);
+        QCOMPARE(page->perPage, 200);
+        QVERIFY(page->moreRecords);
+        QCOMPARE(page->nextPageToken, QStringLiteral("tok9"));
+
+        auto last = parseCrmDeletedPage(200, object(R"({"data":[],"info":{"more_records":false,"next_page_token":null}})"));
+        QVERIFY(last.ok());
+        QVERIFY(last->records.isEmpty());
+        QVERIFY(!last->moreRecords);
+    }
+
+    void crmDeletedNoneIsAnEmptyLastPage_data()
+    {
+        QTest::addColumn<int>("status");
+        QTest::newRow("204") << 204;
+        QTest::newRow("304") << 304;
+    }
+
+    void crmDeletedNoneIsAnEmptyLastPage()
+    {
+        QFETCH(int, status);
+        auto page = parseCrmDeletedPage(status, QJsonObject());
+        QVERIFY(page.ok());
+        QVERIFY(page->records.isEmpty());
+        QVERIFY(!page->moreRecords);
+    }
+
+    void crmDeletedMalformed_data()
+    {
+        QTest::addColumn<int>("status");
+        QTest::addColumn<QByteArray>("body");
+        QTest::addColumn<QString>("mentions");
+        QTest::newRow("200 without body") << 200 << QByteArray("{}") << "data";
+        QTest::newRow("other status") << 206 << QByteArray("{}") << "206";
+        QTest::newRow("no data") << 200 << QByteArray(R"({"info":{"more_records":false}})") << "data";
+        QTest::newRow("data not array") << 200 << QByteArray(R"({"data":{},"info":{"more_records":false}})") << "data";
+        QTest::newRow("record not object") << 200 << QByteArray(R"({"data":["1"],"info":{"more_records":false}})") << "data";
+        QTest::newRow("no info") << 200 << QByteArray(R"({"data":[]})") << "info";
+        QTest::newRow("no more_records") << 200 << QByteArray(R"({"data":[],"info":{}})") << "more_records";
+        QTest::newRow("more_records text") << 200 << QByteArray(R"({"data":[],"info":{"more_records":"false"}})") << "more_records";
+        QTest::newRow("token not text") << 200 << QByteArray(R"({"data":[],"info":{"more_records":true,"next_page_token":5}})") << "next_page_token";
+        QTest::newRow("no id") << 200 << QByteArray(R"({"data":[{"deleted_time":"2018-02-13T15:48:13+05:30"}],"info":{"more_records":false}})") << "'id'";
+        QTest::newRow("id a number") << 200 << QByteArray(R"({"data":[{"id":12,"deleted_time":"2018-02-13T15:48:13+05:30"}],"info":{"more_records":false}})") << "'id'";
+        QTest::newRow("id not digits") << 200 << QByteArray(R"({"data":[{"id":"12x","deleted_time":"2018-02-13T15:48:13+05:30"}],"info":{"more_records":false}})") << "'id'";
+        QTest::newRow("no deleted_time") << 200 << QByteArray(R"({"data":[{"id":"12"}],"info":{"more_records":false}})") << "deleted_time";
+        QTest::newRow("bad deleted_time") << 200 << QByteArray(R"({"data":[{"id":"12","deleted_time":"yesterday"}],"info":{"more_records":false}})") << "deleted_time";
+        QTest::newRow("time without offset") << 200 << QByteArray(R"({"data":[{"id":"12","deleted_time":"2018-02-13T15:48:13"}],"info":{"more_records":false}})") << "deleted_time";
+        QTest::newRow("type not text") << 200 << QByteArray(R"({"data":[{"id":"12","deleted_time":"2018-02-13T15:48:13Z","type":1}],"info":{"more_records":false}})") << "type";
+    }
+
+    void crmDeletedMalformed()
+    {
+        QFETCH(int, status);
+        QFETCH(QByteArray, body);
+        QFETCH(QString, mentions);
+        auto page = parseCrmDeletedPage(status, object(body));
+        QVERIFY(!page.ok());
+        QCOMPARE(page.error().kind, ErrorKind::Protocol);
+        QVERIFY2(page.error().message.contains(mentions), qPrintable(page.error().message));
+    }
+
     void crmPageMissingFields_data()
     {
         QTest::addColumn<QByteArray>("body");
