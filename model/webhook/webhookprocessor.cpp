@@ -15,6 +15,7 @@
 #include "sync/contenthasher.h"
 #include "sync/entitystate.h"
 #include "sync/zohotime.h"
+#include "webhook/channelrepository.h"
 #include "webhook/crmnotification.h"
 #include "webhook/webhookverifier.h"
 #include "zoho/awaitresult.h"
@@ -171,6 +172,11 @@ WebhookHandler::Answer WebhookProcessor::handleCrm(const Delivery &delivery)
     if (!notification->hasToken
         || !WebhookVerifier::tokenMatches(m_settings.crmToken.reveal().toUtf8(), notification->token))
         return errorAnswer(401, errorCodeFor(401), QStringLiteral("missing or wrong token"));
+    // The channel it came on counts it (tiersync.notification_channels); never decides the answer.
+    if (auto counted = ChannelRepository(PgConnection::forCurrentThread(m_pg))
+                           .recordNotification(notification->channelId, QDateTime::fromMSecsSinceEpoch(m_clock(), Qt::UTC));
+        !counted)
+        qCWarning(lcHttp) << "webhook: cannot count the channel's notification:" << counted.error().toString();
 
     Accepted accepted;
     accepted.source = kCrm;
