@@ -4,6 +4,7 @@
 #include "cliprofile.h"
 #include "invalidatecommand.h"
 #include "limitscommand.h"
+#include "channelscommand.h"
 #include "runscommand.h"
 #include "sandboxcommand.h"
 #include "servecommand.h"
@@ -28,13 +29,14 @@ int usage(int code)
            "commands:\n"
            "  check [--json]               reach Redis, PostgreSQL (migrating it) and Zoho\n"
            "  sandbox up|down|status|env   private redis-server, PostgreSQL and zoho-sim\n"
-           "  serve [--listen HOST:PORT] [--threads N]  the HTTP API (default 127.0.0.1:8001)\n"
+           "  serve [--listen HOST:PORT] [--threads N] [--public-url URL]  the HTTP API (default 127.0.0.1:8001)\n"
            "  stats [--json] [--minutes N] per-endpoint read statistics (all instances, last hour)\n"
            "  caching on|off|status [--json]  the global caching switch (rollback: off)\n"
            "  sync products|customers|students [--mode incremental|full] [--batch-size N] [--json]\n"
            "  runs [--type T] [--limit N] [--json]  recent sync runs\n"
            "  limits show|set ...          the organisation's Zoho limits, shared by every process\n"
            "  warm entities|endpoints [--type T] [--json]  PostgreSQL -> Redis\n"
+           "  channels list [--json] | ensure [--public-url URL] | disable  CRM notification channels\n"
            "  invalidate student N | endpoint NAME | entity TYPE [ID] | all [--dry-run] [--json]\n"
            "  version                      print the version\n"
            "Connections come from --profile NAME or the TIERSYNC_* environment variables.\n";
@@ -58,7 +60,8 @@ int main(int argc, char *argv[])
         return tiersync::cli::runSandboxCommand(args);
     const bool needsProfile = QStringList{QStringLiteral("check"), QStringLiteral("serve"), QStringLiteral("stats"),
                                           QStringLiteral("caching"), QStringLiteral("sync"), QStringLiteral("runs"),
-                                          QStringLiteral("warm"), QStringLiteral("invalidate"), QStringLiteral("limits")}
+                                          QStringLiteral("warm"), QStringLiteral("invalidate"), QStringLiteral("limits"),
+                                          QStringLiteral("channels")}
                                   .contains(command);
     if (needsProfile) {
         auto profile = tiersync::cli::takeConnectionProfile(args);
@@ -92,6 +95,8 @@ int main(int argc, char *argv[])
             return tiersync::cli::runRunsCommand(*services, args);
         if (command == QLatin1String("limits"))
             return tiersync::cli::runLimitsCommand(*services, args);
+        if (command == QLatin1String("channels"))
+            return tiersync::cli::runChannelsCommand(*services, args);
         return tiersync::cli::runWarmCommand(*services, args);
     }
     if (command == QLatin1String("version") || command == QLatin1String("--version")) {
