@@ -326,6 +326,11 @@ private slots:
     void apiRefusesBadCounts()
     {
         FakeZoho zoho;
+        zoho.onApi([](const Request &) {
+            Reply none;
+            none.status = 204;
+            return none;
+        });
         ZohoService service(zoho.settings(), fastOptions());
         const ZohoWatchApi api(service.client());
         QCOMPARE(awaitResult(api.enable({})).error().kind, ErrorKind::InvalidArgument);
@@ -333,7 +338,10 @@ private slots:
         for (int i = 1; i <= ZohoWatchApi::kMaxItemsPerCall + 1; ++i)
             many.append(QString::number(i));
         QCOMPARE(awaitResult(api.disable(many)).error().kind, ErrorKind::InvalidArgument);
-        QVERIFY(zoho.apiLog().empty());
+        // One valid call, so the fake has served before it stops (stopping an httplib
+        // server that has not reached listen() yet hangs), and only that call reached it.
+        QVERIFY(api.listAll().ok());
+        QCOMPARE(zoho.apiLog().size(), size_t(1));
     }
 };
 
