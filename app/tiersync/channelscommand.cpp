@@ -57,11 +57,14 @@ int list(PgConnection &connection, bool json)
         return 1;
     }
     QString why;
-    if (channels->isEmpty())
-        why = QProcessEnvironment::systemEnvironment().value(QString::fromLatin1(kPublicUrlVariable)).isEmpty()
-            ? QStringLiteral("no channels: no public callback URL is configured (tiersync serve --public-url URL, "
-                             "or TIERSYNC_PUBLIC_URL), so none is enabled")
-            : QStringLiteral("no channels yet: a tiersync serve with a public URL, or tiersync channels ensure, "
+    const QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    if (channels->isEmpty() && environment.value(QString::fromLatin1(kPublicUrlVariable)).isEmpty())
+        why = QStringLiteral("no channels: no public callback URL is configured (tiersync serve --public-url URL, "
+                             "or TIERSYNC_PUBLIC_URL), so none is enabled");
+    else if (channels->isEmpty() && WebhookSettings::fromEnvironment(environment).crmToken.isEmpty())
+        why = QStringLiteral("no channels: no CRM webhook token (TIERSYNC_WEBHOOK_CRM_TOKEN), so none is enabled");
+    else if (channels->isEmpty())
+        why = QStringLiteral("no channels yet: a tiersync serve with a public URL, or tiersync channels ensure, "
                              "enables them");
     QTextStream out(stdout);
     if (json) {

@@ -119,6 +119,17 @@ private slots:
         QVERIFY(listJson().value(QLatin1String("reason")).toString().contains(QStringLiteral("no public callback URL")));
         QCOMPARE(listJson().value(QLatin1String("channels")).toArray().size(), 0);
 
+        // A URL but no token: nothing could be enabled, and list says so.
+        const QProcessEnvironment full = m_environment;
+        m_environment.insert(QStringLiteral("TIERSYNC_PUBLIC_URL"), QStringLiteral("https://ts.example.org"));
+        m_environment.remove(QStringLiteral("TIERSYNC_WEBHOOK_CRM_TOKEN"));
+        const Run noToken = cli({QStringLiteral("channels"), QStringLiteral("list")});
+        const Run ensureNoToken = cli({QStringLiteral("channels"), QStringLiteral("ensure")});
+        m_environment = full;
+        QVERIFY2(noToken.out.contains("no CRM webhook token"), noToken.out.constData());
+        QCOMPARE(ensureNoToken.exitCode, 1);
+        QVERIFY2(ensureNoToken.err.contains("TIERSYNC_WEBHOOK_CRM_TOKEN"), ensureNoToken.err.constData());
+
         const Run ensure = cli({QStringLiteral("channels"), QStringLiteral("ensure")});
         QCOMPARE(ensure.exitCode, 1);
         QVERIFY2(ensure.err.contains("no public callback URL"), ensure.err.constData());
