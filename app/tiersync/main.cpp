@@ -4,6 +4,7 @@
 #include "cliprofile.h"
 #include "invalidatecommand.h"
 #include "limitscommand.h"
+#include "channelscommand.h"
 #include "runscommand.h"
 #include "sandboxcommand.h"
 #include "schedulecommand.h"
@@ -29,9 +30,9 @@ int usage(int code)
            "commands:\n"
            "  check [--json]               reach Redis, PostgreSQL (migrating it) and Zoho\n"
            "  sandbox up|down|status|env   private redis-server, PostgreSQL and zoho-sim\n"
-           "  serve [--listen HOST:PORT] [--threads N] [--no-scheduler]\n"
+           "  serve [--listen HOST:PORT] [--threads N] [--no-scheduler] [--public-url URL]\n"
            "                               the HTTP API (default 127.0.0.1:8001); runs the due schedules\n"
-           "                               unless --no-scheduler\n"
+           "                               unless --no-scheduler; keeps CRM notification channels with a public URL\n"
            "  stats [--json] [--minutes N] per-endpoint read statistics (all instances, last hour)\n"
            "  caching on|off|status [--json]  the global caching switch (rollback: off)\n"
            "  sync products|customers|students [--mode incremental|full] [--batch-size N] [--json]\n"
@@ -39,6 +40,7 @@ int usage(int code)
            "  limits show|set ...          the organisation's Zoho limits, shared by every process\n"
            "  schedule list|set|pause|resume|run ...  when each entity type syncs (serve runs them)\n"
            "  warm entities|endpoints [--type T] [--json]  PostgreSQL -> Redis\n"
+           "  channels list [--json] | ensure [--public-url URL] | disable  CRM notification channels\n"
            "  invalidate student N | endpoint NAME | entity TYPE [ID] | all [--dry-run] [--json]\n"
            "  version                      print the version\n"
            "Connections come from --profile NAME or the TIERSYNC_* environment variables.\n";
@@ -63,7 +65,7 @@ int main(int argc, char *argv[])
     const bool needsProfile = QStringList{QStringLiteral("check"), QStringLiteral("serve"), QStringLiteral("stats"),
                                           QStringLiteral("caching"), QStringLiteral("sync"), QStringLiteral("runs"),
                                           QStringLiteral("warm"), QStringLiteral("invalidate"), QStringLiteral("limits"),
-                                          QStringLiteral("schedule")}
+                                          QStringLiteral("schedule"), QStringLiteral("channels")}
                                   .contains(command);
     if (needsProfile) {
         auto profile = tiersync::cli::takeConnectionProfile(args);
@@ -99,6 +101,8 @@ int main(int argc, char *argv[])
             return tiersync::cli::runLimitsCommand(*services, args);
         if (command == QLatin1String("schedule"))
             return tiersync::cli::runScheduleCommand(*services, args);
+        if (command == QLatin1String("channels"))
+            return tiersync::cli::runChannelsCommand(*services, args);
         return tiersync::cli::runWarmCommand(*services, args);
     }
     if (command == QLatin1String("version") || command == QLatin1String("--version")) {

@@ -1,10 +1,17 @@
 #include "servecommand.h"
 
 #include "core/logging.h"
+#include "cache/cacheengine.h"
+#include "host/engineservices.h"
 #include "host/servestack.h"
+#include "sync/entityregistry.h"
+#include "webhook/channelkeeper.h"
+#include "webhook/webhooksettings.h"
+#include "zoho/zohoclient.h"
 #include "server/listenaddress.h"
 
 #include <QCoreApplication>
+#include <QProcessEnvironment>
 #include <QTextStream>
 
 #include <pthread.h>
@@ -23,6 +30,7 @@ struct ServeOptions {
     ListenAddress listen{QStringLiteral("127.0.0.1"), 8001};
     int threads = 0;
     bool scheduler = true;
+    QString publicUrl = QProcessEnvironment::systemEnvironment().value(QStringLiteral("TIERSYNC_PUBLIC_URL"));
 };
 
 Result<ServeOptions> parseOptions(const QStringList &arguments)
@@ -54,10 +62,18 @@ Result<ServeOptions> parseOptions(const QStringList &arguments)
             if (!ok || options.threads < 1 || options.threads > 4096)
                 return makeError(ErrorKind::InvalidArgument,
                                  QStringLiteral("--threads: expected 1..4096, got '%1'").arg(*text));
+        } else if (flag == QLatin1String("--public-url")) {
+            auto text = value();
+            if (!text)
+                return text.error();
+            options.publicUrl = *text;
         } else {
             return makeError(ErrorKind::InvalidArgument, QStringLiteral("unknown option '%1'").arg(flag));
         }
     }
+    if (!options.publicUrl.isEmpty())
+        if (auto url = ChannelManager::notifyUrlFor(options.publicUrl); !url)
+            return makeError(ErrorKind::InvalidArgument, QStringLiteral("--public-url: %1").arg(url.error().message));
     return options;
 }
 
@@ -103,6 +119,25 @@ private:
     std::atomic<bool> m_signalled{false};
 };
 
+// Keeps the CRM notification channels on a thread of its own (without a public URL its
+// passes enable nothing; `tiersync channels list` says why).
+Result<std::unique_ptr<ChannelKeeper>> startChannelKeeper(ServeStack &stack, const QString &publicUrl)
+{
+    auto registry = EntityRegistry::builtIn();
+    if (!registry)
+        return registry.error();
+    const QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    ChannelKeeper::Options options;
+    options.manager.publicUrl = publicUrl;
+    options.manager.token = WebhookSettings::fromEnvironment(environment).crmToken;
+    options.manager.clientId = stack.services()->profile().zoho.clientId;
+    auto keeper = std::make_unique<ChannelKeeper>(*registry, stack.services()->profile().pg,
+                                                  stack.engine().zohoClient(), options);
+    if (!publicUrl.isEmpty())
+        keeper->start();
+    return keeper;
+}
+
 }  // namespace
 
 int runServeCommand(const std::shared_ptr<EngineServices> &services, const QStringList &arguments)
@@ -111,9 +146,11 @@ int runServeCommand(const std::shared_ptr<EngineServices> &services, const QStri
     auto options = parseOptions(arguments);
     if (!options) {
         err << "tiersync serve: " << options.error().message << '\n'
-            << "usage: tiersync serve [--listen HOST:PORT] [--threads N] [--no-scheduler]\n"
+            << "usage: tiersync serve [--listen HOST:PORT] [--threads N] [--no-scheduler] [--public-url URL]\n"
                "  --no-scheduler  do not run the due schedules of tiersync.schedules in this process\n"
-               "                  (by default every serve process runs them; each slot runs once)\n";
+               "                  (by default every serve process runs them; each slot runs once)\n"
+               "  --public-url    this server's public address: keep a CRM notification channel per fed module\n"
+               "                  (also TIERSYNC_PUBLIC_URL)\n";
         return 2;
     }
     std::signal(SIGPIPE, SIG_IGN);  // a client that went away must not end the server
@@ -129,6 +166,11 @@ int runServeCommand(const std::shared_ptr<EngineServices> &services, const QStri
         err << "tiersync serve: " << stack.error().message << '\n';
         return 1;
     }
+    auto channels = startChannelKeeper(**stack, options->publicUrl);
+    if (!channels) {
+        err << "tiersync serve: " << channels.error().message << '\n';
+        return 1;
+    }
     stopSignals.start();
     std::printf("tiersync serve listening on %s\n", qPrintable((*stack)->url()));
     if (!options->scheduler)
@@ -139,6 +181,7 @@ int runServeCommand(const std::shared_ptr<EngineServices> &services, const QStri
     // arrive here) until a stop signal quits it.
     QCoreApplication::exec();
     qCInfo(lcHttp) << "stopping";
+    channels->reset();
     stack->reset();
     return 0;
 }

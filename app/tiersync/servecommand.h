@@ -12,8 +12,10 @@ class EngineServices;
 
 namespace tiersync::cli {
 
-// `tiersync serve [--listen HOST:PORT] [--threads N]`: the cache engine behind the HTTP
-// API, on 127.0.0.1:8001 unless told otherwise (port 0: any free port). Prints
+// `tiersync serve [--listen HOST:PORT] [--threads N] [--public-url URL]`: the cache engine
+// behind the HTTP API, on 127.0.0.1:8001 unless told otherwise (port 0: any free port).
+// With a public URL (or TIERSYNC_PUBLIC_URL; http(s) only) it keeps Zoho CRM notification
+// channels pointing at URL/webhooks/zoho/crm (ChannelKeeper). Prints
 // `tiersync serve listening on http://HOST:PORT` once bound, serves until SIGINT or
 // SIGTERM, then stops cleanly (requests in flight finish) and exits 0. Exit 2 for bad
 // arguments, 1 if the engine or the socket cannot start.

@@ -56,20 +56,21 @@ Result<CommitStep::Layout> CommitStep::layout(const EntityRegistry &entities, co
     Layout layout;
     if (const EntityDefinition *roster = entities.roster())
         layout.rosterEntity = roster->name;
+    // An endpoint is regrouped from the entity its feed names (endpoints.json "feed").
     for (const EndpointDefinition &endpoint : endpoints.endpoints()) {
-        const EntityDefinition *feed = nullptr;
-        for (const EntityDefinition &entity : entities.entities()) {
-            if (!entity.affects.contains(endpoint.name) || entity.moodleUserIdField.isEmpty())
-                continue;
-            if (feed)
-                return makeError(ErrorKind::InvalidArgument,
-                                 QStringLiteral("endpoint \"%1\" is affected by both \"%2\" and \"%3\": one entity "
-                                                "must feed it")
-                                     .arg(endpoint.name, feed->name, entity.name));
-            feed = &entity;
-        }
-        if (feed)
-            layout.fed.append(FedEndpoint{endpoint, feed->name, feed->idField});
+        if (!endpoint.isFed())
+            continue;
+        const EntityDefinition *feed = entities.find(endpoint.feedEntity);
+        if (!feed)
+            return makeError(ErrorKind::InvalidArgument,
+                             QStringLiteral("endpoint \"%1\" is fed by \"%2\", which is no entity type")
+                                 .arg(endpoint.name, endpoint.feedEntity));
+        if (feed->source != EntityDefinition::Source::Crm || feed->moodleUserIdField.isEmpty())
+            return makeError(ErrorKind::InvalidArgument,
+                             QStringLiteral("endpoint \"%1\" is fed by \"%2\", which names no student "
+                                            "(a CRM entity with moodle_user_id_field)")
+                                 .arg(endpoint.name, endpoint.feedEntity));
+        layout.fed.append(FedEndpoint{endpoint, feed->name, feed->idField});
     }
     return layout;
 }

@@ -11,6 +11,7 @@
 #include "store/pgconnection.h"
 #include "store/webhookeventrepository.h"
 #include "sync/contenthasher.h"
+#include "webhook/channelrepository.h"
 #include "webhook/crmnotification.h"
 #include "webhook/webhookverifier.h"
 #include "zoho/awaitresult.h"
@@ -159,6 +160,11 @@ WebhookHandler::Answer WebhookProcessor::handleCrm(const Delivery &delivery)
     if (!notification->hasToken
         || !WebhookVerifier::tokenMatches(m_settings.crmToken.reveal().toUtf8(), notification->token))
         return errorAnswer(401, errorCodeFor(401), QStringLiteral("missing or wrong token"));
+    // The channel it came on counts it (tiersync.notification_channels); never decides the answer.
+    if (auto counted = ChannelRepository(PgConnection::forCurrentThread(m_pg))
+                           .recordNotification(notification->channelId, QDateTime::fromMSecsSinceEpoch(m_clock(), Qt::UTC));
+        !counted)
+        qCWarning(lcHttp) << "webhook: cannot count the channel's notification:" << counted.error().toString();
 
     Accepted accepted;
     accepted.source = kCrm;

@@ -428,11 +428,12 @@ void ZohoClient::onReplyFinished(QNetworkReply *reply)
     } else {
         const QByteArray contentType = reply->header(QNetworkRequest::ContentTypeHeader).toByteArray();
         const QByteArray body = reply->read(m_options.maxResponseBytes + 1);
-        const bool success = (status >= 200 && status < 300) || status == 304;
+        const bool answered = call->request.answeredStatuses.contains(status);
+        const bool success = (status >= 200 && status < 300) || status == 304 || answered;
         if (!success) {
             handleFailure(call, zohoparser::httpError(status, body, contentType), retryAfter,
                           reply->rawHeaderPairs());
-        } else if (reply->error() != QNetworkReply::NoError) {
+        } else if (reply->error() != QNetworkReply::NoError && !answered) {
             // An HTTP status arrived, then the connection broke mid-body.
             handleFailure(call,
                           zohoNetworkError(reply->error(), reply->errorString(), call->timedOut,

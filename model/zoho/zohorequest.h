@@ -28,6 +28,9 @@ struct ZohoRequest final {
     // Longest wait for the budget (window, concurrency) before the call fails RateLimited
     // instead; -1: no limit. The read path sets kReadBudgetWaitMs and serves stale past it.
     qint64 maxBudgetWaitMs = -1;
+    // Non-2xx statuses whose JSON body is an answer the caller reads, not a failure: the
+    // CRM actions/watch API answers 400 with one result per item when every item failed.
+    QList<int> answeredStatuses;
 
     static constexpr qint64 kReadBudgetWaitMs = 2000;
 
