@@ -106,6 +106,14 @@ run_console() {
   # The sandbox's TIERSYNC_* variables win over any saved profile (secrets stay in this
   # process's environment; nothing is written to QSettings).
   eval "$("$bin/tiersync" sandbox env)"
+  # The dashboard replica first: the feeds list each dashboard module in bulk, so the
+  # console's traffic is answered from Redis and PostgreSQL from its first minute.
+  # The roster (students) first, so a student with no records in a module gets [] at once.
+  local feed
+  for feed in students grades payments classes requests; do
+    echo "dev.sh run: feed $feed"
+    "$bin/tiersync" sync "$feed" >/dev/null || echo "dev.sh run: the $feed feed failed (see tiersync runs)" >&2
+  done
   "$bin/tiersync-console" --page overview --serve 127.0.0.1:0 --traffic 20 "${console_args[@]}"
 }
 

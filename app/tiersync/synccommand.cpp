@@ -34,7 +34,7 @@ extern "C" void cancelOnSignal(int)
 int usage(const QString &message)
 {
     QTextStream(stderr) << "tiersync sync: " << message << "\n"
-                        << "usage: tiersync sync products|customers|students [--mode incremental|full] "
+                        << "usage: tiersync sync products|customers|students|grades|payments|classes|requests [--mode incremental|full] "
                            "[--batch-size N] [--json]\n";
     return 2;
 }

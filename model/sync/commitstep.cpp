@@ -7,6 +7,7 @@
 #include "core/canonicaljson.h"
 #include "redis/redisconnection.h"
 #include "store/entityrepository.h"
+#include "store/pgvalues.h"
 #include "store/pgconnection.h"
 #include "store/snapshotrepository.h"
 #include "sync/entityregistry.h"
@@ -197,6 +198,9 @@ Result<CommitStep::Report> CommitStep::commit(const Batch &batch, const Options 
                 if (roster)
                     add(rosterStudents, owner->moodleUserId);
             }
+            if (feeds)
+                for (qint64 student : batch.regroupStudents)
+                    add(ownStudents, student);
             const QList<qint64> students = sorted(ownStudents + rosterStudents);
             // Regroups of one student run one after the other (in id order: no deadlock),
             // and each sees the rows the other committed.
@@ -385,6 +389,47 @@ void CommitStep::writeRedis(const Planned &planned, const Batch &batch, const Op
     report.keysRewritten = rewritten;
     report.keysUnlinked = unlinked;
     report.touchedKeys = touched;
+}
+
+Result<qint64> CommitStep::fillRosterGaps(const Options &options, int chunkSize)
+{
+    QStringList endpoints;
+    for (const FedEndpoint &fed : std::as_const(m_layout.fed))
+        if (fed.feedEntity == m_entity.name)
+            endpoints.append(fed.endpoint.name);
+    if (endpoints.isEmpty() || m_layout.rosterEntity.isEmpty())
+        return qint64(0);
+    QList<qint64> gaps;
+    Status listed = m_pg.transaction(
+        QStringLiteral("listing %1's roster gaps").arg(m_entity.name),
+        [&](pqxx::transaction_base &txn) -> Status {
+            gaps.clear();
+            const pqxx::result rows = txn.exec_params(
+                "SELECT DISTINCT e.moodle_user_id FROM tiersync.entities e"
+                " WHERE e.entity_type = $1 AND e.deleted_at IS NULL AND e.moodle_user_id IS NOT NULL"
+                "   AND EXISTS (SELECT 1 FROM unnest($2::text[]) AS wanted(endpoint)"
+                "               WHERE NOT EXISTS (SELECT 1 FROM tiersync.endpoint_snapshots s"
+                "                                 WHERE s.endpoint = wanted.endpoint"
+                "                                   AND s.moodle_user_id = e.moodle_user_id))"
+                " ORDER BY 1",
+                m_layout.rosterEntity.toStdString(), toPgTextArray(endpoints));
+            gaps.reserve(qsizetype(rows.size()));
+            for (const auto &row : rows)
+                gaps.append(row[0].as<qint64>());
+            return {};
+        },
+        PgConnection::Idempotency::Idempotent);
+    if (!listed)
+        return listed.error();
+    const int chunk = qMax(1, chunkSize);
+    for (qsizetype begin = 0; begin < gaps.size(); begin += chunk) {
+        Batch batch;
+        batch.regroupStudents = gaps.mid(begin, chunk);
+        auto committed = commit(batch, options);
+        if (!committed)
+            return committed.error();
+    }
+    return qint64(gaps.size());
 }
 
 }  // namespace tiersync

@@ -74,6 +74,10 @@ public:
     struct Batch {
         QList<Upsert> upserts;
         QStringList deletedIds;  // proven gone from Zoho; never a guess
+        // Students whose endpoints fed by this entity are regrouped although no row of
+        // theirs changed (a roster student the feed has no snapshot for yet gets its empty
+        // answer: [] or null).
+        QList<qint64> regroupStudents;
         // Best-effort Redis commands (HINCRBY of the Zoho call counts) sent with the
         // states; Report::countingApplied says whether they were applied.
         QList<QList<QByteArray>> countingCommands;
@@ -110,6 +114,12 @@ public:
     // Commits the batch (steps 1-3). An error means PostgreSQL failed and nothing was
     // written anywhere; a Redis failure after the commit is in Report::redisError.
     [[nodiscard]] Result<Report> commit(const Batch &batch, const Options &options);
+
+    // After a complete listing of a fed entity: every live roster student that has no
+    // snapshot of an endpoint this entity feeds is regrouped (in commits of chunkSize),
+    // so a known student with no records is answered [] / null without a Zoho call.
+    // Returns the students regrouped.
+    [[nodiscard]] Result<qint64> fillRosterGaps(const Options &options, int chunkSize = 1000);
 
     // The student a record names in field (a positive integer or a digit string); 0: none.
     [[nodiscard]] static qint64 moodleUserIdOf(const QJsonObject &record, const QString &field);

@@ -85,6 +85,7 @@ private:
     void recordZohoCalls(qint64 totalCalls);
     [[nodiscard]] Status writerError() const;
     [[nodiscard]] Status markDeleted();
+    [[nodiscard]] Status fillRosterGaps();
     [[nodiscard]] bool isFeed() const;
     // Feed runs: CRM's deleted-records list since `since` (invalid: all of it); the ids
     // that are live rows and were not listed by this run go to the writers as deletions.
@@ -392,6 +393,28 @@ Status SyncOrchestrator::Run::markDeleted()
     return {};
 }
 
+// A complete listing of a fed entity: every roster student it has no snapshot for gets
+// its empty answer ([] / null), so a known student without records costs no Zoho call.
+Status SyncOrchestrator::Run::fillRosterGaps()
+{
+    auto layout = CommitStep::builtInLayout();
+    if (!layout)
+        return layout.error();
+    CommitStep step(m_entity, *layout, m_pg, m_redis);
+    CommitStep::Options options;
+    options.stateTtlSeconds = m_options.stateTtlSeconds;
+    options.cachingEnabled = m_cachingEnabled;
+    options.clock = m_options.clock;
+    options.writeRedis = redisUsable();
+    auto filled = step.fillRosterGaps(options);
+    if (!filled)
+        return filled.error();
+    if (*filled > 0)
+        qCInfo(lcSync) << "run" << m_runId << m_entity.name << ":" << *filled
+                       << "roster student(s) without records given their empty answer";
+    return {};
+}
+
 bool SyncOrchestrator::Run::isFeed() const
 {
     if (m_entity.source != EntityDefinition::Source::Crm)
@@ -603,6 +626,8 @@ Result<SyncReport> SyncOrchestrator::Run::execute()
     }
     if (outcome && listedEverything && m_mode == SyncMode::Full)
         outcome = markDeleted();
+    if (outcome && listedEverything && m_feed && m_mode == SyncMode::Full)
+        outcome = fillRosterGaps();
     if (outcome && m_feed)
         outcome = recordFeedSuccess(feedStartedAt);
 

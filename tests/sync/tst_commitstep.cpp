@@ -416,6 +416,44 @@ private slots:
         QVERIFY(cached(kProfile, withoutGrades).isUndefined());
     }
 
+    // The roster synced before a module's feed ever ran (the first run of a new
+    // deployment): the feed's complete listing gives every roster student without records
+    // its empty answer, so none of them costs a Zoho call later.
+    void fullFeedRunFillsTheRostersGaps()
+    {
+        auto students = sync(kStudents);
+        SYNC_VERIFY_OK(students);
+        QCOMPARE(students->run.status, QStringLiteral("succeeded"));
+        auto requests = sync(QStringLiteral("requests"));
+        SYNC_VERIFY_OK(requests);
+        QCOMPARE(requests->run.status, QStringLiteral("succeeded"));
+
+        qint64 roster = 0, snapshots = 0, empty = 0, withoutRecords = 0;
+        PgConnection connection(m_database->settings());
+        SYNC_VERIFY_OK(connection.transaction(QStringLiteral("counting"), [&](pqxx::transaction_base &txn) {
+            roster = txn.exec("SELECT count(DISTINCT moodle_user_id) FROM tiersync.entities"
+                              " WHERE entity_type = 'students' AND deleted_at IS NULL")[0][0].as<qint64>();
+            snapshots = txn.exec("SELECT count(*) FROM tiersync.endpoint_snapshots WHERE endpoint = 'requests'")[0][0]
+                            .as<qint64>();
+            empty = txn.exec("SELECT count(*) FROM tiersync.endpoint_snapshots"
+                             " WHERE endpoint = 'requests' AND payload = '[]'::jsonb")[0][0].as<qint64>();
+            withoutRecords = txn.exec("SELECT count(DISTINCT s.moodle_user_id) FROM tiersync.entities s"
+                                      " WHERE s.entity_type = 'students' AND s.deleted_at IS NULL"
+                                      "   AND NOT EXISTS (SELECT 1 FROM tiersync.entities r"
+                                      "                   WHERE r.entity_type = 'requests' AND r.deleted_at IS NULL"
+                                      "                     AND r.moodle_user_id = s.moodle_user_id)")[0][0].as<qint64>();
+            return Status();
+        }));
+        QVERIFY(roster > 0);
+        QVERIFY(withoutRecords > 0);  // the sim gives some students no requests
+        QCOMPARE(snapshots, roster);
+        QCOMPARE(empty, withoutRecords);
+        // A second complete listing finds no gap and writes nothing.
+        auto again = sync(QStringLiteral("requests"), SyncMode::Full);
+        SYNC_VERIFY_OK(again);
+        QCOMPARE(again->run.status, QStringLiteral("succeeded"));
+    }
+
     // A CRM notification for a changed grade: PostgreSQL row and snapshot updated, the
     // Redis key rewritten, and the very next read comes from Redis with the new value.
     void webhookRewritesTheReadersKey()
