@@ -406,7 +406,8 @@ private slots:
     void retryEvents()
     {
         RetryEventRepository repository(*m_connection);
-        const QDateTime base = QDateTime::currentDateTimeUtc().addSecs(-10);
+        // A fixed instant: nothing here depends on "now", so nothing reads the wall clock.
+        const QDateTime base(QDate(2026, 1, 15), QTime(12, 0), Qt::UTC);
         QList<RetryEvent> events;
         for (int i = 0; i < 3; ++i) {
             RetryEvent event;
