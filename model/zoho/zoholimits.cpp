@@ -84,6 +84,7 @@ Status ZohoLimits::validate() const
 FamilyLimits ZohoLimits::crmDefaults()
 {
     FamilyLimits crm;
+    crm.perWindow = 1000;  // Zoho has no CRM per-minute cap: concurrency and credits pace it
     crm.perDay = 5000;
     crm.dayKind = ZohoDayKind::Rolling24h;
     return crm;

@@ -41,8 +41,9 @@ struct FamilyLimits final {
 };
 
 // The limits of every family. ZohoLimits{} holds Zoho's defaults for a free organisation:
-// Books and Inventory 100 per minute, 1,000 per day, 5 at once; CRM 100 per minute (the
-// product's own cap), 5,000 credits per rolling 24 h, 5 at once.
+// Books and Inventory 100 per minute, 1,000 per day, 5 at once; CRM 5,000 credits per
+// rolling 24 h, 5 at once, and 1,000 per minute (Zoho has no CRM per-minute cap; this one
+// is above what 5 calls at once can make, so concurrency and credits pace CRM).
 struct ZohoLimits final {
     FamilyLimits books;
     FamilyLimits inventory;

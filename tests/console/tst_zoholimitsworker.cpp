@@ -115,7 +115,7 @@ private Q_SLOTS:
         VERIFY_OK(applyZohoPlan(crm, QStringLiteral("Professional"), 12));
         QCOMPARE(crm.limits.perDay, qint64(50000 + 500 * 12));
         QCOMPARE(crm.limits.concurrency, 15);
-        QCOMPARE(crm.limits.perWindow, 100);  // the plan leaves the minute alone
+        QCOMPARE(crm.limits.perWindow, 1000);  // the plan leaves the minute alone
         crm.limits.perWindow = 80;
         crm.limits.readReservePct = 35;
 

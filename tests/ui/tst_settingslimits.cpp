@@ -146,13 +146,13 @@ private Q_SLOTS:
                  qPrintable(label("crmLimitsStatus")->text()));
         const Row crm = storedRow(profile.pg, ZohoApiFamily::Crm);
         QCOMPARE(crm.plan, QStringLiteral("free"));
-        QCOMPARE(crm.limits.perWindow, 100);
+        QCOMPARE(crm.limits.perWindow, 1000);
         QCOMPARE(crm.updatedBy, QStringLiteral("migration"));
         QCOMPARE(spin("crmPerMinute")->value(), 200);
 
         // Reload drops the edits: the stored values come back.
         QTest::mouseClick(reload, Qt::LeftButton);
-        QTRY_COMPARE_WITH_TIMEOUT(spin("crmPerMinute")->value(), 100, kTimeoutMs);
+        QTRY_COMPARE_WITH_TIMEOUT(spin("crmPerMinute")->value(), 1000, kTimeoutMs);
         QCOMPARE(crmPlan->currentText(), QStringLiteral("free"));
         QCOMPARE(spin("crmPerDay")->value(), 5000);
         QCOMPARE(spin("booksPerMinute")->value(), 90);
