@@ -131,12 +131,12 @@ private Q_SLOTS:
             VERIFY_OK(connection.transaction(
                 QStringLiteral("capping per_window"),
                 [](pqxx::transaction_base &txn) -> Status {
-                    txn.exec("ALTER TABLE tiersync.zoho_limits ADD CONSTRAINT tst_cap CHECK (per_window <= 150)");
+                    txn.exec("ALTER TABLE tiersync.zoho_limits ADD CONSTRAINT tst_cap CHECK (per_window <= 1000)");
                     return {};
                 },
                 PgConnection::Idempotency::NotIdempotent));
         }
-        spin("crmPerMinute")->setValue(200);
+        spin("crmPerMinute")->setValue(1200);
         QTest::mouseClick(crmApply, Qt::LeftButton);
         QVERIFY(!crmApply->isEnabled());
         QTRY_VERIFY_WITH_TIMEOUT(crmApply->isEnabled(), kTimeoutMs);
@@ -148,7 +148,7 @@ private Q_SLOTS:
         QCOMPARE(crm.plan, QStringLiteral("free"));
         QCOMPARE(crm.limits.perWindow, 1000);
         QCOMPARE(crm.updatedBy, QStringLiteral("migration"));
-        QCOMPARE(spin("crmPerMinute")->value(), 200);
+        QCOMPARE(spin("crmPerMinute")->value(), 1200);
 
         // Reload drops the edits: the stored values come back.
         QTest::mouseClick(reload, Qt::LeftButton);
