@@ -114,7 +114,9 @@ run_console() {
     echo "dev.sh run: feed $feed"
     "$bin/tiersync" sync "$feed" >/dev/null || echo "dev.sh run: the $feed feed failed (see tiersync runs)" >&2
   done
-  "$bin/tiersync-console" --page overview --serve 127.0.0.1:0 --traffic 20 "${console_args[@]}"
+  # The console's server also runs the schedules (feeds every 5 minutes), as `tiersync serve`
+  # would: it is the only process on the sandbox, and a feed past its lag sends reads to Zoho.
+  "$bin/tiersync-console" --page overview --serve 127.0.0.1:0 --run-schedules --traffic 20 "${console_args[@]}"
 }
 
 case "${1:-}" in

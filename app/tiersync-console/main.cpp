@@ -65,7 +65,12 @@ int main(int argc, char *argv[])
         QStringLiteral("With --serve: send it a steady dashboard load of this many requests per second, so the "
                        "charts move."),
         QStringLiteral("rate"));
-    parser.addOptions({profileOption, pageOption, screenshotOption, loadAllOption, serveOption, trafficOption});
+    const QCommandLineOption schedulesOption(
+        QStringLiteral("run-schedules"),
+        QStringLiteral("With --serve: also run the due schedules (the feeds every 5 minutes, ...), as `tiersync "
+                       "serve` does, so the replica stays fresh while the console is open."));
+    parser.addOptions({profileOption, pageOption, screenshotOption, loadAllOption, serveOption, trafficOption,
+                       schedulesOption});
     const QCommandLineOption studentOption(QStringLiteral("student"),
                                            QStringLiteral("Students page: look this Moodle user up at start."),
                                            QStringLiteral("moodle_user_id"));
@@ -90,6 +95,11 @@ int main(int argc, char *argv[])
         }
     }
 
+    if (parser.isSet(schedulesOption) && !serveAddress) {
+        std::fprintf(stderr, "--run-schedules: only with --serve\n");
+        return 2;
+    }
+
     QSettings settings;
     ProfileStore profiles(settings);
     KeychainSecretStore secrets;
@@ -103,6 +113,7 @@ int main(int argc, char *argv[])
     if (serveAddress) {
         embeddedServer = new EmbeddedServer;
         embeddedServer->setServicesPool(workers.servicesPool());
+        embeddedServer->setRunSchedules(parser.isSet(schedulesOption));
         threads.adopt(embeddedServer, QStringLiteral("console-serve"));
     }
     if (trafficRate > 0) {

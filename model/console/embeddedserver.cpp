@@ -19,6 +19,11 @@ void EmbeddedServer::setServicesPool(std::shared_ptr<EngineServicesPool> pool)
     m_pool = std::move(pool);
 }
 
+void EmbeddedServer::setRunSchedules(bool run)
+{
+    m_runSchedules = run;
+}
+
 void EmbeddedServer::start(const ConnectionProfile &profile, const QString &host, int port)
 {
     m_stack.reset();
@@ -28,6 +33,7 @@ void EmbeddedServer::start(const ConnectionProfile &profile, const QString &host
     // A console-side server serves a handful of clients, not production traffic.
     options.threadCount = 16;
     options.clock = m_clock;
+    options.runSchedules = m_runSchedules;
     auto stack = m_pool ? ServeStack::start(m_pool->servicesFor(profile), options) : ServeStack::start(profile, options);
     if (!stack) {
         qCWarning(lcHttp).noquote() << "embedded server:" << stack.error().message;

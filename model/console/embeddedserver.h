@@ -30,6 +30,11 @@ public:
     // The console's one pool of services (before the worker moves to its thread): the
     // server reads through the same Zoho client as the console's pages.
     void setServicesPool(std::shared_ptr<tiersync::EngineServicesPool> pool);
+    // Also run the due schedules (ServeStack::Options::runSchedules), as `tiersync serve`
+    // does: on for dev.sh run's sandbox, where the console is the only process, so the
+    // feeds stay within their lag; off by default (an admin's console on production
+    // leaves the schedules to the servers).
+    void setRunSchedules(bool run);
 
 public Q_SLOTS:
     // Starts (or restarts, on a new profile) the stack on host:port (port 0: any free).
@@ -43,6 +48,7 @@ Q_SIGNALS:
 private:
     EpochClock m_clock;
     std::shared_ptr<EngineServicesPool> m_pool;
+    bool m_runSchedules = false;
     std::unique_ptr<ServeStack> m_stack;
 };
 

@@ -8,6 +8,7 @@
 #include "manualepochclock.h"
 #include "redis/redisconnection.h"
 #include "scratchprofile.h"
+#include "store/pgconnection.h"
 #include "testsandbox.h"
 #include "verifyok.h"
 
@@ -18,6 +19,8 @@
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTest>
+
+#include <pqxx/pqxx>
 
 #include <memory>
 
@@ -36,6 +39,18 @@ class TestEmbeddedServer final : public QObject {
 private:
     std::unique_ptr<test::ScratchProfile> m_scratch;
     ConnectionProfile m_profile;
+
+    // Rows of tiersync.schedules (the scheduler seeds the defaults when it starts).
+    int scheduleRows()
+    {
+        int rows = -1;
+        PgConnection connection(m_profile.pg);
+        const Status read = connection.transaction(QStringLiteral("counting schedules"), [&](pqxx::transaction_base &txn) {
+            rows = txn.exec1("SELECT count(*) FROM tiersync.schedules")[0].as<int>();
+            return Status();
+        });
+        return read ? rows : -1;
+    }
 
     void startServer(EmbeddedServer *server, const QString &host, int port)
     {
@@ -146,6 +161,24 @@ private Q_SLOTS:
                 return requests >= 100;
             }(),
             kTimeoutMs);
+    }
+
+    // By default the console's server leaves the schedules to `tiersync serve`; dev.sh run
+    // asks it to run them (--run-schedules): its scheduler seeds the default schedules.
+    void runsTheSchedulesOnlyWhenAsked()
+    {
+        QCOMPARE(scheduleRows(), 0);  // the server of the test above ran none
+        WorkerThreads threads;
+        auto *server = new EmbeddedServer;
+        server->setRunSchedules(true);
+        threads.adopt(server, QStringLiteral("test-serve"));
+        QSignalSpy started(server, &EmbeddedServer::started);
+        QSignalSpy failed(server, &EmbeddedServer::failed);
+        startServer(server, QStringLiteral("127.0.0.1"), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(started.size() + failed.size(), 1, kTimeoutMs);
+        QVERIFY2(failed.isEmpty(), qPrintable(failed.isEmpty() ? QString() : failed.first().first().toString()));
+        QTRY_VERIFY_WITH_TIMEOUT(scheduleRows() > 0, kTimeoutMs);
+        QMetaObject::invokeMethod(server, [server] { server->stop(); }, Qt::BlockingQueuedConnection);
     }
 
     void aTakenPortIsReportedInWords()
