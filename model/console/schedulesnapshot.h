@@ -1,0 +1,32 @@
+#pragma once
+
+#include "schedule/schedule.h"
+
+#include <QDateTime>
+#include <QList>
+#include <QMetaType>
+
+#include <optional>
+
+namespace tiersync {
+
+// One schedule as the console shows it: the row of tiersync.schedules and, when its
+// entity type feeds dashboard endpoints, how old the feed's data is.
+struct ScheduleState final {
+    Schedule schedule;
+    bool feed = false;   // some endpoint names the entity type as its feed
+    QDateTime dataAsOf;  // the feed's data_as_of (tiersync.feed_state); invalid: no feed run succeeded yet
+};
+
+// Every schedule, read at asOf (the service's clock): "now" for the lag and "next run in".
+struct ScheduleSnapshot final {
+    QDateTime asOf;
+    QList<ScheduleState> schedules;
+
+    // asOf − the feed's data_as_of, in seconds; nullopt when the type is no feed or has no data yet.
+    [[nodiscard]] std::optional<qint64> lagSeconds(const ScheduleState &state) const;
+};
+
+}  // namespace tiersync
+
+Q_DECLARE_METATYPE(tiersync::ScheduleSnapshot)
