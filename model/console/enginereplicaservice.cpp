@@ -6,6 +6,7 @@
 #include "schedule/schedulerepository.h"
 #include "store/feedstaterepository.h"
 #include "store/pgconnection.h"
+#include "store/syncrunrepository.h"
 #include "sync/entityregistry.h"
 #include "webhook/channelrepository.h"
 
@@ -158,6 +159,7 @@ Result<ScheduleSnapshot> EngineReplicaService::readSchedules()
     for (const FeedStateRepository::State &state : std::as_const(*feeds))
         dataAsOf.insert(state.entityType, state.dataAsOf);
 
+    SyncRunRepository runs(**connection);
     ScheduleSnapshot snapshot;
     snapshot.asOf = QDateTime::fromMSecsSinceEpoch(nowMs, Qt::UTC);
     for (const Schedule &row : std::as_const(*rows)) {
@@ -165,6 +167,13 @@ Result<ScheduleSnapshot> EngineReplicaService::readSchedules()
         state.schedule = row;
         state.feed = endpoints->isFeed(row.entityType);
         state.dataAsOf = dataAsOf.value(row.entityType);
+        if (row.lastRunId > 0) {
+            auto run = runs.get(row.lastRunId);
+            if (!run)
+                return run.error();
+            if (run->has_value())
+                state.lastRunCounters = (*run)->counters;
+        }
         snapshot.schedules.append(state);
     }
     return snapshot;

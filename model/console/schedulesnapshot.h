@@ -1,6 +1,7 @@
 #pragma once
 
 #include "schedule/schedule.h"
+#include "store/syncrunrepository.h"
 
 #include <QDateTime>
 #include <QList>
@@ -16,6 +17,8 @@ struct ScheduleState final {
     Schedule schedule;
     bool feed = false;   // some endpoint names the entity type as its feed
     QDateTime dataAsOf;  // the feed's data_as_of (tiersync.feed_state); invalid: no feed run succeeded yet
+    // The counters of the schedule's last run (sync_runs); nullopt: none recorded.
+    std::optional<SyncRunRepository::Counters> lastRunCounters;
 };
 
 // Every schedule, read at asOf (the service's clock): "now" for the lag and "next run in".

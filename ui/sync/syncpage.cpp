@@ -3,6 +3,7 @@
 #include "common/pageheading.h"
 #include "console/syncworker.h"
 #include "itemmodels/syncrunmodel.h"
+#include "sync/replicapanel.h"
 #include "sync/entityregistry.h"
 #include "sync/syncprogress.h"
 
@@ -19,6 +20,7 @@
 #include <QSplitter>
 #include <QTableView>
 #include <QTableWidget>
+#include <QTabWidget>
 #include <QTimer>
 #include <QVBoxLayout>
 
@@ -68,7 +70,7 @@ QString runDetail(const SyncRunRepository::Run &run)
 
 }  // namespace
 
-SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, QWidget *parent)
+SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, ReplicaService *replica, QWidget *parent)
     : QWidget(parent),
       m_runner(runner),
       m_history(history),
@@ -84,7 +86,8 @@ SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, QWidget *parent)
       m_historyStatus(new QLabel(this)),
       m_runs(new QTableView(this)),
       m_detail(new QPlainTextEdit(this)),
-      m_historyTimer(new QTimer(this))
+      m_historyTimer(new QTimer(this)),
+      m_replica(new ReplicaPanel(replica, this))
 {
     m_runModel->setObjectName(QStringLiteral("syncRunModel"));
     m_types->setObjectName(QStringLiteral("entityTypes"));
@@ -99,6 +102,7 @@ SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, QWidget *parent)
     m_runs->setObjectName(QStringLiteral("runHistory"));
     m_detail->setObjectName(QStringLiteral("runDetail"));
     m_historyTimer->setObjectName(QStringLiteral("historyTimer"));
+    m_replica->setObjectName(QStringLiteral("replicaPanel"));
 
     // The registry is compiled in: reading it is no I/O.
     if (auto registry = EntityRegistry::builtIn())
@@ -158,12 +162,16 @@ SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, QWidget *parent)
     progressRow->addWidget(m_progress, 1);
     progressRow->addWidget(m_rate);
 
-    auto *historySplit = new QSplitter(Qt::Horizontal, this);
+    auto *tabs = new QTabWidget(this);
+    tabs->setObjectName(QStringLiteral("syncTabs"));
+    auto *historySplit = new QSplitter(Qt::Horizontal, tabs);
     historySplit->setObjectName(QStringLiteral("historySplit"));
     historySplit->addWidget(m_runs);
     historySplit->addWidget(m_detail);
     historySplit->setStretchFactor(0, 3);
     historySplit->setStretchFactor(1, 1);
+    tabs->addTab(m_replica, tr("Schedules and channels"));
+    tabs->addTab(historySplit, tr("Run history"));
 
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(pageHeading(tr("Sync — Zoho entities into PostgreSQL, unchanged ones skipped"),
@@ -173,7 +181,7 @@ SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, QWidget *parent)
     layout->addLayout(progressRow);
     layout->addWidget(m_status);
     layout->addWidget(m_historyStatus);
-    layout->addWidget(historySplit, 3);
+    layout->addWidget(tabs, 3);
     const auto labels = findChildren<QLabel *>(Qt::FindDirectChildrenOnly);
     for (QLabel *label : labels) {
         if (label->objectName().isEmpty())
@@ -222,6 +230,7 @@ void SyncPage::setProfile(const ConnectionProfile &profile)
     refreshHistory();
     if (m_history)
         m_historyTimer->start();
+    m_replica->setProfile(profile);
 }
 
 bool SyncPage::selectEntityType(const QString &type)
