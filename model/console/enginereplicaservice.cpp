@@ -166,6 +166,10 @@ Result<ScheduleSnapshot> EngineReplicaService::readSchedules()
         ScheduleState state;
         state.schedule = row;
         state.feed = endpoints->isFeed(row.entityType);
+        for (const EndpointDefinition *endpoint : endpoints->fedBy(row.entityType)) {
+            if (state.maxLagSeconds == 0 || endpoint->feedMaxLagSeconds < state.maxLagSeconds)
+                state.maxLagSeconds = endpoint->feedMaxLagSeconds;
+        }
         state.dataAsOf = dataAsOf.value(row.entityType);
         if (row.lastRunId > 0) {
             auto run = runs.get(row.lastRunId);

@@ -16,6 +16,8 @@ namespace tiersync {
 struct ScheduleState final {
     Schedule schedule;
     bool feed = false;   // some endpoint names the entity type as its feed
+    // The smallest feed max lag of the endpoints it feeds: past it, their reads go to Zoho again.
+    qint64 maxLagSeconds = 0;
     QDateTime dataAsOf;  // the feed's data_as_of (tiersync.feed_state); invalid: no feed run succeeded yet
     // The counters of the schedule's last run (sync_runs); nullopt: none recorded.
     std::optional<SyncRunRepository::Counters> lastRunCounters;

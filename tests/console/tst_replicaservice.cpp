@@ -118,6 +118,7 @@ private Q_SLOTS:
             QCOMPARE(incremental->schedule.intervalSeconds, std::optional<int>(300));
             QCOMPARE(full->schedule.cron, QStringLiteral("0 3 * * *"));
             QVERIFY(incremental->feed && full->feed);
+            QCOMPARE(incremental->maxLagSeconds, 900);  // endpoints.json
             QVERIFY(incremental->schedule.enabled);
             // Seeded due now (incremental) and at the next 03:00 (full).
             QCOMPARE(incremental->schedule.nextRunAt.toMSecsSinceEpoch(), m_clock.nowMs());

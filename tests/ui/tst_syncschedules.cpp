@@ -61,6 +61,7 @@ ScheduleSnapshot snapshot()
     grades.schedule.lastRunId = 41;
     grades.schedule.lastFinishedAt = kNow.addSecs(-120);
     grades.feed = true;
+    grades.maxLagSeconds = 900;
     grades.dataAsOf = kNow.addSecs(-240);
     grades.lastRunCounters = SyncRunRepository::Counters{};
     grades.lastRunCounters->fetched = 240;
@@ -156,6 +157,7 @@ private Q_SLOTS:
                  qPrintable(cell(model, 0, S::NextRunColumn)));
         QCOMPARE(cell(model, 0, S::LastResultColumn), QStringLiteral("succeeded · 240 records, 12 changed · 2 min ago"));
         QCOMPARE(cell(model, 0, S::LagColumn), QStringLiteral("4 min"));
+        QVERIFY(!model->index(0, S::LagColumn).data(Qt::ForegroundRole).isValid());
         QCOMPARE(cell(model, 1, S::CadenceColumn), QStringLiteral("cron 0 3 * * *"));
         QVERIFY(cell(model, 1, S::NextRunColumn).endsWith(QStringLiteral("(in 15 h)")));
         QCOMPARE(cell(model, 1, S::LastResultColumn), QStringLiteral("never ran"));
@@ -176,7 +178,7 @@ private Q_SLOTS:
         QCOMPARE(cell(channelModel, 0, C::NotificationsColumn), QStringLiteral("17"));
         QCOMPARE(cell(channelModel, 1, C::StatusColumn), QStringLiteral("dropped by Zoho"));
         QCOMPARE(cell(channelModel, 1, C::LastNotificationColumn), QStringLiteral("none yet"));
-        QVERIFY(p.channelStatus->text().contains(QStringLiteral("2 channel")));
+        QVERIFY(p.channelStatus->text().contains(QStringLiteral("2 channels;")));
 
         // The next poll with the same schedules keeps the row selected.
         p.schedules->selectRow(1);
@@ -184,6 +186,13 @@ private Q_SLOTS:
         QTRY_COMPARE(p.service.scheduleLoads, 2);
         Q_EMIT p.service.schedulesLoaded(snapshot());
         QCOMPARE(p.schedules->currentIndex().row(), 1);
+
+        // A feed past its endpoints' max lag is marked behind.
+        ScheduleSnapshot later = snapshot();
+        later.asOf = kNow.addSecs(900);
+        Q_EMIT p.service.schedulesLoaded(later);
+        QCOMPARE(cell(model, 0, S::LagColumn), QStringLiteral("19 min (behind)"));
+        QVERIFY(model->index(0, S::LagColumn).data(Qt::ForegroundRole).isValid());
 
         // No channels: the panel says why and what enables them.
         Q_EMIT p.service.channelsLoaded(ChannelSnapshot{kNow, {}});

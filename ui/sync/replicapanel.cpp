@@ -25,6 +25,8 @@ void setUpTable(QTableView *view)
     view->setSelectionMode(QAbstractItemView::SingleSelection);
     view->setEditTriggers(QAbstractItemView::NoEditTriggers);
     view->verticalHeader()->hide();
+    // Compact rows: a dozen schedules fit without scrolling.
+    view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 8);
     // One line per cell: times read badly wrapped. A dozen rows: sized to contents.
     view->setWordWrap(false);
     view->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
@@ -99,7 +101,7 @@ ReplicaPanel::ReplicaPanel(ReplicaService *service, QWidget *parent)
     split->setObjectName(QStringLiteral("replicaSplit"));
     split->addWidget(schedulesBox);
     split->addWidget(channelsBox);
-    split->setStretchFactor(0, 3);
+    split->setStretchFactor(0, 2);
     split->setStretchFactor(1, 1);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -164,8 +166,8 @@ void ReplicaPanel::onChannelsLoaded(const ChannelSnapshot &snapshot)
         snapshot.channels.isEmpty()
             ? tr("No notification channels: a tiersync serve with a public callback URL (--public-url or "
                  "TIERSYNC_PUBLIC_URL) and a CRM webhook token enables one per fed module.")
-            : tr("%n channel(s); tiersync serve renews each well before it expires.", nullptr,
-                 int(snapshot.channels.size())));
+            : (snapshot.channels.size() == 1 ? tr("1 channel") : tr("%1 channels").arg(snapshot.channels.size()))
+                + tr("; tiersync serve renews each well before it expires."));
     landed();
 }
 

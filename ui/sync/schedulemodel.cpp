@@ -79,7 +79,12 @@ QVariant ScheduleModel::data(const QModelIndex &index, int role) const
         return text(state, index.column());
     if (role == Qt::ToolTipRole && index.column() == LastResultColumn && !state.schedule.lastError.isEmpty())
         return state.schedule.lastError;
+    if (role == Qt::ToolTipRole && index.column() == LagColumn && state.maxLagSeconds > 0)
+        return tr("Fresh while under %1; past it, the dashboard's reads of this data ask Zoho again.")
+            .arg(spanText(state.maxLagSeconds));
     if (role == Qt::ForegroundRole) {
+        if (index.column() == LagColumn && isBehind(state))
+            return QBrush(QColor(0xb0, 0x20, 0x20));
         if (index.column() == StateColumn && !state.schedule.enabled)
             return QBrush(QColor(0x8a, 0x6d, 0x00));
         if (index.column() == LastResultColumn && state.schedule.lastStatus == ScheduleRunStatus::Failed)
@@ -124,10 +129,18 @@ QString ScheduleModel::text(const ScheduleState &state, int column) const
         if (!state.feed)
             return tr("— (no feed)");
         const auto lag = m_snapshot.lagSeconds(state);
-        return lag ? spanText(*lag) : tr("no data yet");
+        if (!lag)
+            return tr("no data yet");
+        return isBehind(state) ? tr("%1 (behind)").arg(spanText(*lag)) : spanText(*lag);
     }
     default: return {};
     }
+}
+
+bool ScheduleModel::isBehind(const ScheduleState &state) const
+{
+    const auto lag = m_snapshot.lagSeconds(state);
+    return lag && state.maxLagSeconds > 0 && *lag > state.maxLagSeconds;
 }
 
 QString ScheduleModel::lastResultText(const ScheduleState &state) const

@@ -35,6 +35,8 @@ public:
 private:
     [[nodiscard]] QString text(const ScheduleState &state, int column) const;
     [[nodiscard]] QString lastResultText(const ScheduleState &state) const;
+    // The feed's data is older than its endpoints allow.
+    [[nodiscard]] bool isBehind(const ScheduleState &state) const;
 
     ScheduleSnapshot m_snapshot;
 };

@@ -121,6 +121,7 @@ SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, ReplicaService *repl
     m_types->setSelectionMode(QAbstractItemView::SingleSelection);
     m_types->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_types->verticalHeader()->hide();
+    m_types->verticalHeader()->setDefaultSectionSize(m_types->fontMetrics().height() + 8);
     // One line per cell: dates and "#5 incremental" read badly wrapped.
     m_types->setWordWrap(false);
     m_types->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
