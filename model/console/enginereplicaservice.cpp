@@ -81,26 +81,27 @@ void EngineReplicaService::setProfile(const ConnectionProfile &profile)
     post([this, profile] { m_profile.set(profile); });
 }
 
+template <typename Snapshot>
+void EngineReplicaService::load(Request request, Result<Snapshot> (EngineReplicaService::*read)(),
+                                void (ReplicaService::*loaded)(const Snapshot &))
+{
+    post([this, request, read, loaded] {
+        auto snapshot = (this->*read)();
+        if (snapshot)
+            answer([this, loaded, value = *snapshot] { Q_EMIT(this->*loaded)(value); });
+        else
+            answer([this, request, error = toServiceError(snapshot.error())] { Q_EMIT failed(request, {}, error); });
+    });
+}
+
 void EngineReplicaService::loadSchedules()
 {
-    post([this] {
-        auto snapshot = readSchedules();
-        if (snapshot)
-            answer([this, value = *snapshot] { Q_EMIT schedulesLoaded(value); });
-        else
-            answer([this, error = snapshot.error()] { Q_EMIT failed(Request::LoadSchedules, {}, toServiceError(error)); });
-    });
+    load(Request::LoadSchedules, &EngineReplicaService::readSchedules, &ReplicaService::schedulesLoaded);
 }
 
 void EngineReplicaService::loadChannels()
 {
-    post([this] {
-        auto snapshot = readChannels();
-        if (snapshot)
-            answer([this, value = *snapshot] { Q_EMIT channelsLoaded(value); });
-        else
-            answer([this, error = snapshot.error()] { Q_EMIT failed(Request::LoadChannels, {}, toServiceError(error)); });
-    });
+    load(Request::LoadChannels, &EngineReplicaService::readChannels, &ReplicaService::channelsLoaded);
 }
 
 void EngineReplicaService::runNow(const QString &name)

@@ -45,6 +45,10 @@ private:
     // Emits on the service's own thread.
     void answer(std::function<void()> emitter);
     void answerChange(Request request, const QString &name, const Result<Schedule> &changed);
+    // Reads on the service's thread, answers with loaded or failed(request).
+    template <typename Snapshot>
+    void load(Request request, Result<Snapshot> (EngineReplicaService::*read)(),
+              void (ReplicaService::*loaded)(const Snapshot &));
 
     // On the service's thread only.
     [[nodiscard]] Result<PgConnection *> openDatabase();

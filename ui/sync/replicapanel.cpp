@@ -1,13 +1,13 @@
 #include "sync/replicapanel.h"
 
 #include "common/pagepoller.h"
+#include "sync/compacttable.h"
 #include "sync/channelmodel.h"
 #include "sync/scheduledialog.h"
 #include "sync/schedulemodel.h"
 
 #include <QGroupBox>
 #include <QHBoxLayout>
-#include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QPushButton>
@@ -18,20 +18,6 @@
 namespace tiersync::ui {
 
 namespace {
-
-void setUpTable(QTableView *view)
-{
-    view->setSelectionBehavior(QAbstractItemView::SelectRows);
-    view->setSelectionMode(QAbstractItemView::SingleSelection);
-    view->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    view->verticalHeader()->hide();
-    // Compact rows: a dozen schedules fit without scrolling.
-    view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 8);
-    // One line per cell: times read badly wrapped. A dozen rows: sized to contents.
-    view->setWordWrap(false);
-    view->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    view->horizontalHeader()->setStretchLastSection(true);
-}
 
 QString actionText(ReplicaService::Request request)
 {
@@ -74,8 +60,8 @@ ReplicaPanel::ReplicaPanel(ReplicaService *service, QWidget *parent)
 
     m_scheduleView->setModel(m_schedules);
     m_channelView->setModel(m_channels);
-    setUpTable(m_scheduleView);
-    setUpTable(m_channelView);
+    setUpCompactTable(m_scheduleView);
+    setUpCompactTable(m_channelView);
     m_scheduleStatus->setWordWrap(true);
     m_channelStatus->setWordWrap(true);
     m_runNow->setToolTip(tr("Make it due now: a running tiersync serve runs it at its next tick"));

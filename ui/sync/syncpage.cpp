@@ -3,6 +3,7 @@
 #include "common/pageheading.h"
 #include "console/syncworker.h"
 #include "itemmodels/syncrunmodel.h"
+#include "sync/compacttable.h"
 #include "sync/replicapanel.h"
 #include "sync/entityregistry.h"
 #include "sync/syncprogress.h"
@@ -117,15 +118,7 @@ SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, ReplicaService *repl
         for (int column = TypeLastRunColumn; column < TypeColumnCount; ++column)
             m_types->setItem(row, column, new QTableWidgetItem(column == TypeLastRunColumn ? tr("never") : QString()));
     }
-    m_types->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_types->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_types->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_types->verticalHeader()->hide();
-    m_types->verticalHeader()->setDefaultSectionSize(m_types->fontMetrics().height() + 8);
-    // One line per cell: dates and "#5 incremental" read badly wrapped.
-    m_types->setWordWrap(false);
-    m_types->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_types->horizontalHeader()->setStretchLastSection(true);
+    setUpCompactTable(m_types);
     if (!m_entityTypes.isEmpty())
         m_types->selectRow(0);
 
