@@ -1,6 +1,7 @@
 #include "sync/syncpage.h"
 
 #include "common/pageheading.h"
+#include "common/pagepoller.h"
 #include "console/syncworker.h"
 #include "itemmodels/syncrunmodel.h"
 #include "sync/compacttable.h"
@@ -22,7 +23,6 @@
 #include <QTableView>
 #include <QTableWidget>
 #include <QTabWidget>
-#include <QTimer>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -87,7 +87,8 @@ SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, ReplicaService *repl
       m_historyStatus(new QLabel(this)),
       m_runs(new QTableView(this)),
       m_detail(new QPlainTextEdit(this)),
-      m_historyTimer(new QTimer(this)),
+      m_historyPoller(new PagePoller(this, kHistoryIntervalMs, QStringLiteral("historyTimer"),
+                                     [this] { refreshHistory(); })),
       m_replica(new ReplicaPanel(replica, this))
 {
     m_runModel->setObjectName(QStringLiteral("syncRunModel"));
@@ -102,7 +103,6 @@ SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, ReplicaService *repl
     m_historyStatus->setObjectName(QStringLiteral("syncHistoryStatus"));
     m_runs->setObjectName(QStringLiteral("runHistory"));
     m_detail->setObjectName(QStringLiteral("runDetail"));
-    m_historyTimer->setObjectName(QStringLiteral("historyTimer"));
     m_replica->setObjectName(QStringLiteral("replicaPanel"));
 
     // The registry is compiled in: reading it is no I/O.
@@ -189,8 +189,6 @@ SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, ReplicaService *repl
     connect(m_cancel, &QPushButton::clicked, this, &SyncPage::cancelSync);
     connect(m_runs->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &SyncPage::showDetail);
     connect(m_runModel, &QAbstractItemModel::dataChanged, this, &SyncPage::showDetail);
-    m_historyTimer->setInterval(kHistoryIntervalMs);
-    connect(m_historyTimer, &QTimer::timeout, this, &SyncPage::refreshHistory);
 
     if (m_runner) {
         connect(this, &SyncPage::profileChanged, m_runner, &SyncWorker::setProfile, Qt::QueuedConnection);
@@ -223,7 +221,7 @@ void SyncPage::setProfile(const ConnectionProfile &profile)
     setRunning(m_running);
     refreshHistory();
     if (m_history)
-        m_historyTimer->start();
+        m_historyPoller->start();
     m_replica->setProfile(profile);
 }
 
@@ -355,6 +353,7 @@ void SyncPage::onRunsLoaded(const QList<SyncRunRepository::Run> &recent,
                             const QList<SyncRunRepository::Run> &lastPerType)
 {
     m_loadingRuns = false;
+    m_historyPoller->finished();
     m_historyStatus->clear();
     m_historyStatus->setVisible(false);
     const qint64 selectedRun = m_detailRunId;
@@ -382,6 +381,7 @@ void SyncPage::onRunsLoaded(const QList<SyncRunRepository::Run> &recent,
 void SyncPage::onRunsFailed(const QString &message)
 {
     m_loadingRuns = false;
+    m_historyPoller->finished();
     m_reloadRuns = false;
     m_historyStatus->setText(tr("Could not load the sync history: %1 It loads again by itself once the "
                                 "database answers; the runs shown are the last ones loaded.")

@@ -16,7 +16,6 @@ class QPushButton;
 class QSpinBox;
 class QTableView;
 class QTableWidget;
-class QTimer;
 
 namespace tiersync {
 class ReplicaService;
@@ -27,14 +26,15 @@ struct SyncProgress;
 
 namespace tiersync::ui {
 
+class PagePoller;
 class ReplicaPanel;
 
 // Manual syncs and their history. One row per entity type with its last run; "Sync
 // now" runs the selected type on the runner worker (its own thread, blocked for the
 // whole run) and shows progress, rate and ETA as the engine reports them; Cancel stops
 // it at the next batch boundary. The history (sync_runs, so runs started by the CLI or
-// a server show up too) is reloaded on the history worker every few seconds and after
-// each run. Either worker may be null (tests of other pages): the page then stays idle.
+// a server show up too) is reloaded on the history worker every few seconds while the
+// page is visible (PagePoller) and after each run. Either worker may be null (tests of other pages): the page then stays idle.
 // Beside the history, the ReplicaPanel shows the schedules and notification channels
 // through a ReplicaService (null: the panel stays empty).
 class SyncPage final : public QWidget {
@@ -89,7 +89,7 @@ private:
     QLabel *m_historyStatus;  // the history's own errors, so they never hide a run's outcome
     QTableView *m_runs;
     QPlainTextEdit *m_detail;
-    QTimer *m_historyTimer;
+    PagePoller *m_historyPoller;  // while the page is visible
     ReplicaPanel *m_replica;
     QStringList m_entityTypes;
     quint64 m_requestId = 0;
