@@ -111,13 +111,23 @@ private Q_SLOTS:
     {
         auto *overviewTimer = m_window->findChild<QTimer *>(QStringLiteral("overviewPollTimer"));
         auto *retriesTimer = m_window->findChild<QTimer *>(QStringLiteral("retriesPollTimer"));
-        QVERIFY(overviewTimer && retriesTimer);
+        auto *replicaTimer = m_window->findChild<QTimer *>(QStringLiteral("replicaPollTimer"));
+        auto *historyTimer = m_window->findChild<QTimer *>(QStringLiteral("historyTimer"));
+        QVERIFY(overviewTimer && retriesTimer && replicaTimer && historyTimer);
         clickPage(int(ui::MainWindow::Page::Overview));
         QVERIFY(overviewTimer->isActive());
         QVERIFY(!retriesTimer->isActive());
+        QVERIFY(!replicaTimer->isActive());
+        QVERIFY(!historyTimer->isActive());
+        clickPage(int(ui::MainWindow::Page::Sync));
+        QVERIFY(!overviewTimer->isActive());
+        QVERIFY(replicaTimer->isActive());
+        QVERIFY(historyTimer->isActive());
         clickPage(int(ui::MainWindow::Page::Retries));
         QVERIFY(!overviewTimer->isActive());
         QVERIFY(retriesTimer->isActive());
+        QVERIFY(!replicaTimer->isActive());
+        QVERIFY(!historyTimer->isActive());
         clickPage(int(ui::MainWindow::Page::Keys));
         QVERIFY(!overviewTimer->isActive());
         QVERIFY(!retriesTimer->isActive());

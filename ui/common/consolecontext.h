@@ -8,6 +8,7 @@ class ConnectionChecker;
 class KeyBrowserWorker;
 class OverviewWorker;
 class ProfileStore;
+class ReplicaService;
 class RetryLogWorker;
 class SecretStore;
 class StudentWorker;
@@ -20,7 +21,8 @@ namespace tiersync::ui {
 class Confirmer;
 
 // What the composition root hands the window: engine workers (already on their
-// threads; talk to them only through queued signals) and the stores. Not owned.
+// threads; talk to them only through queued signals), domain services (call their
+// methods, connect to their results) and the stores. Not owned.
 struct ConsoleContext final {
     KeyBrowserWorker *keyBrowser = nullptr;
     ConnectionChecker *healthChecker = nullptr;  // status bar polling
@@ -36,6 +38,7 @@ struct ConsoleContext final {
     CacheAdminWorker *cacheActions = nullptr;   // Cache page: warm and invalidate (blocked while they run)
     CacheAdminWorker *cacheLists = nullptr;     // Cache page: the caching switch and webhook events
     ZohoLimitsWorker *zohoLimits = nullptr;     // Settings page: the organisation's Zoho limits
+    ReplicaService *replica = nullptr;          // Sync page: schedules and notification channels
 };
 
 }  // namespace tiersync::ui

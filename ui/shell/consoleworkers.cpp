@@ -2,6 +2,7 @@
 
 #include "console/cacheadminworker.h"
 #include "console/connectionchecker.h"
+#include "console/enginereplicaservice.h"
 #include "console/keybrowserworker.h"
 #include "console/overviewworker.h"
 #include "console/retrylogworker.h"
@@ -63,6 +64,9 @@ ConsoleWorkers::ConsoleWorkers(ProfileStore *profiles, SecretStore *secrets, Con
     m_context.cacheActions = adopt<CacheAdminWorker>(m_threads, "console-cache", pooled);
     m_context.cacheLists = adopt<CacheAdminWorker>(m_threads, "console-cache-lists", pooled);
     m_context.zohoLimits = adopt<ZohoLimitsWorker>(m_threads, "console-limits", pooled);
+    // A domain service: it owns its thread; pages call its methods.
+    m_replica = std::make_unique<EngineReplicaService>(m_pool, clocks.wall);
+    m_context.replica = m_replica.get();
 }
 
 ConsoleWorkers::~ConsoleWorkers()
@@ -72,6 +76,7 @@ ConsoleWorkers::~ConsoleWorkers()
 
 void ConsoleWorkers::stopAll()
 {
+    m_replica->stop();
     m_threads.stopAll();
 }
 

@@ -7,6 +7,10 @@
 
 #include <memory>
 
+namespace tiersync {
+class EngineReplicaService;
+}
+
 namespace tiersync::ui {
 
 // Every engine worker the window talks to, each on a thread of its own, and the context
@@ -33,6 +37,7 @@ public:
 private:
     std::shared_ptr<EngineServicesPool> m_pool;  // outlives the workers that hold its services
     WorkerThreads m_threads;
+    std::unique_ptr<EngineReplicaService> m_replica;
     ConsoleContext m_context;
 };
 

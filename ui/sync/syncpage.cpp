@@ -1,8 +1,11 @@
 #include "sync/syncpage.h"
 
 #include "common/pageheading.h"
+#include "common/pagepoller.h"
 #include "console/syncworker.h"
 #include "itemmodels/syncrunmodel.h"
+#include "sync/compacttable.h"
+#include "sync/replicapanel.h"
 #include "sync/entityregistry.h"
 #include "sync/syncprogress.h"
 
@@ -19,7 +22,7 @@
 #include <QSplitter>
 #include <QTableView>
 #include <QTableWidget>
-#include <QTimer>
+#include <QTabWidget>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -68,7 +71,7 @@ QString runDetail(const SyncRunRepository::Run &run)
 
 }  // namespace
 
-SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, QWidget *parent)
+SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, ReplicaService *replica, QWidget *parent)
     : QWidget(parent),
       m_runner(runner),
       m_history(history),
@@ -84,7 +87,9 @@ SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, QWidget *parent)
       m_historyStatus(new QLabel(this)),
       m_runs(new QTableView(this)),
       m_detail(new QPlainTextEdit(this)),
-      m_historyTimer(new QTimer(this))
+      m_historyPoller(new PagePoller(this, kHistoryIntervalMs, QStringLiteral("historyTimer"),
+                                     [this] { refreshHistory(); })),
+      m_replica(new ReplicaPanel(replica, this))
 {
     m_runModel->setObjectName(QStringLiteral("syncRunModel"));
     m_types->setObjectName(QStringLiteral("entityTypes"));
@@ -98,7 +103,7 @@ SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, QWidget *parent)
     m_historyStatus->setObjectName(QStringLiteral("syncHistoryStatus"));
     m_runs->setObjectName(QStringLiteral("runHistory"));
     m_detail->setObjectName(QStringLiteral("runDetail"));
-    m_historyTimer->setObjectName(QStringLiteral("historyTimer"));
+    m_replica->setObjectName(QStringLiteral("replicaPanel"));
 
     // The registry is compiled in: reading it is no I/O.
     if (auto registry = EntityRegistry::builtIn())
@@ -113,14 +118,7 @@ SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, QWidget *parent)
         for (int column = TypeLastRunColumn; column < TypeColumnCount; ++column)
             m_types->setItem(row, column, new QTableWidgetItem(column == TypeLastRunColumn ? tr("never") : QString()));
     }
-    m_types->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_types->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_types->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_types->verticalHeader()->hide();
-    // One line per cell: dates and "#5 incremental" read badly wrapped.
-    m_types->setWordWrap(false);
-    m_types->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_types->horizontalHeader()->setStretchLastSection(true);
+    setUpCompactTable(m_types);
     if (!m_entityTypes.isEmpty())
         m_types->selectRow(0);
 
@@ -158,12 +156,16 @@ SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, QWidget *parent)
     progressRow->addWidget(m_progress, 1);
     progressRow->addWidget(m_rate);
 
-    auto *historySplit = new QSplitter(Qt::Horizontal, this);
+    auto *tabs = new QTabWidget(this);
+    tabs->setObjectName(QStringLiteral("syncTabs"));
+    auto *historySplit = new QSplitter(Qt::Horizontal, tabs);
     historySplit->setObjectName(QStringLiteral("historySplit"));
     historySplit->addWidget(m_runs);
     historySplit->addWidget(m_detail);
     historySplit->setStretchFactor(0, 3);
     historySplit->setStretchFactor(1, 1);
+    tabs->addTab(m_replica, tr("Schedules and channels"));
+    tabs->addTab(historySplit, tr("Run history"));
 
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(pageHeading(tr("Sync — Zoho entities into PostgreSQL, unchanged ones skipped"),
@@ -173,7 +175,7 @@ SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, QWidget *parent)
     layout->addLayout(progressRow);
     layout->addWidget(m_status);
     layout->addWidget(m_historyStatus);
-    layout->addWidget(historySplit, 3);
+    layout->addWidget(tabs, 3);
     const auto labels = findChildren<QLabel *>(Qt::FindDirectChildrenOnly);
     for (QLabel *label : labels) {
         if (label->objectName().isEmpty())
@@ -187,8 +189,6 @@ SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, QWidget *parent)
     connect(m_cancel, &QPushButton::clicked, this, &SyncPage::cancelSync);
     connect(m_runs->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &SyncPage::showDetail);
     connect(m_runModel, &QAbstractItemModel::dataChanged, this, &SyncPage::showDetail);
-    m_historyTimer->setInterval(kHistoryIntervalMs);
-    connect(m_historyTimer, &QTimer::timeout, this, &SyncPage::refreshHistory);
 
     if (m_runner) {
         connect(this, &SyncPage::profileChanged, m_runner, &SyncWorker::setProfile, Qt::QueuedConnection);
@@ -221,7 +221,8 @@ void SyncPage::setProfile(const ConnectionProfile &profile)
     setRunning(m_running);
     refreshHistory();
     if (m_history)
-        m_historyTimer->start();
+        m_historyPoller->start();
+    m_replica->setProfile(profile);
 }
 
 bool SyncPage::selectEntityType(const QString &type)
@@ -352,6 +353,7 @@ void SyncPage::onRunsLoaded(const QList<SyncRunRepository::Run> &recent,
                             const QList<SyncRunRepository::Run> &lastPerType)
 {
     m_loadingRuns = false;
+    m_historyPoller->finished();
     m_historyStatus->clear();
     m_historyStatus->setVisible(false);
     const qint64 selectedRun = m_detailRunId;
@@ -379,6 +381,7 @@ void SyncPage::onRunsLoaded(const QList<SyncRunRepository::Run> &recent,
 void SyncPage::onRunsFailed(const QString &message)
 {
     m_loadingRuns = false;
+    m_historyPoller->finished();
     m_reloadRuns = false;
     m_historyStatus->setText(tr("Could not load the sync history: %1 It loads again by itself once the "
                                 "database answers; the runs shown are the last ones loaded.")

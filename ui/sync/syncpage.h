@@ -16,9 +16,9 @@ class QPushButton;
 class QSpinBox;
 class QTableView;
 class QTableWidget;
-class QTimer;
 
 namespace tiersync {
+class ReplicaService;
 class SyncRunModel;
 class SyncWorker;
 struct SyncProgress;
@@ -26,12 +26,17 @@ struct SyncProgress;
 
 namespace tiersync::ui {
 
+class PagePoller;
+class ReplicaPanel;
+
 // Manual syncs and their history. One row per entity type with its last run; "Sync
 // now" runs the selected type on the runner worker (its own thread, blocked for the
 // whole run) and shows progress, rate and ETA as the engine reports them; Cancel stops
 // it at the next batch boundary. The history (sync_runs, so runs started by the CLI or
-// a server show up too) is reloaded on the history worker every few seconds and after
-// each run. Either worker may be null (tests of other pages): the page then stays idle.
+// a server show up too) is reloaded on the history worker every few seconds while the
+// page is visible (PagePoller) and after each run. Either worker may be null (tests of other pages): the page then stays idle.
+// Beside the history, the ReplicaPanel shows the schedules and notification channels
+// through a ReplicaService (null: the panel stays empty).
 class SyncPage final : public QWidget {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(SyncPage)
@@ -40,7 +45,7 @@ public:
     static constexpr int kHistoryIntervalMs = 3000;
     static constexpr int kHistoryLimit = 200;
 
-    SyncPage(SyncWorker *runner, SyncWorker *history, QWidget *parent = nullptr);
+    SyncPage(SyncWorker *runner, SyncWorker *history, ReplicaService *replica, QWidget *parent = nullptr);
     ~SyncPage() override;
 
     void setProfile(const tiersync::ConnectionProfile &profile);
@@ -49,6 +54,7 @@ public:
     void refreshHistory();
 
     [[nodiscard]] SyncRunModel *runModel() const { return m_runModel; }
+    [[nodiscard]] ReplicaPanel *replicaPanel() const { return m_replica; }
 
 Q_SIGNALS:
     void profileChanged(const tiersync::ConnectionProfile &profile);
@@ -83,7 +89,8 @@ private:
     QLabel *m_historyStatus;  // the history's own errors, so they never hide a run's outcome
     QTableView *m_runs;
     QPlainTextEdit *m_detail;
-    QTimer *m_historyTimer;
+    PagePoller *m_historyPoller;  // while the page is visible
+    ReplicaPanel *m_replica;
     QStringList m_entityTypes;
     quint64 m_requestId = 0;
     bool m_running = false;

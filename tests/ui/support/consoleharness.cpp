@@ -27,7 +27,7 @@ ConsoleHarness::~ConsoleHarness()
 
 void ConsoleHarness::setPagePollIntervalMs(int intervalMs)
 {
-    for (const char *name : {"overviewPollTimer", "retriesPollTimer", "historyTimer", "cacheRefreshTimer"}) {
+    for (const char *name : {"overviewPollTimer", "retriesPollTimer", "historyTimer", "cacheRefreshTimer", "replicaPollTimer"}) {
         auto *timer = m_window->findChild<QTimer *>(QLatin1String(name));
         if (!timer)
             qFatal("ConsoleHarness: the window has no timer named %s", name);

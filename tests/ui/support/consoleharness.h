@@ -37,7 +37,7 @@ public:
     [[nodiscard]] ProfileStore &profiles() { return *m_profiles; }
     [[nodiscard]] InMemorySecretStore &secrets() { return m_secrets; }
 
-    // The pages' own polls (Overview, Retries, the sync history, the Cache page's lists)
+    // The pages' own polls (Overview, Retries, the sync history and schedules, the Cache page's lists)
     // every intervalMs instead of every 1-5 s, so a test that waits for a page to notice a
     // change by itself waits one short poll. The pages still poll on their own timers.
     void setPagePollIntervalMs(int intervalMs);
