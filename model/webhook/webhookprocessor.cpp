@@ -160,14 +160,9 @@ WebhookHandler::Answer WebhookProcessor::handleCrm(const Delivery &delivery)
     if (!notification->hasToken
         || !WebhookVerifier::tokenMatches(m_settings.crmToken.reveal().toUtf8(), notification->token))
         return errorAnswer(401, errorCodeFor(401), QStringLiteral("missing or wrong token"));
-    // The channel it came on counts it (tiersync.notification_channels); never decides the answer.
-    if (auto counted = ChannelRepository(PgConnection::forCurrentThread(m_pg))
-                           .recordNotification(notification->channelId, QDateTime::fromMSecsSinceEpoch(m_clock(), Qt::UTC));
-        !counted)
-        qCWarning(lcHttp) << "webhook: cannot count the channel's notification:" << counted.error().toString();
-
     Accepted accepted;
     accepted.source = kCrm;
+    accepted.channelId = notification->channelId;
     for (const EntityDefinition &entity : m_registry.entities())
         if (entity.source == EntityDefinition::Source::Crm && entity.module == notification->module)
             accepted.entity = &entity;
@@ -183,12 +178,13 @@ WebhookHandler::Answer WebhookProcessor::handleCrm(const Delivery &delivery)
     accepted.idempotencyKey = notification->idempotencyKey(accepted.ids);
     const QString entityType = accepted.entity ? accepted.entity->name : QString();
     if (!accepted.entity)
-        return reject(kCrm, accepted.idempotencyKey, entityType, 400, QStringLiteral("unknown module"));
+        return reject(kCrm, accepted.idempotencyKey, entityType, 400, QStringLiteral("unknown module"), accepted.channelId);
     if (notification->ids.size() > m_settings.maxIdsPerDelivery)
         return reject(kCrm, accepted.idempotencyKey, entityType, 413,
-                      QStringLiteral("more than %1 ids in one notification").arg(m_settings.maxIdsPerDelivery));
+                      QStringLiteral("more than %1 ids in one notification").arg(m_settings.maxIdsPerDelivery),
+                      accepted.channelId);
     if (accepted.ids.isEmpty())
-        return reject(kCrm, accepted.idempotencyKey, entityType, 400, QStringLiteral("no valid record id"));
+        return reject(kCrm, accepted.idempotencyKey, entityType, 400, QStringLiteral("no valid record id"), accepted.channelId);
 
     const EntityDefinition *entity = accepted.entity;
     return process(accepted, [this, entity, &accepted](qint64 &zohoCalls) -> Result<QList<Fetched>> {
@@ -277,8 +273,22 @@ void WebhookProcessor::recordZohoCalls(qint64 zohoCalls)
         qCDebug(lcHttp) << "webhook:" << zohoCalls << "Zoho call(s) not counted:" << added.error().toString();
 }
 
+// The channel a CRM notification came on counts it (tiersync.notification_channels), once
+// per distinct delivery: a redelivery Zoho makes of the same notification is not a new
+// one. Best effort: the count never decides the answer.
+void WebhookProcessor::countOnChannel(const QString &channelId)
+{
+    if (channelId.isEmpty())
+        return;
+    if (auto counted = ChannelRepository(PgConnection::forCurrentThread(m_pg))
+                           .recordNotification(channelId, QDateTime::fromMSecsSinceEpoch(m_clock(), Qt::UTC));
+        !counted)
+        qCWarning(lcHttp) << "webhook: cannot count the channel's notification:" << counted.error().toString();
+}
+
 WebhookHandler::Answer WebhookProcessor::reject(const QString &source, const QString &idempotencyKey,
-                                                const QString &entityType, int status, const QString &detail)
+                                                const QString &entityType, int status, const QString &detail,
+                                                const QString &channelId)
 {
     WebhookEventRepository::Event event;
     event.idempotencyKey = idempotencyKey;
@@ -289,6 +299,8 @@ WebhookHandler::Answer WebhookProcessor::reject(const QString &source, const QSt
     auto recorded = WebhookEventRepository(PgConnection::forCurrentThread(m_pg)).record(event);
     if (!recorded)
         qCWarning(lcHttp) << "webhook: could not record a rejected delivery:" << recorded.error().toString();
+    else if (*recorded)
+        countOnChannel(channelId);
     return errorAnswer(status, errorCodeFor(status), detail);
 }
 
@@ -307,7 +319,9 @@ WebhookHandler::Answer WebhookProcessor::process(const Accepted &accepted,
         return errorAnswer(503, errorCodeFor(503), QStringLiteral("cannot record the delivery; retry later"));
     }
     bool force = !cachingEnabled();
-    if (!*isNew) {
+    if (*isNew) {
+        countOnChannel(accepted.channelId);
+    } else {
         auto existing = events.get(accepted.idempotencyKey);
         if (!existing)
             return errorAnswer(503, errorCodeFor(503), QStringLiteral("cannot read the delivery; retry later"));

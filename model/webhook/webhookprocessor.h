@@ -84,6 +84,7 @@ private:
         QString idempotencyKey;
         QStringList ids;
         int skippedIds = 0;
+        QString channelId;  // CRM: the notification channel it came on
     };
 
     [[nodiscard]] Answer handleCrm(const Delivery &delivery);
@@ -93,10 +94,12 @@ private:
     [[nodiscard]] Answer process(const Accepted &accepted,
                                  const std::function<Result<QList<Fetched>>(qint64 &zohoCalls)> &fetch);
     [[nodiscard]] Answer reject(const QString &source, const QString &idempotencyKey,
-                                const QString &entityType, int status, const QString &detail);
+                                const QString &entityType, int status, const QString &detail,
+                                const QString &channelId = {});
     [[nodiscard]] Applied apply(const EntityDefinition &entity, const QList<Fetched> &fetched, bool force,
                                 qint64 zohoCalls);
     void recordZohoCalls(qint64 zohoCalls);
+    void countOnChannel(const QString &channelId);
     [[nodiscard]] bool cachingEnabled() const;
 
     EntityRegistry m_registry;

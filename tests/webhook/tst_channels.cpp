@@ -22,6 +22,7 @@
 #include "zoho/zohoservice.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QTest>
 
 #include <memory>
@@ -451,6 +452,31 @@ private slots:
         // A pass afterwards keeps the counters.
         SYNC_VERIFY_OK(keeper->ensure());
         QCOMPARE(rows().value(id).notifications, after.notifications);
+
+        // Zoho delivers a notification again when it saw no answer: the same delivery counts
+        // once, accepted or refused.
+        const QJsonArray ids = mutated->value(QLatin1String("ids")).toArray();
+        QVERIFY(!ids.isEmpty());
+        const auto deliver = [this, &id, &ids](const QString &module) {
+            const QJsonObject body{{QStringLiteral("server_time"), 1718117126473LL},
+                                   {QStringLiteral("module"), module},
+                                   {QStringLiteral("ids"), ids},
+                                   {QStringLiteral("operation"), QStringLiteral("update")},
+                                   {QStringLiteral("channel_id"), id},
+                                   {QStringLiteral("token"), kToken}};
+            WebhookHandler::Delivery again;
+            again.source = QStringLiteral("crm");
+            again.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
+            return m_webhooks->handle(again).status;
+        };
+        QCOMPARE(deliver(QStringLiteral("Students")), 200);
+        QCOMPARE(rows().value(id).notifications, after.notifications + 1);
+        QCOMPARE(deliver(QStringLiteral("Students")), 200);  // a duplicate
+        QCOMPARE(rows().value(id).notifications, after.notifications + 1);
+        QCOMPARE(deliver(QStringLiteral("Leads")), 400);     // not a module of ours: refused, counted
+        QCOMPARE(rows().value(id).notifications, after.notifications + 2);
+        QCOMPARE(deliver(QStringLiteral("Leads")), 400);
+        QCOMPARE(rows().value(id).notifications, after.notifications + 2);
     }
 
     void keeperRunsOnItsThreadAndStops()
