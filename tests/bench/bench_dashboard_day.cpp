@@ -36,6 +36,7 @@
 // Environment: TIERSYNC_SANDBOX_DIR (tests/bench/run.sh) for Redis (db 13) and PostgreSQL
 // (a scratch database per day), TIERSYNC_ZOHO_SIM for the private zoho-sim.
 #include "manualepochclock.h"
+#include "benchsupport.h"
 #include "privatezohosim.h"
 #include "scratchprofile.h"
 #include "simcontrol.h"
@@ -61,7 +62,6 @@
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QElapsedTimer>
-#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLoggingCategory>
@@ -622,15 +622,6 @@ Result<DayResult> simulateDay(const ConnectionProfile &sandbox, const QStringLis
     return result;
 }
 
-// The machine is shared: the 1-minute load average says how much of the latency is others'.
-QByteArray loadAverage()
-{
-    QFile file(QStringLiteral("/proc/loadavg"));
-    if (!file.open(QIODevice::ReadOnly))
-        return "?";
-    return file.readAll().split(' ').value(0);
-}
-
 double quantile(std::vector<double> values, double q)
 {
     if (values.empty())
@@ -681,7 +672,7 @@ void printDay(bool notifications, const DayResult &day, int students)
                 share(StatsCounter::Postgres), share(StatsCounter::Zoho), share(StatsCounter::Stale));
     std::printf("  read latency                         p50 %.3f ms, p99 %.3f ms, max %.1f ms  (aim p99 <= 5 ms; "
                 "load average %s, %u cores)\n",
-                quantile(readMs, 0.5), quantile(readMs, 0.99), quantile(readMs, 1.0), loadAverage().constData(),
+                quantile(readMs, 0.5), quantile(readMs, 0.99), quantile(readMs, 1.0), test::loadAverage().constData(),
                 std::thread::hardware_concurrency());
     std::printf("  change reaches the dashboard         p50 %.3f s, p99 %.3f s, max %.3f s over %zu probes%s  (aim %s)\n",
                 quantile(day.changeSeconds, 0.5), quantile(day.changeSeconds, 0.99),
@@ -703,8 +694,7 @@ int main(int argc, char **argv)
     QLoggingCategory::setFilterRules(QStringLiteral("tiersync.*.info=false"));
     QCommandLineParser parser;
     parser.addHelpOption();
-    parser.addOption({QStringLiteral("students"), QStringLiteral("Students in the sim's data set (5000)."),
-                      QStringLiteral("n"), QStringLiteral("5000")});
+    parser.addOption(test::studentsOption());
     parser.addOption({QStringLiteral("views"), QStringLiteral("Dashboard views in the day (15000)."),
                       QStringLiteral("n"), QStringLiteral("15000")});
     parser.addOption({QStringLiteral("notify"), QStringLiteral("Notification channels: off, on or both (both)."),

@@ -14,6 +14,7 @@
 // The product does not report a separate budget wait: "zoho wait" is the time the run sat
 // waiting for Zoho pages (SyncReport::zohoWaitMs). The sim answers at once (no latency), so
 // that wait is the budget's (the CRM per-minute limit) plus loopback round trips.
+#include "benchsupport.h"
 #include "privatezohosim.h"
 #include "scratchprofile.h"
 #include "simcontrol.h"
@@ -112,8 +113,7 @@ int main(int argc, char **argv)
     QLoggingCategory::setFilterRules(QStringLiteral("tiersync.*.info=false"));
     QCommandLineParser parser;
     parser.addHelpOption();
-    parser.addOption({QStringLiteral("students"), QStringLiteral("Students in the sim's data set (5000)."),
-                      QStringLiteral("n"), QStringLiteral("5000")});
+    parser.addOption(test::studentsOption());
     parser.process(app);
     const int students = parser.value(QStringLiteral("students")).toInt();
     if (students < 1)

@@ -19,6 +19,7 @@
 #include "cache/readstatistics.h"
 #include "cache/tieredreader.h"
 #include "pgtestdatabase.h"
+#include "benchsupport.h"
 #include "privatezohosim.h"
 #include "redis/redisconnection.h"
 #include "server/httpserver.h"
@@ -120,16 +121,6 @@ Load runWrk(const QString &script, int port, int connections, int seconds, int s
     return load;
 }
 
-// The 1-minute load average: the machine is shared, and runnable processes of others
-// show up as p99 (every thread of the server stalls at once for a scheduler slice).
-QByteArray loadAverage()
-{
-    QFile file(QStringLiteral("/proc/loadavg"));
-    if (!file.open(QIODevice::ReadOnly))
-        return "?";
-    return file.readAll().split(' ').value(0);
-}
-
 StatsCounts engineCounts(const CacheEngine &engine)
 {
     StatsCounts sum;
@@ -156,7 +147,7 @@ void printRow(const QString &phase, int connections, const Load &load, const QSt
     std::printf("%-40s %5d %9.0f %8.3f %8.3f %8.1f %10s %7lld %6lld %6s\n", qPrintable(phase), connections,
                 double(load.requests) / load.seconds, load.p50Ms, load.p99Ms, load.maxMs, qPrintable(engineP99Ms),
                 static_cast<long long>(load.non2xx), static_cast<long long>(load.errors),
-                loadAverage().constData());
+                test::loadAverage().constData());
     std::fflush(stdout);
 }
 
