@@ -131,4 +131,17 @@ Result<QJsonObject> simDropChannel(const QString &apiBase, const QString &channe
     return simPost(apiBase, QStringLiteral("/_sim/channels"), QJsonObject{{QStringLiteral("drop"), channelId}});
 }
 
+Result<qint64> simRequestCount(const QString &apiBase, const QString &pathPrefix)
+{
+    auto stats = simGet(apiBase, QStringLiteral("/_sim/stats"));
+    if (!stats)
+        return stats.error();
+    qint64 total = 0;
+    const QJsonObject requests = stats->value(QStringLiteral("requests")).toObject();
+    for (auto it = requests.begin(); it != requests.end(); ++it)
+        if (it.key().section(QLatin1Char(' '), 1).startsWith(pathPrefix))
+            total += it.value().toInteger();
+    return total;
+}
+
 }  // namespace tiersync::test

@@ -1,0 +1,21 @@
+#include "benchsupport.h"
+
+#include <QFile>
+
+namespace tiersync::test {
+
+QByteArray loadAverage()
+{
+    QFile file(QStringLiteral("/proc/loadavg"));
+    if (!file.open(QIODevice::ReadOnly))
+        return "?";
+    return file.readAll().split(' ').value(0);
+}
+
+QCommandLineOption studentsOption()
+{
+    return {QStringLiteral("students"), QStringLiteral("Students in the sim's data set (5000)."), QStringLiteral("n"),
+            QStringLiteral("5000")};
+}
+
+}  // namespace tiersync::test
