@@ -484,7 +484,7 @@ Result<DayResult> simulateDay(const ConnectionProfile &sandbox, const QStringLis
 
     // The day.
     const qint64 clientBefore = clientCalls();
-    auto simBefore = test::simRequestCount(apiBase, QStringLiteral("/crm/"));
+    auto simBefore = test::simRequestsUnder(apiBase, QStringLiteral("/crm/"));
     if (!simBefore)
         return simBefore.error();
     std::vector<std::vector<qint64>> readNs(kReaderThreads);
@@ -604,7 +604,7 @@ Result<DayResult> simulateDay(const ConnectionProfile &sandbox, const QStringLis
     for (const auto &perThread : readNs)
         result.readNs.insert(result.readNs.end(), perThread.begin(), perThread.end());
     result.clientCalls = clientCalls() - clientBefore;
-    auto simAfter = test::simRequestCount(apiBase, QStringLiteral("/crm/"));
+    auto simAfter = test::simRequestsUnder(apiBase, QStringLiteral("/crm/"));
     if (!simAfter)
         return simAfter.error();
     result.simCalls = *simAfter - *simBefore;

@@ -114,7 +114,7 @@ int main(int argc, char **argv)
     if (!stack)
         return fail(stack.error().toString());
     const CacheEngine &engine = (*stack)->engine();
-    auto simBefore = test::simRequestCount(profile.zoho.apiBase, QStringLiteral("/crm/"));
+    auto simBefore = test::simRequestsUnder(profile.zoho.apiBase, QStringLiteral("/crm/"));
     if (!simBefore)
         return fail(simBefore.error().toString());
 
@@ -159,7 +159,7 @@ int main(int argc, char **argv)
     timer.start();
     app.exec();
 
-    auto simAfter = test::simRequestCount(profile.zoho.apiBase, QStringLiteral("/crm/"));
+    auto simAfter = test::simRequestsUnder(profile.zoho.apiBase, QStringLiteral("/crm/"));
     const qint64 engineCalls = qint64(total.value(StatsCounter::ZohoCalls));
     std::printf("first 60 s: %llu reads, hit rate %.2f %% (aim >= 95 %%), Zoho calls %lld",
                 static_cast<unsigned long long>(total.value(StatsCounter::Requests)), hitPercent(total),

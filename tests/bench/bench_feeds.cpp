@@ -70,7 +70,7 @@ void printRun(const SyncReport &report)
 Result<Pass> runAll(const SyncRunner &runner, const QString &apiBase)
 {
     Pass pass;
-    auto before = test::simRequestCount(apiBase, QStringLiteral("/crm/"));
+    auto before = test::simRequestsUnder(apiBase, QStringLiteral("/crm/"));
     if (!before)
         return before.error();
     QElapsedTimer timer;
@@ -91,7 +91,7 @@ Result<Pass> runAll(const SyncRunner &runner, const QString &apiBase)
         pass.zohoWaitMs += report->zohoWaitMs;
     }
     pass.ms = timer.elapsed();
-    auto after = test::simRequestCount(apiBase, QStringLiteral("/crm/"));
+    auto after = test::simRequestsUnder(apiBase, QStringLiteral("/crm/"));
     if (!after)
         return after.error();
     pass.simCalls = *after - *before;

@@ -131,7 +131,7 @@ Result<QJsonObject> simDropChannel(const QString &apiBase, const QString &channe
     return simPost(apiBase, QStringLiteral("/_sim/channels"), QJsonObject{{QStringLiteral("drop"), channelId}});
 }
 
-Result<qint64> simRequestCount(const QString &apiBase, const QString &pathPrefix)
+Result<qint64> simRequestsUnder(const QString &apiBase, const QString &pathPrefix)
 {
     auto stats = simGet(apiBase, QStringLiteral("/_sim/stats"));
     if (!stats)

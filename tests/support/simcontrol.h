@@ -50,7 +50,7 @@ namespace tiersync::test {
                                               const QJsonObject &fields = {});
 // GET /_sim/stats "requests" summed over the keys ("METHOD /path") whose path starts with
 // pathPrefix, e.g. "/crm/" for every CRM call of every tenant (benchmarks count Zoho calls).
-[[nodiscard]] Result<qint64> simRequestCount(const QString &apiBase, const QString &pathPrefix);
+[[nodiscard]] Result<qint64> simRequestsUnder(const QString &apiBase, const QString &pathPrefix);
 // GET /_sim/notifications: {"sent","failed","pending","last":[{"sequence","org_id","channel_id",
 // "module","operation","ids","url","status",("error")}]} (the last 50 deliveries, oldest first).
 [[nodiscard]] Result<QJsonObject> simNotifications(const QString &apiBase);
