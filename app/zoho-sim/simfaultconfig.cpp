@@ -23,6 +23,8 @@ QJsonObject SimFaultConfig::toJson() const
         {QStringLiteral("timeout_ms"), timeoutMs},
         {QStringLiteral("rate_429_code"), rate429Code},
         {QStringLiteral("retry_after_s"), retryAfterS},
+        {QStringLiteral("paging"), simPagingFaultName(paging)},
+        {QStringLiteral("paging_path"), pagingPath},
     };
 }
 
@@ -65,6 +67,15 @@ Result<SimFaultConfig> SimFaultConfig::merged(const QJsonObject &changes) const
             next.retryAfterS = value.toInt(-1);
             if (next.retryAfterS < 0 || next.retryAfterS > 86400)
                 return bad(QStringLiteral("retry_after_s: expected 0..86400"));
+        } else if (key == QLatin1String("paging")) {
+            const auto fault = simPagingFaultFromName(value.toString());
+            if (!value.isString() || !fault)
+                return bad(QStringLiteral("paging: expected none, endless_empty, same_page or page_not_echoed"));
+            next.paging = *fault;
+        } else if (key == QLatin1String("paging_path")) {
+            if (!value.isString())
+                return bad(QStringLiteral("paging_path: expected a path such as /crm/v2/Grades/deleted"));
+            next.pagingPath = value.toString();
         } else {
             return bad(QStringLiteral("unknown fault '%1'").arg(key));
         }

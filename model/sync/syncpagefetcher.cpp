@@ -28,6 +28,10 @@ SyncPageFetcher::SyncPageFetcher(EntityDefinition entity, ZohoClient *client, in
     , m_estimatedPages(std::max(0, estimatedPages))
     , m_maxPages(std::max(1, maxPages))
     , m_notifier(std::make_shared<Notifier>())
+    , m_listGuard(m_entity.source == EntityDefinition::Source::Crm ? QStringLiteral("/crm/v2/") + m_entity.module
+                                                                   : m_entity.path,
+                  m_maxPages)
+    , m_deletedGuard(QStringLiteral("/crm/v2/%1/deleted").arg(m_entity.module), m_maxPages)
 {
 }
 
@@ -112,17 +116,6 @@ SyncPageFetcher::Future SyncPageFetcher::submitCrmDeleted(const CrmCursor &curso
     return submitNotifying(std::move(page));
 }
 
-Status SyncPageFetcher::checkProgress(const std::optional<CrmCursor> &next, int pagesSoFar)
-{
-    if (!next)
-        return {};
-    if (pagesSoFar >= m_maxPages)
-        return makeError(ErrorKind::Protocol, QStringLiteral("Zoho's %1 listing did not end after %2 pages")
-                                                  .arg(m_entity.module)
-                                                  .arg(m_maxPages));
-    return {};
-}
-
 SyncPageFetcher::Future SyncPageFetcher::submitNotifying(ZohoRequest request)
 {
     // The wake-up is attached before the call can finish: then() on a future the
@@ -192,27 +185,22 @@ Result<std::optional<SyncPageFetcher::Page>> SyncPageFetcher::next(const std::at
         if (page->notModified) {
             // Only an answer to If-Modified-Since may say "not modified"; anywhere else it
             // would end a full listing early and make live rows look deleted.
-            if (!m_ifModifiedSince.isValid() || m_crmPages > 0)
+            if (!m_ifModifiedSince.isValid() || m_listGuard.pages() > 0)
                 return makeError(ErrorKind::Protocol,
                                  QStringLiteral("Zoho answered 304 to page %1 of the %2 listing")
-                                     .arg(m_crmPages + 1)
+                                     .arg(m_listGuard.pages() + 1)
                                      .arg(m_entity.module));
             m_notModified = true;
             m_crmDone = true;
             return std::optional<Page>();
         }
-        ++m_crmPages;
+        if (Status going = m_listGuard.accept(ZohoApi::crmPageFacts(m_crmCursor, page->records, page->page,
+                                                                    page->moreRecords, page->nextPageToken));
+            !going)
+            return going.error();
         Result<std::optional<CrmCursor>> nextCursor = ZohoApi::nextCrmCursor(m_crmCursor, *page);
         if (!nextCursor)
             return nextCursor.error();
-        if (Status going = checkProgress(*nextCursor, m_crmPages); !going)
-            return going.error();
-        if (*nextCursor && !(*nextCursor)->pageToken.isEmpty()) {
-            if (m_crmTokens.contains((*nextCursor)->pageToken))
-                return makeError(ErrorKind::Protocol, QStringLiteral("Zoho handed out the %1 page token \"%2\" twice")
-                                                          .arg(m_entity.module, (*nextCursor)->pageToken.left(40)));
-            m_crmTokens.insert((*nextCursor)->pageToken);
-        }
         Page result{m_crmCursor.page, std::move(page->records)};
         if (*nextCursor) {
             m_crmCursor = **nextCursor;
@@ -240,10 +228,8 @@ Result<std::optional<SyncPageFetcher::Page>> SyncPageFetcher::next(const std::at
     if (!page)
         return page.error();
     const int number = m_nextPage++;
-    if (page->hasMorePage && number >= m_maxPages)
-        return makeError(ErrorKind::Protocol, QStringLiteral("Zoho's %1 listing did not end after %2 pages")
-                                                  .arg(m_entity.path)
-                                                  .arg(m_maxPages));
+    if (Status going = m_listGuard.accept(ZohoApi::booksPageFacts(*page, number, m_entity.idField)); !going)
+        return going.error();
     if (page->hasMorePage) {
         m_highestExisting = std::max(m_highestExisting, number + 1);
     } else {
@@ -281,18 +267,17 @@ Result<std::optional<CrmDeletedPage>> SyncPageFetcher::nextDeleted(const QDateTi
     Result<CrmDeletedPage> page = zohoparser::parseCrmDeletedPage(response->httpStatus, response->json);
     if (!page)
         return page.error();
-    ++m_deletedPages;
+    QList<QJsonObject> listed;  // the guard looks at ids only
+    listed.reserve(page->records.size());
+    for (const CrmDeletedRecord &record : std::as_const(page->records))
+        listed.append(QJsonObject{{QStringLiteral("id"), record.id}});
+    if (Status going = m_deletedGuard.accept(ZohoApi::crmPageFacts(m_deletedCursor, listed, page->page,
+                                                                   page->moreRecords, page->nextPageToken));
+        !going)
+        return going.error();
     Result<std::optional<CrmCursor>> nextCursor = ZohoApi::nextCrmCursor(m_deletedCursor, *page);
     if (!nextCursor)
         return nextCursor.error();
-    if (Status going = checkProgress(*nextCursor, m_deletedPages); !going)
-        return going.error();
-    if (*nextCursor && !(*nextCursor)->pageToken.isEmpty()) {
-        if (m_deletedTokens.contains((*nextCursor)->pageToken))
-            return makeError(ErrorKind::Protocol, QStringLiteral("Zoho handed out the %1 deleted-list page token \"%2\" twice")
-                                                      .arg(m_entity.module, (*nextCursor)->pageToken.left(40)));
-        m_deletedTokens.insert((*nextCursor)->pageToken);
-    }
     if (*nextCursor)
         m_deletedCursor = **nextCursor;
     else

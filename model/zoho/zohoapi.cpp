@@ -1,6 +1,7 @@
 #include "zoho/zohoapi.h"
 
 #include "zoho/awaitresult.h"
+#include "zoho/pagingguard.h"
 #include "zoho/zohoclient.h"
 #include "zoho/zohorequest.h"
 
@@ -119,12 +120,15 @@ Result<QList<QJsonObject>> ZohoApi::booksListAll(const QString &path, const QStr
                                                  const std::function<bool(const BooksPage &)> &onPage) const
 {
     QList<QJsonObject> all;
+    PagingGuard guard(path);
     int pageNumber = 1;
     QFuture<Result<BooksPage>> pending = booksPage(path, entityKey, pageNumber, filter);
     while (true) {
         Result<BooksPage> page = awaitResult(pending);
         if (!page)
             return page.error();
+        if (Status going = guard.accept(booksPageFacts(*page, pageNumber, {})); !going)
+            return going.error();
         const std::optional<int> next = nextBooksPage(*page, pageNumber);
         // Ask for the next page before handling this one.
         if (next)
@@ -139,6 +143,29 @@ Result<QList<QJsonObject>> ZohoApi::booksListAll(const QString &path, const QStr
             return all;
         pageNumber = *next;
     }
+}
+
+PageFacts ZohoApi::booksPageFacts(const BooksPage &page, int requested, const QString &idField)
+{
+    PageFacts facts;
+    facts.requestedPage = requested;
+    facts.echoedPage = page.page;
+    facts.keys = PagingGuard::keysOf(page.records, idField);
+    facts.more = page.hasMorePage;
+    return facts;
+}
+
+PageFacts ZohoApi::crmPageFacts(const CrmCursor &requested, const QList<QJsonObject> &records, int echoedPage,
+                                bool more, const QString &nextToken)
+{
+    PageFacts facts;
+    facts.requestedPage = requested.pageToken.isEmpty() ? requested.page : 0;
+    facts.requestedToken = requested.pageToken;
+    facts.echoedPage = echoedPage;
+    facts.keys = PagingGuard::keysOf(records, QStringLiteral("id"));
+    facts.more = more;
+    facts.nextToken = nextToken;
+    return facts;
 }
 
 QFuture<Result<CrmPage>> ZohoApi::crmPage(const QString &module, const CrmCursor &cursor,
@@ -219,12 +246,17 @@ Result<QList<QJsonObject>> ZohoApi::crmListAll(const QString &module, const QUrl
                                                const std::function<bool(const CrmPage &)> &onPage) const
 {
     QList<QJsonObject> all;
+    PagingGuard guard(crmPath(module));
     CrmCursor cursor;
     QFuture<Result<CrmPage>> pending = crmPage(module, cursor, filter);
     while (true) {
         Result<CrmPage> page = awaitResult(pending);
         if (!page)
             return page.error();
+        if (Status going = guard.accept(crmPageFacts(cursor, page->records, page->page, page->moreRecords,
+                                                     page->nextPageToken));
+            !going)
+            return going.error();
         Result<std::optional<CrmCursor>> next = nextCrmCursor(cursor, *page);
         if (!next)
             return next.error();

@@ -36,6 +36,20 @@ ZohoClientOptions fastClientOptions(int maxAttempts)
     return options;
 }
 
+EntityDefinition gradesFeedEntity()
+{
+    EntityDefinition grades;
+    grades.name = QStringLiteral("grades");
+    grades.source = EntityDefinition::Source::Crm;
+    grades.module = QStringLiteral("Grades");
+    grades.idField = QStringLiteral("id");
+    grades.modifiedField = QStringLiteral("Modified_Time");
+    grades.moodleUserIdField = QStringLiteral("Moodle_User_ID");
+    grades.volatileFields = {QStringLiteral("Modified_Time")};
+    grades.affects = {QStringLiteral("academics")};
+    return grades;
+}
+
 EntityDefinition entityDefinition(const QString &name)
 {
     auto registry = EntityRegistry::builtIn();

@@ -28,6 +28,8 @@ namespace tiersync::test {
 [[nodiscard]] ZohoClientOptions fastClientOptions(int maxAttempts = 3);
 
 [[nodiscard]] EntityDefinition entityDefinition(const QString &name);
+// The CRM Grades module as a fed entity (the registry keeps it under endpoints.json).
+[[nodiscard]] EntityDefinition gradesFeedEntity();
 
 // Runs the orchestrator on a worker thread (as the engine does) and waits for it,
 // delivering queued signals meanwhile.

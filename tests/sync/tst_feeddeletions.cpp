@@ -136,11 +136,17 @@ private slots:
             }
             if (request.path == "/crm/v2/Grades") {
                 script->listSince.push_back(request.ifModifiedSince);
+                // A record of its own on each page: an empty or repeated page would end the
+                // listing before the token or the page budget does.
+                const std::string record = j("{'id':'90000000000") + std::to_string(1000 + script->listSince.size())
+                                           + j("','Modified_Time':'2030-01-01T00:00:00+00:00'}");
                 if (script->endless)
-                    return FakeZoho::json(200, j("{'data':[],'info':{'more_records':true,'next_page_token':'same'}}"));
+                    return FakeZoho::json(200, j("{'data':[") + record
+                                                   + j("],'info':{'more_records':true,'next_page_token':'same'}}"));
                 if (script->endlessPages) {
                     const std::string token = "t" + std::to_string(script->listSince.size());
-                    return FakeZoho::json(200, j("{'data':[],'info':{'more_records':true,'next_page_token':'") + token + j("'}}"));
+                    return FakeZoho::json(200, j("{'data':[") + record
+                                                   + j("],'info':{'more_records':true,'next_page_token':'") + token + j("'}}"));
                 }
                 if (script->listBody.empty())
                     return FakeZoho::json(request.ifModifiedSince.empty() ? 204 : 304, "");

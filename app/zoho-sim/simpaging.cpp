@@ -1,0 +1,61 @@
+#include "simpaging.h"
+
+#include <algorithm>
+
+namespace tiersync::sim {
+
+std::optional<SimPagingFault> simPagingFaultFromName(const QString &name)
+{
+    if (name.isEmpty() || name == QLatin1String("none"))
+        return SimPagingFault::None;
+    if (name == QLatin1String("endless_empty"))
+        return SimPagingFault::EndlessEmpty;
+    if (name == QLatin1String("same_page"))
+        return SimPagingFault::SamePage;
+    if (name == QLatin1String("page_not_echoed"))
+        return SimPagingFault::PageNotEchoed;
+    return std::nullopt;
+}
+
+QString simPagingFaultName(SimPagingFault fault)
+{
+    switch (fault) {
+    case SimPagingFault::EndlessEmpty: return QStringLiteral("endless_empty");
+    case SimPagingFault::SamePage: return QStringLiteral("same_page");
+    case SimPagingFault::PageNotEchoed: return QStringLiteral("page_not_echoed");
+    case SimPagingFault::None: break;
+    }
+    return QStringLiteral("none");
+}
+
+bool simPagingGoesOn(SimPagingFault fault)
+{
+    return fault == SimPagingFault::EndlessEmpty || fault == SimPagingFault::SamePage;
+}
+
+SimPageWindow SimPageWindow::of(SimPagingFault fault, int page, long long offset, int perPage, long long total)
+{
+    SimPageWindow window;
+    window.offset = std::clamp(offset, 0LL, total);
+    window.count = static_cast<int>(std::min<long long>(perPage, total - window.offset));
+    window.echoedPage = page;
+    window.more = window.offset + window.count < total;
+    switch (fault) {
+    case SimPagingFault::EndlessEmpty:
+        window.more = true;
+        break;
+    case SimPagingFault::SamePage:
+        window.offset = 0;
+        window.count = static_cast<int>(std::min<long long>(perPage, total));
+        window.more = true;
+        break;
+    case SimPagingFault::PageNotEchoed:
+        window.echoedPage = 1;
+        break;
+    case SimPagingFault::None:
+        break;
+    }
+    return window;
+}
+
+}  // namespace tiersync::sim
