@@ -25,6 +25,8 @@ QJsonObject SimFaultConfig::toJson() const
         {QStringLiteral("retry_after_s"), retryAfterS},
         {QStringLiteral("paging"), simPagingFaultName(paging)},
         {QStringLiteral("paging_path"), pagingPath},
+        {QStringLiteral("fail_next"), failNext},
+        {QStringLiteral("fail_status"), failStatus},
     };
 }
 
@@ -70,8 +72,16 @@ Result<SimFaultConfig> SimFaultConfig::merged(const QJsonObject &changes) const
         } else if (key == QLatin1String("paging")) {
             const auto fault = simPagingFaultFromName(value.toString());
             if (!value.isString() || !fault)
-                return bad(QStringLiteral("paging: expected none, endless_empty, same_page or page_not_echoed"));
+                return bad(QStringLiteral("paging: expected none, endless_empty, same_page, page_not_echoed or overlap"));
             next.paging = *fault;
+        } else if (key == QLatin1String("fail_next")) {
+            next.failNext = value.toInt(-1);
+            if (next.failNext < 0 || next.failNext > 1000000)
+                return bad(QStringLiteral("fail_next: expected 0..1000000"));
+        } else if (key == QLatin1String("fail_status")) {
+            next.failStatus = value.toInt(-1);
+            if (next.failStatus != 0 && (next.failStatus < 400 || next.failStatus > 599))
+                return bad(QStringLiteral("fail_status: expected 0 (a timeout) or 400..599"));
         } else if (key == QLatin1String("paging_path")) {
             if (!value.isString())
                 return bad(QStringLiteral("paging_path: expected a path such as /crm/v2/Grades/deleted"));

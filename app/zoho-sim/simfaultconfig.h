@@ -21,6 +21,10 @@ struct SimFaultConfig final {
     int retryAfterS = 0;     // > 0 adds Retry-After to 429 answers (Zoho sends none)
     SimPagingFault paging = SimPagingFault::None;  // list answers that never end (simpaging.h)
     QString pagingPath;      // the list path the paging fault applies to; empty: every list
+    // The next failNext data requests (not OAuth) fail for certain, before the draws:
+    // HTTP failStatus (a proxy's 502 by default), or held for timeoutMs and dropped when 0.
+    int failNext = 0;
+    int failStatus = 502;
 
     [[nodiscard]] QJsonObject toJson() const;
     // This configuration with the keys present in `changes` replaced; omitted keys keep

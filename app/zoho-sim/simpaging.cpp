@@ -14,6 +14,8 @@ std::optional<SimPagingFault> simPagingFaultFromName(const QString &name)
         return SimPagingFault::SamePage;
     if (name == QLatin1String("page_not_echoed"))
         return SimPagingFault::PageNotEchoed;
+    if (name == QLatin1String("overlap"))
+        return SimPagingFault::Overlap;
     return std::nullopt;
 }
 
@@ -23,6 +25,7 @@ QString simPagingFaultName(SimPagingFault fault)
     case SimPagingFault::EndlessEmpty: return QStringLiteral("endless_empty");
     case SimPagingFault::SamePage: return QStringLiteral("same_page");
     case SimPagingFault::PageNotEchoed: return QStringLiteral("page_not_echoed");
+    case SimPagingFault::Overlap: return QStringLiteral("overlap");
     case SimPagingFault::None: break;
     }
     return QStringLiteral("none");
@@ -51,6 +54,13 @@ SimPageWindow SimPageWindow::of(SimPagingFault fault, int page, long long offset
         break;
     case SimPagingFault::PageNotEchoed:
         window.echoedPage = 1;
+        break;
+    case SimPagingFault::Overlap:
+        if (window.offset > 0) {
+            window.offset = std::max(0LL, window.offset - static_cast<long long>(kOverlapRecords) * (page - 1));
+            window.count = static_cast<int>(std::min<long long>(perPage, total - window.offset));
+            window.more = window.offset + window.count < total;
+        }
         break;
     case SimPagingFault::None:
         break;

@@ -7,14 +7,18 @@
 namespace tiersync::sim {
 
 // The paging faults (POST /_sim/faults {"paging": …}): list answers that would keep a
-// naive client paging for ever. Applied alike to Books lists, CRM lists and searches, and
+// naive client paging for ever, or that repeat records across pages. Applied alike to Books lists, CRM lists and searches, and
 // CRM's deleted-records list.
 enum class SimPagingFault {
     None,
     EndlessEmpty,   // every page says more follow; past the end, empty pages (never 204)
     SamePage,       // every page answers the first page's records, saying more follow
     PageNotEchoed,  // the answer names page 1 whatever page was asked for
+    Overlap,        // page p starts kOverlapRecords × (p - 1) early (records inserted ahead of
+                    // it meanwhile): ids come twice, nothing is missed, the list ends
 };
+
+inline constexpr int kOverlapRecords = 10;
 
 [[nodiscard]] std::optional<SimPagingFault> simPagingFaultFromName(const QString &name);
 [[nodiscard]] QString simPagingFaultName(SimPagingFault fault);

@@ -287,9 +287,24 @@ SimReply SimService::limitReply(Api api, const SimLimits::Admission &admission) 
 std::optional<SimReply> SimService::injectFault(Api api)
 {
     SimFaultConfig faults;
+    bool failNow = false;
     {
         std::lock_guard lock(m_configMutex);
         faults = m_faults;
+        if (api != Api::OAuth && m_faults.failNext > 0) {
+            --m_faults.failNext;
+            failNow = true;
+        }
+    }
+    if (failNow) {
+        if (faults.failStatus == 0) {
+            (void)waitMs(faults.timeoutMs);
+            SimReply dropped;
+            dropped.action = SimReply::Action::Drop;
+            return dropped;
+        }
+        // What a proxy in front of Zoho answers: no Zoho body.
+        return reply(faults.failStatus, "<html><body><h1>" + std::to_string(faults.failStatus) + "</h1></body></html>");
     }
     if (faults.latencyMaxMs > 0) {
         const int spread = faults.latencyMaxMs - faults.latencyMinMs;

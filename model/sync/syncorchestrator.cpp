@@ -79,7 +79,9 @@ private:
 
     [[nodiscard]] Error refusal();
     void abandonStaleRuns();
-    [[nodiscard]] Status processPage(const QList<QJsonObject> &records);
+    // repeatedIds: ids an earlier page of the run listed already (SyncPageFetcher::Page):
+    // written again (the newer answer wins) but counted once.
+    [[nodiscard]] Status processPage(const QList<QJsonObject> &records, const QStringList &repeatedIds);
     [[nodiscard]] Result<QHash<QString, Known>> lookup(const QList<Entry> &entries);
     void writeStates(const QList<RedisHashWrite> &writes);
     void recordZohoCalls(qint64 totalCalls);
@@ -118,6 +120,7 @@ private:
 
     bool m_cachingEnabled = true;
     qint64 m_markedDeleted = 0;  // by the full run's markDeleted (the writers count their own)
+    qint64 m_rewrites = 0;       // records listed again in the run and written again: not synced twice
     // Feed runs (isFeed()): what the run saw, for the watermarks and the deleted list.
     bool m_feed = false;
     QDateTime m_maxModifiedSeen;
@@ -258,7 +261,7 @@ void SyncOrchestrator::Run::recordZohoCalls(qint64 totalCalls)
         redisFailed(added.error());
 }
 
-Status SyncOrchestrator::Run::processPage(const QList<QJsonObject> &records)
+Status SyncOrchestrator::Run::processPage(const QList<QJsonObject> &records, const QStringList &repeatedIds)
 {
     QElapsedTimer phase;
     phase.start();
@@ -307,18 +310,30 @@ Status SyncOrchestrator::Run::processPage(const QList<QJsonObject> &records)
     if (!known)
         return known.error();
 
+    // The first occurrences of a repeated id on this page that are new to the run.
+    QHash<QString, int> newLeft;
+    for (const QString &id : repeatedIds)
+        --newLeft[id];
+    for (const Entry &entry : std::as_const(entries))
+        if (newLeft.contains(entry.id))
+            ++newLeft[entry.id];
     QList<SyncWriter::Item> toWrite;
     QList<RedisHashWrite> repairs;  // unchanged, but Redis did not know: write the state back
     const QByteArray now = EntityState::nowText();
     for (const Entry &entry : std::as_const(entries)) {
+        bool repeated = false;
+        if (auto left = newLeft.find(entry.id); left != newLeft.end())
+            repeated = (*left)-- <= 0;
         const auto found = known->constFind(entry.id);
         const bool existed = found != known->cend();
         const bool unchanged = existed && found->hash == entry.hash;
         if (m_mode == SyncMode::Full || !unchanged) {
             toWrite.append(SyncWriter::Item{entry.id, entry.hash, *entry.record});
+            m_rewrites += repeated ? 1 : 0;
             continue;
         }
-        ++m_counters.skipped;
+        if (!repeated)
+            ++m_counters.skipped;
         if (!found->fromRedis) {
             EntityState state;
             state.contentHash = entry.hash;
@@ -486,12 +501,14 @@ Status SyncOrchestrator::Run::recordFeedSuccess(const QDateTime &startedAt)
 void SyncOrchestrator::Run::reportProgress(bool force)
 {
     if (!m_writers.empty()) {
-        m_counters.synced = 0;
+        qint64 upserted = 0;
         m_counters.deleted = m_markedDeleted;
         for (const auto &writer : m_writers) {
-            m_counters.synced += writer->synced();
+            upserted += writer->synced();
             m_counters.deleted += writer->deleted();  // rows the commit step marked, not ids asked for
         }
+        // Distinct entities: an id listed twice (records moved between pages) counts once.
+        m_counters.synced = std::max<qint64>(0, upserted - m_rewrites);
     }
     m_counters.zohoCalls = m_fetcher ? m_fetcher->calls() : 0;
     m_counters.retries = m_fetcher ? m_fetcher->retries() : 0;
@@ -601,7 +618,7 @@ Result<SyncReport> SyncOrchestrator::Run::execute()
         }
         ++m_counters.pages;
         m_counters.fetched += (*page)->records.size();
-        outcome = processPage((*page)->records);
+        outcome = processPage((*page)->records, (*page)->repeatedIds);
         if (!outcome)
             break;
         reportProgress(false);

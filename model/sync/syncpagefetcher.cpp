@@ -32,6 +32,7 @@ SyncPageFetcher::SyncPageFetcher(EntityDefinition entity, ZohoClient *client, in
                                                                    : m_entity.path,
                   m_maxPages)
     , m_deletedGuard(QStringLiteral("/crm/v2/%1/deleted").arg(m_entity.module), m_maxPages)
+    , m_tally(std::make_shared<ZohoAttemptTally>())
 {
 }
 
@@ -48,20 +49,12 @@ SyncPageFetcher::~SyncPageFetcher()
 
 int SyncPageFetcher::calls() const
 {
-    int inFlight = int(m_pending.size()) + (m_crmPending ? 1 : 0);
-    return m_finishedCalls + inFlight;
+    return int(m_tally->sent.load());
 }
 
 int SyncPageFetcher::retries() const
 {
-    return m_finishedRetries;
-}
-
-void SyncPageFetcher::countFinished(const Result<ZohoResponse> &response)
-{
-    const int attempts = response ? std::max(1, response->attempts) : 1;
-    m_finishedCalls += attempts;
-    m_finishedRetries += attempts - 1;
+    return int(m_tally->retries.load());
 }
 
 void SyncPageFetcher::request(int pageNumber)
@@ -120,6 +113,7 @@ SyncPageFetcher::Future SyncPageFetcher::submitNotifying(ZohoRequest request)
 {
     // The wake-up is attached before the call can finish: then() on a future the
     // client's thread is finishing can run twice in Qt 6.4 (ZohoClient::submit).
+    request.tally = m_tally;
     std::shared_ptr<Notifier> notifier = m_notifier;
     return m_client->submit(std::move(request), [&](Future &future) {
         // Kept for the fetcher's life: cancel() in the destructor reaches a continuation
@@ -156,12 +150,9 @@ Result<ZohoResponse> SyncPageFetcher::await(Future future, const std::atomic_boo
         }
     }
     m_waitMs += timer.elapsed();
-    Result<ZohoResponse> response = future.resultCount() > 0
-                                        ? future.result()
-                                        : Result<ZohoResponse>(makeError(ErrorKind::Cancelled,
-                                                                         QStringLiteral("Zoho request was cancelled")));
-    countFinished(response);
-    return response;
+    return future.resultCount() > 0
+               ? future.result()
+               : Result<ZohoResponse>(makeError(ErrorKind::Cancelled, QStringLiteral("Zoho request was cancelled")));
 }
 
 Result<std::optional<SyncPageFetcher::Page>> SyncPageFetcher::next(const std::atomic_bool &cancelled)
@@ -201,7 +192,7 @@ Result<std::optional<SyncPageFetcher::Page>> SyncPageFetcher::next(const std::at
         Result<std::optional<CrmCursor>> nextCursor = ZohoApi::nextCrmCursor(m_crmCursor, *page);
         if (!nextCursor)
             return nextCursor.error();
-        Page result{m_crmCursor.page, std::move(page->records)};
+        Page result{m_crmCursor.page, std::move(page->records), m_listGuard.lastRepeated()};
         if (*nextCursor) {
             m_crmCursor = **nextCursor;
             m_crmPending = submitCrm(m_crmCursor);  // ask before the caller works on this one
@@ -236,19 +227,14 @@ Result<std::optional<SyncPageFetcher::Page>> SyncPageFetcher::next(const std::at
         m_lastPage = number;
         // Speculative requests past the end are not needed; their answers are dropped.
         for (auto it = m_pending.begin(); it != m_pending.end();) {
-            if (it->first > number) {
-                if (it->second.isFinished() && it->second.resultCount() > 0)
-                    countFinished(it->second.result());
-                else
-                    ++m_finishedCalls;
+            if (it->first > number)
                 it = m_pending.erase(it);
-            } else {
+            else
                 ++it;
-            }
         }
     }
     fill();
-    return std::optional<Page>(Page{number, std::move(page->records)});
+    return std::optional<Page>(Page{number, std::move(page->records), m_listGuard.lastRepeated()});
 }
 
 Result<std::optional<CrmDeletedPage>> SyncPageFetcher::nextDeleted(const QDateTime &since,

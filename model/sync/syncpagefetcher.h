@@ -4,6 +4,7 @@
 #include "sync/entitydefinition.h"
 #include "zoho/crmdeletedpage.h"
 #include "zoho/pagingguard.h"
+#include "zoho/zohoattempttally.h"
 #include "zoho/zohoapi.h"
 #include "zoho/zohoresponse.h"
 
@@ -51,6 +52,7 @@ public:
     struct Page {
         int number = 0;
         QList<QJsonObject> records;
+        QStringList repeatedIds;  // ids of this page an earlier page of the listing had (records moved)
     };
 
     SyncPageFetcher(EntityDefinition entity, ZohoClient *client, int pagesInFlight, int estimatedPages,
@@ -70,8 +72,8 @@ public:
     [[nodiscard]] Result<std::optional<CrmDeletedPage>> nextDeleted(const QDateTime &since,
                                                                     const std::atomic_bool &cancelled);
 
-    // HTTP attempts of the requests so far (retries included; a request still in
-    // flight counts one) and the retries among them.
+    // HTTP attempts sent for the listings so far (retries included), and the retries
+    // among them: the client's own count (ZohoAttemptTally), as Zoho saw them.
     [[nodiscard]] int calls() const;
     [[nodiscard]] int retries() const;
     [[nodiscard]] qint64 waitMs() const { return m_waitMs; }
@@ -89,7 +91,6 @@ private:
     // Submits with the notifier's wake-up attached before the call can finish.
     [[nodiscard]] Future submitNotifying(ZohoRequest request);
     [[nodiscard]] Result<ZohoResponse> await(Future future, const std::atomic_bool &cancelled);
-    void countFinished(const Result<ZohoResponse> &response);
 
     EntityDefinition m_entity;
     ZohoClient *m_client;
@@ -123,8 +124,7 @@ private:
     bool m_deletedDone = false;
     PagingGuard m_deletedGuard;
 
-    int m_finishedCalls = 0;
-    int m_finishedRetries = 0;
+    std::shared_ptr<ZohoAttemptTally> m_tally;
     qint64 m_waitMs = 0;
 };
 

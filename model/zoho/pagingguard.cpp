@@ -23,6 +23,7 @@ Error PagingGuard::stuck(const QString &reason) const
 Status PagingGuard::accept(const PageFacts &page)
 {
     ++m_pages;
+    m_lastRepeated.clear();
     if (page.requestedPage > 0 && page.requestedToken.isEmpty() && page.echoedPage > 0
         && page.echoedPage != page.requestedPage)
         return stuck(QStringLiteral("asked for page %1, the answer is page %2").arg(page.requestedPage).arg(page.echoedPage));
@@ -38,8 +39,12 @@ Status PagingGuard::accept(const PageFacts &page)
         if (const auto seen = m_pageDigests.constFind(sum); seen != m_pageDigests.cend())
             return stuck(QStringLiteral("the answer repeats page %1 (the same %2 records)").arg(*seen).arg(page.keys.size()));
         m_pageDigests.insert(sum, m_pages);
-        for (const QString &key : page.keys)
-            m_distinct.insert(key);
+        for (const QString &key : page.keys) {
+            if (m_distinct.contains(key))
+                m_lastRepeated.append(key);
+            else
+                m_distinct.insert(key);
+        }
     }
     if (!page.requestedToken.isEmpty()) {
         // Only the tokens the listing goes on with: Zoho's tokens before 2,000 records go unused.

@@ -43,6 +43,8 @@ public:
 
     [[nodiscard]] int pages() const { return m_pages; }
     [[nodiscard]] qint64 distinctRecords() const { return m_distinct.size(); }
+    // Keys of the last accepted page that an earlier page had.
+    [[nodiscard]] const QStringList &lastRepeated() const { return m_lastRepeated; }
     [[nodiscard]] const QString &listing() const { return m_listing; }
 
 private:
@@ -54,6 +56,7 @@ private:
     QSet<QString> m_tokens;
     QHash<QByteArray, int> m_pageDigests;  // digest of a page's keys → the page it was first seen on
     QSet<QString> m_distinct;
+    QStringList m_lastRepeated;
 };
 
 }  // namespace tiersync

@@ -2,6 +2,7 @@
 
 #include "core/logging.h"
 #include "zoho/localzohobudget.h"
+#include "zoho/zohoattempttally.h"
 #include "zoho/zohoauth.h"
 #include "zoho/zohonetworkerror.h"
 #include "zoho/zohoparser.h"
@@ -375,6 +376,8 @@ void ZohoClient::send(const CallPtr &call, const QString &token)
         const QMutexLocker locker(&m_statsMutex);
         ++m_stats.calls;
     }
+    if (request.tally)
+        ++request.tally->sent;
     qCDebug(lcZoho).noquote() << request.target() << "attempt" << call->attempt;
 
     QNetworkAccessManager *network = m_dataNetworks.at(m_nextNetwork++ % m_dataNetworks.size());
@@ -493,6 +496,8 @@ void ZohoClient::handleFailure(const CallPtr &call, const Error &error, const QB
             const QMutexLocker locker(&m_statsMutex);
             ++m_stats.retries;
         }
+        if (call->request.tally)
+            ++call->request.tally->retries;
         enqueue(call, true);
         return;
     }
@@ -507,6 +512,8 @@ void ZohoClient::handleFailure(const CallPtr &call, const Error &error, const QB
             const QMutexLocker locker(&m_statsMutex);
             ++m_stats.retries;
         }
+        if (call->request.tally)
+            ++call->request.tally->retries;
         m_backingOff.insert(call.get(), call);
         QTimer::singleShot(timerMs(delayMs), this, [this, call] {
             if (m_backingOff.remove(call.get()))
