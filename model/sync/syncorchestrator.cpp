@@ -653,7 +653,12 @@ Result<SyncReport> SyncOrchestrator::Run::execute()
     if (!outcome) {
         const bool cancelled = outcome.error().kind == ErrorKind::Cancelled && m_owner.m_cancelled.load();
         status = QString::fromLatin1(cancelled ? SyncRunRepository::kCancelled : SyncRunRepository::kFailed);
-        error = cancelled ? QStringLiteral("cancelled") : outcome.error().toString();
+        // A call the open circuit refused names the failure that opened it first (its
+        // message starts with it); "circuit_open:" in front would hide the cause again.
+        const Error &failure = outcome.error();
+        error = cancelled                                  ? QStringLiteral("cancelled")
+                : failure.kind == ErrorKind::CircuitOpen ? failure.message
+                                                           : failure.toString();
     }
     reportProgress(false);
     m_fetcher = nullptr;

@@ -11,7 +11,7 @@ namespace tiersync {
 // became of the requests (answered, failed, cancelled while queued — then not counted).
 struct ZohoAttemptTally final {
     std::atomic<qint64> sent{0};     // attempts sent, retries included
-    std::atomic<qint64> retries{0};  // attempts repeated after a failure (a token refresh too)
+    std::atomic<qint64> retries{0};  // of those, attempts repeating an earlier one (after a failure or a token refresh)
 };
 
 }  // namespace tiersync

@@ -157,6 +157,44 @@ private slots:
         verifyCounted(*report, 2);
     }
 
+    void failedRunNamesTheCause_data()
+    {
+        QTest::addColumn<int>("failStatus");
+        QTest::addColumn<QString>("cause");
+        QTest::newRow("502") << 502 << QStringLiteral("Zoho answered HTTP 502");
+        QTest::newRow("timeout") << 0 << QStringLiteral("timeout: ");
+    }
+
+    // Issue 11 point 4: two failures open the circuit, which refuses the third attempt;
+    // the run's error names the failure first and the circuit only after it.
+    void failedRunNamesTheCause()
+    {
+        QFETCH(int, failStatus);
+        QFETCH(QString, cause);
+        ZohoClientOptions clientOptions = fastClientOptions(5);
+        clientOptions.requestTimeoutMs = 400;
+        clientOptions.circuitFailureThreshold = 2;
+        clientOptions.circuitCoolDownMs = 60000;
+        ZohoService service(m_sim->settings(), clientOptions);
+        setFaults(QJsonObject{{QStringLiteral("fail_next"), 1000}, {QStringLiteral("fail_status"), failStatus},
+                              {QStringLiteral("timeout_ms"), 1500}});
+        SYNC_VERIFY_OK(simPost(m_sim->apiBase(), QStringLiteral("/_sim/reset-stats")));
+        SyncOptions options;
+        options.pagesInFlight = 1;
+        SyncOrchestrator sync(entityDefinition(QStringLiteral("products")), service.client(), m_database->settings(),
+                              m_redis, options);
+        auto report = runOnWorker(sync);
+        SYNC_VERIFY_OK(report);
+        const QString &error = report->run.error;
+        QCOMPARE(report->run.status, QStringLiteral("failed"));
+        QVERIFY2(error.startsWith(cause), qPrintable(error));
+        QVERIFY2(error.contains(QStringLiteral("GET /books/v3/items")), qPrintable(error));
+        QVERIFY2(error.indexOf(QStringLiteral("circuit open")) > error.indexOf(cause), qPrintable(error));
+        qInfo().noquote() << "run error:" << error;
+        QCOMPARE(report->run.counters.zohoCalls, 2);  // the third attempt never went out
+        verifyCounted(*report, 1);
+    }
+
     // Pages that overlap (records inserted ahead of them meanwhile): every id synced once.
     void repeatedIdsCountOnce()
     {
