@@ -80,8 +80,8 @@ Result<SimFaultConfig> SimFaultConfig::merged(const QJsonObject &changes) const
                 return bad(QStringLiteral("fail_next: expected 0..1000000"));
         } else if (key == QLatin1String("fail_status")) {
             next.failStatus = value.toInt(-1);
-            if (next.failStatus != 0 && (next.failStatus < 400 || next.failStatus > 599))
-                return bad(QStringLiteral("fail_status: expected 0 (a timeout) or 400..599"));
+            if (next.failStatus != 0 && next.failStatus != 304 && (next.failStatus < 400 || next.failStatus > 599))
+                return bad(QStringLiteral("fail_status: expected 0 (a timeout), 304 or 400..599"));
         } else if (key == QLatin1String("paging_path")) {
             if (!value.isString())
                 return bad(QStringLiteral("paging_path: expected a path such as /crm/v2/Grades/deleted"));

@@ -22,7 +22,8 @@ struct SimFaultConfig final {
     SimPagingFault paging = SimPagingFault::None;  // list answers that never end (simpaging.h)
     QString pagingPath;      // the list path the paging fault applies to; empty: every list
     // The next failNext data requests (not OAuth) fail for certain, before the draws:
-    // HTTP failStatus (a proxy's 502 by default), or held for timeoutMs and dropped when 0.
+    // HTTP failStatus (a proxy's 502 by default; 304: an empty Not Modified, as a caching
+    // proxy may answer), or held for timeoutMs and dropped when 0.
     int failNext = 0;
     int failStatus = 502;
 

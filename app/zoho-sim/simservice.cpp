@@ -303,6 +303,8 @@ std::optional<SimReply> SimService::injectFault(Api api)
             dropped.action = SimReply::Action::Drop;
             return dropped;
         }
+        if (faults.failStatus == 304)
+            return emptyReply(304);
         // What a proxy in front of Zoho answers: no Zoho body.
         return reply(faults.failStatus, "<html><body><h1>" + std::to_string(faults.failStatus) + "</h1></body></html>");
     }

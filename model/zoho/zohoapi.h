@@ -86,12 +86,21 @@ public:
     [[nodiscard]] Result<QList<QJsonObject>> crmListAll(
         const QString &module, const QUrlQuery &filter = {},
         const std::function<bool(const CrmPage &)> &onPage = {}) const;
-    // GET /crm/{v}/{module}/{id}; nullopt for 204 (gone) and 304 (not modified since).
-    [[nodiscard]] QFuture<Result<std::optional<QJsonObject>>> crmGet(
-        const QString &module, const QString &id, const QDateTime &ifModifiedSince = {}) const;
+    // GET /crm/{v}/{module}/{id}; nullopt for 204 (gone). A 304 to a request without
+    // If-Modified-Since is a Protocol error, never "gone" (ZOHO-API.md: 304 means unchanged).
+    [[nodiscard]] QFuture<Result<std::optional<QJsonObject>>> crmGet(const QString &module, const QString &id) const;
+    // The same with If-Modified-Since: Found (the record), Gone (204) or NotModified (304).
+    struct CrmRecordAnswer {
+        enum class State { Found, Gone, NotModified };
+        State state = State::Gone;
+        QJsonObject record;
+    };
+    [[nodiscard]] QFuture<Result<CrmRecordAnswer>> crmGetIfModifiedSince(const QString &module, const QString &id,
+                                                                         const QDateTime &since) const;
 
 private:
     [[nodiscard]] QString crmPath(const QString &module) const;
+    [[nodiscard]] ZohoRequest crmGetRequest(const QString &module, const QString &id) const;
     [[nodiscard]] ZohoRequest request(QString path, QUrlQuery query = {}) const;
 
     ZohoClient *m_client;
