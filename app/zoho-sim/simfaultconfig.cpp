@@ -72,7 +72,7 @@ Result<SimFaultConfig> SimFaultConfig::merged(const QJsonObject &changes) const
         } else if (key == QLatin1String("paging")) {
             const auto fault = simPagingFaultFromName(value.toString());
             if (!value.isString() || !fault)
-                return bad(QStringLiteral("paging: expected none, endless_empty, same_page, page_not_echoed or overlap"));
+                return bad(QStringLiteral("paging: expected none, endless_empty, same_page, page_not_echoed, overlap or skip"));
             next.paging = *fault;
         } else if (key == QLatin1String("fail_next")) {
             next.failNext = value.toInt(-1);

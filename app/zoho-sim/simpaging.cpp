@@ -16,6 +16,8 @@ std::optional<SimPagingFault> simPagingFaultFromName(const QString &name)
         return SimPagingFault::PageNotEchoed;
     if (name == QLatin1String("overlap"))
         return SimPagingFault::Overlap;
+    if (name == QLatin1String("skip"))
+        return SimPagingFault::Skip;
     return std::nullopt;
 }
 
@@ -26,6 +28,7 @@ QString simPagingFaultName(SimPagingFault fault)
     case SimPagingFault::SamePage: return QStringLiteral("same_page");
     case SimPagingFault::PageNotEchoed: return QStringLiteral("page_not_echoed");
     case SimPagingFault::Overlap: return QStringLiteral("overlap");
+    case SimPagingFault::Skip: return QStringLiteral("skip");
     case SimPagingFault::None: break;
     }
     return QStringLiteral("none");
@@ -61,6 +64,11 @@ SimPageWindow SimPageWindow::of(SimPagingFault fault, int page, long long offset
             window.count = static_cast<int>(std::min<long long>(perPage, total - window.offset));
             window.more = window.offset + window.count < total;
         }
+        break;
+    case SimPagingFault::Skip:
+        window.offset = std::min(total, window.offset + static_cast<long long>(kOverlapRecords) * (page - 1));
+        window.count = static_cast<int>(std::min<long long>(perPage, total - window.offset));
+        window.more = window.offset + window.count < total;
         break;
     case SimPagingFault::None:
         break;

@@ -16,6 +16,8 @@ enum class SimPagingFault {
     PageNotEchoed,  // the answer names page 1 whatever page was asked for
     Overlap,        // page p starts kOverlapRecords × (p - 1) early (records inserted ahead of
                     // it meanwhile): ids come twice, nothing is missed, the list ends
+    Skip,           // page p starts kOverlapRecords × (p - 1) late (records ahead of it deleted
+                    // meanwhile): live records are never listed, the list ends
 };
 
 inline constexpr int kOverlapRecords = 10;

@@ -86,7 +86,8 @@ private:
     void writeStates(const QList<RedisHashWrite> &writes);
     void recordZohoCalls(qint64 totalCalls);
     [[nodiscard]] Status writerError() const;
-    [[nodiscard]] Status markDeleted();
+    [[nodiscard]] Status markDeleted(SyncPageFetcher &fetcher);
+    [[nodiscard]] Status drainWriters();
     [[nodiscard]] Status fillRosterGaps();
     [[nodiscard]] bool isFeed() const;
     // Feed runs: CRM's deleted-records list since `since` (invalid: all of it); the ids
@@ -310,6 +311,11 @@ Status SyncOrchestrator::Run::processPage(const QList<QJsonObject> &records, con
     if (!known)
         return known.error();
 
+    if (!repeatedIds.isEmpty() && !m_report.listingShifted) {
+        qCInfo(lcSync) << "run" << m_runId << m_entity.name << ": the listing shifted while it ran (ids listed twice);"
+                       << "records inserted meanwhile on pages already read wait for the next run";
+        m_report.listingShifted = true;
+    }
     // The first occurrences of a repeated id on this page that are new to the run.
     QHash<QString, int> newLeft;
     for (const QString &id : repeatedIds)
@@ -371,18 +377,51 @@ Status SyncOrchestrator::Run::writerError() const
     return {};
 }
 
-// The live rows a complete listing did not name are gone from Zoho: marked deleted
-// through the commit step, so their students' snapshots and keys are regrouped too.
-Status SyncOrchestrator::Run::markDeleted()
+Status SyncOrchestrator::Run::drainWriters()
+{
+    Status outcome;
+    for (const auto &writer : m_writers)
+        if (Status drained = writer->drain(); !drained && outcome)
+            outcome = drained;
+    return outcome;
+}
+
+// The live rows a complete listing did not name may be gone from Zoho — or have moved
+// between pages while the listing ran (a deletion ahead of them shifts them onto a page
+// already read). Each is asked for by id: those Zoho confirms gone are marked deleted
+// through the commit step (their students' snapshots and keys regrouped too); those still
+// there are synced. Past maxDeletionChecks the rest wait for the next full run.
+Status SyncOrchestrator::Run::markDeleted(SyncPageFetcher &fetcher)
 {
     auto live = m_entities.contentHashes(m_entity.name);
     if (!live)
         return live.error();
     const QSet<QString> seen(m_seen.cbegin(), m_seen.cend());
-    QStringList gone;
+    QStringList notListed;
     for (auto it = live->cbegin(); it != live->cend(); ++it)
         if (!seen.contains(it.key()))
-            gone.append(it.key());
+            notListed.append(it.key());
+    if (notListed.isEmpty())
+        return {};
+    const qsizetype checks = std::min<qsizetype>(notListed.size(), std::max(0, m_options.maxDeletionChecks));
+    if (checks < notListed.size())
+        qCWarning(lcSync) << "run" << m_runId << m_entity.name << ":" << notListed.size() - checks
+                          << "row(s) not listed left for the next full run (at most" << checks << "checked a run)";
+    auto presence = fetcher.checkPresence(notListed.mid(0, checks), m_owner.m_cancelled);
+    m_callTally.raiseTo(fetcher.calls());
+    if (!presence)
+        return presence.error();
+    if (!presence->present.isEmpty()) {
+        qCInfo(lcSync) << "run" << m_runId << m_entity.name << ":" << presence->present.size()
+                       << "record(s) the listing missed are still in Zoho (it shifted while it ran): synced, not deleted";
+        m_report.listingShifted = true;
+        m_counters.fetched += presence->present.size();
+        if (Status synced = processPage(presence->present, {}); !synced)
+            return synced;
+        if (Status drained = drainWriters(); !drained)
+            return drained;
+    }
+    const QStringList gone = presence->gone;
     if (gone.isEmpty())
         return {};
     auto layout = CommitStep::builtInLayout();
@@ -642,7 +681,7 @@ Result<SyncReport> SyncOrchestrator::Run::execute()
                 outcome = drained;
     }
     if (outcome && listedEverything && m_mode == SyncMode::Full)
-        outcome = markDeleted();
+        outcome = markDeleted(fetcher);
     if (outcome && listedEverything && m_feed && m_mode == SyncMode::Full)
         outcome = fillRosterGaps();
     if (outcome && m_feed)

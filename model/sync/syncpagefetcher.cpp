@@ -271,4 +271,63 @@ Result<std::optional<CrmDeletedPage>> SyncPageFetcher::nextDeleted(const QDateTi
     return std::optional<CrmDeletedPage>(std::move(*page));
 }
 
+Result<SyncPageFetcher::Presence> SyncPageFetcher::checkPresence(const QStringList &ids,
+                                                                 const std::atomic_bool &cancelled)
+{
+    const bool crm = m_entity.source == EntityDefinition::Source::Crm;
+    std::vector<Future> calls;
+    calls.reserve(size_t(ids.size()));
+    for (const QString &id : ids) {
+        ZohoRequest get = ZohoRequest::get((crm ? QStringLiteral("/crm/v2/") + m_entity.module : m_entity.path)
+                                           + QLatin1Char('/') + id);
+        get.label = QStringLiteral("GET %1/{id}").arg(crm ? QStringLiteral("/crm/v2/") + m_entity.module : m_entity.path);
+        get.purpose = ZohoCallPurpose::Sync;
+        calls.push_back(submitNotifying(std::move(get)));
+    }
+    Presence presence;
+    Error failure;
+    for (qsizetype i = 0; i < ids.size(); ++i) {
+        // Every call is awaited, also after a failure: none may outlive the fetcher's caller.
+        Result<ZohoResponse> response = await(calls[size_t(i)], cancelled);
+        if (failure.kind != ErrorKind::None)
+            continue;
+        if (!response) {
+            if (!crm && response.error().kind == ErrorKind::NotFound && response.error().httpStatus == 404)
+                presence.gone.append(ids.at(i));
+            else
+                failure = response.error();
+            continue;
+        }
+        if (response->httpStatus == 204) {
+            presence.gone.append(ids.at(i));
+            continue;
+        }
+        if (response->httpStatus == 304 || !response->hasBody) {
+            failure = makeError(ErrorKind::Protocol, QStringLiteral("Zoho answered HTTP %1 to GET %2 of %3")
+                                                         .arg(response->httpStatus)
+                                                         .arg(ids.at(i), m_entity.name));
+            continue;
+        }
+        Result<QJsonObject> record = QJsonObject();
+        if (crm) {
+            auto records = zohoparser::parseCrmRecords(response->json);
+            if (!records)
+                record = records.error();
+            else if (!records->isEmpty())
+                record = records->first();
+        } else {
+            record = zohoparser::parseBooksEntity(response->json, m_entity.entityKey);
+        }
+        if (!record)
+            failure = record.error();
+        else if (record->isEmpty())
+            presence.gone.append(ids.at(i));
+        else
+            presence.present.append(*record);
+    }
+    if (failure.kind != ErrorKind::None)
+        return failure;
+    return presence;
+}
+
 }  // namespace tiersync

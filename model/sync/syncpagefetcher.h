@@ -72,6 +72,16 @@ public:
     [[nodiscard]] Result<std::optional<CrmDeletedPage>> nextDeleted(const QDateTime &since,
                                                                     const std::atomic_bool &cancelled);
 
+    // What Zoho says about ids a complete listing did not name: gone (Books 404, CRM 204)
+    // or still there (the record: it moved between pages while the listing ran).
+    struct Presence {
+        QStringList gone;
+        QList<QJsonObject> present;
+    };
+    // One GET by id each, all submitted at once (the client paces them). Any other
+    // failure fails the check: nothing unproven is marked deleted.
+    [[nodiscard]] Result<Presence> checkPresence(const QStringList &ids, const std::atomic_bool &cancelled);
+
     // HTTP attempts sent for the listings so far (retries included), and the retries
     // among them: the client's own count (ZohoAttemptTally), as Zoho saw them.
     [[nodiscard]] int calls() const;

@@ -39,11 +39,18 @@ private:
         SYNC_VERIFY_OK(simPost(m_sim->apiBase(), QStringLiteral("/_sim/faults"), faults));
     }
 
-    // Requests the sim counted for the products listing since the last reset.
+    // Requests the sim counted for products (the listing and GETs by id) since the last reset.
     int simItemRequests()
     {
         auto stats = simGet(m_sim->apiBase(), QStringLiteral("/_sim/stats"));
-        return stats ? stats->value(QStringLiteral("requests")).toObject().value(kItems).toInt() : -1;
+        if (!stats)
+            return -1;
+        int count = 0;
+        const QJsonObject requests = stats->value(QStringLiteral("requests")).toObject();
+        for (auto it = requests.begin(); it != requests.end(); ++it)
+            if (it.key() == kItems || it.key().startsWith(kItems + QLatin1Char('/')))
+                count += it.value().toInt();
+        return count;
     }
 
     Result<SyncReport> runProducts(int pagesInFlight = SyncOptions().pagesInFlight)
@@ -206,10 +213,62 @@ private slots:
         QCOMPARE(report->run.counters.pages, pages);
         QCOMPARE(report->run.counters.fetched, kProducts + 10 * (pages - 1));  // the sim's overlap: 10 a page
         QCOMPARE(report->run.counters.synced, kProducts);
+        QVERIFY(report->listingShifted);
         verifyCounted(*report, 0);
         auto stored = pgHashes(m_database->settings(), QStringLiteral("products"));
         SYNC_VERIFY_OK(stored);
         QCOMPARE(stored->size(), kProducts);
+    }
+
+    // Issue 11 point 2 (safe deletions): a listing that skips live records (records ahead
+    // of them deleted while it ran) marks none of them deleted: each is asked for by id,
+    // found and synced.
+    void shiftedListingDeletesNothingLive()
+    {
+        setFaults(QJsonObject{{QStringLiteral("paging"), QStringLiteral("skip")}});
+        auto report = runProducts();
+        SYNC_VERIFY_OK(report);
+        QCOMPARE(report->run.status, QStringLiteral("succeeded"));
+        const int pages = (kProducts + 199) / 200;
+        const int missed = 10 * (pages - 1);  // the sim's skip: 10 more a page
+        QCOMPARE(report->run.counters.deleted, 0);
+        QVERIFY(report->listingShifted);
+        QCOMPARE(report->run.counters.fetched, kProducts);  // listed, then the missed ones by id
+        QCOMPARE(report->run.counters.synced, kProducts);
+        verifyCounted(*report, 0);
+        QVERIFY(report->run.counters.zohoCalls >= pages + missed);
+        auto stored = pgHashes(m_database->settings(), QStringLiteral("products"));
+        SYNC_VERIFY_OK(stored);
+        QCOMPARE(stored->size(), kProducts);
+    }
+
+    // Records Zoho really deleted are marked deleted after Zoho confirms it (CRM: 204).
+    void deletionsProvenByIdAreMarked()
+    {
+        SyncOptions options;
+        options.mode = SyncMode::Full;
+        options.feed = false;  // no deleted-records list: the check by id is the proof
+        SyncOrchestrator first(gradesFeedEntity(), m_service->client(), m_database->settings(), m_redis, options);
+        auto cold = runOnWorker(first);
+        SYNC_VERIFY_OK(cold);
+        QCOMPARE(cold->run.status, QStringLiteral("succeeded"));
+        SYNC_VERIFY_OK(simMutateOp(m_sim->apiBase(), QStringLiteral("Grades"), QStringLiteral("delete"),
+                                   QJsonObject{{QStringLiteral("count"), 3}}));
+        SYNC_VERIFY_OK(simPost(m_sim->apiBase(), QStringLiteral("/_sim/reset-stats")));
+        SyncOrchestrator again(gradesFeedEntity(), m_service->client(), m_database->settings(), m_redis, options);
+        auto report = runOnWorker(again);
+        SYNC_VERIFY_OK(report);
+        QCOMPARE(report->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(report->run.counters.deleted, 3);
+        QVERIFY(!report->listingShifted);
+        auto stats = simGet(m_sim->apiBase(), QStringLiteral("/_sim/stats"));
+        SYNC_VERIFY_OK(stats);
+        int byId = 0;
+        const QJsonObject requests = stats->value(QStringLiteral("requests")).toObject();
+        for (auto it = requests.begin(); it != requests.end(); ++it)
+            if (it.key().startsWith(QStringLiteral("GET /crm/v2/Grades/")))
+                byId += it.value().toInt();
+        QCOMPARE(byId, 3);  // one check per id not listed
     }
 };
 
