@@ -41,20 +41,6 @@ std::string j(std::string text)
     return text;
 }
 
-EntityDefinition gradesEntity()
-{
-    EntityDefinition grades;
-    grades.name = QStringLiteral("grades");
-    grades.source = EntityDefinition::Source::Crm;
-    grades.module = QStringLiteral("Grades");
-    grades.idField = QStringLiteral("id");
-    grades.modifiedField = QStringLiteral("Modified_Time");
-    grades.moodleUserIdField = QStringLiteral("Moodle_User_ID");
-    grades.volatileFields = {QStringLiteral("Modified_Time")};
-    grades.affects = {QStringLiteral("academics")};
-    return grades;
-}
-
 std::string record(const std::string &id, const std::string &modified, int score)
 {
     return j("{'id':'") + id + j("','Moodle_User_ID':'7','Score':") + std::to_string(score)
@@ -82,7 +68,7 @@ private:
     {
         options.clock = m_clock.clock();
         options.feed = true;
-        return std::make_unique<SyncOrchestrator>(gradesEntity(), m_service->client(), m_database->settings(),
+        return std::make_unique<SyncOrchestrator>(gradesFeedEntity(), m_service->client(), m_database->settings(),
                                                   m_redis, options);
     }
 

@@ -88,21 +88,17 @@ private slots:
     void initTestCase()
     {
         TIERSYNC_REQUIRE_SANDBOX(profile);
-        auto sim = PrivateZohoSim::start({QStringLiteral("--students"), QStringLiteral("60"),
-                                          QStringLiteral("--limits"), QStringLiteral("off")});
-        SYNC_VERIFY_OK(sim);
-        m_sim = std::move(*sim);
         ZohoClientOptions clientOptions = fastClientOptions(3);
         clientOptions.requestTimeoutMs = 400;  // the sim holds a timed-out request 1,500 ms
-        m_service = std::make_unique<ZohoService>(m_sim->settings(), clientOptions);
-        auto database = PgTestDatabase::create(profile.pg, QStringLiteral("synccounters"));
-        SYNC_VERIFY_OK(database);
-        m_database = std::move(*database);
-        PgConnection connection(m_database->settings());
-        SYNC_VERIFY_OK(Migrator().migrate(connection));
-        m_redis = profile.redis;
-        m_redis.db = kRedisDb;
-        SYNC_VERIFY_OK(flushRedisDb(m_redis));
+        auto setup = startPrivateSync(profile, QStringLiteral("synccounters"), kRedisDb,
+                                      {QStringLiteral("--students"), QStringLiteral("60"),
+                                       QStringLiteral("--limits"), QStringLiteral("off")},
+                                      clientOptions);
+        SYNC_VERIFY_OK(setup);
+        m_sim = std::move(setup->sim);
+        m_service = std::move(setup->service);
+        m_database = std::move(setup->database);
+        m_redis = setup->redis;
     }
 
     void cleanupTestCase()

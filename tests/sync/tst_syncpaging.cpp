@@ -60,19 +60,15 @@ private slots:
     void initTestCase()
     {
         TIERSYNC_REQUIRE_SANDBOX(profile);
-        auto sim = PrivateZohoSim::start({QStringLiteral("--students"), QStringLiteral("60"),
-                                          QStringLiteral("--limits"), QStringLiteral("off")});
-        SYNC_VERIFY_OK(sim);
-        m_sim = std::move(*sim);
-        m_service = std::make_unique<ZohoService>(m_sim->settings(), fastClientOptions());
-        auto database = PgTestDatabase::create(profile.pg, QStringLiteral("syncpaging"));
-        SYNC_VERIFY_OK(database);
-        m_database = std::move(*database);
-        PgConnection connection(m_database->settings());
-        SYNC_VERIFY_OK(Migrator().migrate(connection));
-        m_redis = profile.redis;
-        m_redis.db = kRedisDb;
-        SYNC_VERIFY_OK(flushRedisDb(m_redis));
+        auto setup = startPrivateSync(profile, QStringLiteral("syncpaging"), kRedisDb,
+                                      {QStringLiteral("--students"), QStringLiteral("60"),
+                                       QStringLiteral("--limits"), QStringLiteral("off")},
+                                      fastClientOptions());
+        SYNC_VERIFY_OK(setup);
+        m_sim = std::move(setup->sim);
+        m_service = std::move(setup->service);
+        m_database = std::move(setup->database);
+        m_redis = setup->redis;
         // Some grades deleted, so the deleted-records list has a page to go round on.
         SYNC_VERIFY_OK(simMutateOp(m_sim->apiBase(), QStringLiteral("Grades"), QStringLiteral("delete"),
                                    QJsonObject{{QStringLiteral("count"), 3}}));
