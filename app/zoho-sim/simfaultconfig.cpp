@@ -23,6 +23,10 @@ QJsonObject SimFaultConfig::toJson() const
         {QStringLiteral("timeout_ms"), timeoutMs},
         {QStringLiteral("rate_429_code"), rate429Code},
         {QStringLiteral("retry_after_s"), retryAfterS},
+        {QStringLiteral("paging"), simPagingFaultName(paging)},
+        {QStringLiteral("paging_path"), pagingPath},
+        {QStringLiteral("fail_next"), failNext},
+        {QStringLiteral("fail_status"), failStatus},
     };
 }
 
@@ -65,6 +69,23 @@ Result<SimFaultConfig> SimFaultConfig::merged(const QJsonObject &changes) const
             next.retryAfterS = value.toInt(-1);
             if (next.retryAfterS < 0 || next.retryAfterS > 86400)
                 return bad(QStringLiteral("retry_after_s: expected 0..86400"));
+        } else if (key == QLatin1String("paging")) {
+            const auto fault = simPagingFaultFromName(value.toString());
+            if (!value.isString() || !fault)
+                return bad(QStringLiteral("paging: expected none, endless_empty, same_page, page_not_echoed, overlap or skip"));
+            next.paging = *fault;
+        } else if (key == QLatin1String("fail_next")) {
+            next.failNext = value.toInt(-1);
+            if (next.failNext < 0 || next.failNext > 1000000)
+                return bad(QStringLiteral("fail_next: expected 0..1000000"));
+        } else if (key == QLatin1String("fail_status")) {
+            next.failStatus = value.toInt(-1);
+            if (next.failStatus != 0 && next.failStatus != 304 && (next.failStatus < 400 || next.failStatus > 599))
+                return bad(QStringLiteral("fail_status: expected 0 (a timeout), 304 or 400..599"));
+        } else if (key == QLatin1String("paging_path")) {
+            if (!value.isString())
+                return bad(QStringLiteral("paging_path: expected a path such as /crm/v2/Grades/deleted"));
+            next.pagingPath = value.toString();
         } else {
             return bad(QStringLiteral("unknown fault '%1'").arg(key));
         }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/result.h"
+#include "simpaging.h"
 
 #include <QJsonObject>
 
@@ -18,6 +19,13 @@ struct SimFaultConfig final {
     int timeoutMs = 30000;   // how long a timeout fault holds the request
     int rate429Code = 44;    // Books: 44 per minute, 45 per day, 1070 concurrency
     int retryAfterS = 0;     // > 0 adds Retry-After to 429 answers (Zoho sends none)
+    SimPagingFault paging = SimPagingFault::None;  // list answers that never end (simpaging.h)
+    QString pagingPath;      // the list path the paging fault applies to; empty: every list
+    // The next failNext data requests (not OAuth) fail for certain, before the draws:
+    // HTTP failStatus (a proxy's 502 by default; 304: an empty Not Modified, as a caching
+    // proxy may answer), or held for timeoutMs and dropped when 0.
+    int failNext = 0;
+    int failStatus = 502;
 
     [[nodiscard]] QJsonObject toJson() const;
     // This configuration with the keys present in `changes` replaced; omitted keys keep

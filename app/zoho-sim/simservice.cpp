@@ -287,9 +287,26 @@ SimReply SimService::limitReply(Api api, const SimLimits::Admission &admission) 
 std::optional<SimReply> SimService::injectFault(Api api)
 {
     SimFaultConfig faults;
+    bool failNow = false;
     {
         std::lock_guard lock(m_configMutex);
         faults = m_faults;
+        if (api != Api::OAuth && m_faults.failNext > 0) {
+            --m_faults.failNext;
+            failNow = true;
+        }
+    }
+    if (failNow) {
+        if (faults.failStatus == 0) {
+            (void)waitMs(faults.timeoutMs);
+            SimReply dropped;
+            dropped.action = SimReply::Action::Drop;
+            return dropped;
+        }
+        if (faults.failStatus == 304)
+            return emptyReply(304);
+        // What a proxy in front of Zoho answers: no Zoho body.
+        return reply(faults.failStatus, "<html><body><h1>" + std::to_string(faults.failStatus) + "</h1></body></html>");
     }
     if (faults.latencyMaxMs > 0) {
         const int spread = faults.latencyMaxMs - faults.latencyMinMs;
@@ -465,19 +482,21 @@ SimReply SimService::booksList(SimEntity entity, const httplib::Request &request
         perPage = std::min(*value, maxPerPage);
     }
     const bool products = entity == SimEntity::Products;
+    const SimPagingFault fault = pagingFault(request);
     std::shared_lock lock(m_dataMutex);
     const auto &records = m_data.records(entity);
     const auto total = static_cast<qint64>(records.size());
-    const qint64 offset = std::min(total, (static_cast<qint64>(page) - 1) * perPage);
-    const int count = static_cast<int>(std::min<qint64>(perPage, total - offset));
-    const bool more = offset + count < total;
+    const SimPageWindow window = SimPageWindow::of(fault, page, (static_cast<qint64>(page) - 1) * perPage, perPage, total);
+    const qint64 offset = window.offset;
+    const int count = window.count;
+    const bool more = window.more;
 
     std::string body;
     body.reserve(pageBytes(records, nullptr, static_cast<int>(offset), count) + 256);
     body.append(R"({"code":0,"message":"success",)").append(products ? R"("items":[)" : R"("contacts":[)");
     appendRecords(body, records, nullptr, static_cast<int>(offset), count);
     body.append(R"(],"page_context":{"page":)")
-        .append(std::to_string(page))
+        .append(std::to_string(window.echoedPage))
         .append(R"(,"per_page":)")
         .append(std::to_string(perPage))
         .append(R"(,"has_more_page":)")
@@ -486,6 +505,14 @@ SimReply SimService::booksList(SimEntity entity, const httplib::Request &request
                          : R"(,"report_name":"Contacts","applied_filter":"Status.All","sort_column":"contact_name")")
         .append(R"(,"sort_order":"A"}})");
     return reply(200, std::move(body));
+}
+
+SimPagingFault SimService::pagingFault(const httplib::Request &request) const
+{
+    std::lock_guard lock(m_configMutex);
+    if (!m_faults.pagingPath.isEmpty() && m_faults.pagingPath != QString::fromStdString(request.path))
+        return SimPagingFault::None;
+    return m_faults.paging;
 }
 
 SimReply SimService::crm(const httplib::Request &request, std::string_view rest, std::optional<int> tenant)
@@ -590,6 +617,7 @@ SimReply SimService::crmList(SimEntity entity, const httplib::Request &request, 
                                        "from info.next_page_token to continue."),
                         QJsonObject{{QStringLiteral("limit"), crmPageParamLimit}});
 
+    const SimPagingFault fault = pagingFault(request);
     std::shared_lock lock(m_dataMutex);
     const auto &records = m_data.records(entity);
     std::vector<int> selection;
@@ -640,10 +668,12 @@ SimReply SimService::crmList(SimEntity entity, const httplib::Request &request, 
     // Nothing changed since If-Modified-Since → 304; nothing at all (or past the end) → 204.
     if (total == 0 && sinceS && !criteria)
         return emptyReply(304);
-    if (offset >= total)
+    if (offset >= total && !simPagingGoesOn(fault))
         return emptyReply(204);
-    const int count = static_cast<int>(std::min<qint64>(perPage, total - offset));
-    const bool more = offset + count < total;
+    const SimPageWindow window = SimPageWindow::of(fault, page, offset, perPage, total);
+    offset = window.offset;
+    const int count = window.count;
+    const bool more = window.more;
     const std::vector<int> *chosen = filtered ? &selection : nullptr;
 
     std::string body;
@@ -655,7 +685,7 @@ SimReply SimService::crmList(SimEntity entity, const httplib::Request &request, 
         .append(R"(,"count":)")
         .append(std::to_string(count))
         .append(R"(,"page":)")
-        .append(std::to_string(page))
+        .append(std::to_string(window.echoedPage))
         .append(R"(,"sort_by":"id","sort_order":"asc","more_records":)")
         .append(more ? "true" : "false");
     if (more) {

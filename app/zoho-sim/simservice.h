@@ -77,6 +77,7 @@ private:
     // expired, answered 401).
     [[nodiscard]] SimReply books(const httplib::Request &request, std::string_view rest, std::optional<int> tenant);
     [[nodiscard]] SimReply booksList(SimEntity entity, const httplib::Request &request);
+    [[nodiscard]] SimPagingFault pagingFault(const httplib::Request &request) const;
     [[nodiscard]] SimReply crm(const httplib::Request &request, std::string_view rest, std::optional<int> tenant);
     [[nodiscard]] SimReply crmList(SimEntity entity, const httplib::Request &request,
                                    const SimCriteria *criteria, const QString &criteriaText,

@@ -371,6 +371,7 @@ SimReply SimService::crmDeleted(SimEntity entity, const httplib::Request &reques
 
     static const QJsonObject simUser{{QStringLiteral("name"), QStringLiteral("Sim Admin")},
                                      {QStringLiteral("id"), QStringLiteral("3652397000000186017")}};
+    const SimPagingFault fault = pagingFault(request);
     std::shared_lock lock(m_dataMutex);
     std::vector<const SimDataSet::Deleted *> selected;
     for (const SimDataSet::Deleted &record : m_data.deleted(entity)) {
@@ -382,13 +383,13 @@ SimReply SimService::crmDeleted(SimEntity entity, const httplib::Request &reques
     }
     if (selected.empty())
         return emptyReply(sinceS ? 304 : 204);
-    const qint64 offset = static_cast<qint64>(page - 1) * perPage;
-    if (offset >= static_cast<qint64>(selected.size()))
+    const auto total = static_cast<qint64>(selected.size());
+    if (static_cast<qint64>(page - 1) * perPage >= total && !simPagingGoesOn(fault))
         return emptyReply(204);
-    const int count = static_cast<int>(std::min<qint64>(perPage, static_cast<qint64>(selected.size()) - offset));
+    const SimPageWindow window = SimPageWindow::of(fault, page, static_cast<qint64>(page - 1) * perPage, perPage, total);
     QJsonArray data;
-    for (int i = 0; i < count; ++i) {
-        const SimDataSet::Deleted &record = *selected[static_cast<std::size_t>(offset + i)];
+    for (int i = 0; i < window.count; ++i) {
+        const SimDataSet::Deleted &record = *selected[static_cast<std::size_t>(window.offset + i)];
         data.append(QJsonObject{{QStringLiteral("id"), QString::fromStdString(record.id)},
                                 {QStringLiteral("display_name"), record.displayName},
                                 {QStringLiteral("type"), record.permanent ? QStringLiteral("permanent") : QStringLiteral("recycle")},
@@ -398,10 +399,9 @@ SimReply SimService::crmDeleted(SimEntity entity, const httplib::Request &reques
     }
     return jsonReply(200, QJsonObject{{QStringLiteral("data"), data},
                                       {QStringLiteral("info"), QJsonObject{{QStringLiteral("per_page"), perPage},
-                                                                           {QStringLiteral("count"), count},
-                                                                           {QStringLiteral("page"), page},
-                                                                           {QStringLiteral("more_records"),
-                                                                            offset + count < static_cast<qint64>(selected.size())}}}});
+                                                                           {QStringLiteral("count"), window.count},
+                                                                           {QStringLiteral("page"), window.echoedPage},
+                                                                           {QStringLiteral("more_records"), window.more}}}});
 }
 
 }  // namespace tiersync::sim

@@ -1,8 +1,8 @@
 #include "cache/zohoendpointfetcher.h"
 
 #include "cache/endpointpayload.h"
-#include "core/logging.h"
 #include "zoho/awaitresult.h"
+#include "zoho/pagingguard.h"
 #include "zoho/zohorequest.h"
 
 
@@ -19,11 +19,17 @@ Result<QJsonValue> ZohoEndpointFetcher::fetch(const EndpointDefinition &endpoint
 {
     const QString criteria = endpoint.criteriaFor(moodleUserId);
     QList<QJsonObject> records;
+    // Past kMaxPages the answer would be cut short: an error, never a silent truncation.
+    PagingGuard guard(QStringLiteral("%1 search for one student").arg(endpoint.zohoModule), kMaxPages);
     CrmCursor cursor;
-    for (int page = 0; page < kMaxPages; ++page) {
+    while (true) {
         auto result = awaitResult(m_api.crmSearch(endpoint.zohoModule, criteria, cursor));
         if (!result)
             return result.error();
+        if (Status going = guard.accept(ZohoApi::crmPageFacts(cursor, result->records, result->page,
+                                                              result->moreRecords, result->nextPageToken));
+            !going)
+            return going.error();
         records.append(result->records);
         auto next = ZohoApi::nextCrmCursor(cursor, *result);
         if (!next)
@@ -31,9 +37,6 @@ Result<QJsonValue> ZohoEndpointFetcher::fetch(const EndpointDefinition &endpoint
         if (!next->has_value())
             break;
         cursor = **next;
-        if (page + 1 == kMaxPages)
-            qCWarning(lcZoho) << "endpoint" << endpoint.name << "has more than" << kMaxPages
-                              << "pages for one student; the rest is left out";
     }
     // Every page, also for an object: its record is the first by id, as the regroup
     // from PostgreSQL rows picks it.

@@ -47,6 +47,10 @@ struct SyncOptions final {
     // Every listing (and deleted-records list) ends after at most this many pages, as a
     // Protocol error: a server that never says "last page" cannot keep a run going.
     int maxPages = 50000;
+    // A full run marks a row deleted only when Zoho confirms it is gone (Books GET by id →
+    // 404, CRM → 204): a listing that shifted while it ran misses live records. At most
+    // this many ids not listed are checked a run (one call each); the rest wait for the next.
+    int maxDeletionChecks = 500;
 };
 
 }  // namespace tiersync

@@ -79,12 +79,15 @@ private:
 
     [[nodiscard]] Error refusal();
     void abandonStaleRuns();
-    [[nodiscard]] Status processPage(const QList<QJsonObject> &records);
+    // repeatedIds: ids an earlier page of the run listed already (SyncPageFetcher::Page):
+    // written again (the newer answer wins) but counted once.
+    [[nodiscard]] Status processPage(const QList<QJsonObject> &records, const QStringList &repeatedIds);
     [[nodiscard]] Result<QHash<QString, Known>> lookup(const QList<Entry> &entries);
     void writeStates(const QList<RedisHashWrite> &writes);
     void recordZohoCalls(qint64 totalCalls);
     [[nodiscard]] Status writerError() const;
-    [[nodiscard]] Status markDeleted();
+    [[nodiscard]] Status markDeleted(SyncPageFetcher &fetcher);
+    [[nodiscard]] Status drainWriters();
     [[nodiscard]] Status fillRosterGaps();
     [[nodiscard]] bool isFeed() const;
     // Feed runs: CRM's deleted-records list since `since` (invalid: all of it); the ids
@@ -118,6 +121,7 @@ private:
 
     bool m_cachingEnabled = true;
     qint64 m_markedDeleted = 0;  // by the full run's markDeleted (the writers count their own)
+    qint64 m_rewrites = 0;       // records listed again in the run and written again: not synced twice
     // Feed runs (isFeed()): what the run saw, for the watermarks and the deleted list.
     bool m_feed = false;
     QDateTime m_maxModifiedSeen;
@@ -258,7 +262,7 @@ void SyncOrchestrator::Run::recordZohoCalls(qint64 totalCalls)
         redisFailed(added.error());
 }
 
-Status SyncOrchestrator::Run::processPage(const QList<QJsonObject> &records)
+Status SyncOrchestrator::Run::processPage(const QList<QJsonObject> &records, const QStringList &repeatedIds)
 {
     QElapsedTimer phase;
     phase.start();
@@ -307,18 +311,35 @@ Status SyncOrchestrator::Run::processPage(const QList<QJsonObject> &records)
     if (!known)
         return known.error();
 
+    if (!repeatedIds.isEmpty() && !m_report.listingShifted) {
+        qCInfo(lcSync) << "run" << m_runId << m_entity.name << ": the listing shifted while it ran (ids listed twice);"
+                       << "records inserted meanwhile on pages already read wait for the next run";
+        m_report.listingShifted = true;
+    }
+    // The first occurrences of a repeated id on this page that are new to the run.
+    QHash<QString, int> newLeft;
+    for (const QString &id : repeatedIds)
+        --newLeft[id];
+    for (const Entry &entry : std::as_const(entries))
+        if (newLeft.contains(entry.id))
+            ++newLeft[entry.id];
     QList<SyncWriter::Item> toWrite;
     QList<RedisHashWrite> repairs;  // unchanged, but Redis did not know: write the state back
     const QByteArray now = EntityState::nowText();
     for (const Entry &entry : std::as_const(entries)) {
+        bool repeated = false;
+        if (auto left = newLeft.find(entry.id); left != newLeft.end())
+            repeated = (*left)-- <= 0;
         const auto found = known->constFind(entry.id);
         const bool existed = found != known->cend();
         const bool unchanged = existed && found->hash == entry.hash;
         if (m_mode == SyncMode::Full || !unchanged) {
             toWrite.append(SyncWriter::Item{entry.id, entry.hash, *entry.record});
+            m_rewrites += repeated ? 1 : 0;
             continue;
         }
-        ++m_counters.skipped;
+        if (!repeated)
+            ++m_counters.skipped;
         if (!found->fromRedis) {
             EntityState state;
             state.contentHash = entry.hash;
@@ -356,18 +377,51 @@ Status SyncOrchestrator::Run::writerError() const
     return {};
 }
 
-// The live rows a complete listing did not name are gone from Zoho: marked deleted
-// through the commit step, so their students' snapshots and keys are regrouped too.
-Status SyncOrchestrator::Run::markDeleted()
+Status SyncOrchestrator::Run::drainWriters()
+{
+    Status outcome;
+    for (const auto &writer : m_writers)
+        if (Status drained = writer->drain(); !drained && outcome)
+            outcome = drained;
+    return outcome;
+}
+
+// The live rows a complete listing did not name may be gone from Zoho — or have moved
+// between pages while the listing ran (a deletion ahead of them shifts them onto a page
+// already read). Each is asked for by id: those Zoho confirms gone are marked deleted
+// through the commit step (their students' snapshots and keys regrouped too); those still
+// there are synced. Past maxDeletionChecks the rest wait for the next full run.
+Status SyncOrchestrator::Run::markDeleted(SyncPageFetcher &fetcher)
 {
     auto live = m_entities.contentHashes(m_entity.name);
     if (!live)
         return live.error();
     const QSet<QString> seen(m_seen.cbegin(), m_seen.cend());
-    QStringList gone;
+    QStringList notListed;
     for (auto it = live->cbegin(); it != live->cend(); ++it)
         if (!seen.contains(it.key()))
-            gone.append(it.key());
+            notListed.append(it.key());
+    if (notListed.isEmpty())
+        return {};
+    const qsizetype checks = std::min<qsizetype>(notListed.size(), std::max(0, m_options.maxDeletionChecks));
+    if (checks < notListed.size())
+        qCWarning(lcSync) << "run" << m_runId << m_entity.name << ":" << notListed.size() - checks
+                          << "row(s) not listed left for the next full run (at most" << checks << "checked a run)";
+    auto presence = fetcher.checkPresence(notListed.mid(0, checks), m_owner.m_cancelled);
+    m_callTally.raiseTo(fetcher.calls());
+    if (!presence)
+        return presence.error();
+    if (!presence->present.isEmpty()) {
+        qCInfo(lcSync) << "run" << m_runId << m_entity.name << ":" << presence->present.size()
+                       << "record(s) the listing missed are still in Zoho (it shifted while it ran): synced, not deleted";
+        m_report.listingShifted = true;
+        m_counters.fetched += presence->present.size();
+        if (Status synced = processPage(presence->present, {}); !synced)
+            return synced;
+        if (Status drained = drainWriters(); !drained)
+            return drained;
+    }
+    const QStringList gone = presence->gone;
     if (gone.isEmpty())
         return {};
     auto layout = CommitStep::builtInLayout();
@@ -486,12 +540,14 @@ Status SyncOrchestrator::Run::recordFeedSuccess(const QDateTime &startedAt)
 void SyncOrchestrator::Run::reportProgress(bool force)
 {
     if (!m_writers.empty()) {
-        m_counters.synced = 0;
+        qint64 upserted = 0;
         m_counters.deleted = m_markedDeleted;
         for (const auto &writer : m_writers) {
-            m_counters.synced += writer->synced();
+            upserted += writer->synced();
             m_counters.deleted += writer->deleted();  // rows the commit step marked, not ids asked for
         }
+        // Distinct entities: an id listed twice (records moved between pages) counts once.
+        m_counters.synced = std::max<qint64>(0, upserted - m_rewrites);
     }
     m_counters.zohoCalls = m_fetcher ? m_fetcher->calls() : 0;
     m_counters.retries = m_fetcher ? m_fetcher->retries() : 0;
@@ -601,7 +657,7 @@ Result<SyncReport> SyncOrchestrator::Run::execute()
         }
         ++m_counters.pages;
         m_counters.fetched += (*page)->records.size();
-        outcome = processPage((*page)->records);
+        outcome = processPage((*page)->records, (*page)->repeatedIds);
         if (!outcome)
             break;
         reportProgress(false);
@@ -625,7 +681,7 @@ Result<SyncReport> SyncOrchestrator::Run::execute()
                 outcome = drained;
     }
     if (outcome && listedEverything && m_mode == SyncMode::Full)
-        outcome = markDeleted();
+        outcome = markDeleted(fetcher);
     if (outcome && listedEverything && m_feed && m_mode == SyncMode::Full)
         outcome = fillRosterGaps();
     if (outcome && m_feed)
@@ -636,7 +692,12 @@ Result<SyncReport> SyncOrchestrator::Run::execute()
     if (!outcome) {
         const bool cancelled = outcome.error().kind == ErrorKind::Cancelled && m_owner.m_cancelled.load();
         status = QString::fromLatin1(cancelled ? SyncRunRepository::kCancelled : SyncRunRepository::kFailed);
-        error = cancelled ? QStringLiteral("cancelled") : outcome.error().toString();
+        // A call the open circuit refused names the failure that opened it first (its
+        // message starts with it); "circuit_open:" in front would hide the cause again.
+        const Error &failure = outcome.error();
+        error = cancelled                                  ? QStringLiteral("cancelled")
+                : failure.kind == ErrorKind::CircuitOpen ? failure.message
+                                                           : failure.toString();
     }
     reportProgress(false);
     m_fetcher = nullptr;

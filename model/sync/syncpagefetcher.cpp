@@ -28,6 +28,11 @@ SyncPageFetcher::SyncPageFetcher(EntityDefinition entity, ZohoClient *client, in
     , m_estimatedPages(std::max(0, estimatedPages))
     , m_maxPages(std::max(1, maxPages))
     , m_notifier(std::make_shared<Notifier>())
+    , m_listGuard(m_entity.source == EntityDefinition::Source::Crm ? QStringLiteral("/crm/v2/") + m_entity.module
+                                                                   : m_entity.path,
+                  m_maxPages)
+    , m_deletedGuard(QStringLiteral("/crm/v2/%1/deleted").arg(m_entity.module), m_maxPages)
+    , m_tally(std::make_shared<ZohoAttemptTally>())
 {
 }
 
@@ -44,20 +49,12 @@ SyncPageFetcher::~SyncPageFetcher()
 
 int SyncPageFetcher::calls() const
 {
-    int inFlight = int(m_pending.size()) + (m_crmPending ? 1 : 0);
-    return m_finishedCalls + inFlight;
+    return int(m_tally->sent.load());
 }
 
 int SyncPageFetcher::retries() const
 {
-    return m_finishedRetries;
-}
-
-void SyncPageFetcher::countFinished(const Result<ZohoResponse> &response)
-{
-    const int attempts = response ? std::max(1, response->attempts) : 1;
-    m_finishedCalls += attempts;
-    m_finishedRetries += attempts - 1;
+    return int(m_tally->retries.load());
 }
 
 void SyncPageFetcher::request(int pageNumber)
@@ -112,21 +109,11 @@ SyncPageFetcher::Future SyncPageFetcher::submitCrmDeleted(const CrmCursor &curso
     return submitNotifying(std::move(page));
 }
 
-Status SyncPageFetcher::checkProgress(const std::optional<CrmCursor> &next, int pagesSoFar)
-{
-    if (!next)
-        return {};
-    if (pagesSoFar >= m_maxPages)
-        return makeError(ErrorKind::Protocol, QStringLiteral("Zoho's %1 listing did not end after %2 pages")
-                                                  .arg(m_entity.module)
-                                                  .arg(m_maxPages));
-    return {};
-}
-
 SyncPageFetcher::Future SyncPageFetcher::submitNotifying(ZohoRequest request)
 {
     // The wake-up is attached before the call can finish: then() on a future the
     // client's thread is finishing can run twice in Qt 6.4 (ZohoClient::submit).
+    request.tally = m_tally;
     std::shared_ptr<Notifier> notifier = m_notifier;
     return m_client->submit(std::move(request), [&](Future &future) {
         // Kept for the fetcher's life: cancel() in the destructor reaches a continuation
@@ -163,12 +150,9 @@ Result<ZohoResponse> SyncPageFetcher::await(Future future, const std::atomic_boo
         }
     }
     m_waitMs += timer.elapsed();
-    Result<ZohoResponse> response = future.resultCount() > 0
-                                        ? future.result()
-                                        : Result<ZohoResponse>(makeError(ErrorKind::Cancelled,
-                                                                         QStringLiteral("Zoho request was cancelled")));
-    countFinished(response);
-    return response;
+    return future.resultCount() > 0
+               ? future.result()
+               : Result<ZohoResponse>(makeError(ErrorKind::Cancelled, QStringLiteral("Zoho request was cancelled")));
 }
 
 Result<std::optional<SyncPageFetcher::Page>> SyncPageFetcher::next(const std::atomic_bool &cancelled)
@@ -192,28 +176,23 @@ Result<std::optional<SyncPageFetcher::Page>> SyncPageFetcher::next(const std::at
         if (page->notModified) {
             // Only an answer to If-Modified-Since may say "not modified"; anywhere else it
             // would end a full listing early and make live rows look deleted.
-            if (!m_ifModifiedSince.isValid() || m_crmPages > 0)
+            if (!m_ifModifiedSince.isValid() || m_listGuard.pages() > 0)
                 return makeError(ErrorKind::Protocol,
                                  QStringLiteral("Zoho answered 304 to page %1 of the %2 listing")
-                                     .arg(m_crmPages + 1)
+                                     .arg(m_listGuard.pages() + 1)
                                      .arg(m_entity.module));
             m_notModified = true;
             m_crmDone = true;
             return std::optional<Page>();
         }
-        ++m_crmPages;
+        if (Status going = m_listGuard.accept(ZohoApi::crmPageFacts(m_crmCursor, page->records, page->page,
+                                                                    page->moreRecords, page->nextPageToken));
+            !going)
+            return going.error();
         Result<std::optional<CrmCursor>> nextCursor = ZohoApi::nextCrmCursor(m_crmCursor, *page);
         if (!nextCursor)
             return nextCursor.error();
-        if (Status going = checkProgress(*nextCursor, m_crmPages); !going)
-            return going.error();
-        if (*nextCursor && !(*nextCursor)->pageToken.isEmpty()) {
-            if (m_crmTokens.contains((*nextCursor)->pageToken))
-                return makeError(ErrorKind::Protocol, QStringLiteral("Zoho handed out the %1 page token \"%2\" twice")
-                                                          .arg(m_entity.module, (*nextCursor)->pageToken.left(40)));
-            m_crmTokens.insert((*nextCursor)->pageToken);
-        }
-        Page result{m_crmCursor.page, std::move(page->records)};
+        Page result{m_crmCursor.page, std::move(page->records), m_listGuard.lastRepeated()};
         if (*nextCursor) {
             m_crmCursor = **nextCursor;
             m_crmPending = submitCrm(m_crmCursor);  // ask before the caller works on this one
@@ -240,29 +219,22 @@ Result<std::optional<SyncPageFetcher::Page>> SyncPageFetcher::next(const std::at
     if (!page)
         return page.error();
     const int number = m_nextPage++;
-    if (page->hasMorePage && number >= m_maxPages)
-        return makeError(ErrorKind::Protocol, QStringLiteral("Zoho's %1 listing did not end after %2 pages")
-                                                  .arg(m_entity.path)
-                                                  .arg(m_maxPages));
+    if (Status going = m_listGuard.accept(ZohoApi::booksPageFacts(*page, number, m_entity.idField)); !going)
+        return going.error();
     if (page->hasMorePage) {
         m_highestExisting = std::max(m_highestExisting, number + 1);
     } else {
         m_lastPage = number;
         // Speculative requests past the end are not needed; their answers are dropped.
         for (auto it = m_pending.begin(); it != m_pending.end();) {
-            if (it->first > number) {
-                if (it->second.isFinished() && it->second.resultCount() > 0)
-                    countFinished(it->second.result());
-                else
-                    ++m_finishedCalls;
+            if (it->first > number)
                 it = m_pending.erase(it);
-            } else {
+            else
                 ++it;
-            }
         }
     }
     fill();
-    return std::optional<Page>(Page{number, std::move(page->records)});
+    return std::optional<Page>(Page{number, std::move(page->records), m_listGuard.lastRepeated()});
 }
 
 Result<std::optional<CrmDeletedPage>> SyncPageFetcher::nextDeleted(const QDateTime &since,
@@ -281,23 +253,81 @@ Result<std::optional<CrmDeletedPage>> SyncPageFetcher::nextDeleted(const QDateTi
     Result<CrmDeletedPage> page = zohoparser::parseCrmDeletedPage(response->httpStatus, response->json);
     if (!page)
         return page.error();
-    ++m_deletedPages;
+    QList<QJsonObject> listed;  // the guard looks at ids only
+    listed.reserve(page->records.size());
+    for (const CrmDeletedRecord &record : std::as_const(page->records))
+        listed.append(QJsonObject{{QStringLiteral("id"), record.id}});
+    if (Status going = m_deletedGuard.accept(ZohoApi::crmPageFacts(m_deletedCursor, listed, page->page,
+                                                                   page->moreRecords, page->nextPageToken));
+        !going)
+        return going.error();
     Result<std::optional<CrmCursor>> nextCursor = ZohoApi::nextCrmCursor(m_deletedCursor, *page);
     if (!nextCursor)
         return nextCursor.error();
-    if (Status going = checkProgress(*nextCursor, m_deletedPages); !going)
-        return going.error();
-    if (*nextCursor && !(*nextCursor)->pageToken.isEmpty()) {
-        if (m_deletedTokens.contains((*nextCursor)->pageToken))
-            return makeError(ErrorKind::Protocol, QStringLiteral("Zoho handed out the %1 deleted-list page token \"%2\" twice")
-                                                      .arg(m_entity.module, (*nextCursor)->pageToken.left(40)));
-        m_deletedTokens.insert((*nextCursor)->pageToken);
-    }
     if (*nextCursor)
         m_deletedCursor = **nextCursor;
     else
         m_deletedDone = true;
     return std::optional<CrmDeletedPage>(std::move(*page));
+}
+
+Result<SyncPageFetcher::Presence> SyncPageFetcher::checkPresence(const QStringList &ids,
+                                                                 const std::atomic_bool &cancelled)
+{
+    const bool crm = m_entity.source == EntityDefinition::Source::Crm;
+    std::vector<Future> calls;
+    calls.reserve(size_t(ids.size()));
+    for (const QString &id : ids) {
+        ZohoRequest get = ZohoRequest::get((crm ? QStringLiteral("/crm/v2/") + m_entity.module : m_entity.path)
+                                           + QLatin1Char('/') + id);
+        get.label = QStringLiteral("GET %1/{id}").arg(crm ? QStringLiteral("/crm/v2/") + m_entity.module : m_entity.path);
+        get.purpose = ZohoCallPurpose::Sync;
+        calls.push_back(submitNotifying(std::move(get)));
+    }
+    Presence presence;
+    Error failure;
+    for (qsizetype i = 0; i < ids.size(); ++i) {
+        // Every call is awaited, also after a failure: none may outlive the fetcher's caller.
+        Result<ZohoResponse> response = await(calls[size_t(i)], cancelled);
+        if (failure.kind != ErrorKind::None)
+            continue;
+        if (!response) {
+            if (!crm && response.error().kind == ErrorKind::NotFound && response.error().httpStatus == 404)
+                presence.gone.append(ids.at(i));
+            else
+                failure = response.error();
+            continue;
+        }
+        if (response->httpStatus == 204) {
+            presence.gone.append(ids.at(i));
+            continue;
+        }
+        if (response->httpStatus == 304 || !response->hasBody) {
+            failure = makeError(ErrorKind::Protocol, QStringLiteral("Zoho answered HTTP %1 to GET %2 of %3")
+                                                         .arg(response->httpStatus)
+                                                         .arg(ids.at(i), m_entity.name));
+            continue;
+        }
+        Result<QJsonObject> record = QJsonObject();
+        if (crm) {
+            auto records = zohoparser::parseCrmRecords(response->json);
+            if (!records)
+                record = records.error();
+            else if (!records->isEmpty())
+                record = records->first();
+        } else {
+            record = zohoparser::parseBooksEntity(response->json, m_entity.entityKey);
+        }
+        if (!record)
+            failure = record.error();
+        else if (record->isEmpty())
+            presence.gone.append(ids.at(i));
+        else
+            presence.present.append(*record);
+    }
+    if (failure.kind != ErrorKind::None)
+        return failure;
+    return presence;
 }
 
 }  // namespace tiersync

@@ -3,6 +3,8 @@
 #include "core/result.h"
 #include "sync/entitydefinition.h"
 #include "zoho/crmdeletedpage.h"
+#include "zoho/pagingguard.h"
+#include "zoho/zohoattempttally.h"
 #include "zoho/zohoapi.h"
 #include "zoho/zohoresponse.h"
 
@@ -37,18 +39,20 @@ class ZohoClient;
 // listing at once with notModified() set. nextDeleted() then reads CRM's deleted-records
 // list of the module, one page at a time.
 //
-// Every listing ends, whatever Zoho answers: at most maxPages pages (then a Protocol
-// error, never a silent truncation), and a CRM page token handed out twice is a Protocol
-// error too (a server going round in circles).
+// Every listing ends, whatever Zoho answers: each goes through a PagingGuard (at most
+// maxPages pages, then a Protocol error, never a silent truncation; an empty page that
+// says more follow, a repeated page, a page number not echoed or a page token handed out
+// twice is a Protocol error too: a server going round in circles).
 //
 // next() blocks the calling worker thread; it wakes up for cancel within ~50 ms.
 class SyncPageFetcher final {
 public:
-    static constexpr int kDefaultMaxPages = 50000;  // 10 million records at 200 a page
+    static constexpr int kDefaultMaxPages = PagingGuard::kDefaultMaxPages;
 
     struct Page {
         int number = 0;
         QList<QJsonObject> records;
+        QStringList repeatedIds;  // ids of this page an earlier page of the listing had (records moved)
     };
 
     SyncPageFetcher(EntityDefinition entity, ZohoClient *client, int pagesInFlight, int estimatedPages,
@@ -68,11 +72,23 @@ public:
     [[nodiscard]] Result<std::optional<CrmDeletedPage>> nextDeleted(const QDateTime &since,
                                                                     const std::atomic_bool &cancelled);
 
-    // HTTP attempts of the requests so far (retries included; a request still in
-    // flight counts one) and the retries among them.
+    // What Zoho says about ids a complete listing did not name: gone (Books 404, CRM 204)
+    // or still there (the record: it moved between pages while the listing ran).
+    struct Presence {
+        QStringList gone;
+        QList<QJsonObject> present;
+    };
+    // One GET by id each, all submitted at once (the client paces them). Any other
+    // failure fails the check: nothing unproven is marked deleted.
+    [[nodiscard]] Result<Presence> checkPresence(const QStringList &ids, const std::atomic_bool &cancelled);
+
+    // HTTP attempts sent for the listings so far (retries included), and the retries
+    // among them: the client's own count (ZohoAttemptTally), as Zoho saw them.
     [[nodiscard]] int calls() const;
     [[nodiscard]] int retries() const;
     [[nodiscard]] qint64 waitMs() const { return m_waitMs; }
+    // Records of the listing so far, an id listed on several pages counted once.
+    [[nodiscard]] qint64 distinctRecords() const { return m_listGuard.distinctRecords(); }
 
 private:
     struct Notifier;
@@ -82,12 +98,9 @@ private:
     void request(int pageNumber);
     [[nodiscard]] Future submitCrm(const CrmCursor &cursor);
     [[nodiscard]] Future submitCrmDeleted(const CrmCursor &cursor, const QDateTime &since);
-    // A page token seen before, or one page too many: the listing would not end.
-    [[nodiscard]] Status checkProgress(const std::optional<CrmCursor> &next, int pagesSoFar);
     // Submits with the notifier's wake-up attached before the call can finish.
     [[nodiscard]] Future submitNotifying(ZohoRequest request);
     [[nodiscard]] Result<ZohoResponse> await(Future future, const std::atomic_bool &cancelled);
-    void countFinished(const Result<ZohoResponse> &response);
 
     EntityDefinition m_entity;
     ZohoClient *m_client;
@@ -112,19 +125,16 @@ private:
     std::optional<Future> m_crmPending;
     CrmCursor m_crmCursor;
     bool m_crmDone = false;
-    int m_crmPages = 0;
     QDateTime m_ifModifiedSince;
     bool m_notModified = false;
-    QSet<QString> m_crmTokens;  // every page token handed out, to detect a loop
+    PagingGuard m_listGuard;     // Books or CRM: the entity's listing
 
     // CRM deleted-records list
     CrmCursor m_deletedCursor;
     bool m_deletedDone = false;
-    int m_deletedPages = 0;
-    QSet<QString> m_deletedTokens;
+    PagingGuard m_deletedGuard;
 
-    int m_finishedCalls = 0;
-    int m_finishedRetries = 0;
+    std::shared_ptr<ZohoAttemptTally> m_tally;
     qint64 m_waitMs = 0;
 };
 

@@ -14,6 +14,9 @@ struct SyncReport final {
     qint64 redisStateHits = 0; // states answered by Redis
     qint64 pgStateLookups = 0; // states Redis did not have (or Redis was down): read from PostgreSQL
     bool redisDegraded = false;  // Redis failed at some point of the run
+    // The listing shifted while it ran: ids came twice (records inserted ahead), or a full
+    // listing missed live records (deleted ahead; found by id and synced).
+    bool listingShifted = false;
     // Where the engine's own time went.
     qint64 hashMs = 0;         // canonical JSON + SHA-256
     qint64 lookupMs = 0;       // state lookups (Redis, PostgreSQL fallback)

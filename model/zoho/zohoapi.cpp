@@ -1,6 +1,7 @@
 #include "zoho/zohoapi.h"
 
 #include "zoho/awaitresult.h"
+#include "zoho/pagingguard.h"
 #include "zoho/zohoclient.h"
 #include "zoho/zohorequest.h"
 
@@ -46,6 +47,17 @@ auto submitThen(ZohoClient *client, ZohoRequest request, Parse &&parse)
         mapped = future.then(std::forward<Parse>(parse));
     });
     return mapped;
+}
+
+// A 304 answer to a request sent without If-Modified-Since (a proxy's cache, a confused
+// server): "not modified" since nothing; never read as "no data".
+Error notModifiedUnasked(const QString &what)
+{
+    Error error = makeError(ErrorKind::Protocol,
+                            QStringLiteral("Zoho answered 304 Not Modified to a %1 asked without If-Modified-Since; "
+                                           "nothing is replaced").arg(what));
+    error.httpStatus = 304;
+    return error;
 }
 
 }  // namespace
@@ -108,6 +120,8 @@ QFuture<Result<QJsonObject>> ZohoApi::booksGet(const QString &path, const QStrin
         [entityKey](const Result<ZohoResponse> &response) -> Result<QJsonObject> {
             if (!response)
                 return response.error();
+            if (response->httpStatus == 304)
+                return notModifiedUnasked(QStringLiteral("GET of a Books %1").arg(entityKey));
             if (!response->hasBody)
                 return makeError(ErrorKind::NotFound, QStringLiteral("Zoho returned no %1").arg(entityKey));
             return zohoparser::parseBooksEntity(response->json, entityKey);
@@ -119,12 +133,15 @@ Result<QList<QJsonObject>> ZohoApi::booksListAll(const QString &path, const QStr
                                                  const std::function<bool(const BooksPage &)> &onPage) const
 {
     QList<QJsonObject> all;
+    PagingGuard guard(path);
     int pageNumber = 1;
     QFuture<Result<BooksPage>> pending = booksPage(path, entityKey, pageNumber, filter);
     while (true) {
         Result<BooksPage> page = awaitResult(pending);
         if (!page)
             return page.error();
+        if (Status going = guard.accept(booksPageFacts(*page, pageNumber, {})); !going)
+            return going.error();
         const std::optional<int> next = nextBooksPage(*page, pageNumber);
         // Ask for the next page before handling this one.
         if (next)
@@ -141,6 +158,29 @@ Result<QList<QJsonObject>> ZohoApi::booksListAll(const QString &path, const QStr
     }
 }
 
+PageFacts ZohoApi::booksPageFacts(const BooksPage &page, int requested, const QString &idField)
+{
+    PageFacts facts;
+    facts.requestedPage = requested;
+    facts.echoedPage = page.page;
+    facts.keys = PagingGuard::keysOf(page.records, idField);
+    facts.more = page.hasMorePage;
+    return facts;
+}
+
+PageFacts ZohoApi::crmPageFacts(const CrmCursor &requested, const QList<QJsonObject> &records, int echoedPage,
+                                bool more, const QString &nextToken)
+{
+    PageFacts facts;
+    facts.requestedPage = requested.pageToken.isEmpty() ? requested.page : 0;
+    facts.requestedToken = requested.pageToken;
+    facts.echoedPage = echoedPage;
+    facts.keys = PagingGuard::keysOf(records, QStringLiteral("id"));
+    facts.more = more;
+    facts.nextToken = nextToken;
+    return facts;
+}
+
 QFuture<Result<CrmPage>> ZohoApi::crmPage(const QString &module, const CrmCursor &cursor,
                                           const QUrlQuery &filter, const QDateTime &ifModifiedSince) const
 {
@@ -148,9 +188,11 @@ QFuture<Result<CrmPage>> ZohoApi::crmPage(const QString &module, const CrmCursor
     if (ifModifiedSince.isValid())
         list.headers.append({QByteArrayLiteral("If-Modified-Since"), crmTimeHeader(ifModifiedSince)});
     return submitThen(m_client, std::move(list),
-        [](const Result<ZohoResponse> &response) -> Result<CrmPage> {
+        [asked = ifModifiedSince.isValid()](const Result<ZohoResponse> &response) -> Result<CrmPage> {
             if (!response)
                 return response.error();
+            if (response->httpStatus == 304 && !asked)
+                return notModifiedUnasked(QStringLiteral("CRM list"));
             return zohoparser::parseCrmListAnswer(response->httpStatus, response->json);
         });
 }
@@ -193,7 +235,9 @@ QFuture<Result<CrmPage>> ZohoApi::crmSearch(const QString &module, const QString
         [](const Result<ZohoResponse> &response) -> Result<CrmPage> {
             if (!response)
                 return response.error();
-            return zohoparser::parseCrmPage(response->json);
+            if (response->httpStatus == 304)
+                return notModifiedUnasked(QStringLiteral("CRM search"));
+            return zohoparser::parseCrmListAnswer(response->httpStatus, response->json);
         });
 }
 
@@ -219,12 +263,17 @@ Result<QList<QJsonObject>> ZohoApi::crmListAll(const QString &module, const QUrl
                                                const std::function<bool(const CrmPage &)> &onPage) const
 {
     QList<QJsonObject> all;
+    PagingGuard guard(crmPath(module));
     CrmCursor cursor;
     QFuture<Result<CrmPage>> pending = crmPage(module, cursor, filter);
     while (true) {
         Result<CrmPage> page = awaitResult(pending);
         if (!page)
             return page.error();
+        if (Status going = guard.accept(crmPageFacts(cursor, page->records, page->page, page->moreRecords,
+                                                     page->nextPageToken));
+            !going)
+            return going.error();
         Result<std::optional<CrmCursor>> next = nextCrmCursor(cursor, *page);
         if (!next)
             return next.error();
@@ -242,18 +291,21 @@ Result<QList<QJsonObject>> ZohoApi::crmListAll(const QString &module, const QUrl
     }
 }
 
-QFuture<Result<std::optional<QJsonObject>>> ZohoApi::crmGet(const QString &module, const QString &id,
-                                                            const QDateTime &ifModifiedSince) const
+ZohoRequest ZohoApi::crmGetRequest(const QString &module, const QString &id) const
 {
     ZohoRequest get = request(crmPath(module) + QLatin1Char('/') + id);
     get.label = QStringLiteral("GET ") + crmPath(module) + QStringLiteral("/{id}");
-    if (ifModifiedSince.isValid())
-        get.headers.append({QByteArrayLiteral("If-Modified-Since"),
-                                ifModifiedSince.toString(Qt::ISODate).toLatin1()});
-    return submitThen(m_client, std::move(get),
+    return get;
+}
+
+QFuture<Result<std::optional<QJsonObject>>> ZohoApi::crmGet(const QString &module, const QString &id) const
+{
+    return submitThen(m_client, crmGetRequest(module, id),
         [](const Result<ZohoResponse> &response) -> Result<std::optional<QJsonObject>> {
             if (!response)
                 return response.error();
+            if (response->httpStatus == 304)
+                return notModifiedUnasked(QStringLiteral("GET of a CRM record"));
             auto records = zohoparser::parseCrmRecords(response->json);
             if (!records)
                 return records.error();
@@ -261,6 +313,30 @@ QFuture<Result<std::optional<QJsonObject>>> ZohoApi::crmGet(const QString &modul
                 return std::optional<QJsonObject>();
             return std::optional<QJsonObject>(records->first());
         });
+}
+
+QFuture<Result<ZohoApi::CrmRecordAnswer>> ZohoApi::crmGetIfModifiedSince(const QString &module, const QString &id,
+                                                                        const QDateTime &since) const
+{
+    ZohoRequest get = crmGetRequest(module, id);
+    get.headers.append({QByteArrayLiteral("If-Modified-Since"), crmTimeHeader(since)});
+    return submitThen(m_client, std::move(get), [](const Result<ZohoResponse> &response) -> Result<CrmRecordAnswer> {
+        if (!response)
+            return response.error();
+        CrmRecordAnswer answer;
+        if (response->httpStatus == 304) {
+            answer.state = CrmRecordAnswer::State::NotModified;
+            return answer;
+        }
+        auto records = zohoparser::parseCrmRecords(response->json);
+        if (!records)
+            return records.error();
+        if (!records->isEmpty()) {
+            answer.state = CrmRecordAnswer::State::Found;
+            answer.record = records->first();
+        }
+        return answer;
+    });
 }
 
 }  // namespace tiersync

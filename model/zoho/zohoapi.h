@@ -17,6 +17,7 @@
 namespace tiersync {
 
 class ZohoClient;
+struct PageFacts;
 struct ZohoRequest;
 
 // Where the next CRM page starts: `page` for the first 2,000 records, then the
@@ -50,10 +51,14 @@ public:
     [[nodiscard]] QFuture<Result<BooksPage>> booksPage(const QString &path, const QString &entityKey,
                                                        int page, const QUrlQuery &filter = {}) const;
     [[nodiscard]] static std::optional<int> nextBooksPage(const BooksPage &page, int current);
+    // What a page said, for PagingGuard (ids in idField; empty: records digested).
+    [[nodiscard]] static PageFacts booksPageFacts(const BooksPage &page, int requested, const QString &idField);
+    [[nodiscard]] static PageFacts crmPageFacts(const CrmCursor &requested, const QList<QJsonObject> &records,
+                                                int echoedPage, bool more, const QString &nextToken);
     // GET {path} of one entity (e.g. "/books/v3/items/123", entityKey "item").
     [[nodiscard]] QFuture<Result<QJsonObject>> booksGet(const QString &path, const QString &entityKey) const;
     // Every record, page by page with the next page prefetched. onPage may stop early
-    // by returning false.
+    // by returning false. Ends on every answer (PagingGuard).
     [[nodiscard]] Result<QList<QJsonObject>> booksListAll(
         const QString &path, const QString &entityKey, const QUrlQuery &filter = {},
         const std::function<bool(const BooksPage &)> &onPage = {}) const;
@@ -81,12 +86,21 @@ public:
     [[nodiscard]] Result<QList<QJsonObject>> crmListAll(
         const QString &module, const QUrlQuery &filter = {},
         const std::function<bool(const CrmPage &)> &onPage = {}) const;
-    // GET /crm/{v}/{module}/{id}; nullopt for 204 (gone) and 304 (not modified since).
-    [[nodiscard]] QFuture<Result<std::optional<QJsonObject>>> crmGet(
-        const QString &module, const QString &id, const QDateTime &ifModifiedSince = {}) const;
+    // GET /crm/{v}/{module}/{id}; nullopt for 204 (gone). A 304 to a request without
+    // If-Modified-Since is a Protocol error, never "gone" (ZOHO-API.md: 304 means unchanged).
+    [[nodiscard]] QFuture<Result<std::optional<QJsonObject>>> crmGet(const QString &module, const QString &id) const;
+    // The same with If-Modified-Since: Found (the record), Gone (204) or NotModified (304).
+    struct CrmRecordAnswer {
+        enum class State { Found, Gone, NotModified };
+        State state = State::Gone;
+        QJsonObject record;
+    };
+    [[nodiscard]] QFuture<Result<CrmRecordAnswer>> crmGetIfModifiedSince(const QString &module, const QString &id,
+                                                                         const QDateTime &since) const;
 
 private:
     [[nodiscard]] QString crmPath(const QString &module) const;
+    [[nodiscard]] ZohoRequest crmGetRequest(const QString &module, const QString &id) const;
     [[nodiscard]] ZohoRequest request(QString path, QUrlQuery query = {}) const;
 
     ZohoClient *m_client;

@@ -2,6 +2,7 @@
 
 #include "core/logging.h"
 #include "zoho/localzohobudget.h"
+#include "zoho/zohoattempttally.h"
 #include "zoho/zohoauth.h"
 #include "zoho/zohonetworkerror.h"
 #include "zoho/zohoparser.h"
@@ -283,10 +284,9 @@ void ZohoClient::pump()
             // An open circuit fails fast; it needs neither a token nor budget.
             if (m_breaker->state() == CircuitState::Open && m_breaker->msUntilProbe() > 0) {
                 queue.erase(queue.begin() + qsizetype(i));
-                fail(call, makeError(ErrorKind::CircuitOpen,
-                                     QStringLiteral("Zoho circuit open after repeated failures; "
-                                                    "next probe in %1 ms")
-                                         .arg(m_breaker->msUntilProbe())));
+                fail(call, circuitOpenError(QStringLiteral("Zoho circuit open after repeated failures; "
+                                                           "next probe in %1 ms")
+                                                .arg(m_breaker->msUntilProbe())));
                 continue;
             }
             const size_t family = size_t(call->family);
@@ -309,8 +309,7 @@ void ZohoClient::pump()
             if (needsProbe && !m_breaker->allowRequest()) {
                 // Half-open and the probe is still out.
                 queue.erase(queue.begin() + qsizetype(i));
-                fail(call, makeError(ErrorKind::CircuitOpen,
-                                     QStringLiteral("Zoho circuit half-open; waiting for the probe")));
+                fail(call, circuitOpenError(QStringLiteral("Zoho circuit half-open; waiting for the probe")));
                 continue;
             }
             ZohoBudgetRequest ask;
@@ -374,6 +373,11 @@ void ZohoClient::send(const CallPtr &call, const QString &token)
     {
         const QMutexLocker locker(&m_statsMutex);
         ++m_stats.calls;
+    }
+    if (request.tally) {
+        ++request.tally->sent;
+        if (call->attempt > 1)
+            ++request.tally->retries;  // a retry counts when it goes out, not when planned
     }
     qCDebug(lcZoho).noquote() << request.target() << "attempt" << call->attempt;
 
@@ -477,8 +481,11 @@ void ZohoClient::handleFailure(const CallPtr &call, const Error &error, const QB
     if (error.kind == ErrorKind::RateLimited)
         m_budget->reportRejection(call->family, error, headers);
     const bool unauthorised = error.httpStatus == 401 || error.code == QLatin1String("INVALID_TOKEN");
-    if (countsForCircuit(error))
+    if (countsForCircuit(error)) {
         m_breaker->recordFailure();
+        m_circuitCause = error;
+        m_circuitCauseTarget = call->request.target();
+    }
     else if (call->probe)
         m_breaker->releaseProbe();
     call->probe = false;
@@ -541,6 +548,24 @@ void ZohoClient::fail(const CallPtr &call, const Error &error)
     qCDebug(lcZoho).noquote() << call->request.target() << "failed:" << error.toString();
     call->promise.addResult(Result<ZohoResponse>(error));
     call->promise.finish();
+}
+
+Error ZohoClient::circuitOpenError(const QString &state) const
+{
+    Error error = makeError(ErrorKind::CircuitOpen, state);
+    const Error &cause = m_circuitCause;
+    if (cause.kind == ErrorKind::None)
+        return error;
+    QString text = cause.httpStatus != 0 ? QStringLiteral("Zoho answered HTTP %1").arg(cause.httpStatus)
+                                         : errorKindName(cause.kind);
+    if (!cause.code.isEmpty())
+        text += QStringLiteral(" [%1]").arg(cause.code);
+    if (!cause.message.isEmpty() && cause.message != QStringLiteral("HTTP %1").arg(cause.httpStatus))
+        text += QStringLiteral(": ") + cause.message;
+    error.message = QStringLiteral("%1 (%2); %3").arg(text, m_circuitCauseTarget, state);
+    error.httpStatus = cause.httpStatus;
+    error.code = cause.code;
+    return error;
 }
 
 void ZohoClient::onTokenFailed(const Error &error)

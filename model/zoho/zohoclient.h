@@ -95,6 +95,9 @@ private:
                        const ZohoBudget::Headers &headers = {});
     void succeed(const CallPtr &call, ZohoResponse response);
     void fail(const CallPtr &call, const Error &error);
+    // A call refused because the circuit is open (or half-open): the failure that opened
+    // it first — HTTP status, Zoho code, timeout — and the circuit as its consequence.
+    [[nodiscard]] Error circuitOpenError(const QString &state) const;
     void emitRetryEvent(const CallPtr &call, const Error &error, qint64 delayMs, const QString &outcome);
     void schedulePump(qint64 delayMs);
     void updateStats();
@@ -108,6 +111,8 @@ private:
     qsizetype m_nextNetwork = 0;
     ZohoAuth *m_auth = nullptr;
     CircuitBreaker *m_breaker = nullptr;
+    Error m_circuitCause;          // the last failure the breaker counted
+    QString m_circuitCauseTarget;  // and the call it answered ("GET /books/v3/items")
     QTimer *m_pumpTimer = nullptr;
     QTimer *m_statsTimer = nullptr;
     std::shared_ptr<ZohoBudget> m_budget;

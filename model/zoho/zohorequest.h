@@ -9,7 +9,11 @@
 #include <QString>
 #include <QUrlQuery>
 
+#include <memory>
+
 namespace tiersync {
+
+struct ZohoAttemptTally;
 
 // One call to the Zoho API, relative to ZohoSettings::apiBase. The client adds the
 // Authorization header, and organization_id for Books/Inventory paths.
@@ -31,6 +35,8 @@ struct ZohoRequest final {
     // Non-2xx statuses whose JSON body is an answer the caller reads, not a failure: the
     // CRM actions/watch API answers 400 with one result per item when every item failed.
     QList<int> answeredStatuses;
+    // When set, the client counts this request's attempts and retries into it.
+    std::shared_ptr<ZohoAttemptTally> tally;
 
     static constexpr qint64 kReadBudgetWaitMs = 2000;
 

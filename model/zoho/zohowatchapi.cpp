@@ -1,6 +1,7 @@
 #include "zoho/zohowatchapi.h"
 
 #include "zoho/awaitresult.h"
+#include "zoho/pagingguard.h"
 #include "zoho/zohoclient.h"
 #include "zoho/zohorequest.h"
 #include "zoho/zohowatchparser.h"
@@ -107,16 +108,22 @@ QFuture<Result<WatchListPage>> ZohoWatchApi::listPage(int page) const
 Result<QList<WatchChannelInfo>> ZohoWatchApi::listAll() const
 {
     QList<WatchChannelInfo> all;
-    for (int page = 1; page <= kMaxListPages; ++page) {
+    PagingGuard guard(QStringLiteral("actions/watch"), kMaxListPages);
+    for (int page = 1;; ++page) {
         auto answer = awaitResult(listPage(page));
         if (!answer)
             return answer.error();
+        PageFacts facts;
+        facts.requestedPage = page;
+        for (const WatchChannelInfo &channel : std::as_const(answer->channels))
+            facts.keys.append(channel.channelId + QLatin1Char('/') + channel.module);
+        facts.more = answer->moreRecords;
+        if (Status going = guard.accept(facts); !going)
+            return going.error();
         all.append(answer->channels);
-        if (!answer->moreRecords || answer->channels.isEmpty())
+        if (!answer->moreRecords)
             return all;
     }
-    return makeError(ErrorKind::Protocol,
-                     QStringLiteral("actions/watch: the channel list goes on past %1 pages").arg(kMaxListPages));
 }
 
 QFuture<Result<QList<WatchItemResult>>> ZohoWatchApi::disable(const QStringList &channelIds) const

@@ -1,15 +1,20 @@
 #include "synctesthelpers.h"
 
+#include "pgtestdatabase.h"
+#include "privatezohosim.h"
+
 #include "cache/cachekeys.h"
 #include "redis/redisbatch.h"
 #include "redis/redisconnection.h"
 #include "redis/redisscanner.h"
 #include "store/entityrepository.h"
+#include "store/migrator.h"
 #include "store/pgconnection.h"
 #include "sync/contenthasher.h"
 #include "sync/entityregistry.h"
 #include "sync/syncorchestrator.h"
 #include "zoho/zohoapi.h"
+#include "zoho/zohoservice.h"
 
 #include <QCoreApplication>
 #include <QEventLoop>
@@ -34,6 +39,48 @@ ZohoClientOptions fastClientOptions(int maxAttempts)
     options.requestTimeoutMs = 10000;
     options.circuitFailureThreshold = 1000000;
     return options;
+}
+
+PrivateSyncSetup::PrivateSyncSetup() = default;
+PrivateSyncSetup::~PrivateSyncSetup() = default;
+PrivateSyncSetup::PrivateSyncSetup(PrivateSyncSetup &&) noexcept = default;
+PrivateSyncSetup &PrivateSyncSetup::operator=(PrivateSyncSetup &&) noexcept = default;
+
+Result<PrivateSyncSetup> startPrivateSync(const ConnectionProfile &fixture, const QString &databaseName, int redisDb,
+                                          const QStringList &simArguments, const ZohoClientOptions &clientOptions)
+{
+    PrivateSyncSetup setup;
+    auto sim = PrivateZohoSim::start(simArguments);
+    if (!sim)
+        return sim.error();
+    setup.sim = std::move(*sim);
+    setup.service = std::make_unique<ZohoService>(setup.sim->settings(), clientOptions);
+    auto database = PgTestDatabase::create(fixture.pg, databaseName);
+    if (!database)
+        return database.error();
+    setup.database = std::move(*database);
+    PgConnection connection(setup.database->settings());
+    if (auto migrated = Migrator().migrate(connection); !migrated)
+        return migrated.error();
+    setup.redis = fixture.redis;
+    setup.redis.db = redisDb;
+    if (Status flushed = flushRedisDb(setup.redis); !flushed)
+        return flushed.error();
+    return setup;
+}
+
+EntityDefinition gradesFeedEntity()
+{
+    EntityDefinition grades;
+    grades.name = QStringLiteral("grades");
+    grades.source = EntityDefinition::Source::Crm;
+    grades.module = QStringLiteral("Grades");
+    grades.idField = QStringLiteral("id");
+    grades.modifiedField = QStringLiteral("Modified_Time");
+    grades.moodleUserIdField = QStringLiteral("Moodle_User_ID");
+    grades.volatileFields = {QStringLiteral("Modified_Time")};
+    grades.affects = {QStringLiteral("academics")};
+    return grades;
 }
 
 EntityDefinition entityDefinition(const QString &name)

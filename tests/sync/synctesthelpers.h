@@ -9,10 +9,14 @@
 
 #include <QHash>
 #include <QString>
+#include <QStringList>
+
+#include <memory>
 
 namespace tiersync {
 class SyncOrchestrator;
 class ZohoClient;
+class ZohoService;
 }
 
 namespace tiersync::test {
@@ -28,6 +32,29 @@ namespace tiersync::test {
 [[nodiscard]] ZohoClientOptions fastClientOptions(int maxAttempts = 3);
 
 [[nodiscard]] EntityDefinition entityDefinition(const QString &name);
+
+class PgTestDatabase;
+class PrivateZohoSim;
+
+// What a test that injects Zoho faults syncs with: a private zoho-sim (started with
+// simArguments), a client for it, a migrated scratch database on the fixture's PostgreSQL
+// and the test's own Redis db of the fixture's server, flushed.
+struct PrivateSyncSetup {
+    PrivateSyncSetup();
+    ~PrivateSyncSetup();
+    PrivateSyncSetup(PrivateSyncSetup &&) noexcept;
+    PrivateSyncSetup &operator=(PrivateSyncSetup &&) noexcept;
+
+    std::unique_ptr<PrivateZohoSim> sim;
+    std::unique_ptr<ZohoService> service;
+    std::unique_ptr<PgTestDatabase> database;
+    RedisSettings redis;
+};
+[[nodiscard]] Result<PrivateSyncSetup> startPrivateSync(const ConnectionProfile &fixture, const QString &databaseName,
+                                                        int redisDb, const QStringList &simArguments,
+                                                        const ZohoClientOptions &clientOptions);
+// The CRM Grades module as a fed entity (the registry keeps it under endpoints.json).
+[[nodiscard]] EntityDefinition gradesFeedEntity();
 
 // Runs the orchestrator on a worker thread (as the engine does) and waits for it,
 // delivering queued signals meanwhile.

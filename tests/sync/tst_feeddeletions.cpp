@@ -41,20 +41,6 @@ std::string j(std::string text)
     return text;
 }
 
-EntityDefinition gradesEntity()
-{
-    EntityDefinition grades;
-    grades.name = QStringLiteral("grades");
-    grades.source = EntityDefinition::Source::Crm;
-    grades.module = QStringLiteral("Grades");
-    grades.idField = QStringLiteral("id");
-    grades.modifiedField = QStringLiteral("Modified_Time");
-    grades.moodleUserIdField = QStringLiteral("Moodle_User_ID");
-    grades.volatileFields = {QStringLiteral("Modified_Time")};
-    grades.affects = {QStringLiteral("academics")};
-    return grades;
-}
-
 std::string record(const std::string &id, const std::string &modified, int score)
 {
     return j("{'id':'") + id + j("','Moodle_User_ID':'7','Score':") + std::to_string(score)
@@ -82,7 +68,7 @@ private:
     {
         options.clock = m_clock.clock();
         options.feed = true;
-        return std::make_unique<SyncOrchestrator>(gradesEntity(), m_service->client(), m_database->settings(),
+        return std::make_unique<SyncOrchestrator>(gradesFeedEntity(), m_service->client(), m_database->settings(),
                                                   m_redis, options);
     }
 
@@ -136,11 +122,17 @@ private slots:
             }
             if (request.path == "/crm/v2/Grades") {
                 script->listSince.push_back(request.ifModifiedSince);
+                // A record of its own on each page: an empty or repeated page would end the
+                // listing before the token or the page budget does.
+                const std::string record = j("{'id':'90000000000") + std::to_string(1000 + script->listSince.size())
+                                           + j("','Modified_Time':'2030-01-01T00:00:00+00:00'}");
                 if (script->endless)
-                    return FakeZoho::json(200, j("{'data':[],'info':{'more_records':true,'next_page_token':'same'}}"));
+                    return FakeZoho::json(200, j("{'data':[") + record
+                                                   + j("],'info':{'more_records':true,'next_page_token':'same'}}"));
                 if (script->endlessPages) {
                     const std::string token = "t" + std::to_string(script->listSince.size());
-                    return FakeZoho::json(200, j("{'data':[],'info':{'more_records':true,'next_page_token':'") + token + j("'}}"));
+                    return FakeZoho::json(200, j("{'data':[") + record
+                                                   + j("],'info':{'more_records':true,'next_page_token':'") + token + j("'}}"));
                 }
                 if (script->listBody.empty())
                     return FakeZoho::json(request.ifModifiedSince.empty() ? 204 : 304, "");

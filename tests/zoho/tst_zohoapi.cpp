@@ -209,11 +209,11 @@ private slots:
         QVERIFY(record.ok());
         QVERIFY(record->has_value());
         QCOMPARE((*record)->value(QLatin1String("id")).toString(), QStringLiteral("42"));
-        auto unchanged = awaitResult(api.crmGet(QStringLiteral("Students"), QStringLiteral("42"),
-                                                QDateTime(QDate(2024, 1, 2), QTime(3, 4, 5), Qt::UTC)));
+        auto unchanged = awaitResult(api.crmGetIfModifiedSince(QStringLiteral("Students"), QStringLiteral("42"),
+                                                               QDateTime(QDate(2024, 1, 2), QTime(3, 4, 5), Qt::UTC)));
         QVERIFY(unchanged.ok());
-        QVERIFY(!unchanged->has_value());
-        QCOMPARE(zoho.apiLog().at(1).ifModifiedSince, std::string("2024-01-02T03:04:05Z"));
+        QVERIFY(unchanged->state == ZohoApi::CrmRecordAnswer::State::NotModified);
+        QCOMPARE(zoho.apiLog().at(1).ifModifiedSince, std::string("2024-01-02T03:04:05+00:00"));
         QCOMPARE(zoho.apiLog().at(1).path, std::string("/crm/v2/Students/42"));
     }
 
