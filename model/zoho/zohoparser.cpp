@@ -293,7 +293,8 @@ Result<CrmDeletedPage> parseCrmDeletedPage(int httpStatus, const QJsonObject &js
     if (!token.isUndefined() && !token.isNull() && !token.isString())
         return protocol(QStringLiteral("CRM deleted list: 'info.next_page_token' is not a string"));
 
-    static const QRegularExpression digits(QStringLiteral("^[0-9]{1,30}$"));
+    // \z, not $: "$" also matches before a final newline ("123\n" is no id).
+    static const QRegularExpression digits(QStringLiteral("^[0-9]{1,30}\\z"));
     page.records.reserve(records->size());
     for (qsizetype i = 0; i < records->size(); ++i) {
         const QJsonObject &record = records->at(i);
