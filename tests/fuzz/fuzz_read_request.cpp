@@ -1,15 +1,18 @@
 // The API's request parsing (model/server/readrequest.h): the raw query string and the
 // endpoint path segment of `/api/v1/extension/students/{endpoint}?…`.
-// Input: "<endpoint>\n<raw query>".
+// Input: "<endpoint, percent-encoded>\n<raw query>".
 #include "fuzzcheck.h"
 #include "server/readrequest.h"
+
+#include <algorithm>
 
 using namespace tiersync;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const QList<QByteArray> parts = fuzz::split(fuzz::bytes(data, size), 2);
-    const QString endpoint = QString::fromUtf8(parts.at(0));
+    // The path segment as the server hands it over: percent-decoded.
+    const QString endpoint = QString::fromUtf8(QByteArray::fromPercentEncoding(parts.at(0)));
     const QByteArray &rawQuery = parts.at(1);
 
     const QList<QPair<QString, QString>> query = ReadRequest::parseQuery(rawQuery);
@@ -23,6 +26,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (request) {
         FUZZ_CHECK(request->moodleUserId >= 1 && request->moodleUserId <= ReadRequest::kMaxMoodleUserId);
         FUZZ_CHECK(!request->endpoint.isEmpty() && request->endpoint.size() <= ReadRequest::kMaxEndpointNameLength);
+        // The endpoint name becomes part of a Redis key: [a-z0-9_-] only.
+        FUZZ_CHECK(std::all_of(request->endpoint.cbegin(), request->endpoint.cend(), [](QChar c) {
+            return (c >= u'a' && c <= u'z') || (c >= u'0' && c <= u'9') || c == u'_' || c == u'-';
+        }));
         int ids = 0;
         for (const auto &item : query)
             ids += item.first == QLatin1String("moodle_user_id") ? 1 : 0;

@@ -1,6 +1,7 @@
 // Webhook deliveries (model/webhook): CRM notifications (CrmNotification), Books bodies
 // (core/jsonfile.h parseJsonObject, as WebhookProcessor reads them) and their signatures and
 // tokens (WebhookVerifier). Input: "<secret>\n<signature or token>\n<body>".
+#include "cache/cachekeys.h"
 #include "core/jsonfile.h"
 #include "fuzzcheck.h"
 #include "webhook/crmnotification.h"
@@ -23,6 +24,17 @@ void checkNotification(const QByteArray &body)
         if (body.trimmed().size() >= 8)
             FUZZ_CHECK(!notification.error().message.contains(QString::fromUtf8(body.trimmed())));
         return;
+    }
+    // An id the processor accepts is [A-Za-z0-9_-]{1,64} and nothing else: it becomes part of
+    // a Zoho URL, a Redis key and a PostgreSQL row.
+    for (const QString &id : std::as_const(notification->ids)) {
+        if (cachekeys::isValidZohoId(id)) {
+            FUZZ_CHECK(!id.isEmpty() && id.size() <= 64);
+            FUZZ_CHECK(std::all_of(id.cbegin(), id.cend(), [](QChar c) {
+                return (c >= u'A' && c <= u'Z') || (c >= u'a' && c <= u'z') || (c >= u'0' && c <= u'9') || c == u'_'
+                    || c == u'-';
+            }));
+        }
     }
     QStringList distinct = notification->ids;
     distinct.removeDuplicates();
