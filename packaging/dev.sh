@@ -6,6 +6,8 @@
 #                                 run -- ARGS… passes ARGS to the console, e.g. --screenshot F.png)
 #   ./packaging/dev.sh test       install what is missing, build (warnings are errors), run every test
 #   ./packaging/dev.sh test-asan  the engine's tests under AddressSanitizer + UBSan
+#   ./packaging/dev.sh fuzz [SECONDS]  build the libFuzzer targets (clang-14, ASan + UBSan) and
+#                                 fuzz each for SECONDS (default 60), two at a time; fails on a crash
 #   ./packaging/dev.sh install    only install the Debian packages
 #   ./packaging/dev.sh stop       stop a sandbox left running (run --no-console starts one)
 set -euo pipefail
@@ -119,6 +121,48 @@ run_console() {
   "$bin/tiersync-console" --page overview --serve 127.0.0.1:0 --run-schedules --traffic 20 "${console_args[@]}"
 }
 
+# Fuzzes every target in build-fuzz/bin for $1 seconds, $2 at a time. Each starts from
+# its seeds (tests/fuzz/corpus/<target>) and what earlier runs found (build-fuzz/fuzz/corpus,
+# kept between runs); crashes go to build-fuzz/fuzz/artifacts/<target>/, logs to
+# build-fuzz/fuzz/logs/. Prints per target the inputs run, the corpus size and any crash.
+fuzz_all() {
+  local seconds=$1 parallel=$2 out=build-fuzz/fuzz
+  local targets=() t
+  for t in build-fuzz/bin/fuzz_*; do targets+=("$(basename "$t")"); done
+  [[ ${#targets[@]} -gt 0 ]] || { echo "dev.sh fuzz: no targets in build-fuzz/bin" >&2; return 1; }
+  mkdir -p "$out/logs"
+  echo "dev.sh fuzz: ${#targets[@]} targets, $seconds s each, $parallel at a time"
+  local started=$SECONDS
+  printf '%s\n' "${targets[@]}" | xargs -P "$parallel" -I{} bash -c '
+    t=$1; seconds=$2; out=$3; seeds=tests/fuzz/corpus/$t; regressions=tests/fuzz/regressions/$t
+    mkdir -p "$out/corpus/$t" "$out/artifacts/$t"
+    dirs=("$out/corpus/$t" "$seeds")
+    [[ -d $regressions ]] && dirs+=("$regressions")
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+      "build-fuzz/bin/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+        -artifact_prefix="$out/artifacts/$t/" "${dirs[@]}" >"$out/logs/$t.log" 2>&1
+    echo $? >"$out/logs/$t.rc"
+  ' _ {} "$seconds" "$out"
+  # From libFuzzer's last status line: inputs run, coverage (edges) and the corpus it kept.
+  local failed=0 rc runs cov corpus crash
+  printf '%-22s %12s %9s %8s  %s\n' target executions coverage corpus result
+  for t in "${targets[@]}"; do
+    rc=$(cat "$out/logs/$t.rc")
+    runs=$(awk '/^stat::number_of_executed_units:/ { n = $2 } END { print n }' "$out/logs/$t.log")
+    read -r cov corpus < <(awk '/^#[0-9]+.* cov: / { for (i = 1; i < NF; i++) { if ($i == "cov:") c = $(i + 1); if ($i == "corp:") k = $(i + 1) } }
+                                END { sub(/\/.*/, "", k); print (c == "" ? "?" : c), (k == "" ? "?" : k) }' "$out/logs/$t.log")
+    if [[ $rc -eq 0 ]]; then
+      printf '%-22s %12s %9s %8s  %s\n' "$t" "${runs:-?}" "$cov" "$corpus" ok
+    else
+      failed=1
+      crash=$(grep -o "Test unit written to .*" "$out/logs/$t.log" | tail -1 | sed 's/Test unit written to //')
+      printf '%-22s %12s %9s %8s  %s\n' "$t" "${runs:-?}" "$cov" "$corpus" "CRASH (exit $rc): ${crash:-see $out/logs/$t.log}"
+    fi
+  done
+  echo "dev.sh: fuzzed in $((SECONDS - started)) s"
+  return $failed
+}
+
 case "${1:-}" in
   install)
     install_packages
@@ -144,6 +188,15 @@ case "${1:-}" in
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS="suppressions=$here/tests/lsan.supp" \
       UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       ctest --preset asan -j"$jobs"
+    ;;
+  fuzz)
+    seconds=${2:-60}
+    [[ $seconds =~ ^[0-9]+$ && $seconds -gt 0 ]] || { echo "dev.sh fuzz: SECONDS must be a positive number" >&2; exit 2; }
+    install_packages
+    build fuzz
+    # The seeds and every saved regression input first (ctest), then the fuzzing.
+    ctest --preset fuzz
+    fuzz_all "$seconds" 2
     ;;
   *)
     awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"

@@ -58,13 +58,14 @@ QByteArray oauthKey(const QString &clientId)
 
 bool isValidName(const QString &name)
 {
-    static const QRegularExpression pattern(QStringLiteral("^[a-z0-9_-]{1,64}$"));
+    // \z, not $: "$" also matches before a final newline ("grades\n" is no name).
+    static const QRegularExpression pattern(QStringLiteral("^[a-z0-9_-]{1,64}\\z"));
     return pattern.match(name).hasMatch();
 }
 
 bool isValidZohoId(const QString &id)
 {
-    static const QRegularExpression pattern(QStringLiteral("^[A-Za-z0-9_-]{1,64}$"));
+    static const QRegularExpression pattern(QStringLiteral("^[A-Za-z0-9_-]{1,64}\\z"));
     return pattern.match(id).hasMatch();
 }
 

@@ -111,7 +111,7 @@ Result<EndpointRegistry> EndpointRegistry::fromJson(const QByteArray &json, cons
 
         const QJsonObject zoho = object.value(QStringLiteral("zoho")).toObject();
         endpoint.zohoModule = zoho.value(QStringLiteral("module")).toString();
-        static const QRegularExpression modulePattern(QStringLiteral("^[A-Za-z][A-Za-z0-9_]{0,99}$"));
+        static const QRegularExpression modulePattern(QStringLiteral("^[A-Za-z][A-Za-z0-9_]{0,99}\\z"));
         if (!modulePattern.match(endpoint.zohoModule).hasMatch())
             return invalid(origin, QStringLiteral("%1: \"zoho.module\" must name a CRM module (letters, digits, '_')")
                                        .arg(named));

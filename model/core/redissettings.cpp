@@ -41,7 +41,11 @@ QString RedisSettings::toUrl(bool withPassword) const
                                   : password.masked();
         auth = QStringLiteral(":%1@").arg(shown);
     }
-    return QStringLiteral("redis://%1%2:%3/%4").arg(auth, host).arg(port).arg(db);
+    // Concatenated, not chained arg(): a percent-encoded password ("%2F") would be taken for a
+    // placeholder by the next arg(). An IPv6 host goes in brackets.
+    const QString shownHost = host.contains(QLatin1Char(':')) ? QLatin1Char('[') + host + QLatin1Char(']') : host;
+    return QStringLiteral("redis://") + auth + shownHost + QLatin1Char(':') + QString::number(port) + QLatin1Char('/')
+        + QString::number(db);
 }
 
 }  // namespace tiersync

@@ -150,7 +150,6 @@ private:
 
     RedisSettings m_settings;
     std::unique_ptr<redisContext, ContextDeleter> m_context;
-    Failure m_lastFailure = Failure::None;
     int m_connectCount = 0;
 };
 

@@ -33,7 +33,9 @@ QDateTime parseZohoTime(const QJsonValue &value)
         const int offsetMinutes = size == 25 && c[22] == u':' ? digits(c + 23, 2) : size == 24 ? digits(c + 22, 2) : -1;
         const QDate date(year, month, day);
         const QTime time(hour, minute, second);
-        if (date.isValid() && time.isValid() && offsetHours >= 0 && offsetMinutes >= 0) {
+        // Offsets beyond ±14:59 (or minutes past 59) are no zone's: Qt's parser below judges them.
+        if (date.isValid() && time.isValid() && offsetHours >= 0 && offsetHours <= 14 && offsetMinutes >= 0
+            && offsetMinutes <= 59) {
             const int offsetSeconds = (offsetHours * 3600 + offsetMinutes * 60) * (c[19] == u'-' ? -1 : 1);
             return QDateTime(date, time, Qt::OffsetFromUTC, offsetSeconds);
         }

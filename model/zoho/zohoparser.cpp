@@ -293,7 +293,8 @@ Result<CrmDeletedPage> parseCrmDeletedPage(int httpStatus, const QJsonObject &js
     if (!token.isUndefined() && !token.isNull() && !token.isString())
         return protocol(QStringLiteral("CRM deleted list: 'info.next_page_token' is not a string"));
 
-    static const QRegularExpression digits(QStringLiteral("^[0-9]{1,30}$"));
+    // \z, not $: "$" also matches before a final newline ("123\n" is no id).
+    static const QRegularExpression digits(QStringLiteral("^[0-9]{1,30}\\z"));
     page.records.reserve(records->size());
     for (qsizetype i = 0; i < records->size(); ++i) {
         const QJsonObject &record = records->at(i);
@@ -389,15 +390,20 @@ Result<OAuthToken> parseOAuthToken(int httpStatus, const QByteArray &body, const
     token.apiDomain = object->value(QLatin1String("api_domain")).toString();
     token.tokenType = object->value(QLatin1String("token_type")).toString();
 
+    // Seconds; beyond a year it is not a lifetime Zoho gives (and would overflow in ms): 0,
+    // refused below like a non-positive one.
+    constexpr qint64 kMaxLifetimeSeconds = 366LL * 24 * 3600;
     const auto number = [&](const char *key) -> std::optional<qint64> {
         const QJsonValue value = object->value(QLatin1String(key));
-        if (value.isDouble())
-            return qint64(value.toDouble());
+        if (value.isDouble()) {
+            const double seconds = value.toDouble();
+            return seconds > 0 && seconds <= double(kMaxLifetimeSeconds) ? qint64(seconds) : 0;
+        }
         if (value.isString()) {
             bool ok = false;
             const qint64 parsed = value.toString().toLongLong(&ok);
             if (ok)
-                return parsed;
+                return parsed > 0 && parsed <= kMaxLifetimeSeconds ? parsed : 0;
         }
         return std::nullopt;
     };
@@ -409,7 +415,7 @@ Result<OAuthToken> parseOAuthToken(int httpStatus, const QByteArray &body, const
     else
         return protocol(QStringLiteral("Zoho OAuth: response has no 'expires_in'"));
     if (token.expiresInMs <= 0)
-        return protocol(QStringLiteral("Zoho OAuth: non-positive token lifetime"));
+        return protocol(QStringLiteral("Zoho OAuth: token lifetime not between 1 s and a year"));
     return token;
 }
 
