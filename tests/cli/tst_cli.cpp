@@ -138,7 +138,7 @@ private slots:
         QCOMPARE(row.value(QStringLiteral("plan")).toString(), QStringLiteral("enterprise"));
         QCOMPARE(row.value(QStringLiteral("per_day")).toInt(), 60000);
         QCOMPARE(row.value(QStringLiteral("concurrency")).toInt(), 20);
-        QCOMPARE(row.value(QStringLiteral("per_window")).toInt(), 100);
+        QCOMPARE(row.value(QStringLiteral("per_window")).toInt(), 1000);
         QVERIFY(!row.value(QStringLiteral("updated_by")).toString().isEmpty());
 
         const Run books = runCli({QStringLiteral("limits"), QStringLiteral("set"), QStringLiteral("books"),

@@ -353,7 +353,7 @@ private Q_SLOTS:
         QCOMPARE(booksDay->text(), QStringLiteral("4 / 1000"));
         QVERIFY2(booksState->text().startsWith(QLatin1String("Halted until")), qPrintable(booksState->text()));
         QVERIFY2(booksState->text().contains(QLatin1String("45")), qPrintable(booksState->text()));
-        QCOMPARE(crmMinute->text(), QStringLiteral("1 / 100"));
+        QCOMPARE(crmMinute->text(), QStringLiteral("1 / 1000"));
         QCOMPARE(crmDay->text(), QStringLiteral("2 / 7000"));
         QCOMPARE(crmState->text(), QStringLiteral("OK"));
         QCOMPARE(token->text(), QStringLiteral("Token: refreshed 12 min ago by host-a:101 · expires in 47 min"));
