@@ -49,7 +49,7 @@ QString Schedule::cadence() const
 
 Status Schedule::validate() const
 {
-    static const QRegularExpression typePattern(QStringLiteral("^[a-z0-9_-]+$"));
+    static const QRegularExpression typePattern(QStringLiteral("^[a-z0-9_-]+\\z"));
     if (!typePattern.match(entityType).hasMatch())
         return makeError(ErrorKind::InvalidArgument,
                          QStringLiteral("entity type '%1' is not [a-z0-9_-]+").arg(entityType));

@@ -39,7 +39,7 @@ Result<QList<Migrator::Migration>> loadEmbedded()
 {
     initStoreMigrationResources();
     const QDir dir(QStringLiteral(":/tiersync/migrations"));
-    static const QRegularExpression pattern(QStringLiteral("^(\\d{4})_([a-z0-9_]+)\\.sql$"));
+    static const QRegularExpression pattern(QStringLiteral("^(\\d{4})_([a-z0-9_]+)\\.sql\\z"));
     QList<Migrator::Migration> migrations;
     for (const QString &file : dir.entryList({QStringLiteral("*.sql")}, QDir::Files, QDir::Name)) {
         const auto match = pattern.match(file);

@@ -234,6 +234,8 @@ private slots:
         QTest::newRow("neither") << "grades:incremental" << "grades" << 0 << "" << "either an interval or";
         QTest::newRow("name disagrees") << "grades:full" << "grades" << 300 << "" << "should be 'grades:incremental'";
         QTest::newRow("bad type") << "Grades!:incremental" << "Grades!" << 300 << "" << "entity type 'Grades!'";
+        // $ would match before a final newline; the pattern ends with \z.
+        QTest::newRow("type with a newline") << "grades\n:incremental" << "grades\n" << 300 << "" << "entity type 'grades\n'";
         QTest::newRow("short interval") << "grades:incremental" << "grades" << 10 << "" << "the interval is from 1m";
         QTest::newRow("bad cron") << "grades:incremental" << "grades" << 0 << "0 0 31 2 *" << "cron day-of-month";
     }
