@@ -21,6 +21,7 @@ namespace tiersync::sim {
 namespace {
 
 constexpr int maxPerPage = 200;
+constexpr int maxIdsPerGet = 100;  // CRM Get Records: `ids` takes at most 100
 constexpr int crmPageParamLimit = 2000;      // records reachable with `page` alone
 constexpr qint64 pageTokenLifetimeS = 86400;  // Zoho: page tokens live 24 h
 constexpr int webhookTimeoutMs = 10000;
@@ -544,6 +545,8 @@ SimReply SimService::crm(const httplib::Request &request, std::string_view rest,
     }
 
     const std::string_view sub = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+    if ((slash == std::string_view::npos || sub.empty()) && request.has_param("ids"))
+        return crmListByIds(*entity, request, sinceS);
     if (slash == std::string_view::npos || sub.empty())
         return crmList(*entity, request, nullptr, {}, sinceS);
     if (sub == "deleted")
@@ -575,6 +578,63 @@ SimReply SimService::crm(const httplib::Request &request, std::string_view rest,
     std::string body;
     body.reserve(record.json.size() + 16);
     body.append(R"({"data":[)").append(record.json).append("]}");
+    return reply(200, std::move(body));
+}
+
+// GET /crm/v2/{Module}?ids=a,b,… (Zoho's Get Records with `ids`): the records of those ids
+// that exist, in id order, on one page; at most 100 ids, each digits only. None of them (or
+// none modified since If-Modified-Since) → 204 / 304, as the list answers.
+SimReply SimService::crmListByIds(SimEntity entity, const httplib::Request &request, std::optional<qint64> sinceS)
+{
+    const std::string text = request.get_param_value("ids");
+    std::vector<std::string_view> ids;
+    std::string_view rest = text;
+    while (!rest.empty() || ids.empty()) {
+        const std::size_t comma = rest.find(',');
+        const std::string_view id = rest.substr(0, comma);
+        if (!allDigits(id))
+            return crmError(400, QStringLiteral("INVALID_DATA"), QStringLiteral("the id given seems to be invalid"),
+                            QJsonObject{{QStringLiteral("param_name"), QStringLiteral("ids")}});
+        ids.push_back(id);
+        if (comma == std::string_view::npos)
+            break;
+        rest = rest.substr(comma + 1);
+        if (rest.empty())  // a trailing comma names an empty id
+            return crmError(400, QStringLiteral("INVALID_DATA"), QStringLiteral("the id given seems to be invalid"),
+                            QJsonObject{{QStringLiteral("param_name"), QStringLiteral("ids")}});
+    }
+    if (ids.size() > static_cast<std::size_t>(maxIdsPerGet))
+        return crmError(400, QStringLiteral("LIMIT_EXCEEDED"),
+                        QStringLiteral("the number of ids exceeds the limit of %1").arg(maxIdsPerGet),
+                        QJsonObject{{QStringLiteral("param_name"), QStringLiteral("ids")},
+                                    {QStringLiteral("limit"), maxIdsPerGet}});
+    std::shared_lock lock(m_dataMutex);
+    const auto &records = m_data.records(entity);
+    std::vector<int> selection;
+    bool anyKnown = false;
+    for (const std::string_view id : ids) {
+        const int index = m_data.indexOfId(entity, id);
+        if (index < 0)
+            continue;
+        anyKnown = true;
+        if (sinceS && records[static_cast<std::size_t>(index)].modifiedS <= *sinceS)
+            continue;
+        if (std::find(selection.begin(), selection.end(), index) == selection.end())
+            selection.push_back(index);
+    }
+    if (selection.empty())
+        return emptyReply(anyKnown && sinceS ? 304 : 204);
+    std::sort(selection.begin(), selection.end());  // the list's own order (by id)
+    const int count = static_cast<int>(selection.size());
+    std::string body;
+    body.reserve(pageBytes(records, &selection, 0, count) + 160);
+    body.append(R"({"data":[)");
+    appendRecords(body, records, &selection, 0, count);
+    body.append(R"(],"info":{"per_page":)")
+        .append(std::to_string(maxPerPage))
+        .append(R"(,"count":)")
+        .append(std::to_string(count))
+        .append(R"(,"page":1,"sort_by":"id","sort_order":"asc","more_records":false,"next_page_token":null}})");
     return reply(200, std::move(body));
 }
 

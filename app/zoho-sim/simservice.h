@@ -79,6 +79,8 @@ private:
     [[nodiscard]] SimReply booksList(SimEntity entity, const httplib::Request &request);
     [[nodiscard]] SimPagingFault pagingFault(const httplib::Request &request) const;
     [[nodiscard]] SimReply crm(const httplib::Request &request, std::string_view rest, std::optional<int> tenant);
+    [[nodiscard]] SimReply crmListByIds(SimEntity entity, const httplib::Request &request,
+                                        std::optional<qint64> sinceS);
     [[nodiscard]] SimReply crmList(SimEntity entity, const httplib::Request &request,
                                    const SimCriteria *criteria, const QString &criteriaText,
                                    std::optional<qint64> sinceS);

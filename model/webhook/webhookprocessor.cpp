@@ -22,6 +22,7 @@
 #include <QFuture>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QHash>
 #include <QSet>
 #include <QUrlQuery>
 
@@ -191,27 +192,61 @@ WebhookHandler::Answer WebhookProcessor::handleCrm(const Delivery &delivery)
         if (!m_zohoClient)
             return makeError(ErrorKind::Unavailable, QStringLiteral("no Zoho client configured"));
         const ZohoApi api = ZohoApi(m_zohoClient).withPurpose(ZohoCallPurpose::Webhook);
-        // All submitted first: the client runs them concurrently within its limits.
-        QList<QFuture<Result<std::optional<QJsonObject>>>> calls;
-        calls.reserve(accepted.ids.size());
-        for (const QString &id : accepted.ids)
-            calls.append(api.crmGet(entity->module, id));
-        zohoCalls = calls.size();
-        QList<Fetched> fetched;
-        fetched.reserve(calls.size());
+        // Zoho's Get Records by id: one call per 100 ids, all submitted first (the client
+        // runs them concurrently within its limits). An id an answer leaves out is asked
+        // alone, so only Zoho's own 204 for that record marks it gone.
+        QList<QFuture<Result<QList<QJsonObject>>>> batches;
+        QList<QStringList> batchIds;
+        for (qsizetype from = 0; from < accepted.ids.size(); from += ZohoApi::kCrmIdsPerGet) {
+            batchIds.append(accepted.ids.mid(from, ZohoApi::kCrmIdsPerGet));
+            batches.append(api.crmGetByIds(entity->module, batchIds.last()));
+        }
+        zohoCalls = batches.size();
         Error failure;
-        for (qsizetype i = 0; i < calls.size(); ++i) {
-            auto record = awaitResult(calls.at(i));
-            if (!record && isRefusal(record.error())) {
-                fetched.append(Fetched{accepted.ids.at(i), std::nullopt, true});
+        const auto noteFailure = [&failure](const Error &error) {
+            if (failure.kind == ErrorKind::None)
+                failure = error;
+        };
+        QHash<QString, QJsonObject> found;
+        for (qsizetype i = 0; i < batches.size(); ++i) {
+            auto records = awaitResult(batches.at(i));  // every batch awaited: none may outlive this call
+            if (!records) {
+                if (!isRefusal(records.error()))  // a batch refused as a whole: its ids are asked alone
+                    noteFailure(records.error());
                 continue;
             }
-            if (!record) {
-                if (failure.kind == ErrorKind::None)
-                    failure = record.error();
-                continue;  // still wait for the others: none may outlive this call
-            }
-            fetched.append(Fetched{accepted.ids.at(i), *record, false});
+            for (const QJsonObject &record : std::as_const(*records))
+                found.insert(record.value(QStringLiteral("id")).toString(), record);
+        }
+        if (failure.kind != ErrorKind::None)
+            return failure;
+
+        QStringList alone;
+        QList<QFuture<Result<std::optional<QJsonObject>>>> calls;
+        for (const QString &id : accepted.ids) {
+            if (found.contains(id))
+                continue;
+            alone.append(id);
+            calls.append(api.crmGet(entity->module, id));
+        }
+        zohoCalls += calls.size();
+        QHash<QString, Fetched> single;
+        for (qsizetype i = 0; i < calls.size(); ++i) {
+            auto record = awaitResult(calls.at(i));
+            if (!record && isRefusal(record.error()))
+                single.insert(alone.at(i), Fetched{alone.at(i), std::nullopt, true});
+            else if (!record)
+                noteFailure(record.error());  // still wait for the others
+            else
+                single.insert(alone.at(i), Fetched{alone.at(i), *record, false});
+        }
+        QList<Fetched> fetched;
+        fetched.reserve(accepted.ids.size());
+        for (const QString &id : accepted.ids) {
+            if (const auto hit = found.constFind(id); hit != found.cend())
+                fetched.append(Fetched{id, *hit, false});
+            else if (single.contains(id))
+                fetched.append(single.value(id));
         }
         if (failure.kind != ErrorKind::None)
             return failure;

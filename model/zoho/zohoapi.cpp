@@ -291,6 +291,26 @@ Result<QList<QJsonObject>> ZohoApi::crmListAll(const QString &module, const QUrl
     }
 }
 
+QFuture<Result<QList<QJsonObject>>> ZohoApi::crmGetByIds(const QString &module, const QStringList &ids) const
+{
+    Q_ASSERT(!ids.isEmpty() && ids.size() <= kCrmIdsPerGet);
+    QUrlQuery query;
+    query.addQueryItem(QStringLiteral("ids"), ids.join(QLatin1Char(',')));
+    ZohoRequest get = request(crmPath(module), query);
+    get.label = QStringLiteral("GET ") + crmPath(module) + QStringLiteral("?ids");
+    return submitThen(m_client, std::move(get),
+        [](const Result<ZohoResponse> &response) -> Result<QList<QJsonObject>> {
+            if (!response)
+                return response.error();
+            if (response->httpStatus == 304)
+                return notModifiedUnasked(QStringLiteral("GET of CRM records by id"));
+            auto page = zohoparser::parseCrmListAnswer(response->httpStatus, response->json);
+            if (!page)
+                return page.error();
+            return page->records;
+        });
+}
+
 ZohoRequest ZohoApi::crmGetRequest(const QString &module, const QString &id) const
 {
     ZohoRequest get = request(crmPath(module) + QLatin1Char('/') + id);

@@ -86,6 +86,11 @@ public:
     [[nodiscard]] Result<QList<QJsonObject>> crmListAll(
         const QString &module, const QUrlQuery &filter = {},
         const std::function<bool(const CrmPage &)> &onPage = {}) const;
+    // GET /crm/{v}/{module}?ids=a,b,… (Get Records by id, at most kCrmIdsPerGet ids): the
+    // records of those ids that Zoho has, in one call. An id left out is not proven gone
+    // (ask crmGet: only its 204 is); 204 → no records.
+    static constexpr int kCrmIdsPerGet = 100;
+    [[nodiscard]] QFuture<Result<QList<QJsonObject>>> crmGetByIds(const QString &module, const QStringList &ids) const;
     // GET /crm/{v}/{module}/{id}; nullopt for 204 (gone). A 304 to a request without
     // If-Modified-Since is a Protocol error, never "gone" (ZOHO-API.md: 304 means unchanged).
     [[nodiscard]] QFuture<Result<std::optional<QJsonObject>>> crmGet(const QString &module, const QString &id) const;

@@ -325,6 +325,37 @@ private slots:
         QCOMPARE(m_service->handle(request("GET", "/crm/v2/Payments/deleted")).status, 401);
     }
 
+    // Get Records by id (`ids`, at most 100): the records Zoho has, in id order, one page.
+    void getRecordsByIds()
+    {
+        const QStringList three = searchMoodle("Payments", 3);
+        QVERIFY(!three.isEmpty());
+        QStringList asked = searchMoodle("Payments", 4) + three;
+        asked.append(QStringLiteral("4999999999999999999"));  // no such record: left out
+        const SimReply answer = call("GET", "/crm/v2/Payments", {{"ids", asked.join(QLatin1Char(',')).toStdString()}});
+        QCOMPARE(answer.status, 200);
+        const QJsonObject page = json(answer);
+        QStringList expected = asked.mid(0, asked.size() - 1);
+        std::sort(expected.begin(), expected.end());
+        QCOMPARE(idsOf(page.value(QLatin1String("data")).toArray()), expected);
+        QCOMPARE(page.value(QLatin1String("info")).toObject().value(QLatin1String("more_records")).toBool(), false);
+        QCOMPARE(call("GET", "/crm/v2/Payments", {{"ids", "4999999999999999999"}}).status, 204);
+        QCOMPARE(call("GET", "/crm/v2/Payments", {{"ids", "12,abc"}}).status, 400);
+        QCOMPARE(call("GET", "/crm/v2/Payments", {{"ids", "12,"}}).status, 400);
+        QCOMPARE(call("GET", "/crm/v2/Payments", {{"ids", ""}}).status, 400);
+        QStringList many;
+        for (int i = 0; i < 101; ++i)
+            many.append(QString::number(4000000000000000000LL + i));
+        const SimReply tooMany = call("GET", "/crm/v2/Payments", {{"ids", many.join(QLatin1Char(',')).toStdString()}});
+        QCOMPARE(tooMany.status, 400);
+        QCOMPARE(json(tooMany).value(QLatin1String("code")).toString(), QStringLiteral("LIMIT_EXCEEDED"));
+        // With If-Modified-Since: only the records modified after it; none → 304.
+        QCOMPARE(call("GET", "/crm/v2/Payments", {{"ids", three.join(QLatin1Char(',')).toStdString()}}, {},
+                      "2099-01-01T00:00:00+00:00")
+                     .status,
+                 304);
+    }
+
     void unmutatedRecordsStayDeterministic()
     {
         mutate({{QStringLiteral("entity"), QStringLiteral("Grades")}, {QStringLiteral("operation"), QStringLiteral("delete")},

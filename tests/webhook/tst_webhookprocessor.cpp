@@ -404,6 +404,52 @@ private slots:
         QCOMPARE(row(QStringLiteral("students"), m_student3)->syncCount, 1);
     }
 
+    // A notification naming many records costs one Get Records call per 100 ids, not one
+    // per id; an id the answer leaves out (deleted in Zoho) is asked alone, and only its own
+    // 204 marks it gone.
+    void manyIdsCostOneCallPerHundred()
+    {
+        auto page = awaitResult(ZohoApi(m_service->client()).crmPage(QStringLiteral("Students"), CrmCursor{}));
+        SYNC_VERIFY_OK(page);
+        QVERIFY(page->records.size() >= 150);
+        QStringList ids;
+        for (const QJsonObject &record : std::as_const(page->records))
+            ids.append(record.value(QStringLiteral("id")).toString());
+        ids = ids.mid(0, 150);
+        const QString gone = QStringLiteral("3999999999999999998");  // no such record in Zoho
+        ids.insert(40, gone);
+        {
+            PgConnection connection(m_database->settings());
+            EntityRepository::Row seeded;
+            seeded.entityType = QStringLiteral("students");
+            seeded.zohoId = gone;
+            seeded.payload = QByteArrayLiteral(R"({"id":"3999999999999999998","Moodle_User_ID":"14"})");
+            seeded.contentHash = QString(64, QLatin1Char('a'));
+            seeded.moodleUserId = 14;
+            SYNC_VERIFY_OK(EntityRepository(connection).upsert({seeded}));
+        }
+        WebhookSettings settings;
+        settings.crmToken = Secret(QString::fromUtf8(kToken));
+        settings.maxIdsPerDelivery = 200;
+        auto registry = EntityRegistry::builtIn();
+        SYNC_VERIFY_OK(registry);
+        WebhookProcessor webhooks(*registry, m_database->settings(), m_redis, m_service->client(), settings);
+        SYNC_VERIFY_OK(simPost(m_sim->apiBase(), QStringLiteral("/_sim/reset-stats")));
+
+        const auto answer = crm(webhooks, ids);
+        QCOMPARE(answer.status, 200);
+        const QJsonObject body = bodyOf(answer);
+        QCOMPARE(body.value(QStringLiteral("records")).toInt(), 151);
+        QCOMPARE(body.value(QStringLiteral("changed")).toInt(), 150);
+        QCOMPARE(body.value(QStringLiteral("deleted")).toInt(), 1);
+        QVERIFY(row(QStringLiteral("students"), gone)->deletedAt.isValid());
+        QCOMPARE(entities(), 151);
+        auto stats = simGet(m_sim->apiBase(), QStringLiteral("/_sim/stats"));
+        SYNC_VERIFY_OK(stats);
+        // Two Get Records calls (100 + 51 ids) and the one GET of the id they left out.
+        QCOMPARE(stats->value(QStringLiteral("total")).toInt(), 3);
+    }
+
     void unchangedSkipsWrites()
     {
         auto webhooks = processor();
