@@ -25,6 +25,11 @@ using namespace tiersync::test;
 namespace {
 
 constexpr int kRedisDb = 97;  // this executable's Redis database on the fixture's server
+// A request the sim times out is held kSimHoldMs, well past the client's timeout; every
+// other answer comes far within it, also under a sanitizer on a loaded machine, so the
+// counts of retries are the faults' and never a slow machine's.
+constexpr int kClientTimeoutMs = 5000;
+constexpr int kSimHoldMs = 8000;
 constexpr int kProducts = 1312;
 const QString kItems = QStringLiteral("GET /books/v3/items");
 
@@ -89,7 +94,7 @@ private slots:
     {
         TIERSYNC_REQUIRE_SANDBOX(profile);
         ZohoClientOptions clientOptions = fastClientOptions(3);
-        clientOptions.requestTimeoutMs = 400;  // the sim holds a timed-out request 1,500 ms
+        clientOptions.requestTimeoutMs = kClientTimeoutMs;
         auto setup = startPrivateSync(profile, QStringLiteral("synccounters"), kRedisDb,
                                       {QStringLiteral("--students"), QStringLiteral("60"),
                                        QStringLiteral("--limits"), QStringLiteral("off")},
@@ -139,7 +144,7 @@ private slots:
     {
         QFETCH(int, failStatus);
         setFaults(QJsonObject{{QStringLiteral("fail_next"), 2}, {QStringLiteral("fail_status"), failStatus},
-                              {QStringLiteral("timeout_ms"), 1500}});
+                              {QStringLiteral("timeout_ms"), kSimHoldMs}});
         auto report = runProducts();
         SYNC_VERIFY_OK(report);
         QCOMPARE(report->run.status, QStringLiteral("succeeded"));
@@ -175,12 +180,12 @@ private slots:
         QFETCH(int, failStatus);
         QFETCH(QString, cause);
         ZohoClientOptions clientOptions = fastClientOptions(5);
-        clientOptions.requestTimeoutMs = 400;
+        clientOptions.requestTimeoutMs = kClientTimeoutMs;
         clientOptions.circuitFailureThreshold = 2;
         clientOptions.circuitCoolDownMs = 60000;
         ZohoService service(m_sim->settings(), clientOptions);
         setFaults(QJsonObject{{QStringLiteral("fail_next"), 1000}, {QStringLiteral("fail_status"), failStatus},
-                              {QStringLiteral("timeout_ms"), 1500}});
+                              {QStringLiteral("timeout_ms"), kSimHoldMs}});
         SYNC_VERIFY_OK(simPost(m_sim->apiBase(), QStringLiteral("/_sim/reset-stats")));
         SyncOptions options;
         options.pagesInFlight = 1;
