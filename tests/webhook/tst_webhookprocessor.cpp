@@ -83,10 +83,12 @@ private:
     QString m_student3;  // the CRM id of Moodle user 3's Students record
     qint64 m_serverTime = 1718117126473;
 
-    std::unique_ptr<WebhookProcessor> processor(bool caching = true)
+    std::unique_ptr<WebhookProcessor> processor(bool caching = true,
+                                                int maxIdsPerDelivery = WebhookSettings{}.maxIdsPerDelivery)
     {
         WebhookSettings settings;
         settings.crmToken = Secret(QString::fromUtf8(kToken));
+        settings.maxIdsPerDelivery = maxIdsPerDelivery;
         settings.booksSecret = Secret(QString::fromUtf8(kSecret));
         auto registry = EntityRegistry::builtIn();
         if (!registry)
@@ -111,6 +113,18 @@ private:
         if (!counted)
             qFatal("%s", qPrintable(counted.error().toString()));
         return n;
+    }
+    // A students row PostgreSQL holds for a record Zoho no longer has.
+    void seedGoneStudent(const QString &zohoId, qint64 moodleUserId)
+    {
+        PgConnection connection(m_database->settings());
+        EntityRepository::Row seeded;
+        seeded.entityType = QStringLiteral("students");
+        seeded.zohoId = zohoId;
+        seeded.payload = QStringLiteral(R"({"id":"%1","Moodle_User_ID":"%2"})").arg(zohoId).arg(moodleUserId).toUtf8();
+        seeded.contentHash = QString(64, QLatin1Char('a'));
+        seeded.moodleUserId = moodleUserId;
+        SYNC_VERIFY_OK(EntityRepository(connection).upsert({seeded}));
     }
     qint64 events() { return count("SELECT count(*) FROM tiersync.webhook_events"); }
     qint64 entities() { return count("SELECT count(*) FROM tiersync.entities"); }
@@ -418,25 +432,11 @@ private slots:
         ids = ids.mid(0, 150);
         const QString gone = QStringLiteral("3999999999999999998");  // no such record in Zoho
         ids.insert(40, gone);
-        {
-            PgConnection connection(m_database->settings());
-            EntityRepository::Row seeded;
-            seeded.entityType = QStringLiteral("students");
-            seeded.zohoId = gone;
-            seeded.payload = QByteArrayLiteral(R"({"id":"3999999999999999998","Moodle_User_ID":"14"})");
-            seeded.contentHash = QString(64, QLatin1Char('a'));
-            seeded.moodleUserId = 14;
-            SYNC_VERIFY_OK(EntityRepository(connection).upsert({seeded}));
-        }
-        WebhookSettings settings;
-        settings.crmToken = Secret(QString::fromUtf8(kToken));
-        settings.maxIdsPerDelivery = 200;
-        auto registry = EntityRegistry::builtIn();
-        SYNC_VERIFY_OK(registry);
-        WebhookProcessor webhooks(*registry, m_database->settings(), m_redis, m_service->client(), settings);
+        seedGoneStudent(gone, 14);
+        auto webhooks = processor(true, 200);
         SYNC_VERIFY_OK(simPost(m_sim->apiBase(), QStringLiteral("/_sim/reset-stats")));
 
-        const auto answer = crm(webhooks, ids);
+        const auto answer = crm(*webhooks, ids);
         QCOMPARE(answer.status, 200);
         const QJsonObject body = bodyOf(answer);
         QCOMPARE(body.value(QStringLiteral("records")).toInt(), 151);
@@ -509,16 +509,7 @@ private slots:
     void deletedInZoho()
     {
         const QString gone = QStringLiteral("3999999999999999999");
-        {
-            PgConnection connection(m_database->settings());
-            EntityRepository::Row seeded;
-            seeded.entityType = QStringLiteral("students");
-            seeded.zohoId = gone;
-            seeded.payload = QByteArrayLiteral(R"({"id":"3999999999999999999","Moodle_User_ID":"13"})");
-            seeded.contentHash = QString(64, QLatin1Char('a'));
-            seeded.moodleUserId = 13;
-            SYNC_VERIFY_OK(EntityRepository(connection).upsert({seeded}));
-        }
+        seedGoneStudent(gone, 13);
         const QList<QByteArray> keys = seedKeys();
         const QByteArray stateKey = cachekeys::entityStateKey(QStringLiteral("students"), gone);
         {
