@@ -78,7 +78,10 @@ void EngineReplicaService::answerChange(Request request, const QString &name, co
 
 void EngineReplicaService::setProfile(const ConnectionProfile &profile)
 {
-    post([this, profile] { m_profile.set(profile); });
+    post([this, profile] {
+        m_profile.set(profile);
+        m_seeded = false;
+    });
 }
 
 template <typename Snapshot>
@@ -139,17 +142,18 @@ Result<ScheduleSnapshot> EngineReplicaService::readSchedules()
     auto connection = openDatabase();
     if (!connection)
         return connection.error();
-    auto entities = EntityRegistry::builtIn();
-    if (!entities)
-        return entities.error();
-    auto endpoints = EndpointRegistry::builtIn();
-    if (!endpoints)
-        return endpoints.error();
+    if (Status loaded = loadRegistries(); !loaded)
+        return loaded.error();
+    const EndpointRegistry *endpoints = &*m_endpoints;
     const qint64 nowMs = m_clock();
     ScheduleRepository schedules(**connection);
-    // As serve and `tiersync schedule` do: the defaults exist before anyone looks.
-    if (auto seeded = schedules.seedDefaults(*entities, nowMs); !seeded)
-        return seeded.error();
+    // As serve and `tiersync schedule` do: the defaults exist before anyone looks (once
+    // per profile, not on every poll; an admin's edits are never overwritten anyway).
+    if (!m_seeded) {
+        if (auto seeded = schedules.seedDefaults(*m_entities, nowMs); !seeded)
+            return seeded.error();
+        m_seeded = true;
+    }
     auto rows = schedules.list();
     if (!rows)
         return rows.error();
@@ -182,6 +186,23 @@ Result<ScheduleSnapshot> EngineReplicaService::readSchedules()
         snapshot.schedules.append(state);
     }
     return snapshot;
+}
+
+Status EngineReplicaService::loadRegistries()
+{
+    if (!m_entities) {
+        auto entities = EntityRegistry::builtIn();
+        if (!entities)
+            return entities.error();
+        m_entities = std::move(*entities);
+    }
+    if (!m_endpoints) {
+        auto endpoints = EndpointRegistry::builtIn();
+        if (!endpoints)
+            return endpoints.error();
+        m_endpoints = std::move(*endpoints);
+    }
+    return {};
 }
 
 Result<ChannelSnapshot> EngineReplicaService::readChannels()

@@ -1,11 +1,14 @@
 #pragma once
 
+#include "cache/endpointregistry.h"
 #include "console/replicaservice.h"
 #include "console/workerprofile.h"
 #include "core/epochclock.h"
 #include "core/result.h"
+#include "sync/entityregistry.h"
 
 #include <memory>
+#include <optional>
 
 class QThread;
 
@@ -57,8 +60,14 @@ private:
     [[nodiscard]] Result<Schedule> change(Request request, const QString &name);
     [[nodiscard]] Result<Schedule> applyEdit(const ScheduleEdit &edit);
 
+    // The registries, loaded on m_thread by the first read (they never change in a process).
+    [[nodiscard]] Status loadRegistries();
+
     EpochClock m_clock;
     WorkerProfile m_profile;  // used on m_thread only
+    std::optional<EntityRegistry> m_entities;     // m_thread only
+    std::optional<EndpointRegistry> m_endpoints;  // m_thread only
+    bool m_seeded = false;  // the profile's default schedules seeded (m_thread only)
     std::unique_ptr<QThread> m_thread;
     QObject *m_context;  // lives on m_thread; deleted when it finishes
 };
