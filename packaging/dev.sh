@@ -8,6 +8,8 @@
 #   ./packaging/dev.sh test-asan  the engine's tests under AddressSanitizer + UBSan
 #   ./packaging/dev.sh fuzz [SECONDS]  build the libFuzzer targets (clang-14, ASan + UBSan) and
 #                                 fuzz each for SECONDS (default 60), two at a time; fails on a crash
+#                                 (FUZZ_SEED=N picks libFuzzer's seed, default 1: a run is
+#                                 repeatable, and a longer run tries the shorter one's inputs first)
 #   ./packaging/dev.sh install    only install the Debian packages
 #   ./packaging/dev.sh stop       stop a sandbox left running (run --no-console starts one)
 set -euo pipefail
@@ -126,25 +128,28 @@ run_console() {
 # kept between runs); crashes go to build-fuzz/fuzz/artifacts/<target>/, logs to
 # build-fuzz/fuzz/logs/. Prints per target the inputs run, the corpus size and any crash.
 fuzz_all() {
-  local seconds=$1 parallel=$2 out=build-fuzz/fuzz
+  local seconds=$1 parallel=$2 out=build-fuzz/fuzz seed=${FUZZ_SEED:-1}
+  [[ $seed =~ ^[0-9]+$ ]] || { echo "dev.sh fuzz: FUZZ_SEED must be a number" >&2; return 2; }
   local targets=() t
   for t in build-fuzz/bin/fuzz_*; do targets+=("$(basename "$t")"); done
   [[ ${#targets[@]} -gt 0 ]] || { echo "dev.sh fuzz: no targets in build-fuzz/bin" >&2; return 1; }
   mkdir -p "$out/logs"
-  echo "dev.sh fuzz: ${#targets[@]} targets, $seconds s each, $parallel at a time"
+  echo "dev.sh fuzz: ${#targets[@]} targets, $seconds s each, $parallel at a time, seed $seed"
   local started=$SECONDS
+  # A fixed seed (and Qt's hash seed fixed, so our code's coverage does not vary with QHash
+  # order) makes the run repeatable: what CI found, the same command finds here.
   printf '%s\n' "${targets[@]}" | xargs -P "$parallel" -I{} bash -c '
-    t=$1; seconds=$2; out=$3; seeds=tests/fuzz/corpus/$t; regressions=tests/fuzz/regressions/$t
+    t=$1; seconds=$2; out=$3; seed=$4; seeds=tests/fuzz/corpus/$t; regressions=tests/fuzz/regressions/$t
     mkdir -p "$out/corpus/$t" "$out/artifacts/$t"
     dirs=("$out/corpus/$t" "$seeds")
     [[ -d $regressions ]] && dirs+=("$regressions")
-    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-      "build-fuzz/bin/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-        -artifact_prefix="$out/artifacts/$t/" "${dirs[@]}" >"$out/logs/$t.log" 2>&1
+    QT_HASH_SEED=0 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+      "build-fuzz/bin/$t" -seed="$seed" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+        -print_final_stats=1 -artifact_prefix="$out/artifacts/$t/" "${dirs[@]}" >"$out/logs/$t.log" 2>&1
     echo $? >"$out/logs/$t.rc"
-  ' _ {} "$seconds" "$out"
+  ' _ {} "$seconds" "$out" "$seed"
   # From libFuzzer's last status line: inputs run, coverage (edges) and the corpus it kept.
-  local failed=0 rc runs cov corpus crash
+  local failed=0 rc runs cov corpus crash crashes=()
   printf '%-22s %12s %9s %8s  %s\n' target executions coverage corpus result
   for t in "${targets[@]}"; do
     rc=$(cat "$out/logs/$t.rc")
@@ -157,6 +162,18 @@ fuzz_all() {
       failed=1
       crash=$(grep -o "Test unit written to .*" "$out/logs/$t.log" | tail -1 | sed 's/Test unit written to //')
       printf '%-22s %12s %9s %8s  %s\n' "$t" "${runs:-?}" "$cov" "$corpus" "CRASH (exit $rc): ${crash:-see $out/logs/$t.log}"
+      crashes+=("$t")
+    fi
+  done
+  # What broke and the input that broke it, in the output itself: CI keeps no artifacts.
+  for t in "${crashes[@]}"; do
+    echo
+    echo "== $t: what the sanitizer or the contract said"
+    grep -E "contract broken|ERROR: |SUMMARY: |runtime error|^ +#[0-9]+ .* \.\./" "$out/logs/$t.log" | head -30
+    crash=$(grep -o "Test unit written to .*" "$out/logs/$t.log" | tail -1 | sed 's/Test unit written to //')
+    if [[ -n $crash && -f $crash ]]; then
+      echo "== $t: the input ($(stat -c %s "$crash") bytes), base64; save it under tests/fuzz/regressions/$t/"
+      head -c 4096 "$crash" | base64 -w 76
     fi
   done
   echo "dev.sh: fuzzed in $((SECONDS - started)) s"

@@ -34,18 +34,17 @@ Result<RedisSettings> RedisSettings::fromUrl(const QString &text)
 
 QString RedisSettings::toUrl(bool withPassword) const
 {
-    QString auth;
-    if (!password.isEmpty()) {
-        const QString shown = withPassword
-                                  ? QString::fromUtf8(QUrl::toPercentEncoding(password.reveal()))
-                                  : password.masked();
-        auth = QStringLiteral(":%1@").arg(shown);
-    }
-    // Concatenated, not chained arg(): a percent-encoded password ("%2F") would be taken for a
-    // placeholder by the next arg(). An IPv6 host goes in brackets.
-    const QString shownHost = host.contains(QLatin1Char(':')) ? QLatin1Char('[') + host + QLatin1Char(']') : host;
-    return QStringLiteral("redis://") + auth + shownHost + QLatin1Char(':') + QString::number(port) + QLatin1Char('/')
-        + QString::number(db);
+    // QUrl writes every component in its encoded form: a password's reserved characters, an
+    // IPv6 host's brackets and the '%' of its zone id ("fe80::1%eth0" -> "[fe80::1%25eth0]").
+    // Text assembled by hand got the zone wrong, and the URL no longer read back.
+    QUrl url;
+    url.setScheme(QStringLiteral("redis"));
+    url.setHost(host, QUrl::DecodedMode);
+    url.setPort(port);
+    if (!password.isEmpty())
+        url.setPassword(withPassword ? password.reveal() : password.masked(), QUrl::DecodedMode);
+    url.setPath(QLatin1Char('/') + QString::number(db));
+    return url.toString(QUrl::FullyEncoded);
 }
 
 }  // namespace tiersync
