@@ -121,19 +121,29 @@ void appendNumber(const QJsonValue &value, QByteArray &out)
 void appendValue(const QJsonValue &value, QByteArray &out);
 
 struct Member {
-    QString key;
+    QString key;       // normalised
+    QString original;  // as the object spelled it
     QJsonValue value;
 };
 
 void appendMembers(QVarLengthArray<Member, 32> &members, QByteArray &out)
 {
-    // QJsonObject keeps its keys sorted already; normalisation may (rarely) reorder.
-    const auto byKey = [](const Member &a, const Member &b) { return a.key < b.key; };
+    // QJsonObject keeps its keys sorted already; normalisation may (rarely) reorder, and
+    // may make two keys one ("M\u0341o" and "\u1e3eo" are both "\u1e3eo" in NFC). A
+    // canonical object names each key once, or it would not read back as itself: of the
+    // members whose keys are the same text, the one whose own spelling sorts last is
+    // kept — a choice made by the content alone, so every spelling gives the same bytes.
+    const auto byKey = [](const Member &a, const Member &b) {
+        return a.key < b.key || (a.key == b.key && a.original < b.original);
+    };
     if (!std::is_sorted(members.begin(), members.end(), byKey))
         std::sort(members.begin(), members.end(), byKey);
     out.append('{');
     bool first = true;
-    for (const Member &member : members) {
+    for (qsizetype i = 0; i < members.size(); ++i) {
+        const Member &member = members[i];
+        if (i + 1 < members.size() && members[i + 1].key == member.key)
+            continue;
         if (!first)
             out.append(',');
         first = false;
@@ -183,7 +193,7 @@ void appendObjectExcluding(const QJsonObject &object, const QStringList *exclude
         const QString key = it.key();
         if (excluded && excluded->contains(key))
             continue;
-        members.append(Member{normalizedKey(key), it.value()});
+        members.append(Member{normalizedKey(key), key, it.value()});
     }
     appendMembers(members, out);
 }

@@ -10,7 +10,8 @@
 //
 // Rules (pinned by tests/sync/tst_canonicaljson):
 // - Object members sorted by key, at every depth, comparing the keys' UTF-16 code
-//   units (as RFC 8785 does) after Unicode normalisation.
+//   units (as RFC 8785 does) after Unicode normalisation. Keys that normalise to the
+//   same text are written once: the member whose own key sorts last is kept.
 // - No whitespace outside strings: {"a":1,"b":[true,null]}.
 // - Strings (keys and values) in Unicode NFC, written as UTF-8; escaped are only '"',
 //   '\\' and the control characters below U+0020 (\b \f \n \r \t, otherwise \u00XX in

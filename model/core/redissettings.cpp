@@ -2,6 +2,8 @@
 
 #include <QUrl>
 
+#include <algorithm>
+
 namespace tiersync {
 
 Result<RedisSettings> RedisSettings::fromUrl(const QString &text)
@@ -14,6 +16,18 @@ Result<RedisSettings> RedisSettings::fromUrl(const QString &text)
     if (url.host().isEmpty())
         return makeError(ErrorKind::InvalidArgument, QStringLiteral("redis URL has no host"));
     settings.host = url.host();
+    // An IPv6 zone id names an interface ("fe80::1%eth0", "fe80::1%2"): RFC 6874 allows
+    // only unreserved characters there, and anything else would not survive the trip back
+    // into a URL (or to getaddrinfo).
+    if (const qsizetype zone = settings.host.indexOf(QLatin1Char('%')); zone >= 0) {
+        const QStringView id = QStringView(settings.host).mid(zone + 1);
+        const bool unreserved = !id.isEmpty() && std::all_of(id.begin(), id.end(), [](QChar c) {
+            return c.unicode() < 0x80 && (c.isLetterOrNumber() || c == u'.' || c == u'_' || c == u'~' || c == u'-');
+        });
+        if (!unreserved)
+            return makeError(ErrorKind::InvalidArgument,
+                             QStringLiteral("redis URL has an invalid IPv6 zone id (letters, digits, '.', '_', '~', '-')"));
+    }
     settings.port = url.port(6379);
     if (settings.port <= 0 || settings.port > 65535)
         return makeError(ErrorKind::InvalidArgument, QStringLiteral("redis URL has an invalid port"));

@@ -35,6 +35,7 @@ private slots:
         QTest::newRow("db") << QStringLiteral("redis://localhost:6379/abc");
         QTest::newRow("empty") << QString();
         QTest::newRow("nohost") << QStringLiteral("redis://:6379/0");
+        QTest::newRow("zone-not-unreserved") << QString::fromUtf8("redis://[fe80::1%25e\xc3\xa9]:6379/0");
     }
     void redisUrlRejectsGarbage()
     {
@@ -69,7 +70,7 @@ private slots:
         QTest::newRow("zone") << QStringLiteral("redis://[fe80::1%25eth0]:6379/1") << QStringLiteral("fe80::1%eth0")
                               << QStringLiteral("redis://[fe80::1%25eth0]:6379/1");
         QTest::newRow("password") << QStringLiteral("redis://:p%2Fw%20d%40%3A@h:1/3") << QStringLiteral("h")
-                                  << QStringLiteral("redis://:p%2Fw%20d%40%3A@h:1/3");
+                                  << QStringLiteral("redis://:p%2Fw%20d%40:@h:1/3");  // ':' may stay in a password
     }
     void redisUrlWritesBackWhatItRead()
     {

@@ -111,6 +111,20 @@ private slots:
         QCOMPARE(hasher.hash(QJsonObject(), {}), QStringLiteral("44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"));
     }
 
+    // Two keys that are one text in NFC ("cafe\u0301" and "caf\u00e9") are written once, so
+    // the canonical form reads back as itself; which member stays depends on the content
+    // only (fuzz_canonical_json found the key written twice).
+    void keysEqualAfterNormalisationAreWrittenOnce()
+    {
+        const QJsonValue value = parse("{\"cafe\\u0301\":1,\"caf\\u00e9\":2,\"z\":3}");
+        QCOMPARE(value.toObject().size(), 3);
+        const QByteArray canonical = canonicaljson::serialize(value);
+        QCOMPARE(canonical, QByteArray("{\"caf\xc3\xa9\":2,\"z\":3}"));  // "caf\u00e9" sorts after "cafe\u0301"
+        QCOMPARE(canonicaljson::serialize(parse(canonical)), canonical);
+        // The other order of the same members gives the same bytes.
+        QCOMPARE(canonicaljson::serialize(parse("{\"z\":3,\"caf\\u00e9\":2,\"cafe\\u0301\":1}")), canonical);
+    }
+
     void loneSurrogateBecomesReplacementCharacter()
     {
         QJsonObject object;
