@@ -65,7 +65,7 @@ int runRunsCommand(EngineServices &services, const QStringList &arguments)
                .arg(QStringLiteral("skipped"), 8)
                .arg(QStringLiteral("ms"), 8);
     for (const SyncRunRepository::Run &run : std::as_const(*runs))
-        out << QStringLiteral("%1  %2 %3 %4 %5 %6 %7 %8 %9%10\n")
+        out << QStringLiteral("%1  %2 %3 %4 %5 %6 %7 %8 %9%10%11\n")
                    .arg(run.id, 6)
                    .arg(run.startedAt.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")), -20)
                    .arg(run.entityType, -10)
@@ -75,6 +75,11 @@ int runRunsCommand(EngineServices &services, const QStringList &arguments)
                    .arg(run.counters.synced, 8)
                    .arg(run.counters.skipped, 8)
                    .arg(run.durationMs >= 0 ? QString::number(run.durationMs) : QStringLiteral("-"), 8)
+                   .arg(run.counters.listingShifted
+                            ? QStringLiteral("  listing shifted: %1 caught up, %2 listings")
+                                  .arg(run.counters.caughtUp)
+                                  .arg(run.counters.listingPasses)
+                            : QString())
                    .arg(run.error.isEmpty() ? QString() : QStringLiteral("  ") + run.error);
     return 0;
 }

@@ -31,6 +31,9 @@ QJsonObject syncRunToJson(const SyncRunRepository::Run &run)
         {QStringLiteral("pages"), run.counters.pages},
         {QStringLiteral("zoho_calls"), run.counters.zohoCalls},
         {QStringLiteral("retries"), run.counters.retries},
+        {QStringLiteral("listing_shifted"), run.counters.listingShifted},
+        {QStringLiteral("caught_up"), double(run.counters.caughtUp)},
+        {QStringLiteral("listing_passes"), run.counters.listingPasses},
         {QStringLiteral("duration_ms"), run.durationMs >= 0 ? QJsonValue(double(run.durationMs)) : QJsonValue()},
         {QStringLiteral("error"), run.error.isEmpty() ? QJsonValue() : QJsonValue(run.error)},
     };

@@ -205,13 +205,16 @@ void SimDataSet::generateBooks(SimEntity entity, int count)
     }
     // Books lists are sorted by name (page_context says so); names are unique, so the
     // order is total and stays put when records are mutated.
+    std::stable_sort(list.begin(), list.end(), [entity](const SimRecord &a, const SimRecord &b) {
+        return booksName(entity, a) < booksName(entity, b);
+    });
+}
+
+std::string_view SimDataSet::booksName(SimEntity entity, const SimRecord &record)
+{
     const char *nameKey = entity == SimEntity::Products ? "\"name\":\"" : "\"contact_name\":\"";
-    auto nameOf = [nameKey](const SimRecord &record) {
-        const std::size_t at = record.json.find(nameKey) + std::char_traits<char>::length(nameKey);
-        return std::string_view(record.json).substr(at, record.json.find('"', at) - at);
-    };
-    std::stable_sort(list.begin(), list.end(),
-                     [&](const SimRecord &a, const SimRecord &b) { return nameOf(a) < nameOf(b); });
+    const std::size_t at = record.json.find(nameKey) + std::char_traits<char>::length(nameKey);
+    return std::string_view(record.json).substr(at, record.json.find('"', at) - at);
 }
 
 void SimDataSet::generateStudents(int count)
@@ -304,7 +307,9 @@ QJsonObject SimDataSet::buildProduct(const SimRecord &record) const
                      static_cast<quint64>(record.serial));
     const QString &adjective = random.pick(adjectives);
     const QString &noun = random.pick(nouns);
-    const QString name = QStringLiteral("%1 %2 %3").arg(adjective, noun, digits(static_cast<quint64>(record.serial) + 1, 5));
+    const QString name = record.name.empty()
+                             ? QStringLiteral("%1 %2 %3").arg(adjective, noun, digits(static_cast<quint64>(record.serial) + 1, 5))
+                             : s(record.name);
     const Tax &tax = random.pick(taxes);
     const double baseRate = money(5 + random.unit() * 995);
     const bool goods = random.chance(0.8);
@@ -348,7 +353,9 @@ QJsonObject SimDataSet::buildCustomer(const SimRecord &record) const
     const double outstanding = random.chance(0.4) ? money(random.unit() * 5000) : 0.0;
     const QString phone = QStringLiteral("+1-555-%1").arg(digits(static_cast<quint64>(random.range(0, 9999999)), 7));
     // The serial keeps contact names (and so the sort order) unique.
-    const QString contactName = QStringLiteral("%1 %2 %3").arg(first, last, digits(static_cast<quint64>(record.serial) + 1, 5));
+    const QString contactName = record.name.empty()
+                                    ? QStringLiteral("%1 %2 %3").arg(first, last, digits(static_cast<quint64>(record.serial) + 1, 5))
+                                    : s(record.name);
     const QString email = QStringLiteral("%1.%2%3@example.com")
                               .arg(first.toLower(), QString(last).remove(QLatin1Char('\'')).toLower())
                               .arg(record.serial + 1);

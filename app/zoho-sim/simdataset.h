@@ -57,6 +57,10 @@ public:
     // Removes the records at `indices` (any order, no duplicates) into the deleted list
     // with deleted time nowS; indices of the remaining records shift.
     void remove(SimEntity entity, std::vector<int> indices, qint64 nowS, bool permanent);
+    // Books only (simdatasetedit.cpp, for the drift fault): a new record with a never-used
+    // id, created and modified at nowS, named so that the name-sorted list puts it right
+    // after the record at anchorIndex; returns its index.
+    int insertBooks(SimEntity entity, int anchorIndex, qint64 nowS);
     // The module's deleted records, oldest deletion first.
     [[nodiscard]] const std::vector<Deleted> &deleted(SimEntity entity) const;
     // The live student's id for a Moodle user, or nothing.
@@ -75,6 +79,8 @@ private:
     void generateStudents(int count);
     void generateChildren(SimEntity entity, int minPerStudent, int maxPerStudent);
     void index(SimEntity entity);
+    // A Books record's sort key: its name (items) or contact_name (contacts).
+    [[nodiscard]] static std::string_view booksName(SimEntity entity, const SimRecord &record);
     [[nodiscard]] std::vector<int> &moodleSlot(std::size_t entitySlot, int moodleUserId);
     // A CRM id: the module's prefix and a 10-digit number (generated: the serial + 1, or the
     // Moodle id for Students; created Students: 1,000,000,000 + serial + 1).

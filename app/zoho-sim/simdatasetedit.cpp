@@ -1,5 +1,5 @@
-// SimDataSet's CRM edits: records created for a Moodle user, moved to another one, and
-// deleted into the module's deleted list.
+// SimDataSet's edits: CRM records created for a Moodle user, moved to another one, and
+// deleted into the module's deleted list; Books records inserted by the drift fault.
 #include "simdataset.h"
 
 #include <QJsonObject>
@@ -72,6 +72,31 @@ void SimDataSet::remove(SimEntity entity, std::vector<int> indices, qint64 nowS,
     }
     list.resize(kept);
     index(entity);
+}
+
+int SimDataSet::insertBooks(SimEntity entity, int anchorIndex, qint64 nowS)
+{
+    const auto slot = static_cast<std::size_t>(simEntityIndex(entity));
+    auto &list = m_records[slot];
+    SimRecord record;
+    record.serial = m_nextSerial[slot]++;
+    const QString prefix = entity == SimEntity::Products ? QStringLiteral("46") : QStringLiteral("47");
+    record.id = (prefix + QStringLiteral("%1").arg(static_cast<quint64>(record.serial) + 1, 13, 10, QLatin1Char('0')))
+                    .toStdString();
+    // The anchor's name and a suffix sort right after the anchor (names are unique, none
+    // is a prefix of another generated one); the serial keeps repeated anchors apart.
+    record.name = std::string(booksName(entity, list[static_cast<std::size_t>(anchorIndex)]))
+                  + QStringLiteral(" ~%1").arg(record.serial + 1, 5, 10, QLatin1Char('0')).toStdString();
+    record.createdS = nowS;
+    record.modifiedS = nowS;
+    record.json = build(entity, record);
+    const auto at = std::upper_bound(list.begin(), list.end(), record, [entity](const SimRecord &a, const SimRecord &b) {
+        return booksName(entity, a) < booksName(entity, b);
+    });
+    const int position = static_cast<int>(at - list.begin());
+    list.insert(at, std::move(record));
+    index(entity);
+    return position;
 }
 
 const std::vector<SimDataSet::Deleted> &SimDataSet::deleted(SimEntity entity) const

@@ -27,6 +27,7 @@ QJsonObject SimFaultConfig::toJson() const
         {QStringLiteral("paging_path"), pagingPath},
         {QStringLiteral("fail_next"), failNext},
         {QStringLiteral("fail_status"), failStatus},
+        {QStringLiteral("drift"), drift.toJson()},
     };
 }
 
@@ -86,6 +87,11 @@ Result<SimFaultConfig> SimFaultConfig::merged(const QJsonObject &changes) const
             if (!value.isString())
                 return bad(QStringLiteral("paging_path: expected a path such as /crm/v2/Grades/deleted"));
             next.pagingPath = value.toString();
+        } else if (key == QLatin1String("drift")) {
+            auto drift = SimDriftConfig::fromJson(value);
+            if (!drift)
+                return drift.error();
+            next.drift = *drift;
         } else {
             return bad(QStringLiteral("unknown fault '%1'").arg(key));
         }

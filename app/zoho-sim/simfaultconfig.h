@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/result.h"
+#include "simdrift.h"
 #include "simpaging.h"
 
 #include <QJsonObject>
@@ -26,6 +27,7 @@ struct SimFaultConfig final {
     // proxy may answer), or held for timeoutMs and dropped when 0.
     int failNext = 0;
     int failStatus = 502;
+    SimDriftConfig drift;    // records inserted and deleted while a listing is paged (simdrift.h)
 
     [[nodiscard]] QJsonObject toJson() const;
     // This configuration with the keys present in `changes` replaced; omitted keys keep

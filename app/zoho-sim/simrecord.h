@@ -16,6 +16,7 @@ struct SimRecord final {
     quint32 revision = 0;  // bumped by each mutation; feeds the mutated content field
     int serial = 0;        // generation order: seeds the record's random draws
     int moodleUserId = 0;  // CRM: the student the record belongs to (Students: itself)
+    std::string name;      // Books records the drift inserted: their name (else drawn from the serial)
 };
 
 }  // namespace tiersync::sim

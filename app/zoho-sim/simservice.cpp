@@ -483,9 +483,27 @@ SimReply SimService::booksList(SimEntity entity, const httplib::Request &request
         perPage = std::min(*value, maxPerPage);
     }
     const bool products = entity == SimEntity::Products;
+    // Sorted by name unless sort_column asks for a time (sort_order A or D).
+    const QString nameColumn = products ? QStringLiteral("name") : QStringLiteral("contact_name");
+    QString sortColumn = nameColumn;
+    if (const auto text = param(request, "sort_column")) {
+        sortColumn = QString::fromStdString(*text);
+        if (sortColumn != nameColumn && sortColumn != QLatin1String("last_modified_time")
+            && sortColumn != QLatin1String("created_time"))
+            return booksError(400, 2, QStringLiteral("Invalid value passed for sort_column"));
+    }
+    bool descending = false;
+    if (const auto text = param(request, "sort_order")) {
+        if (*text != "A" && *text != "D")
+            return booksError(400, 2, QStringLiteral("Invalid value passed for sort_order"));
+        descending = *text == "D";
+    }
+    const bool defaultOrder = sortColumn == nameColumn && !descending;
     const SimPagingFault fault = pagingFault(request);
     std::shared_lock lock(m_dataMutex);
     const auto &records = m_data.records(entity);
+    const std::vector<int> order = defaultOrder ? std::vector<int>() : booksOrder(records, sortColumn, descending);
+    const std::vector<int> *chosen = defaultOrder ? nullptr : &order;
     const auto total = static_cast<qint64>(records.size());
     const SimPageWindow window = SimPageWindow::of(fault, page, (static_cast<qint64>(page) - 1) * perPage, perPage, total);
     const qint64 offset = window.offset;
@@ -493,18 +511,24 @@ SimReply SimService::booksList(SimEntity entity, const httplib::Request &request
     const bool more = window.more;
 
     std::string body;
-    body.reserve(pageBytes(records, nullptr, static_cast<int>(offset), count) + 256);
+    body.reserve(pageBytes(records, chosen, static_cast<int>(offset), count) + 256);
     body.append(R"({"code":0,"message":"success",)").append(products ? R"("items":[)" : R"("contacts":[)");
-    appendRecords(body, records, nullptr, static_cast<int>(offset), count);
+    appendRecords(body, records, chosen, static_cast<int>(offset), count);
     body.append(R"(],"page_context":{"page":)")
         .append(std::to_string(window.echoedPage))
         .append(R"(,"per_page":)")
         .append(std::to_string(perPage))
         .append(R"(,"has_more_page":)")
         .append(more ? "true" : "false")
-        .append(products ? R"(,"report_name":"Items","applied_filter":"Status.All","sort_column":"name")"
-                         : R"(,"report_name":"Contacts","applied_filter":"Status.All","sort_column":"contact_name")")
-        .append(R"(,"sort_order":"A"}})");
+        .append(products ? R"(,"report_name":"Items")" : R"(,"report_name":"Contacts")")
+        .append(R"(,"applied_filter":"Status.All","sort_column":")")
+        .append(sortColumn.toStdString())
+        .append(R"(","sort_order":")")
+        .append(descending ? "D" : "A")
+        .append(R"("}})");
+    lock.unlock();
+    if (defaultOrder && more)
+        driftAfterPage(entity, request.path, offset + count);
     return reply(200, std::move(body));
 }
 
@@ -760,6 +784,9 @@ SimReply SimService::crmList(SimEntity entity, const httplib::Request &request, 
     if (const auto token = param(request, "page_token"))
         body.append(R"(,"page_token":")").append(*token).append("\"");
     body.append("}}");
+    lock.unlock();
+    if (!filtered && more)
+        driftAfterPage(entity, request.path, offset + count);
     return reply(200, std::move(body));
 }
 
@@ -805,9 +832,11 @@ SimReply SimService::control(const httplib::Request &request)
         if (post) {
             m_stats.reset();
             m_limits.resetStats();
+            m_drift.resetStats();
         }
         QJsonObject stats = m_stats.toJson();
         stats.insert(QStringLiteral("limits"), m_limits.statsJson(m_tenants, m_clock.nowMs()));
+        stats.insert(QStringLiteral("drift"), m_drift.statsJson());
         return jsonReply(200, stats);
     }
     if (path == "/_sim/clock")
@@ -841,6 +870,8 @@ SimReply SimService::control(const httplib::Request &request)
             if (!next)
                 return controlError(next.error().message);
             m_faults = *next;
+            if (body.contains(QLatin1String("drift")))
+                m_drift.configure(m_faults.drift);
         }
         return jsonReply(200, m_faults.toJson());
     }

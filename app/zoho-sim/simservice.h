@@ -4,6 +4,7 @@
 #include "simchannels.h"
 #include "simclock.h"
 #include "simdataset.h"
+#include "simdrift.h"
 #include "simfaultconfig.h"
 #include "simlimits.h"
 #include "simnotifier.h"
@@ -78,6 +79,11 @@ private:
     [[nodiscard]] SimReply books(const httplib::Request &request, std::string_view rest, std::optional<int> tenant);
     [[nodiscard]] SimReply booksList(SimEntity entity, const httplib::Request &request);
     [[nodiscard]] SimPagingFault pagingFault(const httplib::Request &request) const;
+    // simservicedrift.cpp: the drift fault, after a page of the default listing that says
+    // more follow (cursorEnd: just past that page), and the Books list orders.
+    void driftAfterPage(SimEntity entity, const std::string &path, long long cursorEnd);
+    [[nodiscard]] static std::vector<int> booksOrder(const std::vector<SimRecord> &records, const QString &column,
+                                                     bool descending);
     [[nodiscard]] SimReply crm(const httplib::Request &request, std::string_view rest, std::optional<int> tenant);
     [[nodiscard]] SimReply crmListByIds(SimEntity entity, const httplib::Request &request,
                                         std::optional<qint64> sinceS);
@@ -103,6 +109,7 @@ private:
     SimStats m_stats;
     SimChannels m_channels;
     SimNotifier m_notifier;
+    SimDrift m_drift;
 
     mutable std::mutex m_configMutex;
     SimFaultConfig m_faults;

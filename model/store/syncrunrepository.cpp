@@ -16,7 +16,7 @@ std::string runColumns()
     return "id, entity_type, mode, trigger, status, " + pgEpochMs("started_at") + ", "
         + pgEpochMs("finished_at")
         + ", fetched, synced, skipped, failed, deleted, pages, zoho_calls, retries,"
-          " duration_ms, error";
+          " duration_ms, error, listing_shifted, caught_up, listing_passes";
 }
 
 SyncRunRepository::Run toRun(const pqxx::row &r)
@@ -39,6 +39,9 @@ SyncRunRepository::Run toRun(const pqxx::row &r)
     run.counters.retries = r[14].as<int>();
     run.durationMs = r[15].is_null() ? -1 : r[15].as<qint64>();
     run.error = fromPgText(r[16]);
+    run.counters.listingShifted = r[17].as<bool>();
+    run.counters.caughtUp = r[18].as<qint64>();
+    run.counters.listingPasses = r[19].as<int>();
     return run;
 }
 
@@ -75,10 +78,11 @@ Status SyncRunRepository::updateProgress(qint64 id, const Counters &c)
         [&](pqxx::transaction_base &txn) -> Status {
             const auto result = txn.exec_params(
                 "UPDATE tiersync.sync_runs SET fetched = $2, synced = $3, skipped = $4,"
-                " failed = $5, deleted = $6, pages = $7, zoho_calls = $8, retries = $9"
+                " failed = $5, deleted = $6, pages = $7, zoho_calls = $8, retries = $9,"
+                " listing_shifted = $10, caught_up = $11, listing_passes = $12"
                 " WHERE id = $1 AND status = 'running'",
                 id, c.fetched, c.synced, c.skipped, c.failed, c.deleted, c.pages, c.zohoCalls,
-                c.retries);
+                c.retries, c.listingShifted, c.caughtUp, c.listingPasses);
             if (result.affected_rows() != 1)
                 return makeError(ErrorKind::Conflict,
                                  QStringLiteral("sync run %1 is not running").arg(id));
@@ -102,11 +106,13 @@ Status SyncRunRepository::finish(qint64 id, const QString &status, const Counter
             const auto result = txn.exec_params(
                 "UPDATE tiersync.sync_runs SET status = $2, fetched = $3, synced = $4,"
                 " skipped = $5, failed = $6, deleted = $7, pages = $8, zoho_calls = $9,"
-                " retries = $10, error = $11, finished_at = clock_timestamp(),"
+                " retries = $10, error = $11, listing_shifted = $12, caught_up = $13,"
+                " listing_passes = $14, finished_at = clock_timestamp(),"
                 " duration_ms = (extract(epoch from clock_timestamp() - started_at) * 1000)::bigint"
                 " WHERE id = $1 AND status = 'running'",
                 id, status.toStdString(), c.fetched, c.synced, c.skipped, c.failed, c.deleted,
-                c.pages, c.zohoCalls, c.retries, errorText);
+                c.pages, c.zohoCalls, c.retries, errorText, c.listingShifted, c.caughtUp,
+                c.listingPasses);
             if (result.affected_rows() != 1)
                 return makeError(ErrorKind::Conflict,
                                  QStringLiteral("sync run %1 is not running").arg(id));

@@ -24,6 +24,12 @@ public:
         int pages = 0;
         int zohoCalls = 0;
         int retries = 0;
+        // Full runs: records the catch-up after the listing brought that the listing had not
+        // named (inserted or moved meanwhile), how many times the type was listed (a listing
+        // that shifted is listed again to prove it complete), and whether any listing shifted.
+        qint64 caughtUp = 0;
+        int listingPasses = 0;
+        bool listingShifted = false;
 
         friend bool operator==(const Counters &, const Counters &) = default;
     };

@@ -51,6 +51,13 @@ struct SyncOptions final {
     // 404, CRM → 204): a listing that shifted while it ran misses live records. At most
     // this many ids not listed are checked a run (one call each); the rest wait for the next.
     int maxDeletionChecks = 500;
+    // A full run proves its listing complete: after it, the records modified since the run
+    // began minus this much (a Zoho clock behind ours) are listed again and synced.
+    qint64 catchUpOverlapSeconds = 300;
+    // A listing that shifted while it ran (ids twice, records missed, records deleted behind
+    // the cursor) is listed again, at most this many listings in all; what the last one
+    // cannot prove stays as it is (never marked deleted unproven).
+    int maxListingPasses = 2;
 };
 
 }  // namespace tiersync

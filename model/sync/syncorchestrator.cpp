@@ -30,6 +30,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace tiersync {
@@ -86,7 +87,18 @@ private:
     void writeStates(const QList<RedisHashWrite> &writes);
     void recordZohoCalls(qint64 totalCalls);
     [[nodiscard]] Status writerError() const;
-    [[nodiscard]] Status markDeleted(SyncPageFetcher &fetcher);
+    // A full run's listing of every page; listedEverything when it reached the last one.
+    [[nodiscard]] Status listPass(SyncPageFetcher &fetcher, const AdvisoryLock &lock, bool &listedEverything);
+    // After a complete full listing: catch-up, deletions proven, and while the listing
+    // shifted (and maxListingPasses allows) a verification listing (syncorchestrator.cpp).
+    [[nodiscard]] Status completeFullRun(SyncPageFetcher &fetcher, const AdvisoryLock &lock, const QDateTime &since);
+    [[nodiscard]] Status catchUp(SyncPageFetcher &fetcher, const QDateTime &since);
+    // CRM: the ids the deleted-records list says were deleted since `since`.
+    [[nodiscard]] Result<QStringList> readDeletedSince(SyncPageFetcher &fetcher, const QDateTime &since);
+    // midRunDeleted: ids Zoho's deleted list names since the run began; live rows among
+    // them are checked by id too.
+    [[nodiscard]] Status markDeleted(SyncPageFetcher &fetcher, const QStringList &midRunDeleted = {});
+    void noteShift(const char *why);
     [[nodiscard]] Status drainWriters();
     [[nodiscard]] Status fillRosterGaps();
     [[nodiscard]] bool isFeed() const;
@@ -110,7 +122,14 @@ private:
     SyncMode m_mode = SyncMode::Incremental;
     qint64 m_total = -1;
     SyncRunRepository::Counters m_counters;
-    QStringList m_seen;  // full mode: every id Zoho listed
+    QSet<QString> m_seen;    // full mode: every id the current listing pass (and its catch-up) named
+    QSet<QString> m_runIds;  // every id the run processed: one listed again is not synced twice
+    QSet<QString> m_caughtUpIds;
+    bool m_passShifted = false;  // the current listing pass shifted
+    QDateTime m_catchUpSince;    // full runs: the run's start minus catchUpOverlapSeconds
+    // A feed's full run read the deleted list from before m_catchUpSince already: the ids
+    // it named as deleted since then (its first pass needs no second read).
+    std::optional<QStringList> m_feedDeletedSinceStart;
     QElapsedTimer m_elapsed;
     qint64 m_lastProgressWriteMs = 0;
     qint64 m_redisRetryAtMs = -1;  // -1: Redis usable
@@ -293,7 +312,7 @@ Status SyncOrchestrator::Run::processPage(const QList<QJsonObject> &records, con
     }
     if (m_mode == SyncMode::Full)
         for (const Entry &entry : std::as_const(entries))
-            m_seen.append(entry.id);
+            m_seen.insert(entry.id);
     if (m_feed) {
         for (const Entry &entry : std::as_const(entries)) {
             m_listed.insert(entry.id);
@@ -311,25 +330,17 @@ Status SyncOrchestrator::Run::processPage(const QList<QJsonObject> &records, con
     if (!known)
         return known.error();
 
-    if (!repeatedIds.isEmpty() && !m_report.listingShifted) {
-        qCInfo(lcSync) << "run" << m_runId << m_entity.name << ": the listing shifted while it ran (ids listed twice);"
-                       << "records inserted meanwhile on pages already read wait for the next run";
-        m_report.listingShifted = true;
-    }
-    // The first occurrences of a repeated id on this page that are new to the run.
-    QHash<QString, int> newLeft;
-    for (const QString &id : repeatedIds)
-        --newLeft[id];
-    for (const Entry &entry : std::as_const(entries))
-        if (newLeft.contains(entry.id))
-            ++newLeft[entry.id];
+    if (!repeatedIds.isEmpty())
+        noteShift("ids listed twice: records inserted ahead of the cursor");
     QList<SyncWriter::Item> toWrite;
     QList<RedisHashWrite> repairs;  // unchanged, but Redis did not know: write the state back
     const QByteArray now = EntityState::nowText();
     for (const Entry &entry : std::as_const(entries)) {
-        bool repeated = false;
-        if (auto left = newLeft.find(entry.id); left != newLeft.end())
-            repeated = (*left)-- <= 0;
+        // Processed before in this run (an earlier page, pass or the catch-up): written
+        // again if it changed (the newer answer wins) but counted once.
+        bool repeated = m_runIds.contains(entry.id);
+        if (!repeated)
+            m_runIds.insert(entry.id);
         const auto found = known->constFind(entry.id);
         const bool existed = found != known->cend();
         const bool unchanged = existed && found->hash == entry.hash;
@@ -386,20 +397,148 @@ Status SyncOrchestrator::Run::drainWriters()
     return outcome;
 }
 
+void SyncOrchestrator::Run::noteShift(const char *why)
+{
+    if (!m_passShifted)
+        qCInfo(lcSync) << "run" << m_runId << m_entity.name << ": the listing shifted while it ran (" << why << ")";
+    m_passShifted = true;
+    m_report.listingShifted = true;
+    m_counters.listingShifted = true;
+}
+
+Status SyncOrchestrator::Run::listPass(SyncPageFetcher &fetcher, const AdvisoryLock &lock, bool &listedEverything)
+{
+    listedEverything = false;
+    while (true) {
+        auto page = fetcher.next(m_owner.m_cancelled);
+        m_callTally.raiseTo(fetcher.calls());
+        if (!page)
+            return page.error();
+        if (!*page) {
+            listedEverything = true;
+            return {};
+        }
+        // A PostgreSQL restart ends the session and with it the lock: another instance
+        // may have started this type meanwhile, so this run must not go on.
+        if (!lock.isHeld())
+            return makeError(ErrorKind::Unavailable,
+                             QStringLiteral("lost the %1 sync lock (the PostgreSQL session ended)").arg(m_entity.name));
+        ++m_counters.pages;
+        m_counters.fetched += (*page)->records.size();
+        if (Status processed = processPage((*page)->records, (*page)->repeatedIds); !processed)
+            return processed;
+        reportProgress(false);
+    }
+}
+
+// A listing is complete only if nothing moved under it. After it: the records modified
+// since the run began (the catch-up: inserted or moved meanwhile, missed by the pages),
+// CRM's deletions since the run began, and the rows the listing did not name checked by id.
+// A pass that shifted is listed again (at most maxListingPasses listings), so records that
+// moved past the cursor are listed and rows deleted behind it are proven gone.
+Status SyncOrchestrator::Run::completeFullRun(SyncPageFetcher &fetcher, const AdvisoryLock &lock,
+                                              const QDateTime &since)
+{
+    for (int pass = 1;; ++pass) {
+        if (Status caught = catchUp(fetcher, since); !caught)
+            return caught;
+        QStringList midRunDeleted;
+        if (pass == 1 && m_feedDeletedSinceStart) {
+            midRunDeleted = *m_feedDeletedSinceStart;
+        } else if (m_entity.source == EntityDefinition::Source::Crm) {
+            auto deleted = readDeletedSince(fetcher, since);
+            if (!deleted)
+                return deleted.error();
+            midRunDeleted = *deleted;
+        }
+        if (Status marked = markDeleted(fetcher, midRunDeleted); !marked)
+            return marked;
+        if (!m_passShifted || pass >= std::max(1, m_options.maxListingPasses))
+            return {};
+        qCInfo(lcSync) << "run" << m_runId << m_entity.name << ": listing again to prove it complete (pass"
+                       << pass + 1 << ")";
+        fetcher.restart();
+        m_seen.clear();
+        m_passShifted = false;
+        m_counters.listingPasses = pass + 1;
+        bool listedEverything = false;
+        Status listed = listPass(fetcher, lock, listedEverything);
+        if (Status drained = drainWriters(); !drained && listed)
+            listed = drained;
+        if (!listed)
+            return listed;
+    }
+}
+
+Status SyncOrchestrator::Run::catchUp(SyncPageFetcher &fetcher, const QDateTime &since)
+{
+    while (true) {
+        auto page = fetcher.nextChanged(since, m_owner.m_cancelled);
+        m_callTally.raiseTo(fetcher.calls());
+        if (!page)
+            return page.error();
+        if (!*page)
+            break;
+        qint64 missed = 0;
+        for (const QJsonObject &record : std::as_const((*page)->records)) {
+            const QString id = idOf(record, m_entity.idField);
+            if (m_seen.contains(id))
+                continue;
+            ++missed;
+            if (!m_caughtUpIds.contains(id)) {
+                m_caughtUpIds.insert(id);
+                ++m_counters.caughtUp;
+            }
+        }
+        if (missed > 0)
+            noteShift("the catch-up found records the listing missed");
+        m_counters.fetched += (*page)->records.size();
+        if (Status processed = processPage((*page)->records, {}); !processed)
+            return processed;
+    }
+    return drainWriters();
+}
+
+Result<QStringList> SyncOrchestrator::Run::readDeletedSince(SyncPageFetcher &fetcher, const QDateTime &since)
+{
+    fetcher.restartDeleted();
+    QStringList ids;
+    while (true) {
+        auto page = fetcher.nextDeleted(since, m_owner.m_cancelled);
+        m_callTally.raiseTo(fetcher.calls());
+        if (!page)
+            return page.error();
+        if (!*page)
+            return ids;
+        for (const CrmDeletedRecord &record : std::as_const((*page)->records))
+            ids.append(record.id);
+    }
+}
+
 // The live rows a complete listing did not name may be gone from Zoho — or have moved
 // between pages while the listing ran (a deletion ahead of them shifts them onto a page
 // already read). Each is asked for by id: those Zoho confirms gone are marked deleted
 // through the commit step (their students' snapshots and keys regrouped too); those still
 // there are synced. Past maxDeletionChecks the rest wait for the next full run.
-Status SyncOrchestrator::Run::markDeleted(SyncPageFetcher &fetcher)
+Status SyncOrchestrator::Run::markDeleted(SyncPageFetcher &fetcher, const QStringList &midRunDeleted)
 {
     auto live = m_entities.contentHashes(m_entity.name);
     if (!live)
         return live.error();
-    const QSet<QString> seen(m_seen.cbegin(), m_seen.cend());
     QStringList notListed;
+    // Deleted after the listing passed them (Zoho's deleted list says so): the listing is
+    // not stable (later records moved up a page), and each is checked like the others.
+    QSet<QString> midRun;
+    for (const QString &id : midRunDeleted) {
+        if (!live->contains(id) || midRun.contains(id))
+            continue;
+        if (m_seen.contains(id))
+            noteShift("records deleted behind the cursor");
+        midRun.insert(id);
+        notListed.append(id);
+    }
     for (auto it = live->cbegin(); it != live->cend(); ++it)
-        if (!seen.contains(it.key()))
+        if (!m_seen.contains(it.key()) && !midRun.contains(it.key()))
             notListed.append(it.key());
     if (notListed.isEmpty())
         return {};
@@ -413,8 +552,10 @@ Status SyncOrchestrator::Run::markDeleted(SyncPageFetcher &fetcher)
         return presence.error();
     if (!presence->present.isEmpty()) {
         qCInfo(lcSync) << "run" << m_runId << m_entity.name << ":" << presence->present.size()
-                       << "record(s) the listing missed are still in Zoho (it shifted while it ran): synced, not deleted";
-        m_report.listingShifted = true;
+                       << "record(s) the listing missed are still in Zoho: synced, not deleted";
+        for (const QJsonObject &record : std::as_const(presence->present))
+            if (!m_seen.contains(idOf(record, m_entity.idField)))
+                noteShift("live records missed: records deleted ahead of the cursor");
         m_counters.fetched += presence->present.size();
         if (Status synced = processPage(presence->present, {}); !synced)
             return synced;
@@ -481,6 +622,10 @@ bool SyncOrchestrator::Run::isFeed() const
 
 Status SyncOrchestrator::Run::readDeletedList(SyncPageFetcher &fetcher, const QDateTime &since)
 {
+    // From before the run began (the watermark minus the overlap, or all of it): it names
+    // the deletions made while the full listing ran too.
+    if (m_mode == SyncMode::Full && m_catchUpSince.isValid() && (!since.isValid() || since <= m_catchUpSince))
+        m_feedDeletedSinceStart.emplace();
     while (true) {
         auto page = fetcher.nextDeleted(since, m_owner.m_cancelled);
         m_callTally.raiseTo(fetcher.calls());
@@ -492,6 +637,8 @@ Status SyncOrchestrator::Run::readDeletedList(SyncPageFetcher &fetcher, const QD
         for (const CrmDeletedRecord &record : (*page)->records) {
             if (!m_maxDeletedSeen.isValid() || record.deletedTime > m_maxDeletedSeen)
                 m_maxDeletedSeen = record.deletedTime;
+            if (m_feedDeletedSinceStart && (!record.deletedTime.isValid() || record.deletedTime >= m_catchUpSince))
+                m_feedDeletedSinceStart->append(record.id);
             // Listed by this very run: alive now (restored), whatever the list says.
             if (!m_listed.contains(record.id))
                 ids.append(record.id);
@@ -550,6 +697,7 @@ void SyncOrchestrator::Run::reportProgress(bool force)
         m_counters.synced = std::max<qint64>(0, upserted - m_rewrites);
     }
     m_counters.zohoCalls = m_fetcher ? m_fetcher->calls() : 0;
+    m_counters.listingShifted = m_report.listingShifted;
     m_counters.retries = m_fetcher ? m_fetcher->retries() : 0;
     SyncProgress progress;
     progress.runId = m_runId;
@@ -614,6 +762,9 @@ Result<SyncReport> SyncOrchestrator::Run::execute()
     const QDateTime startedAt = QDateTime::currentDateTimeUtc();
     // The feed's clock (injected): data_as_of and the bound of the watermarks.
     const QDateTime feedStartedAt = QDateTime::fromMSecsSinceEpoch(m_options.clock(), Qt::UTC);
+    // A full run's catch-up lists what changed from here on (minus the overlap).
+    const QDateTime catchUpSince = feedStartedAt.addSecs(-std::max<qint64>(0, m_options.catchUpOverlapSeconds));
+    m_catchUpSince = catchUpSince;
     emit m_owner.started(m_runId, syncModeName(m_mode));
     qCInfo(lcSync) << "run" << m_runId << m_entity.name << syncModeName(m_mode) << "started";
 
@@ -637,31 +788,8 @@ Result<SyncReport> SyncOrchestrator::Run::execute()
 
     Status outcome;
     bool listedEverything = false;
-    while (true) {
-        auto page = fetcher.next(m_owner.m_cancelled);
-        m_callTally.raiseTo(fetcher.calls());
-        if (!page) {
-            outcome = page.error();
-            break;
-        }
-        if (!*page) {
-            listedEverything = true;
-            break;
-        }
-        // A PostgreSQL restart ends the session and with it the lock: another instance
-        // may have started this type meanwhile, so this run must not go on.
-        if (!lock.isHeld()) {
-            outcome = makeError(ErrorKind::Unavailable,
-                                QStringLiteral("lost the %1 sync lock (the PostgreSQL session ended)").arg(m_entity.name));
-            break;
-        }
-        ++m_counters.pages;
-        m_counters.fetched += (*page)->records.size();
-        outcome = processPage((*page)->records, (*page)->repeatedIds);
-        if (!outcome)
-            break;
-        reportProgress(false);
-    }
+    m_counters.listingPasses = modifiedSince.isValid() ? 0 : 1;  // a feed's changes are not a listing
+    outcome = listPass(fetcher, lock, listedEverything);
     // Cancelled: batches not yet started are dropped, the one in progress completes.
     // Otherwise everything queued is written before the run ends.
     if (!outcome && outcome.error().kind == ErrorKind::Cancelled)
@@ -680,8 +808,14 @@ Result<SyncReport> SyncOrchestrator::Run::execute()
             if (Status drained = writer->drain(); !drained && outcome)
                 outcome = drained;
     }
-    if (outcome && listedEverything && m_mode == SyncMode::Full)
-        outcome = markDeleted(fetcher);
+    if (outcome && listedEverything && m_mode == SyncMode::Full) {
+        outcome = completeFullRun(fetcher, lock, catchUpSince);
+        if (!outcome && outcome.error().kind == ErrorKind::Cancelled)
+            for (const auto &writer : m_writers)
+                writer->cancel();
+        if (Status drained = drainWriters(); !drained && outcome)
+            outcome = drained;
+    }
     if (outcome && listedEverything && m_feed && m_mode == SyncMode::Full)
         outcome = fillRosterGaps();
     if (outcome && m_feed)

@@ -38,7 +38,13 @@ class ZohoClient;
 //
 // Modes: incremental skips unchanged entities; full writes every one, and is what runs
 // whenever the caching switch is off. Only a full run that listed every page marks
-// the live rows Zoho no longer returns as deleted (and drops their states).
+// the live rows Zoho no longer returns as deleted (and drops their states), and only
+// those Zoho confirms gone (GET by id: Books 404, CRM 204). A full run proves its listing
+// complete: a catch-up lists what changed since the run began (minus an overlap) and
+// syncs what the pages missed (records inserted or moved meanwhile); CRM's deleted list
+// since the run began names records deleted after the listing passed them. A listing that
+// shifted (ids twice, records the catch-up or a check by id found, deletions behind the
+// cursor) is reported (listingShifted) and listed again, at most maxListingPasses times.
 //
 // One run per type across all instances: a PostgreSQL advisory lock; a second run is
 // refused (ErrorKind::Conflict) naming the running one. Runs are recorded in

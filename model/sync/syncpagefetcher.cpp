@@ -2,6 +2,7 @@
 
 #include "zoho/zohoclient.h"
 #include "zoho/zohoparser.h"
+#include "sync/zohotime.h"
 #include "zoho/zohorequest.h"
 
 #include <QElapsedTimer>
@@ -31,6 +32,7 @@ SyncPageFetcher::SyncPageFetcher(EntityDefinition entity, ZohoClient *client, in
     , m_listGuard(m_entity.source == EntityDefinition::Source::Crm ? QStringLiteral("/crm/v2/") + m_entity.module
                                                                    : m_entity.path,
                   m_maxPages)
+    , m_changedGuard(m_listGuard.listing() + QStringLiteral(" (changed since the run began)"), m_maxPages)
     , m_deletedGuard(QStringLiteral("/crm/v2/%1/deleted").arg(m_entity.module), m_maxPages)
     , m_tally(std::make_shared<ZohoAttemptTally>())
 {
@@ -167,34 +169,17 @@ Result<std::optional<SyncPageFetcher::Page>> SyncPageFetcher::next(const std::at
             m_crmPending = submitCrm(m_crmCursor);
         Future future = *m_crmPending;
         m_crmPending.reset();
-        Result<ZohoResponse> response = await(future, cancelled);
-        if (!response)
-            return response.error();
-        Result<CrmPage> page = zohoparser::parseCrmListAnswer(response->httpStatus, response->json);
-        if (!page)
-            return page.error();
-        if (page->notModified) {
-            // Only an answer to If-Modified-Since may say "not modified"; anywhere else it
-            // would end a full listing early and make live rows look deleted.
-            if (!m_ifModifiedSince.isValid() || m_listGuard.pages() > 0)
-                return makeError(ErrorKind::Protocol,
-                                 QStringLiteral("Zoho answered 304 to page %1 of the %2 listing")
-                                     .arg(m_listGuard.pages() + 1)
-                                     .arg(m_entity.module));
+        Result<CrmStep> step = crmStep(std::move(future), m_crmCursor, m_listGuard, m_ifModifiedSince.isValid(), cancelled);
+        if (!step)
+            return step.error();
+        if (!step->page) {
             m_notModified = true;
             m_crmDone = true;
             return std::optional<Page>();
         }
-        if (Status going = m_listGuard.accept(ZohoApi::crmPageFacts(m_crmCursor, page->records, page->page,
-                                                                    page->moreRecords, page->nextPageToken));
-            !going)
-            return going.error();
-        Result<std::optional<CrmCursor>> nextCursor = ZohoApi::nextCrmCursor(m_crmCursor, *page);
-        if (!nextCursor)
-            return nextCursor.error();
-        Page result{m_crmCursor.page, std::move(page->records), m_listGuard.lastRepeated()};
-        if (*nextCursor) {
-            m_crmCursor = **nextCursor;
+        Page result{m_crmCursor.page, std::move(step->page->records), m_listGuard.lastRepeated()};
+        if (step->next) {
+            m_crmCursor = *step->next;
             m_crmPending = submitCrm(m_crmCursor);  // ask before the caller works on this one
         } else {
             m_crmDone = true;
@@ -235,6 +220,133 @@ Result<std::optional<SyncPageFetcher::Page>> SyncPageFetcher::next(const std::at
     }
     fill();
     return std::optional<Page>(Page{number, std::move(page->records), m_listGuard.lastRepeated()});
+}
+
+void SyncPageFetcher::restart()
+{
+    for (auto &[number, future] : m_pending)
+        if (!future.isFinished())
+            future.cancel();
+    m_pending.clear();
+    if (m_crmPending && !m_crmPending->isFinished())
+        m_crmPending->cancel();
+    m_crmPending.reset();
+    m_nextPage = 1;
+    m_highestRequested = 0;
+    m_highestExisting = 0;
+    m_lastPage = 0;
+    m_crmCursor = {};
+    m_crmDone = false;
+    m_notModified = false;
+    m_listGuard = PagingGuard(m_listGuard.listing(), m_maxPages);
+    m_changedPage = 1;
+    m_changedCursor = {};
+    m_changedDone = false;
+    m_changedGuard = PagingGuard(m_changedGuard.listing(), m_maxPages);
+    restartDeleted();
+}
+
+void SyncPageFetcher::restartDeleted()
+{
+    m_deletedCursor = {};
+    m_deletedDone = false;
+    m_deletedGuard = PagingGuard(m_deletedGuard.listing(), m_maxPages);
+}
+
+Result<std::optional<SyncPageFetcher::Page>> SyncPageFetcher::nextChanged(const QDateTime &since,
+                                                                         const std::atomic_bool &cancelled)
+{
+    if (cancelled.load())
+        return makeError(ErrorKind::Cancelled, QStringLiteral("sync cancelled"));
+    if (m_changedDone)
+        return std::optional<Page>();
+    return m_entity.source == EntityDefinition::Source::Crm ? nextChangedCrm(since, cancelled)
+                                                            : nextChangedBooks(since, cancelled);
+}
+
+Result<std::optional<SyncPageFetcher::Page>> SyncPageFetcher::nextChangedBooks(const QDateTime &since,
+                                                                              const std::atomic_bool &cancelled)
+{
+    QUrlQuery query;
+    query.addQueryItem(QStringLiteral("page"), QString::number(m_changedPage));
+    query.addQueryItem(QStringLiteral("per_page"), QString::number(ZohoApi::kPerPage));
+    query.addQueryItem(QStringLiteral("sort_column"), QStringLiteral("last_modified_time"));
+    query.addQueryItem(QStringLiteral("sort_order"), QStringLiteral("D"));
+    ZohoRequest request = ZohoRequest::get(m_entity.path, query);
+    request.purpose = ZohoCallPurpose::Sync;
+    Result<ZohoResponse> response = await(submitNotifying(std::move(request)), cancelled);
+    if (!response)
+        return response.error();
+    Result<BooksPage> page = zohoparser::parseBooksPage(response->json, m_entity.listKey);
+    if (!page)
+        return page.error();
+    const int number = m_changedPage++;
+    if (Status going = m_changedGuard.accept(ZohoApi::booksPageFacts(*page, number, m_entity.idField)); !going)
+        return going.error();
+    // Newest first: the records before the first one older than `since` changed during the
+    // run; a record without a readable time is taken (and does not end the catch-up).
+    Page result{number, {}, m_changedGuard.lastRepeated()};
+    bool reachedSince = false;
+    for (QJsonObject &record : page->records) {
+        const QDateTime modified = parseZohoTime(record.value(m_entity.modifiedField));
+        if (modified.isValid() && modified < since) {
+            reachedSince = true;
+            continue;
+        }
+        result.records.append(std::move(record));
+    }
+    m_changedDone = reachedSince || !page->hasMorePage;
+    return std::optional<Page>(std::move(result));
+}
+
+Result<std::optional<SyncPageFetcher::Page>> SyncPageFetcher::nextChangedCrm(const QDateTime &since,
+                                                                            const std::atomic_bool &cancelled)
+{
+    ZohoRequest request = ZohoRequest::get(QStringLiteral("/crm/v2/") + m_entity.module,
+                                           crmCursorQuery({}, m_changedCursor));
+    request.purpose = ZohoCallPurpose::Sync;
+    request.headers.append({QByteArrayLiteral("If-Modified-Since"), ZohoApi::crmTimeHeader(since)});
+    Result<CrmStep> step = crmStep(submitNotifying(std::move(request)), m_changedCursor, m_changedGuard, true, cancelled);
+    if (!step)
+        return step.error();
+    if (!step->page) {  // nothing changed since `since`
+        m_changedDone = true;
+        return std::optional<Page>();
+    }
+    Page result{m_changedCursor.page, std::move(step->page->records), m_changedGuard.lastRepeated()};
+    if (step->next)
+        m_changedCursor = *step->next;
+    else
+        m_changedDone = true;
+    return std::optional<Page>(std::move(result));
+}
+
+Result<SyncPageFetcher::CrmStep> SyncPageFetcher::crmStep(Future future, const CrmCursor &cursor, PagingGuard &guard,
+                                                          bool askedIfModifiedSince, const std::atomic_bool &cancelled)
+{
+    Result<ZohoResponse> response = await(std::move(future), cancelled);
+    if (!response)
+        return response.error();
+    Result<CrmPage> page = zohoparser::parseCrmListAnswer(response->httpStatus, response->json);
+    if (!page)
+        return page.error();
+    if (page->notModified) {
+        // Only an answer to If-Modified-Since may say "not modified"; anywhere else it
+        // would end a full listing early and make live rows look deleted.
+        if (!askedIfModifiedSince || guard.pages() > 0)
+            return makeError(ErrorKind::Protocol, QStringLiteral("Zoho answered 304 to page %1 of the %2 listing")
+                                                      .arg(guard.pages() + 1)
+                                                      .arg(guard.listing()));
+        return CrmStep{};
+    }
+    if (Status going = guard.accept(ZohoApi::crmPageFacts(cursor, page->records, page->page, page->moreRecords,
+                                                          page->nextPageToken));
+        !going)
+        return going.error();
+    Result<std::optional<CrmCursor>> nextCursor = ZohoApi::nextCrmCursor(cursor, *page);
+    if (!nextCursor)
+        return nextCursor.error();
+    return CrmStep{std::move(*page), *nextCursor};
 }
 
 Result<std::optional<CrmDeletedPage>> SyncPageFetcher::nextDeleted(const QDateTime &since,

@@ -72,6 +72,18 @@ public:
     [[nodiscard]] Result<std::optional<CrmDeletedPage>> nextDeleted(const QDateTime &since,
                                                                     const std::atomic_bool &cancelled);
 
+    // After a complete listing, the catch-up that proves it complete: the records modified
+    // at or after `since` (the run's start minus an overlap), page by page, nullopt after
+    // the last. Books: the list sorted by last_modified_time, newest first, until a page
+    // reaches past `since` (one request when nothing changed); CRM: the list with
+    // If-Modified-Since (a 304, one request, when nothing changed). Same `since` every call.
+    [[nodiscard]] Result<std::optional<Page>> nextChanged(const QDateTime &since, const std::atomic_bool &cancelled);
+    // Starts the listing, the catch-up and the deleted-records list again from their first
+    // page (a verification pass after a listing that shifted); calls() keeps counting.
+    void restart();
+    // Only the deleted-records list from its first page again (a second read of it).
+    void restartDeleted();
+
     // What Zoho says about ids a complete listing did not name: gone (Books 404, CRM 204)
     // or still there (the record: it moved between pages while the listing ran).
     struct Presence {
@@ -98,6 +110,17 @@ private:
     void request(int pageNumber);
     [[nodiscard]] Future submitCrm(const CrmCursor &cursor);
     [[nodiscard]] Future submitCrmDeleted(const CrmCursor &cursor, const QDateTime &since);
+    [[nodiscard]] Result<std::optional<Page>> nextChangedBooks(const QDateTime &since, const std::atomic_bool &cancelled);
+    [[nodiscard]] Result<std::optional<Page>> nextChangedCrm(const QDateTime &since, const std::atomic_bool &cancelled);
+    // One CRM list answer at `cursor`, checked by `guard`: the page and the cursor after it
+    // (none: the last). No page for a 304 to the first page of a listing asked with
+    // If-Modified-Since; a 304 anywhere else is a Protocol error.
+    struct CrmStep {
+        std::optional<CrmPage> page;
+        std::optional<CrmCursor> next;
+    };
+    [[nodiscard]] Result<CrmStep> crmStep(Future future, const CrmCursor &cursor, PagingGuard &guard,
+                                          bool askedIfModifiedSince, const std::atomic_bool &cancelled);
     // Submits with the notifier's wake-up attached before the call can finish.
     [[nodiscard]] Future submitNotifying(ZohoRequest request);
     [[nodiscard]] Result<ZohoResponse> await(Future future, const std::atomic_bool &cancelled);
@@ -128,6 +151,12 @@ private:
     QDateTime m_ifModifiedSince;
     bool m_notModified = false;
     PagingGuard m_listGuard;     // Books or CRM: the entity's listing
+
+    // The catch-up (nextChanged)
+    int m_changedPage = 1;       // Books
+    CrmCursor m_changedCursor;   // CRM
+    bool m_changedDone = false;
+    PagingGuard m_changedGuard;
 
     // CRM deleted-records list
     CrmCursor m_deletedCursor;

@@ -14,8 +14,9 @@ struct SyncReport final {
     qint64 redisStateHits = 0; // states answered by Redis
     qint64 pgStateLookups = 0; // states Redis did not have (or Redis was down): read from PostgreSQL
     bool redisDegraded = false;  // Redis failed at some point of the run
-    // The listing shifted while it ran: ids came twice (records inserted ahead), or a full
-    // listing missed live records (deleted ahead; found by id and synced).
+    // The listing shifted while it ran: ids came twice (records inserted ahead), a full
+    // listing missed live records (deleted ahead; found by id and synced) or records its
+    // catch-up found, or records were deleted behind its cursor. Also in run.counters.
     bool listingShifted = false;
     // Where the engine's own time went.
     qint64 hashMs = 0;         // canonical JSON + SHA-256

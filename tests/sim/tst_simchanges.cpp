@@ -3,6 +3,7 @@
 #include "manualepochclock.h"
 #include "simoptions.h"
 #include "simservice.h"
+#include "simtestrequests.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -19,26 +20,9 @@ using tiersync::test::ManualEpochClock;
 
 namespace {
 
-using Params = std::vector<std::pair<std::string, std::string>>;
-
-httplib::Request request(const std::string &method, const std::string &path, const Params &params = {},
-                         const std::string &token = {}, const std::string &body = {})
-{
-    httplib::Request result;
-    result.method = method;
-    result.path = path;
-    for (const auto &[key, value] : params)
-        result.params.emplace(key, value);
-    if (!token.empty())
-        result.headers.emplace("Authorization", "Zoho-oauthtoken " + token);
-    result.body = body;
-    return result;
-}
-
-QJsonObject json(const SimReply &reply)
-{
-    return QJsonDocument::fromJson(QByteArray::fromStdString(reply.body)).object();
-}
+using tiersync::sim::test::json;
+using tiersync::sim::test::Params;
+using tiersync::sim::test::request;
 
 std::string text(const QJsonObject &object)
 {

@@ -1,6 +1,7 @@
 #include "manualepochclock.h"
 #include "simoptions.h"
 #include "simservice.h"
+#include "simtestrequests.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -16,26 +17,9 @@ using namespace tiersync::sim;
 
 namespace {
 
-using Params = std::vector<std::pair<std::string, std::string>>;
-
-httplib::Request request(const std::string &method, const std::string &path, const Params &params = {},
-                         const std::string &token = {}, const std::string &body = {})
-{
-    httplib::Request result;
-    result.method = method;
-    result.path = path;
-    for (const auto &[key, value] : params)
-        result.params.emplace(key, value);
-    if (!token.empty())
-        result.headers.emplace("Authorization", "Zoho-oauthtoken " + token);
-    result.body = body;
-    return result;
-}
-
-QJsonObject json(const SimReply &reply)
-{
-    return QJsonDocument::fromJson(QByteArray::fromStdString(reply.body)).object();
-}
+using tiersync::sim::test::json;
+using tiersync::sim::test::Params;
+using tiersync::sim::test::request;
 
 SimOptions smallOptions()
 {

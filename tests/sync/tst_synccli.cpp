@@ -94,7 +94,7 @@ private slots:
         QCOMPARE(cold.out.count('\n'), 1);
         for (const char *key : {"run_id", "entity_type", "mode", "trigger", "status", "started_at", "finished_at",
                                 "fetched", "synced", "skipped", "failed", "deleted", "pages", "zoho_calls",
-                                "retries", "duration_ms", "error"})
+                                "retries", "listing_shifted", "caught_up", "listing_passes", "duration_ms", "error"})
             QVERIFY2(cold.json.contains(QLatin1String(key)), key);
         QCOMPARE(cold.json.value(QStringLiteral("status")).toString(), QStringLiteral("succeeded"));
         QCOMPARE(cold.json.value(QStringLiteral("trigger")).toString(), QStringLiteral("cli"));
