@@ -113,7 +113,8 @@ std::optional<std::array<quint8, 7>> parseEvents(const QJsonValue &value)
 
 }  // namespace
 
-// token, notify_url and channel_expiry of watch item i into `channel`; the item's error, if any.
+// token, notify_url, channel_expiry and return_affected_field_values of watch item i into
+// `channel`; the item's error, if any.
 std::optional<QJsonObject> SimChannels::applySettings(const QJsonObject &item, int i, bool partial, qint64 nowMs,
                                                       Channel &channel)
 {
@@ -137,6 +138,15 @@ std::optional<QJsonObject> SimChannels::applySettings(const QJsonObject &item, i
             return invalid(QStringLiteral("notify_url"), i);
         channel.notifyUrl = url.toString();
     }
+
+    // return_affected_field_values: a boolean; PUT/POST without it → false, PATCH keeps it.
+    const QJsonValue affected = item.value(QLatin1String("return_affected_field_values"));
+    if (!affected.isUndefined() && !affected.isBool())
+        return invalid(QStringLiteral("return_affected_field_values"), i);
+    if (affected.isBool())
+        channel.returnAffectedFieldValues = affected.toBool();
+    else if (!partial)
+        channel.returnAffectedFieldValues = false;
 
     // channel_expiry: in the past is an error; more than a week ahead, or none → one hour from now.
     const QJsonValue expiry = item.value(QLatin1String("channel_expiry"));
@@ -339,7 +349,7 @@ SimReply SimChannels::list(const httplib::Request &request, int tenant, const QS
                 entries.append(QJsonObject{
                     {QStringLiteral("notify_on_related_action"), false},
                     {QStringLiteral("channel_expiry"), QString::fromStdString(formatCrmTime(channel.expiryMs / 1000))},
-                    {QStringLiteral("return_affected_field_values"), false},
+                    {QStringLiteral("return_affected_field_values"), channel.returnAffectedFieldValues},
                     {QStringLiteral("resource_uri"), resourceUri(apiDomain, version, entity)},
                     {QStringLiteral("resource_id"), moduleResourceId(entity)},
                     {QStringLiteral("notify_url"), channel.notifyUrl},
@@ -424,6 +434,16 @@ std::vector<SimChannels::Channel> SimChannels::matching(SimEntity entity, Event 
     return found;
 }
 
+bool SimChannels::wantsAffectedValues(SimEntity entity, Event event, qint64 nowMs)
+{
+    std::lock_guard lock(m_mutex);
+    purge(nowMs);
+    return std::any_of(m_channels.begin(), m_channels.end(), [&](const auto &entry) {
+        return entry.second.returnAffectedFieldValues
+            && (entry.second.events[static_cast<std::size_t>(simEntityIndex(entity))] & static_cast<quint8>(event));
+    });
+}
+
 int SimChannels::drop(qint64 channelId, std::optional<int> tenant)
 {
     std::lock_guard lock(m_mutex);
@@ -456,7 +476,8 @@ QJsonArray SimChannels::toJson(qint64 nowMs, const SimTenants &tenants)
                                {QStringLiteral("events"), events},
                                {QStringLiteral("notify_url"), channel.notifyUrl},
                                {QStringLiteral("channel_expiry"), QString::fromStdString(formatCrmTime(channel.expiryMs / 1000))},
-                               {QStringLiteral("expiry_ms"), channel.expiryMs}});
+                               {QStringLiteral("expiry_ms"), channel.expiryMs},
+                               {QStringLiteral("return_affected_field_values"), channel.returnAffectedFieldValues}});
     }
     return all;
 }

@@ -41,6 +41,7 @@ public:
         std::string token;
         QString notifyUrl;
         qint64 expiryMs = 0;
+        bool returnAffectedFieldValues = false;  // notifications carry affected_values
     };
 
     static constexpr int maxPerRequest = 50;
@@ -57,6 +58,8 @@ public:
                                   const QString &apiDomain, const QString &version);
     // The live channels whose events include `event` on `entity`, in (tenant, id) order.
     [[nodiscard]] std::vector<Channel> matching(SimEntity entity, Event event, qint64 nowMs);
+    // Whether any live channel matching (entity, event) asked for affected_values.
+    [[nodiscard]] bool wantsAffectedValues(SimEntity entity, Event event, qint64 nowMs);
     // Removes channel `channelId` of every tenant (or of `tenant` only), as Zoho dropping it;
     // returns how many went.
     int drop(qint64 channelId, std::optional<int> tenant = std::nullopt);

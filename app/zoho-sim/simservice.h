@@ -65,9 +65,10 @@ private:
     [[nodiscard]] SimReply controlChannels(bool post, const QJsonObject &body);
     [[nodiscard]] SimReply crmDeleted(SimEntity entity, const httplib::Request &request, std::optional<qint64> sinceS);
     // Queues the notification of a change of `ids` to every live channel watching it;
-    // returns the last delivery's sequence (0: nobody watches).
+    // returns the last delivery's sequence (0: nobody watches). affectedValues: one
+    // {"record_id","values"} per id (updates), sent to channels that asked for them.
     quint64 notify(SimEntity entity, SimChannels::Event event, const std::vector<std::string> &ids,
-                   const QJsonArray &affectedFields);
+                   const QJsonArray &affectedFields, const QJsonArray &affectedValues = {});
     [[nodiscard]] SimReply controlWebhook(const QJsonObject &body);
     [[nodiscard]] SimReply controlClock(bool post, const QJsonObject &body);
     [[nodiscard]] SimReply controlTenants(bool post, const QJsonObject &body);

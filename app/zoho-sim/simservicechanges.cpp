@@ -103,6 +103,21 @@ QJsonArray affectedFields(SimEntity entity, Operation operation, const std::vect
     return affected;
 }
 
+// Zoho's affected_values entry of one changed record: the fields whose value differs
+// between before and after, with their new values (a field gone: null). Modified_Time is
+// left out: Zoho sends none per record, only the notification's server_time.
+QJsonObject affectedValuesEntry(const std::string &id, const QJsonObject &before, const QJsonObject &after)
+{
+    QJsonObject values;
+    for (auto it = after.begin(); it != after.end(); ++it)
+        if (it.key() != QLatin1String("Modified_Time") && before.value(it.key()) != it.value())
+            values.insert(it.key(), it.value());
+    for (auto it = before.begin(); it != before.end(); ++it)
+        if (it.key() != QLatin1String("Modified_Time") && !after.contains(it.key()))
+            values.insert(it.key(), QJsonValue::Null);
+    return QJsonObject{{QStringLiteral("record_id"), QString::fromStdString(id)}, {QStringLiteral("values"), values}};
+}
+
 }  // namespace
 
 SimReply SimService::controlMutate(const QJsonObject &body)
@@ -137,6 +152,7 @@ SimReply SimService::controlMutate(const QJsonObject &body)
     QJsonArray unknown;
     QJsonArray moved;
     std::vector<std::string> changedIds;
+    QJsonArray affectedValues;  // updates and moves, when a channel asked for them
     quint64 last = 0;  // the sequence of this call's last notification
     {
         std::unique_lock lock(m_dataMutex);
@@ -214,6 +230,13 @@ SimReply SimService::controlMutate(const QJsonObject &body)
 
             for (const int index : indices)
                 changedIds.push_back(m_data.records(*entity)[static_cast<std::size_t>(index)].id);
+            // The records before the change, for affected_values (updates and moves keep
+            // their indices).
+            std::vector<QJsonObject> before;
+            if ((*operation == Operation::Update || *operation == Operation::Move) && isCrmEntity(*entity)
+                && m_channels.wantsAffectedValues(*entity, SimChannels::Event::Edit, m_clock.nowMs()))
+                for (const int index : indices)
+                    before.push_back(m_data.object(*entity, index));
             switch (*operation) {
             case Operation::Update:
                 for (const int index : indices)
@@ -234,11 +257,14 @@ SimReply SimService::controlMutate(const QJsonObject &body)
                 break;
             case Operation::Create: break;
             }
+            for (std::size_t i = 0; i < before.size(); ++i)
+                affectedValues.append(affectedValuesEntry(changedIds[i], before[i], m_data.object(*entity, indices[i])));
         }
         // Queued before the data lock goes, so notifications leave in the order the changes
         // were made even when mutations run concurrently.
         if (isCrmEntity(*entity) && !changedIds.empty())
-            last = notify(*entity, eventOf(*operation), changedIds, affectedFields(*entity, *operation, changedIds));
+            last = notify(*entity, eventOf(*operation), changedIds, affectedFields(*entity, *operation, changedIds),
+                          affectedValues);
     }
     for (const std::string &id : changedIds)
         changed.append(QString::fromStdString(id));
@@ -266,7 +292,7 @@ SimReply SimService::controlMutate(const QJsonObject &body)
 }
 
 quint64 SimService::notify(SimEntity entity, SimChannels::Event event, const std::vector<std::string> &ids,
-                           const QJsonArray &affectedFields)
+                           const QJsonArray &affectedFields, const QJsonArray &affectedValues)
 {
     const qint64 nowMs = m_clock.nowMs();
     const std::vector<SimChannels::Channel> channels = m_channels.matching(entity, event, nowMs);
@@ -282,14 +308,17 @@ quint64 SimService::notify(SimEntity entity, SimChannels::Event event, const std
         const std::size_t end = std::min(ids.size(), first + maxIdsPerNotification);
         QJsonArray batch;
         QJsonArray batchAffected;
+        QJsonArray batchValues;
         for (std::size_t i = first; i < end; ++i) {
             batch.append(QString::fromStdString(ids[i]));
             if (!affectedFields.isEmpty())
                 batchAffected.append(affectedFields.at(static_cast<qsizetype>(i)));
+            if (!affectedValues.isEmpty())
+                batchValues.append(affectedValues.at(static_cast<qsizetype>(i)));
         }
         const qint64 serverTime = m_notifier.serverTime(nowMs);
         for (const SimChannels::Channel &channel : channels) {
-            const QJsonObject notification{
+            QJsonObject notification{
                 {QStringLiteral("server_time"), serverTime},
                 {QStringLiteral("query_params"), QJsonObject()},
                 {QStringLiteral("module"), module},
@@ -299,6 +328,8 @@ quint64 SimService::notify(SimEntity entity, SimChannels::Event event, const std
                 {QStringLiteral("operation"), operation},
                 {QStringLiteral("channel_id"), QString::number(channel.channelId)},
                 {QStringLiteral("token"), QString::fromStdString(channel.token)}};
+            if (channel.returnAffectedFieldValues && !batchValues.isEmpty())
+                notification.insert(QStringLiteral("affected_values"), batchValues);
             deliveries.push_back(SimNotifier::Delivery{channel.notifyUrl,
                                                        QJsonDocument(notification).toJson(QJsonDocument::Compact).toStdString(),
                                                        m_tenants.at(channel.tenant).orgId, QString::number(channel.channelId),

@@ -21,7 +21,7 @@ std::optional<std::string> optionalText(const QString &text)
 std::string eventColumns()
 {
     return "idempotency_key, " + pgEpochMs("received_at")
-        + ", source, entity_type, entity_id, outcome, invalidated_keys::text, error";
+        + ", source, entity_type, entity_id, outcome, invalidated_keys::text, error, zoho_calls, zoho_calls_saved";
 }
 
 WebhookEventRepository::Event toEvent(const pqxx::row &r)
@@ -35,6 +35,8 @@ WebhookEventRepository::Event toEvent(const pqxx::row &r)
     event.outcome = fromPgText(r[5]);
     event.invalidatedKeys = fromPgTextArray(r[6].as<std::string>());
     event.error = fromPgText(r[7]);
+    event.zohoCalls = r[8].as<qint64>();
+    event.zohoCallsSaved = r[9].as<qint64>();
     return event;
 }
 
@@ -78,16 +80,16 @@ Result<bool> WebhookEventRepository::record(const Event &event)
 
 Status WebhookEventRepository::updateOutcome(const QString &idempotencyKey, const QString &outcome,
                                              const QStringList &invalidatedKeys,
-                                             const QString &error)
+                                             const QString &error, qint64 zohoCalls, qint64 zohoCallsSaved)
 {
     return m_connection.transaction(
         QStringLiteral("updating webhook event"),
         [&](pqxx::transaction_base &txn) -> Status {
             const auto result = txn.exec_params(
                 "UPDATE tiersync.webhook_events SET outcome = $2, invalidated_keys = $3::text[],"
-                " error = $4 WHERE idempotency_key = $1",
+                " error = $4, zoho_calls = $5, zoho_calls_saved = $6 WHERE idempotency_key = $1",
                 idempotencyKey.toStdString(), outcome.toStdString(),
-                toPgTextArray(invalidatedKeys), optionalText(error));
+                toPgTextArray(invalidatedKeys), optionalText(error), zohoCalls, zohoCallsSaved);
             if (result.affected_rows() != 1)
                 return makeError(ErrorKind::NotFound, QStringLiteral("no webhook event with that key"));
             return {};

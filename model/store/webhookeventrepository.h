@@ -26,17 +26,20 @@ public:
         QString outcome = QStringLiteral("received");
         QStringList invalidatedKeys;   // Redis keys deleted because of it
         QString error;
+        qint64 zohoCalls = 0;          // Zoho calls the delivery made
+        qint64 zohoCallsSaved = 0;     // calls it did not need (records applied from the notification)
     };
 
     explicit WebhookEventRepository(PgConnection &connection);
 
     // Inserts the event unless its key is known; true when it was new. Safe to replay.
     [[nodiscard]] Result<bool> record(const Event &event);
-    // Sets outcome, invalidated keys and error of a recorded event; NotFound when the
+    // Sets outcome, invalidated keys, error and Zoho calls of a recorded event; NotFound when the
     // key is unknown.
     [[nodiscard]] Status updateOutcome(const QString &idempotencyKey, const QString &outcome,
                                        const QStringList &invalidatedKeys,
-                                       const QString &error = {});
+                                       const QString &error = {}, qint64 zohoCalls = 0,
+                                       qint64 zohoCallsSaved = 0);
     [[nodiscard]] Result<std::optional<Event>> get(const QString &idempotencyKey);
     // Newest first, optionally of one source.
     [[nodiscard]] Result<QList<Event>> recent(int limit, const QString &source = {});

@@ -138,8 +138,8 @@ Result<CommitStep::Report> CommitStep::commit(const Batch &batch, const Options 
     const bool roster = !m_layout.rosterEntity.isEmpty() && m_layout.rosterEntity == m_entity.name;
 
     QStringList ids;
-    QList<EntityRepository::Row> rows;
-    rows.reserve(batch.upserts.size());
+    QList<EntityRepository::Row> allRows;
+    allRows.reserve(batch.upserts.size());
     for (const Upsert &upsert : batch.upserts) {
         EntityRepository::Row row;
         row.entityType = m_entity.name;
@@ -150,7 +150,7 @@ Result<CommitStep::Report> CommitStep::commit(const Batch &batch, const Options 
         row.contentHash = upsert.hash;
         row.lastModifiedTime = parseZohoTime(upsert.record.value(m_entity.modifiedField));
         row.moodleUserId = moodleUserIdOf(upsert.record, m_entity.moodleUserIdField);
-        rows.append(std::move(row));
+        allRows.append(std::move(row));
         ids.append(upsert.id);
     }
     ids.append(batch.deletedIds);
@@ -166,8 +166,22 @@ Result<CommitStep::Report> CommitStep::commit(const Batch &batch, const Options 
             const bool feeds = roster
                 || std::any_of(m_layout.fed.cbegin(), m_layout.fed.cend(),
                                [this](const FedEndpoint &fed) { return fed.feedEntity == m_entity.name; });
-            const QHash<QString, EntityRepository::Owner> owners =
-                feeds ? EntityRepository::lockOwnersIn(txn, m_entity.name, ids) : QHash<QString, EntityRepository::Owner>();
+            const bool guarded = std::any_of(batch.upserts.cbegin(), batch.upserts.cend(),
+                                             [](const Upsert &upsert) { return !upsert.expectedHash.isEmpty(); });
+            const QHash<QString, EntityRepository::Owner> owners = feeds || guarded
+                ? EntityRepository::lockOwnersIn(txn, m_entity.name, ids)
+                : QHash<QString, EntityRepository::Owner>();
+            // A guarded upsert whose base row changed since it was read is left out.
+            QList<EntityRepository::Row> rows = allRows;
+            for (qsizetype i = batch.upserts.size() - 1; guarded && i >= 0; --i) {
+                const Upsert &upsert = batch.upserts.at(i);
+                const auto owner = owners.constFind(upsert.id);
+                if (upsert.expectedHash.isEmpty()
+                    || (owner != owners.cend() && owner->live && owner->contentHash == upsert.expectedHash))
+                    continue;
+                report.conflicted.prepend(upsert.id);
+                rows.removeAt(i);
+            }
 
             // The students whose snapshots this batch may change.
             QSet<qint64> ownStudents;     // their endpoints fed by this entity

@@ -70,6 +70,10 @@ public:
         QString id;
         QString hash;  // content hash (ContentHasher, volatile fields left out)
         QJsonObject record;
+        // Set: the record was made from the stored row with this content hash (a webhook's
+        // delta); written only if the locked row is still live with it, else left out and
+        // listed in Report::conflicted (another writer came first: the caller fetches it).
+        QString expectedHash;
     };
     struct Batch {
         QList<Upsert> upserts;
@@ -96,6 +100,7 @@ public:
         // deleted ids' state keys, then the endpoint keys (rewritten or unlinked).
         QList<QByteArray> touchedKeys;
         QHash<QString, int> syncCounts;  // zoho_id -> sync_count after the write
+        QStringList conflicted;          // upserts left out: their expectedHash no longer held
         bool redisWritten = false;       // the Redis step succeeded (false also when there was none)
         bool countingApplied = false;
         Error redisError;                // set when Redis failed after the commit

@@ -193,6 +193,7 @@ Result<ChannelManager::Pass> ChannelManager::ensure()
         item.subscription.expiry = expiry;
         item.subscription.token = m_options.token.reveal();
         item.subscription.notifyUrl = *notifyUrl;
+        item.subscription.returnAffectedFieldValues = true;  // an update then needs no Get Records call
         item.known = recorded.contains(item.subscription.channelId);
         item.row = recorded.value(item.subscription.channelId);
         item.row.channelId = item.subscription.channelId;
@@ -211,6 +212,7 @@ Result<ChannelManager::Pass> ChannelManager::ensure()
             }
             toEnable.append(index);
         } else if (found->notifyUrl != *notifyUrl || !coversAll(found->events, entity.module)
+                   || found->returnAffectedFieldValues == false  // listed without the values: replaced
                    || found->expiry.toMSecsSinceEpoch() - nowMs < m_options.renewMarginMs) {
             toRenew.append(index);
         } else {

@@ -25,11 +25,14 @@ class ZohoClient;
 //
 // A pass (ensure()): Zoho's channel list is read; a channel Zoho does not list (dropped,
 // expired, never enabled) is enabled; one listed with less than renewMarginMs left (or
-// another URL or events) is renewed with PUT, and re-enabled if Zoho answers that it is no
-// longer subscribed; a recorded channel of a module no longer fed is disabled. Expiry is
-// now + lifetimeMs by the injected clock (Zoho refuses more than 7 days on its own clock,
-// hence the default margin of 10 minutes). Events `{Module}.all`, token the CRM webhook
-// token (never logged), channel ids stable per (OAuth client id, module).
+// another URL or events, or listed with return_affected_field_values false) is renewed
+// with PUT, and re-enabled if Zoho answers that it is no longer subscribed; a recorded
+// channel of a module no longer fed is disabled. Expiry is now + lifetimeMs by the
+// injected clock (Zoho refuses more than 7 days on its own clock, hence the default
+// margin of 10 minutes). Events `{Module}.all`, token the CRM webhook
+// token (never logged), channel ids stable per (OAuth client id, module), and
+// return_affected_field_values, so an update's notification brings its values
+// (WebhookProcessor applies them without a Get Records call).
 //
 // One manager at a time across every instance: the first pass takes a session advisory
 // lock ("tiersync:channels") on the manager's own PostgreSQL connection and keeps it until

@@ -6,6 +6,9 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSet>
+
+#include <algorithm>
 
 namespace tiersync {
 
@@ -25,7 +28,44 @@ QString scalarText(const QJsonValue &value)
     return {};
 }
 
+// See the header: only well-formed entries for a named record, each record at most once.
+void parseAffectedValues(const QJsonValue &value, CrmNotification &notification)
+{
+    if (value.isUndefined() || value.isNull())
+        return;
+    if (!value.isArray()) {
+        notification.ignoredAffectedValues = 1;
+        return;
+    }
+    const QSet<QString> named(notification.ids.cbegin(), notification.ids.cend());
+    QSet<QString> repeated;
+    for (const QJsonValue &entry : value.toArray()) {
+        const QJsonValue id = entry.toObject().value(QLatin1String("record_id"));
+        const QJsonValue values = entry.toObject().value(QLatin1String("values"));
+        if (!entry.isObject() || !id.isString() || id.toString().isEmpty() || !named.contains(id.toString())
+            || !values.isObject()) {
+            ++notification.ignoredAffectedValues;
+            continue;
+        }
+        if (notification.affectedValues.contains(id.toString()) || repeated.contains(id.toString())) {
+            // Two deltas of one record: neither is trusted.
+            notification.ignoredAffectedValues += notification.affectedValues.remove(id.toString()) + 1;
+            repeated.insert(id.toString());
+            continue;
+        }
+        notification.affectedValues.insert(id.toString(), values.toObject());
+    }
+}
+
 }  // namespace
+
+qint64 CrmNotification::serverTimeMs() const
+{
+    if (serverTime.isEmpty() || serverTime.size() > 18
+        || !std::all_of(serverTime.cbegin(), serverTime.cend(), [](QChar c) { return c >= u'0' && c <= u'9'; }))
+        return -1;
+    return serverTime.toLongLong();
+}
 
 Result<CrmNotification> CrmNotification::parse(const QByteArray &body)
 {
@@ -49,6 +89,7 @@ Result<CrmNotification> CrmNotification::parse(const QByteArray &body)
     const QJsonValue token = object.value(QLatin1String("token"));
     notification.hasToken = token.isString();
     notification.token = token.toString().toUtf8();
+    parseAffectedValues(object.value(QLatin1String("affected_values")), notification);
     return notification;
 }
 

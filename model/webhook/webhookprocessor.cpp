@@ -91,13 +91,6 @@ QString recordedIds(const QStringList &ids)
     return ids.first(kMaxRecordedIds).join(QLatin1Char(',')) + QStringLiteral(",…(%1 ids)").arg(ids.size());
 }
 
-// Zoho's answer for this one id will not change on a retry (an id it calls invalid):
-// skip the id instead of failing the delivery, which Zoho would redeliver forever.
-bool isRefusal(const Error &error)
-{
-    return error.httpStatus >= 400 && error.httpStatus < 500 && error.httpStatus != 401 && error.httpStatus != 429;
-}
-
 QString bodyKey(const QString &source, const QByteArray &body)
 {
     return source + QLatin1Char(':')
@@ -187,71 +180,36 @@ WebhookHandler::Answer WebhookProcessor::handleCrm(const Delivery &delivery)
     if (accepted.ids.isEmpty())
         return reject(kCrm, accepted.idempotencyKey, entityType, 400, QStringLiteral("no valid record id"), accepted.channelId);
 
-    const EntityDefinition *entity = accepted.entity;
-    return process(accepted, [this, entity, &accepted](qint64 &zohoCalls) -> Result<QList<Fetched>> {
-        if (!m_zohoClient)
-            return makeError(ErrorKind::Unavailable, QStringLiteral("no Zoho client configured"));
-        const ZohoApi api = ZohoApi(m_zohoClient).withPurpose(ZohoCallPurpose::Webhook);
-        // Zoho's Get Records by id: one call per 100 ids, all submitted first (the client
-        // runs them concurrently within its limits). An id an answer leaves out is asked
-        // alone, so only Zoho's own 204 for that record marks it gone.
-        QList<QFuture<Result<QList<QJsonObject>>>> batches;
-        QList<QStringList> batchIds;
-        for (qsizetype from = 0; from < accepted.ids.size(); from += ZohoApi::kCrmIdsPerGet) {
-            batchIds.append(accepted.ids.mid(from, ZohoApi::kCrmIdsPerGet));
-            batches.append(api.crmGetByIds(entity->module, batchIds.last()));
-        }
-        zohoCalls = batches.size();
-        Error failure;
-        const auto noteFailure = [&failure](const Error &error) {
-            if (failure.kind == ErrorKind::None)
-                failure = error;
-        };
-        QHash<QString, QJsonObject> found;
-        for (qsizetype i = 0; i < batches.size(); ++i) {
-            auto records = awaitResult(batches.at(i));  // every batch awaited: none may outlive this call
-            if (!records) {
-                if (!isRefusal(records.error()))  // a batch refused as a whole: its ids are asked alone
-                    noteFailure(records.error());
-                continue;
-            }
-            for (const QJsonObject &record : std::as_const(*records))
-                found.insert(record.value(QStringLiteral("id")).toString(), record);
-        }
-        if (failure.kind != ErrorKind::None)
-            return failure;
+    accepted.ignoredValues = notification->ignoredAffectedValues;
 
-        QStringList alone;
-        QList<QFuture<Result<std::optional<QJsonObject>>>> calls;
-        for (const QString &id : accepted.ids) {
-            if (found.contains(id))
-                continue;
-            alone.append(id);
-            calls.append(api.crmGet(entity->module, id));
-        }
-        zohoCalls += calls.size();
-        QHash<QString, Fetched> single;
-        for (qsizetype i = 0; i < calls.size(); ++i) {
-            auto record = awaitResult(calls.at(i));
-            if (!record && isRefusal(record.error()))
-                single.insert(alone.at(i), Fetched{alone.at(i), std::nullopt, true});
-            else if (!record)
-                noteFailure(record.error());  // still wait for the others
-            else
-                single.insert(alone.at(i), Fetched{alone.at(i), *record, false});
-        }
-        QList<Fetched> fetched;
-        fetched.reserve(accepted.ids.size());
-        for (const QString &id : accepted.ids) {
-            if (const auto hit = found.constFind(id); hit != found.cend())
-                fetched.append(Fetched{id, *hit, false});
-            else if (single.contains(id))
-                fetched.append(single.value(id));
-        }
-        if (failure.kind != ErrorKind::None)
-            return failure;
+    const EntityDefinition *entity = accepted.entity;
+    // An update's changed values (affected_values) stand in for a fetch where provably
+    // right; inserts and deletes are always fetched (a delete's 204 is the proof).
+    const bool update = notification->operation == QLatin1String("update");
+    const QHash<QString, QJsonObject> values = update ? notification->affectedValues : QHash<QString, QJsonObject>();
+    const qint64 serverTimeMs = notification->serverTimeMs();
+    const auto fetch = [this, entity, &accepted, &values, serverTimeMs](ZohoCalls &calls) -> Result<QList<Fetched>> {
+        QList<Fetched> made = fromNotification(*entity, accepted.ids, values, serverTimeMs);
+        QSet<QString> madeIds;
+        for (const Fetched &item : std::as_const(made))
+            madeIds.insert(item.id);
+        QStringList toFetch;
+        for (const QString &id : accepted.ids)
+            if (!madeIds.contains(id))
+                toFetch.append(id);
+        calls.saved = getRecordsCalls(accepted.ids.size()) - getRecordsCalls(toFetch.size());
+        auto fetched = fetchCrm(*entity, toFetch, calls.made);
+        if (!fetched)
+            return fetched.error();
+        return made + *fetched;
+    };
+    const auto refetch = [this, entity](const QStringList &ids, ZohoCalls &calls) -> Result<QList<Fetched>> {
+        const qint64 before = calls.made;
+        auto fetched = fetchCrm(*entity, ids, calls.made);
+        calls.saved = std::max<qint64>(0, calls.saved - (calls.made - before));
         return fetched;
-    });
+    };
+    return process(accepted, fetch, refetch);
 }
 
 WebhookHandler::Answer WebhookProcessor::handleBooks(const Delivery &delivery)
@@ -293,8 +251,8 @@ WebhookHandler::Answer WebhookProcessor::handleBooks(const Delivery &delivery)
         return reject(kBooks, accepted.idempotencyKey, accepted.entity->name, 400,
                       QStringLiteral("no valid entity id"));
     accepted.ids = {id};
-    return process(accepted, [&](qint64 &) -> Result<QList<Fetched>> {
-        return QList<Fetched>{Fetched{id, record, false}};
+    return process(accepted, [&](ZohoCalls &) -> Result<QList<Fetched>> {
+        return QList<Fetched>{Fetched{id, record, false, {}}};
     });
 }
 
@@ -339,8 +297,8 @@ WebhookHandler::Answer WebhookProcessor::reject(const QString &source, const QSt
     return errorAnswer(status, errorCodeFor(status), detail);
 }
 
-WebhookHandler::Answer WebhookProcessor::process(const Accepted &accepted,
-                                                 const std::function<Result<QList<Fetched>>(qint64 &)> &fetch)
+WebhookHandler::Answer WebhookProcessor::process(const Accepted &accepted, const Fetch &fetch,
+                                                 const Refetch &refetch)
 {
     WebhookEventRepository events(PgConnection::forCurrentThread(m_pg));
     WebhookEventRepository::Event event;
@@ -373,14 +331,33 @@ WebhookHandler::Answer WebhookProcessor::process(const Accepted &accepted,
     }
 
     Applied applied;
-    qint64 zohoCalls = 0;
-    auto fetched = fetch(zohoCalls);
+    ZohoCalls calls;
+    auto fetched = fetch(calls);
     if (!fetched)
         applied.error = QStringLiteral("fetching from Zoho: ") + fetched.error().toString();
     else
-        applied = apply(*accepted.entity, *fetched, force, zohoCalls);
-    if (zohoCalls > 0 && !applied.zohoCallsCounted)
-        recordZohoCalls(zohoCalls);
+        applied = apply(*accepted.entity, *fetched, force, calls.made);
+    qint64 uncounted = applied.zohoCallsCounted ? 0 : calls.made;
+    if (applied.error.isEmpty() && !applied.conflicted.isEmpty() && refetch) {
+        // Records made from the notification whose row another writer changed first:
+        // fetched after all, and committed like any fetched record.
+        const qint64 before = calls.made;
+        auto again = refetch(applied.conflicted, calls);
+        Applied second;
+        if (!again)
+            second.error = QStringLiteral("fetching from Zoho: ") + again.error().toString();
+        else
+            second = apply(*accepted.entity, *again, force, calls.made - before);
+        uncounted += second.zohoCallsCounted ? 0 : calls.made - before;
+        applied.changed += second.changed;
+        applied.unchanged += second.unchanged;
+        applied.deleted += second.deleted;
+        applied.refused += second.refused;
+        applied.invalidatedKeys += second.invalidatedKeys;
+        applied.error = second.error;
+    }
+    if (uncounted > 0)
+        recordZohoCalls(uncounted);
 
     QString outcome = kUnchanged;
     if (!applied.error.isEmpty())
@@ -392,10 +369,16 @@ WebhookHandler::Answer WebhookProcessor::process(const Accepted &accepted,
         notes << applied.error;
     if (accepted.skippedIds > 0)
         notes << QStringLiteral("skipped %1 invalid id(s)").arg(accepted.skippedIds);
+    if (accepted.ignoredValues > 0)
+        notes << QStringLiteral("ignored %1 affected_values entr%2").arg(accepted.ignoredValues)
+                     .arg(accepted.ignoredValues == 1 ? QStringLiteral("y") : QStringLiteral("ies"));
+    if (applied.fromNotification > 0)
+        notes << QStringLiteral("%1 record(s) from the notification's values").arg(applied.fromNotification);
     if (applied.refused > 0)
         notes << QStringLiteral("Zoho refused %1 id(s)").arg(applied.refused);
     const QString note = notes.join(QStringLiteral("; "));
-    if (Status updated = events.updateOutcome(accepted.idempotencyKey, outcome, applied.invalidatedKeys, note);
+    if (Status updated = events.updateOutcome(accepted.idempotencyKey, outcome, applied.invalidatedKeys, note,
+                                              calls.made, calls.saved);
         !updated)
         qCWarning(lcHttp) << "webhook: cannot record the outcome:" << updated.error().toString();
     if (outcome == kFailed) {
@@ -411,6 +394,9 @@ WebhookHandler::Answer WebhookProcessor::process(const Accepted &accepted,
                                {QStringLiteral("unchanged"), applied.unchanged},
                                {QStringLiteral("deleted"), applied.deleted},
                                {QStringLiteral("skipped_ids"), accepted.skippedIds + applied.refused},
+                               {QStringLiteral("from_notification"), applied.fromNotification},
+                               {QStringLiteral("zoho_calls"), calls.made},
+                               {QStringLiteral("zoho_calls_saved"), calls.saved},
                                {QStringLiteral("invalidated_keys"), QJsonArray::fromStringList(applied.invalidatedKeys)},
                            });
 }
@@ -452,7 +438,7 @@ WebhookProcessor::Applied WebhookProcessor::apply(const EntityDefinition &entity
             ++applied.unchanged;
             continue;
         }
-        batch.upserts.append(CommitStep::Upsert{item.id, hash, *item.record});
+        batch.upserts.append(CommitStep::Upsert{item.id, hash, *item.record, item.baseHash});
     }
     if (batch.upserts.isEmpty() && batch.deletedIds.isEmpty())
         return applied;
@@ -472,6 +458,10 @@ WebhookProcessor::Applied WebhookProcessor::apply(const EntityDefinition &entity
     }
     applied.changed = committed->rowsUpserted;
     applied.deleted = committed->rowsDeleted;
+    applied.conflicted = committed->conflicted;
+    for (const CommitStep::Upsert &upsert : std::as_const(batch.upserts))
+        if (!upsert.expectedHash.isEmpty() && !applied.conflicted.contains(upsert.id))
+            ++applied.fromNotification;
     if (!committed->redisWritten) {
         // Committed, but the states and keys are not in Redis: failed, so Zoho redelivers
         // and the redelivery (processed without the shortcut) completes them.

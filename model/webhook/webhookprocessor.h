@@ -10,6 +10,7 @@
 #include "sync/entityregistry.h"
 #include "webhook/webhooksettings.h"
 
+#include <QHash>
 #include <QJsonObject>
 #include <QList>
 #include <QString>
@@ -36,8 +37,13 @@ class ZohoClient;
 //     `duplicate`, not processed again — unless its first processing `failed` (or was
 //     abandoned: still `received` after 5 minutes), in which case it is processed again
 //     (without the unchanged shortcut, so a half-done first attempt is completed);
-//  5. the entity: CRM → GET each named record from Zoho (204 → deleted); Books → the
-//     entity object in the body ({"item": …} / {"contact": …});
+//  5. the entity: CRM → GET the named records from Zoho by id (204 → deleted); Books → the
+//     entity object in the body ({"item": …} / {"contact": …}). A CRM update whose
+//     notification carries a record's changed values (affected_values) needs no GET for
+//     it when its row is live and the notification provably newer (notificationdelta.h):
+//     the stored payload + the delta, committed only while the row is still the one the
+//     delta was applied to (else fetched after all). The calls made and saved are recorded
+//     with the delivery (webhook_events.zoho_calls / zoho_calls_saved);
 //  6. content hash unchanged (and caching on) → `unchanged`, no writes. Otherwise the
 //     CommitStep: rows upserted (or marked deleted) and the affected students' snapshots
 //     regrouped in one transaction, then the Redis states written and the students'
@@ -68,13 +74,22 @@ private:
         QString id;
         std::optional<QJsonObject> record;  // nullopt: gone from Zoho
         bool refused = false;               // Zoho refused the id (4xx): skipped, never retried
+        QString baseHash;  // set: made from the notification's values over the row with this hash
     };
+    struct ZohoCalls {
+        qint64 made = 0;
+        qint64 saved = 0;  // Get Records calls the records applied from the notification did not need
+    };
+    using Fetch = std::function<Result<QList<Fetched>>(ZohoCalls &calls)>;
+    using Refetch = std::function<Result<QList<Fetched>>(const QStringList &ids, ZohoCalls &calls)>;
     struct Applied {
         int changed = 0;
         int unchanged = 0;
         int deleted = 0;
         int refused = 0;
         QStringList invalidatedKeys;
+        int fromNotification = 0;  // records written from the notification's values
+        QStringList conflicted;    // such records whose row changed before the commit
         QString error;  // set: PostgreSQL or Redis failed
         bool zohoCallsCounted = false;  // the state write carried the delivery's Zoho calls
     };
@@ -85,19 +100,27 @@ private:
         QStringList ids;
         int skippedIds = 0;
         QString channelId;  // CRM: the notification channel it came on
+        int ignoredValues = 0;  // CRM: affected_values entries ignored (malformed, or another record's)
     };
 
     [[nodiscard]] Answer handleCrm(const Delivery &delivery);
     [[nodiscard]] Answer handleBooks(const Delivery &delivery);
     // Steps 4 to 7 for an accepted delivery; fetch produces the entities and sets the
-    // Zoho calls it made (counted in ZohoCallStore, purpose webhook).
-    [[nodiscard]] Answer process(const Accepted &accepted,
-                                 const std::function<Result<QList<Fetched>>(qint64 &zohoCalls)> &fetch);
+    // Zoho calls it made (counted in ZohoCallStore, purpose webhook); refetch fetches the
+    // records a commit found conflicted.
+    [[nodiscard]] Answer process(const Accepted &accepted, const Fetch &fetch, const Refetch &refetch = {});
+    // webhookprocessorcrm.cpp: Get Records by id (batched), and the records an update's
+    // affected_values make without a call.
+    [[nodiscard]] Result<QList<Fetched>> fetchCrm(const EntityDefinition &entity, const QStringList &ids,
+                                                  qint64 &zohoCalls) const;
+    [[nodiscard]] QList<Fetched> fromNotification(const EntityDefinition &entity, const QStringList &ids,
+                                                  const QHash<QString, QJsonObject> &values, qint64 serverTimeMs);
     [[nodiscard]] Answer reject(const QString &source, const QString &idempotencyKey,
                                 const QString &entityType, int status, const QString &detail,
                                 const QString &channelId = {});
     [[nodiscard]] Applied apply(const EntityDefinition &entity, const QList<Fetched> &fetched, bool force,
                                 qint64 zohoCalls);
+    [[nodiscard]] static qint64 getRecordsCalls(qsizetype ids);  // batched calls for that many ids
     void recordZohoCalls(qint64 zohoCalls);
     void countOnChannel(const QString &channelId);
     [[nodiscard]] bool cachingEnabled() const;

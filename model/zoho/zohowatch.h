@@ -5,6 +5,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <optional>
+
 // The values of Zoho CRM's notification API (`/crm/{v}/actions/watch`, ZOHO-API.md and
 // app/zoho-sim/README.md "Notification channels").
 
@@ -17,6 +19,8 @@ struct WatchSubscription final {
     QDateTime expiry;      // at most 7 days ahead on Zoho's clock
     QString token;         // echoed in every notification (at most 50 characters); a secret
     QString notifyUrl;     // http(s)
+    // Each notification carries the changed values (affected_values); sent only when true.
+    bool returnAffectedFieldValues = false;
 };
 
 // One item of an enable / update / disable answer, in the order of the request.
@@ -44,6 +48,7 @@ struct WatchChannelInfo final {
     QStringList events;
     QString notifyUrl;
     QDateTime expiry;
+    std::optional<bool> returnAffectedFieldValues;  // as listed; nullopt: the list did not say
 };
 
 struct WatchListPage final {

@@ -109,6 +109,8 @@ QJsonObject subscribeBody(const QList<WatchSubscription> &subscriptions)
             item.insert(QStringLiteral("channel_expiry"), formatTime(subscription.expiry));
         if (!subscription.token.isEmpty())
             item.insert(QStringLiteral("token"), subscription.token);
+        if (subscription.returnAffectedFieldValues)
+            item.insert(QStringLiteral("return_affected_field_values"), true);
         watch.append(item);
     }
     return QJsonObject{{QStringLiteral("watch"), watch}};
@@ -166,6 +168,8 @@ Result<WatchListPage> parseList(int httpStatus, const QJsonObject &json)
         channel.module = entry.value(QLatin1String("resource_name")).toString();
         channel.notifyUrl = entry.value(QLatin1String("notify_url")).toString();
         channel.expiry = parseTime(entry.value(QLatin1String("channel_expiry")).toString());
+        if (const QJsonValue affected = entry.value(QLatin1String("return_affected_field_values")); affected.isBool())
+            channel.returnAffectedFieldValues = affected.toBool();
         const QJsonValue events = entry.value(QLatin1String("events"));
         if (channel.channelId.isEmpty() || !channel.expiry.isValid() || !events.isArray())
             return protocol(QStringLiteral("watch[%1] has no valid channel_id, channel_expiry and events").arg(i));

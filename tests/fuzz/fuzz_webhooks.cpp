@@ -1,4 +1,5 @@
-// Webhook deliveries (model/webhook): CRM notifications (CrmNotification), Books bodies
+// Webhook deliveries (model/webhook): CRM notifications (CrmNotification, with their
+// affected_values kept strictly), Books bodies
 // (core/jsonfile.h parseJsonObject, as WebhookProcessor reads them) and their signatures and
 // tokens (WebhookVerifier). Input: "<secret>\n<signature or token>\n<body>".
 #include "cache/cachekeys.h"
@@ -7,6 +8,8 @@
 #include "webhook/crmnotification.h"
 #include "webhook/webhookverifier.h"
 
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QStringList>
 
 #include <algorithm>
@@ -14,6 +17,31 @@
 using namespace tiersync;
 
 namespace {
+
+// affected_values: only objects for named records are kept, each record at most once, and
+// every entry of the array is either kept or counted as ignored.
+void checkAffectedValues(const QByteArray &body, const CrmNotification &notification)
+{
+    FUZZ_CHECK(notification.ignoredAffectedValues >= 0);
+    for (auto it = notification.affectedValues.cbegin(); it != notification.affectedValues.cend(); ++it) {
+        FUZZ_CHECK(!it.key().isEmpty());
+        FUZZ_CHECK(notification.ids.contains(it.key()));
+    }
+    auto object = parseJsonObject(body);
+    FUZZ_CHECK(object.ok());
+    const QJsonValue raw = object->value(QLatin1String("affected_values"));
+    if (raw.isUndefined() || raw.isNull())
+        FUZZ_CHECK(notification.affectedValues.isEmpty() && notification.ignoredAffectedValues == 0);
+    else if (!raw.isArray())
+        FUZZ_CHECK(notification.affectedValues.isEmpty() && notification.ignoredAffectedValues == 1);
+    else
+        FUZZ_CHECK(notification.affectedValues.size() + notification.ignoredAffectedValues == raw.toArray().size());
+    // server_time is a time only when it is plain digits.
+    const qint64 ms = notification.serverTimeMs();
+    FUZZ_CHECK(ms >= -1);
+    if (ms >= 0)
+        FUZZ_CHECK(QString::number(ms) == notification.serverTime || notification.serverTime.startsWith(QLatin1Char('0')));
+}
 
 void checkNotification(const QByteArray &body)
 {
@@ -46,6 +74,9 @@ void checkNotification(const QByteArray &body)
     auto again = CrmNotification::parse(body);
     FUZZ_CHECK(again.ok() && again->idempotencyKey(distinct) == key);
     FUZZ_CHECK(again->ids == notification->ids);
+    FUZZ_CHECK(again->affectedValues == notification->affectedValues);
+    FUZZ_CHECK(again->ignoredAffectedValues == notification->ignoredAffectedValues);
+    checkAffectedValues(body, *notification);
     if (!notification->hasToken)
         FUZZ_CHECK(notification->token.isEmpty());
 }

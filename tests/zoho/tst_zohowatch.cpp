@@ -70,6 +70,12 @@ private slots:
         QCOMPARE(item.value(QLatin1String("token")).toString(), QStringLiteral("tok"));
         QCOMPARE(item.value(QLatin1String("notify_url")).toString(),
                  QStringLiteral("https://tiersync.example.org/webhooks/zoho/crm"));
+        QVERIFY(!item.contains(QLatin1String("return_affected_field_values")));
+        WatchSubscription withValues = subscription(QStringLiteral("1000000068001"), QStringLiteral("Grades"));
+        withValues.returnAffectedFieldValues = true;
+        QCOMPARE(zohowatchparser::subscribeBody({withValues}).value(QLatin1String("watch")).toArray().at(0).toObject()
+                     .value(QLatin1String("return_affected_field_values")),
+                 QJsonValue(true));
     }
 
     void enableAnswer200()
@@ -190,6 +196,7 @@ private slots:
         QCOMPARE(page->channels.first().events, QStringList{QStringLiteral("Students.all")});
         QCOMPARE(page->channels.first().notifyUrl, QStringLiteral("https://h/webhooks/zoho/crm"));
         QCOMPARE(page->channels.first().expiry, QDateTime(QDate(2026, 12, 14), QTime(4, 30), Qt::UTC));
+        QVERIFY(page->channels.first().returnAffectedFieldValues == std::optional<bool>(false));
         QVERIFY(page->moreRecords);
     }
 
