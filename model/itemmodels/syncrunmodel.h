@@ -21,7 +21,6 @@ public:
     enum Column { IdColumn, TypeColumn, ModeColumn, TriggerColumn, StatusColumn, StartedColumn,
                   DurationColumn, FetchedColumn, SyncedColumn, SkippedColumn, FailedColumn, DeletedColumn,
                   PagesColumn, RequestsColumn, RetriesColumn, ColumnCount };
-    static constexpr int kFirstCounterColumn = FetchedColumn;
     enum Role { RunIdRole = Qt::UserRole + 1, StatusRole };
 
     explicit SyncRunModel(QObject *parent = nullptr);

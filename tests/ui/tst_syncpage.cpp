@@ -254,6 +254,9 @@ private Q_SLOTS:
         QVERIFY(model->runAt(0).counters.synced > 0);
         QVERIFY(status->text().contains(QStringLiteral("succeeded")));
         const qint64 firstRun = model->runAt(0).id;
+        // The run just finished is the one selected, its figures in the detail.
+        QCOMPARE(runs->currentIndex().row(), 0);
+        QVERIFY(detail->toPlainText().startsWith(QStringLiteral("Run 41 ")));
 
         // The type's row shows its last run; the detail pane the selected run's figures.
         const int productsRow = int(types->findItems(QStringLiteral("products"), Qt::MatchExactly).first()->row());

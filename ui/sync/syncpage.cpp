@@ -30,7 +30,7 @@ namespace tiersync::ui {
 
 namespace {
 
-enum TypeColumn { TypeNameColumn, TypeLastRunColumn, TypeStatusColumn, TypeStartedColumn, TypeSyncedColumn,
+enum TypeColumn { TypeNameColumn, TypeLastRunColumn, TypeStatusColumn, TypeStartedColumn, TypeRecordsColumn,
                   TypeColumnCount };
 
 QString durationText(qint64 ms)
@@ -90,7 +90,7 @@ SyncPage::SyncPage(SyncRunService *runs, ReplicaService *replica, QWidget *paren
       m_runs(new QTableView(this)),
       m_detail(new QPlainTextEdit(this)),
       m_tabs(new QTabWidget(this)),
-      m_historyTab(new QSplitter(Qt::Horizontal, m_tabs)),
+      m_historyTab(new QSplitter(Qt::Vertical, m_tabs)),
       m_historyPoller(new PagePoller(this, kHistoryIntervalMs, QStringLiteral("historyTimer"),
                                      [this] { refreshHistory(); })),
       m_replica(new ReplicaPanel(replica, this))
@@ -116,7 +116,7 @@ SyncPage::SyncPage(SyncRunService *runs, ReplicaService *replica, QWidget *paren
     else
         m_status->setText(registry.error().message);
     m_types->setColumnCount(TypeColumnCount);
-    m_types->setHorizontalHeaderLabels({tr("Entity type"), tr("Last run"), tr("Status"), tr("Started"), tr("Synced")});
+    m_types->setHorizontalHeaderLabels({tr("Entity type"), tr("Last run"), tr("Status"), tr("Started"), tr("Records of the last run")});
     m_types->setRowCount(int(m_entityTypes.size()));
     for (int row = 0; row < m_entityTypes.size(); ++row) {
         m_types->setItem(row, TypeNameColumn, new QTableWidgetItem(m_entityTypes.at(row)));
@@ -137,25 +137,9 @@ SyncPage::SyncPage(SyncRunService *runs, ReplicaService *replica, QWidget *paren
     m_progress->setFormat(tr("No sync running"));
 
     m_runs->setModel(m_runModel);
-    m_runs->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_runs->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_runs->verticalHeader()->hide();
-    m_runs->setWordWrap(false);
-    // Sized once, not to contents (the history can hold hundreds of rows): a whole
-    // timestamp, and each counter as wide as its header or a six-digit figure, so the
-    // fifteen columns fit beside the detail pane.
-    QHeaderView *header = m_runs->horizontalHeader();
-    const QFontMetrics metrics = m_runs->fontMetrics();
-    const int padding = 16;
-    header->resizeSection(SyncRunModel::StartedColumn,
-                          metrics.horizontalAdvance(QStringLiteral("0000-00-00 00:00:00")) + padding);
-    header->resizeSection(SyncRunModel::IdColumn, metrics.horizontalAdvance(QStringLiteral("000000")) + padding);
-    for (int column = SyncRunModel::kFirstCounterColumn; column < SyncRunModel::ColumnCount; ++column) {
-        const QString title = m_runModel->headerData(column, Qt::Horizontal).toString();
-        header->resizeSection(column, std::max(metrics.horizontalAdvance(title), metrics.horizontalAdvance(QStringLiteral("000000")))
-                                          + padding);
-    }
-    header->setStretchLastSection(true);
+    // Columns to contents: at most kHistoryLimit rows, and fifteen columns fit the page's
+    // width only when none is wider than what it holds.
+    setUpCompactTable(m_runs);
     m_detail->setReadOnly(true);
     m_detail->setPlaceholderText(tr("Select a run to see its details."));
 
@@ -344,6 +328,7 @@ void SyncPage::onSyncFinished(quint64 request, const SyncRunRepository::Run &run
     if (!run.error.isEmpty())
         text += QLatin1Char(' ') + run.error;
     m_status->setText(text);
+    m_detailRunId = run.id;  // selected once the history lists it: its counters show beside
     refreshHistory();
 }
 
@@ -393,7 +378,11 @@ void SyncPage::onRunsLoaded(const QList<SyncRunRepository::Run> &recent,
         m_types->item(row, TypeLastRunColumn)->setText(tr("#%1 %2").arg(run.id).arg(run.mode));
         m_types->item(row, TypeStatusColumn)->setText(run.status);
         m_types->item(row, TypeStartedColumn)->setText(run.startedAt.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")));
-        m_types->item(row, TypeSyncedColumn)->setText(QString::number(run.counters.synced));
+        const SyncRunRepository::Counters &c = run.counters;
+        QString records = tr("%1 fetched · %2 synced · %3 skipped").arg(c.fetched).arg(c.synced).arg(c.skipped);
+        if (c.failed > 0)
+            records += tr(" · %1 failed").arg(c.failed);
+        m_types->item(row, TypeRecordsColumn)->setText(records);
     }
     if (m_reloadRuns) {
         m_reloadRuns = false;

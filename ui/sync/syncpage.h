@@ -87,7 +87,7 @@ private:
     QTableView *m_runs;
     QPlainTextEdit *m_detail;
     QTabWidget *m_tabs;
-    QSplitter *m_historyTab;  // the runs beside the detail
+    QSplitter *m_historyTab;  // the runs above the selected one's detail
     PagePoller *m_historyPoller;  // while the page is visible
     ReplicaPanel *m_replica;
     QStringList m_entityTypes;
