@@ -65,6 +65,14 @@ QVariant SyncRunModel::data(const QModelIndex &index, int role) const
         return run.counters.skipped;
     case FailedColumn:
         return run.counters.failed;
+    case DeletedColumn:
+        return run.counters.deleted;
+    case PagesColumn:
+        return run.counters.pages;
+    case RequestsColumn:
+        return run.counters.zohoCalls;
+    case RetriesColumn:
+        return run.counters.retries;
     case ColumnCount:
         break;
     }
@@ -73,7 +81,13 @@ QVariant SyncRunModel::data(const QModelIndex &index, int role) const
 
 QVariant SyncRunModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+    if (orientation != Qt::Horizontal)
+        return QAbstractTableModel::headerData(section, orientation, role);
+    if (role == Qt::ToolTipRole)
+        return headerToolTip(section);
+    if (role == Qt::TextAlignmentRole && section >= DurationColumn)
+        return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+    if (role != Qt::DisplayRole)
         return QAbstractTableModel::headerData(section, orientation, role);
     switch (Column(section)) {
     case IdColumn:
@@ -98,6 +112,53 @@ QVariant SyncRunModel::headerData(int section, Qt::Orientation orientation, int 
         return tr("Skipped");
     case FailedColumn:
         return tr("Failed");
+    case DeletedColumn:
+        return tr("Deleted");
+    case PagesColumn:
+        return tr("Pages");
+    case RequestsColumn:
+        return tr("Requests");
+    case RetriesColumn:
+        return tr("Retries");
+    case ColumnCount:
+        break;
+    }
+    return {};
+}
+
+QString SyncRunModel::headerToolTip(int section)
+{
+    switch (Column(section)) {
+    case IdColumn:
+        return tr("The run's number in sync_runs");
+    case TypeColumn:
+        return tr("The entity type synced");
+    case ModeColumn:
+        return tr("Incremental skips records whose content is unchanged; full writes every record");
+    case TriggerColumn:
+        return tr("Who started the run: the console, the CLI, a schedule, a webhook");
+    case StatusColumn:
+        return tr("running, succeeded, failed or cancelled");
+    case StartedColumn:
+        return tr("When the run started (local time)");
+    case DurationColumn:
+        return tr("How long the run took; empty while it runs");
+    case FetchedColumn:
+        return tr("Records Zoho returned, as listed (a record listed on two pages counts twice)");
+    case SyncedColumn:
+        return tr("Distinct records written to PostgreSQL");
+    case SkippedColumn:
+        return tr("Records unchanged since their last sync, not written again");
+    case FailedColumn:
+        return tr("Records that could not be written");
+    case DeletedColumn:
+        return tr("Records marked deleted: proven gone from Zoho");
+    case PagesColumn:
+        return tr("Pages of records read from Zoho");
+    case RequestsColumn:
+        return tr("HTTP requests sent to Zoho, retries included");
+    case RetriesColumn:
+        return tr("Requests sent again after a transient failure (timeout, 5xx, 429)");
     case ColumnCount:
         break;
     }

@@ -16,8 +16,11 @@ class SyncRunModel final : public QAbstractTableModel {
     Q_DISABLE_COPY_MOVE(SyncRunModel)
 
 public:
+    // Every counter a run keeps, as sync_runs holds it: what happened to the records,
+    // then what it cost Zoho. Each header's tooltip says what its figure counts.
     enum Column { IdColumn, TypeColumn, ModeColumn, TriggerColumn, StatusColumn, StartedColumn,
-                  DurationColumn, FetchedColumn, SyncedColumn, SkippedColumn, FailedColumn, ColumnCount };
+                  DurationColumn, FetchedColumn, SyncedColumn, SkippedColumn, FailedColumn, DeletedColumn,
+                  PagesColumn, RequestsColumn, RetriesColumn, ColumnCount };
     enum Role { RunIdRole = Qt::UserRole + 1, StatusRole };
 
     explicit SyncRunModel(QObject *parent = nullptr);
@@ -35,6 +38,8 @@ public:
     [[nodiscard]] int rowOfRun(qint64 runId) const;
 
 private:
+    [[nodiscard]] static QString headerToolTip(int section);
+
     QList<SyncRunRepository::Run> m_runs;
 };
 

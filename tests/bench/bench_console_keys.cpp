@@ -2,7 +2,7 @@
 // a private Redis database (db 52 of the sandbox's server) with 1,000,000 keys by
 // pipelined SET, opens the console window offscreen and, as soon as the first rows show,
 // presses "Load all" and starts a full sync of 100,000 products from a private zoho-sim
-// through the console's own SyncWorker (the Sync page shows its progress). Prints time
+// through the console's own EngineSyncRunService on its services pool. Prints time
 // to the first rows, the GUI thread's timer lateness while the keys load and while the
 // sync runs, and the resident memory afterwards. Aims (issue 5): first rows ≤ 100 ms,
 // lateness p99 ≤ 16 ms and max ≤ 50 ms, ≤ 300 MB resident. It only reports.
@@ -14,7 +14,7 @@
 #include "testsandbox.h"
 
 #include "common/confirmer.h"
-#include "console/syncworker.h"
+#include "console/enginesyncrunservice.h"
 #include "core/profilestore.h"
 #include "core/secretstore.h"
 #include "itemmodels/keylistmodel.h"
@@ -148,7 +148,9 @@ int main(int argc, char **argv)
     InMemorySecretStore secrets;
     NoConfirmer confirmer;
     ui::ConsoleWorkers workers(&profiles, &secrets, &confirmer);
-    SyncWorker *syncRunner = workers.context().syncRunner;
+    // The sync runs on the console's services but against a database of its own, so it
+    // gets a service of its own (the Sync page's keeps the window's profile).
+    EngineSyncRunService syncRuns(workers.servicesPool(), {});
     ui::MainWindow window(workers.context());
     window.show();
     ui::KeysPage *page = window.keysPage();
@@ -194,10 +196,8 @@ int main(int argc, char **argv)
             // ... while the console syncs 100,000 products.
             syncing = true;
             syncStartMs = clock.elapsed();
-            QMetaObject::invokeMethod(syncRunner, [syncRunner, syncProfile] {
-                syncRunner->setProfile(syncProfile);
-                syncRunner->runSync(1, QStringLiteral("products"), QStringLiteral("full"), 50);
-            }, Qt::QueuedConnection);
+            syncRuns.setProfile(syncProfile);
+            (void)syncRuns.startRun(QStringLiteral("products"), SyncMode::Full, 50);
         }
         if (atEnd && loadedMs < 0) {
             loadedMs = clock.elapsed();
@@ -208,16 +208,20 @@ int main(int argc, char **argv)
             finishWhenDone();
         }
     });
-    QObject::connect(syncRunner, &SyncWorker::syncFinished, &app, [&](const SyncRunRepository::Run &run) {
+    QObject::connect(&syncRuns, &SyncRunService::runFinished, &app, [&](quint64, const SyncRunRepository::Run &run) {
         syncRun = run;
         syncEndMs = clock.elapsed();
         syncing = false;
         finishWhenDone();
-    }, Qt::QueuedConnection);
-    QObject::connect(syncRunner, &SyncWorker::syncRefused, &app, [&](const QString &, const QString &message) {
-        QTextStream(stderr) << "bench_console_keys: the sync did not start: " << message << '\n';
+    });
+    const auto syncDidNotStart = [](const ServiceError &error) {
+        QTextStream(stderr) << "bench_console_keys: the sync did not start: " << error.describe() << '\n';
         QApplication::exit(1);
-    }, Qt::QueuedConnection);
+    };
+    QObject::connect(&syncRuns, &SyncRunService::runRefused, &app,
+                     [&](quint64, const QString &, const ServiceError &error) { syncDidNotStart(error); });
+    QObject::connect(&syncRuns, &SyncRunService::failed, &app,
+                     [&](SyncRunService::Request, quint64, const ServiceError &error) { syncDidNotStart(error); });
     QTimer::singleShot(0, &app, [&] {
         clock.start();
         ticker.start();

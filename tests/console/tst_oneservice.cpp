@@ -1,7 +1,7 @@
 #include "console/connectionchecker.h"
 #include "console/embeddedserver.h"
 #include "console/studentworker.h"
-#include "console/syncworker.h"
+#include "console/enginesyncrunservice.h"
 #include "console/workerthreads.h"
 #include "host/engineservices.h"
 #include "privatezohosim.h"
@@ -67,31 +67,31 @@ private Q_SLOTS:
         QCOMPARE(simRefreshes(), 0);
         auto pool = std::make_shared<EngineServicesPool>();
         WorkerThreads threads;
-        auto *sync = new SyncWorker;
+        EngineSyncRunService sync(pool, {});
         auto *students = new StudentWorker;
         auto *tester = new ConnectionChecker;
         auto *server = new EmbeddedServer;
-        sync->setServicesPool(pool);
         students->setServicesPool(pool);
         tester->setServicesPool(pool);
         server->setServicesPool(pool);
-        threads.adopt(sync, QStringLiteral("test-sync"));
         threads.adopt(students, QStringLiteral("test-students"));
         threads.adopt(tester, QStringLiteral("test-tester"));
         threads.adopt(server, QStringLiteral("test-serve"));
         const ConnectionProfile profile = m_profile;
-        QMetaObject::invokeMethod(sync, [sync, profile] { sync->setProfile(profile); }, Qt::QueuedConnection);
+        sync.setProfile(profile);
         QMetaObject::invokeMethod(students, [students, profile] { students->setProfile(profile); },
                                   Qt::QueuedConnection);
 
         // A sync run (it migrates the empty database first).
-        QSignalSpy finished(sync, &SyncWorker::syncFinished);
-        QSignalSpy refused(sync, &SyncWorker::syncRefused);
-        QMetaObject::invokeMethod(sync, [sync] { sync->runSync(1, QStringLiteral("products"), QStringLiteral("full"), 500); },
-                                  Qt::QueuedConnection);
-        QTRY_VERIFY_WITH_TIMEOUT(finished.size() + refused.size() == 1, kTimeoutMs);
-        QVERIFY2(refused.isEmpty(), qPrintable(refused.isEmpty() ? QString() : refused.first().at(1).toString()));
-        const auto run = finished.first().first().value<SyncRunRepository::Run>();
+        QSignalSpy finished(&sync, &SyncRunService::runFinished);
+        QSignalSpy refused(&sync, &SyncRunService::runRefused);
+        QSignalSpy notStarted(&sync, &SyncRunService::failed);
+        QVERIFY(sync.startRun(QStringLiteral("products"), SyncMode::Full, 500) != 0);
+        QTRY_VERIFY_WITH_TIMEOUT(finished.size() + refused.size() + notStarted.size() == 1, kTimeoutMs);
+        QVERIFY(refused.isEmpty());
+        QVERIFY2(notStarted.isEmpty(),
+                 qPrintable(notStarted.isEmpty() ? QString() : notStarted.first().at(2).value<ServiceError>().describe()));
+        const auto run = finished.first().at(1).value<SyncRunRepository::Run>();
         QCOMPARE(run.status, QStringLiteral("succeeded"));
         QVERIFY(run.counters.zohoCalls > 0);
 
@@ -132,6 +132,7 @@ private Q_SLOTS:
         QCOMPARE(pool->liveCount(), 1);
         QCOMPARE(simRefreshes(), 1);
         threads.stopAll();
+        sync.stop();
     }
 };
 

@@ -50,6 +50,36 @@ private Q_SLOTS:
         QCOMPARE(model.runAt(0).entityType, QStringLiteral("products"));
     }
 
+    // Every counter of sync_runs has a column, and every header says what it counts.
+    void showsEveryCounterWithItsMeaning()
+    {
+        SyncRunModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        SyncRunRepository::Run counted = run(5, QStringLiteral("succeeded"), 450);
+        counted.counters = {500, 450, 30, 2, 4, 3, 5, 2};  // fetched … retries, all different
+        model.setRuns({counted});
+        const auto cell = [&model](int column) { return model.data(model.index(0, column)).toLongLong(); };
+        QCOMPARE(cell(SyncRunModel::FetchedColumn), 500);
+        QCOMPARE(cell(SyncRunModel::SyncedColumn), 450);
+        QCOMPARE(cell(SyncRunModel::SkippedColumn), 30);
+        QCOMPARE(cell(SyncRunModel::FailedColumn), 2);
+        QCOMPARE(cell(SyncRunModel::DeletedColumn), 4);
+        QCOMPARE(cell(SyncRunModel::PagesColumn), 3);
+        QCOMPARE(cell(SyncRunModel::RequestsColumn), 5);
+        QCOMPARE(cell(SyncRunModel::RetriesColumn), 2);
+        const auto tip = [&model](int column) {
+            return model.headerData(column, Qt::Horizontal, Qt::ToolTipRole).toString();
+        };
+        for (int column = 0; column < SyncRunModel::ColumnCount; ++column)
+            QVERIFY2(!tip(column).isEmpty(), qPrintable(model.headerData(column, Qt::Horizontal).toString()));
+        QCOMPARE(model.headerData(SyncRunModel::RequestsColumn, Qt::Horizontal).toString(), QStringLiteral("Requests"));
+        QVERIFY(tip(SyncRunModel::RequestsColumn).contains(QStringLiteral("retries included")));
+        QVERIFY(tip(SyncRunModel::FetchedColumn).contains(QStringLiteral("Zoho returned")));
+        QVERIFY(tip(SyncRunModel::SyncedColumn).contains(QStringLiteral("Distinct records written")));
+        QCOMPARE(model.data(model.index(0, SyncRunModel::RetriesColumn), Qt::TextAlignmentRole).value<Qt::Alignment>(),
+                 Qt::AlignRight | Qt::AlignVCenter);
+    }
+
     void sameRunsUpdateInPlace()
     {
         SyncRunModel model;

@@ -1,33 +1,138 @@
-#include "consoleharness.h"
+// The Sync page's runs and history against a fake SyncRunService, in the main window as
+// the console composes it: no servers, no wall clock (the history's poll is driven by
+// the test, the runs' figures are fixed). EngineSyncRunService itself is tested on the
+// real servers by tst_syncrunservice, the whole console by tst_consolefaults.
+#include "common/pagepoller.h"
+#include "console/syncrunservice.h"
+#include "core/profilestore.h"
+#include "core/secretstore.h"
 #include "itemmodels/syncrunmodel.h"
-#include "redis/redisconnection.h"
-#include "scratchprofile.h"
+#include "recordingconfirmer.h"
 #include "shell/mainwindow.h"
-#include "store/advisorylock.h"
-#include "store/pgconnection.h"
+#include "sync/entityregistry.h"
 #include "sync/syncpage.h"
-#include "testsandbox.h"
-#include "verifyok.h"
 
+#include <QAbstractItemModelTester>
 #include <QApplication>
 #include <QComboBox>
+#include <QHeaderView>
 #include <QLabel>
+#include <QLoggingCategory>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QTableView>
+#include <QTabWidget>
 #include <QTableWidget>
+#include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
+
+#include <memory>
 
 using namespace tiersync;
 
 namespace {
 
-// This test class's own Redis database: tests share the fixture's server.
-constexpr int kDb = 57;
-constexpr int kRunTimeoutMs = 120000;
+// Records every call; the test answers with the signals, as the engine's would arrive.
+class FakeSyncRunService final : public SyncRunService {
+public:
+    struct Start {
+        QString entityType;
+        SyncMode mode;
+        int batchSize;
+    };
+    int profiles = 0;
+    int loads = 0;
+    int pendingLoads = 0;  // asked for, not answered yet
+    QList<Start> starts;
+    QList<quint64> cancels;
 
+    void setProfile(const ConnectionProfile &) override { ++profiles; }
+    void loadRuns(int limit) override
+    {
+        QCOMPARE(limit, ui::SyncPage::kHistoryLimit);
+        ++loads;
+        ++pendingLoads;
+    }
+    quint64 startRun(const QString &entityType, SyncMode mode, int batchSize) override
+    {
+        starts.append({entityType, mode, batchSize});
+        return quint64(starts.size());
+    }
+    void cancel(quint64 request) override { cancels.append(request); }
+
+    // Answers every load asked for with these runs (the page asks once more at most when a
+    // reload was wanted meanwhile); returns how many it answered.
+    int answerLoads(const QList<SyncRunRepository::Run> &recent)
+    {
+        QList<SyncRunRepository::Run> lastPerType;
+        for (const QString &type : EntityRegistry::builtIn()->names()) {
+            SyncRunRepository::Run last;
+            last.entityType = type;
+            for (const SyncRunRepository::Run &run : recent) {
+                if (run.entityType == type) {
+                    last = run;
+                    break;
+                }
+            }
+            lastPerType.append(last);
+        }
+        int answered = 0;
+        for (int round = 0; round < 4 && pendingLoads > 0; ++round) {
+            --pendingLoads;
+            ++answered;
+            Q_EMIT runsLoaded(recent, lastPerType);
+        }
+        return answered;
+    }
+};
+
+const QDateTime kStarted = QDateTime::fromString(QStringLiteral("2026-12-07T12:00:00Z"), Qt::ISODate);
+
+SyncRunRepository::Run productsRun(qint64 id, SyncMode mode, const char *status)
+{
+    SyncRunRepository::Run run;
+    run.id = id;
+    run.entityType = QStringLiteral("products");
+    run.mode = syncModeName(mode);
+    run.trigger = QStringLiteral("console");
+    run.status = QLatin1String(status);
+    run.startedAt = kStarted.addSecs(id);
+    run.finishedAt = run.startedAt.addMSecs(2100);
+    run.durationMs = 2100;
+    return run;
+}
+
+SyncRunRepository::Run succeededRun()
+{
+    SyncRunRepository::Run run = productsRun(41, SyncMode::Incremental, SyncRunRepository::kSucceeded);
+    // A run whose figures all differ: 1,312 listed, 12 of them twice (so 1,300 distinct),
+    // 7 pages for 9 requests (2 retried).
+    run.counters.fetched = 1312;
+    run.counters.synced = 1288;
+    run.counters.skipped = 10;
+    run.counters.failed = 2;
+    run.counters.deleted = 3;
+    run.counters.pages = 7;
+    run.counters.zohoCalls = 9;
+    run.counters.retries = 2;
+    return run;
+}
+
+SyncProgress progress(quint64 runId, qint64 done)
+{
+    SyncProgress p;
+    p.runId = qint64(runId);
+    p.entityType = QStringLiteral("products");
+    p.done = done;
+    p.total = 1312;
+    p.ratePerSecond = 650;
+    p.elapsedMs = done * 1000 / 650;
+    return p;
+}
 
 QString statusOfNewest(const SyncRunModel *model)
 {
@@ -35,6 +140,50 @@ QString statusOfNewest(const SyncRunModel *model)
         return {};
     return model->runAt(0).status;
 }
+
+// The main window as the console composes it, with the fake as its only engine service.
+struct Console {
+    FakeSyncRunService service;
+    QTemporaryDir dir;
+    QSettings settings{dir.filePath(QStringLiteral("console.ini")), QSettings::IniFormat};
+    ProfileStore profiles{settings};
+    InMemorySecretStore secrets;
+    test::RecordingConfirmer confirmer;
+    std::unique_ptr<ui::MainWindow> window;
+
+    Console()
+    {
+        // The other pages get no engine here; their connects to a missing worker would warn.
+        QLoggingCategory::setFilterRules(QStringLiteral("qt.core.qobject.connect=false"));
+        ui::ConsoleContext context;
+        context.profiles = &profiles;
+        context.secrets = &secrets;
+        context.confirmer = &confirmer;
+        context.syncRuns = &service;
+        window = std::make_unique<ui::MainWindow>(context);
+        // The test drives the history's poll itself (PagePoller::poll), never the clock.
+        window->findChild<QTimer *>(QStringLiteral("historyTimer"))->setInterval(24 * 3600 * 1000);
+    }
+    ui::SyncPage *page() const { return window->syncPage(); }
+    ui::PagePoller *poller() const { return page()->findChild<ui::PagePoller *>(QStringLiteral("historyPoller")); }
+    template <typename T>
+    T *find(const char *name) const
+    {
+        return page()->findChild<T *>(QLatin1String(name));
+    }
+
+    // Shown on the Sync page with a profile.
+    void open()
+    {
+        window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(window.get()));
+        ConnectionProfile profile;
+        profile.name = QStringLiteral("test");
+        window->setProfile(profile);
+        window->showPage(ui::MainWindow::Page::Sync);
+        QCOMPARE(service.profiles, 1);
+    }
+};
 
 }  // namespace
 
@@ -44,37 +193,31 @@ class TestSyncPage final : public QObject {
 private Q_SLOTS:
     void syncShowsProgressAndHistoryThenCancel()
     {
-        TIERSYNC_REQUIRE_SANDBOX(sandbox);
-        auto scratch = test::ScratchProfile::create(sandbox, QStringLiteral("syncpage"), kDb);
-        VERIFY_OK(scratch);
-        const ConnectionProfile profile = (*scratch)->profile();
-        RedisConnection redis(profile.redis);
+        Console console;
+        console.open();
+        FakeSyncRunService &service = console.service;
 
-        test::ConsoleHarness console;
-        console.setPagePollIntervalMs(100);  // the history reloads at the next poll
-        console.confirmer().accept = false;
-        ui::MainWindow &window = console.window();
-        window.show();
-        window.setProfile(profile);
-        window.showPage(ui::MainWindow::Page::Sync);
-
-        ui::SyncPage *page = window.syncPage();
+        ui::SyncPage *page = console.page();
         QVERIFY(page);
         QCOMPARE(page->objectName(), QStringLiteral("syncPage"));
         QVERIFY(page->selectEntityType(QStringLiteral("products")));
         QVERIFY(!page->selectEntityType(QStringLiteral("no-such-type")));
-        auto *syncNow = page->findChild<QPushButton *>(QStringLiteral("syncNowButton"));
-        auto *cancel = page->findChild<QPushButton *>(QStringLiteral("cancelSyncButton"));
-        auto *bar = page->findChild<QProgressBar *>(QStringLiteral("syncProgress"));
-        auto *rate = page->findChild<QLabel *>(QStringLiteral("syncRateLabel"));
-        auto *status = page->findChild<QLabel *>(QStringLiteral("syncStatusLabel"));
-        auto *runs = page->findChild<QTableView *>(QStringLiteral("runHistory"));
-        auto *detail = page->findChild<QPlainTextEdit *>(QStringLiteral("runDetail"));
-        auto *types = page->findChild<QTableWidget *>(QStringLiteral("entityTypes"));
-        QVERIFY(syncNow && cancel && bar && rate && status && runs && detail && types);
+        auto *syncNow = console.find<QPushButton>("syncNowButton");
+        auto *cancel = console.find<QPushButton>("cancelSyncButton");
+        auto *bar = console.find<QProgressBar>("syncProgress");
+        auto *rate = console.find<QLabel>("syncRateLabel");
+        auto *status = console.find<QLabel>("syncStatusLabel");
+        auto *runs = console.find<QTableView>("runHistory");
+        auto *detail = console.find<QPlainTextEdit>("runDetail");
+        auto *types = console.find<QTableWidget>("entityTypes");
+        QVERIFY(syncNow && cancel && bar && rate && status && runs && detail && types && console.poller());
         SyncRunModel *model = page->runModel();
+        QAbstractItemModelTester tester(model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         QTRY_VERIFY(syncNow->isEnabled());
         QVERIFY(!cancel->isEnabled());
+        // Shown: the history loads.
+        QCOMPARE(service.loads, 1);
+        service.answerLoads({});
 
         // A sync of products: the bar moves as pages arrive, the run lands in the history.
         // Progress reported while the run is still going (Cancel enabled), with a rate.
@@ -89,8 +232,19 @@ private Q_SLOTS:
         QTest::mouseClick(syncNow, Qt::LeftButton);
         QVERIFY(!syncNow->isEnabled());
         QVERIFY(cancel->isEnabled());
-        QTRY_VERIFY_WITH_TIMEOUT(statusOfNewest(model) == QLatin1String("succeeded") && syncNow->isEnabled(),
-                                 kRunTimeoutMs);
+        QCOMPARE(service.starts.size(), 1);
+        QCOMPARE(service.starts.at(0).entityType, QStringLiteral("products"));
+        QCOMPARE(service.starts.at(0).mode, SyncMode::Incremental);
+        QCOMPARE(service.starts.at(0).batchSize, 50);
+        // The run shows up in the history, so that tab comes forward.
+        QCOMPARE(console.find<QTabWidget>("syncTabs")->currentWidget()->objectName(), QStringLiteral("historySplit"));
+        Q_EMIT service.runStarted(1, 41, QStringLiteral("products"), SyncMode::Incremental);
+        QCOMPARE(status->text(), QStringLiteral("Run 41: incremental sync of products running."));
+        Q_EMIT service.runProgress(1, progress(41, 200));
+        Q_EMIT service.runProgress(1, progress(41, 1312));
+        Q_EMIT service.runFinished(1, succeededRun());
+        service.answerLoads({succeededRun()});
+        QTRY_VERIFY(statusOfNewest(model) == QLatin1String("succeeded") && syncNow->isEnabled());
         QVERIFY(movedWhileRunning);
         QVERIFY2(rateWhileRunning.contains(QStringLiteral("/s")), qPrintable(rateWhileRunning));
         QCOMPARE(bar->value(), bar->maximum());
@@ -100,6 +254,9 @@ private Q_SLOTS:
         QVERIFY(model->runAt(0).counters.synced > 0);
         QVERIFY(status->text().contains(QStringLiteral("succeeded")));
         const qint64 firstRun = model->runAt(0).id;
+        // The run just finished is the one selected, its figures in the detail.
+        QCOMPARE(runs->currentIndex().row(), 0);
+        QVERIFY(detail->toPlainText().startsWith(QStringLiteral("Run 41 ")));
 
         // The type's row shows its last run; the detail pane the selected run's figures.
         const int productsRow = int(types->findItems(QStringLiteral("products"), Qt::MatchExactly).first()->row());
@@ -107,29 +264,58 @@ private Q_SLOTS:
         runs->selectRow(0);
         QTRY_VERIFY(detail->toPlainText().contains(QStringLiteral("Zoho calls")));
         QVERIFY(detail->toPlainText().contains(QStringLiteral("Status: succeeded")));
+        // Every counter as the run holds it, in the table and in the detail.
+        using M = SyncRunModel;
+        const auto cell = [model](int column) { return model->index(0, column).data().toLongLong(); };
+        QCOMPARE(cell(M::FetchedColumn), 1312);
+        QCOMPARE(cell(M::SyncedColumn), 1288);
+        QCOMPARE(cell(M::SkippedColumn), 10);
+        QCOMPARE(cell(M::FailedColumn), 2);
+        QCOMPARE(cell(M::DeletedColumn), 3);
+        QCOMPARE(cell(M::PagesColumn), 7);
+        QCOMPARE(cell(M::RequestsColumn), 9);
+        QCOMPARE(cell(M::RetriesColumn), 2);
+        for (int column = 0; column < M::ColumnCount; ++column)
+            QVERIFY2(!runs->isColumnHidden(column) && runs->horizontalHeader()->sectionSize(column) > 0,
+                     qPrintable(model->headerData(column, Qt::Horizontal).toString()));
+        const QString shown = detail->toPlainText();
+        QVERIFY2(shown.contains(QStringLiteral("Zoho calls: 9 requests sent (retries included), 2 of them retries, for 7 pages")),
+                 qPrintable(shown));
+        QVERIFY2(shown.contains(QStringLiteral("1312 fetched")) && shown.contains(QStringLiteral("1288 synced"))
+                     && shown.contains(QStringLiteral("10 skipped")) && shown.contains(QStringLiteral("2 failed"))
+                     && shown.contains(QStringLiteral("3 marked deleted")),
+                 qPrintable(shown));
 
         // Another run, full this time, cancelled at once: recorded as cancelled.
-        auto *mode = page->findChild<QComboBox *>(QStringLiteral("syncMode"));
-        mode->setCurrentIndex(mode->findData(QStringLiteral("full")));
+        auto *mode = console.find<QComboBox>("syncMode");
+        mode->setCurrentIndex(mode->findData(int(SyncMode::Full)));
         QTest::mouseClick(syncNow, Qt::LeftButton);
         QVERIFY(cancel->isEnabled());
         QTest::mouseClick(cancel, Qt::LeftButton);
-        QTRY_VERIFY_WITH_TIMEOUT(model->rowCount() >= 2 && model->runAt(0).id != firstRun
-                                     && statusOfNewest(model) == QLatin1String("cancelled") && syncNow->isEnabled(),
-                                 kRunTimeoutMs);
+        QCOMPARE(service.starts.size(), 2);
+        QCOMPARE(service.starts.at(1).mode, SyncMode::Full);
+        QCOMPARE(service.cancels, QList<quint64>{2});  // this run's request, no other
+        Q_EMIT service.runStarted(2, 42, QStringLiteral("products"), SyncMode::Full);
+        SyncRunRepository::Run cancelledRun = productsRun(42, SyncMode::Full, SyncRunRepository::kCancelled);
+        cancelledRun.error = QStringLiteral("cancelled");
+        Q_EMIT service.runFinished(2, cancelledRun);
+        service.answerLoads({cancelledRun, succeededRun()});
+        QTRY_VERIFY(model->rowCount() >= 2 && model->runAt(0).id != firstRun
+                    && statusOfNewest(model) == QLatin1String("cancelled") && syncNow->isEnabled());
         QCOMPARE(model->runAt(0).mode, QStringLiteral("full"));
         QVERIFY(status->text().contains(QStringLiteral("cancelled")));
         QCOMPARE(model->runAt(1).status, QStringLiteral("succeeded"));
         QTRY_COMPARE(types->item(productsRow, 2)->text(), QStringLiteral("cancelled"));
 
         // Another instance holds the products sync: the run is refused, in the engine's words.
-        PgConnection otherInstance(profile.pg);
-        AdvisoryLock held(otherInstance, AdvisoryLock::syncLockName(QStringLiteral("products")));
-        auto locked = held.tryLock();
-        QVERIFY(locked && *locked);
         const qint64 runsBefore = model->rowCount();
         QTest::mouseClick(syncNow, Qt::LeftButton);
-        QTRY_VERIFY_WITH_TIMEOUT(syncNow->isEnabled(), kRunTimeoutMs);
+        Q_EMIT service.runRefused(
+            3, QStringLiteral("products"),
+            ServiceError{std::nullopt,
+                         makeError(ErrorKind::Conflict, QStringLiteral("a products sync is already running: run 7, "
+                                                                       "started 2026-12-07T11:59:00Z (trigger cli)"))});
+        QTRY_VERIFY(syncNow->isEnabled());
         QVERIFY2(status->text().contains(QStringLiteral("did not start"))
                      && status->text().contains(QStringLiteral("already running")),
                  qPrintable(status->text()));
@@ -138,8 +324,88 @@ private Q_SLOTS:
         // the refusal and on its timer) prove the history has caught up.
         QSignalSpy reloaded(model, &QAbstractItemModel::dataChanged);
         QSignalSpy reset(model, &QAbstractItemModel::modelReset);
-        QTRY_VERIFY_WITH_TIMEOUT(reloaded.size() + reset.size() >= 2, 4 * ui::SyncPage::kHistoryIntervalMs);
+        QCOMPARE(service.answerLoads({cancelledRun, succeededRun()}), 1);
+        console.poller()->poll();  // what the timer does
+        QCOMPARE(service.answerLoads({cancelledRun, succeededRun()}), 1);
+        QTRY_VERIFY(reloaded.size() + reset.size() >= 2);
         QCOMPARE(model->rowCount(), runsBefore);
+        QCOMPARE(service.cancels.size(), 1);
+    }
+
+    // Only the answers to the page's own request move it; the rest (a late answer, a run
+    // someone else started through the same service) are not its business.
+    void answersToOtherRequestsAreIgnored()
+    {
+        Console console;
+        console.open();
+        FakeSyncRunService &service = console.service;
+        auto *syncNow = console.find<QPushButton>("syncNowButton");
+        auto *bar = console.find<QProgressBar>("syncProgress");
+        auto *status = console.find<QLabel>("syncStatusLabel");
+        QVERIFY(console.page()->selectEntityType(QStringLiteral("customers")));
+        QTest::mouseClick(syncNow, Qt::LeftButton);
+        QCOMPARE(service.starts.at(0).entityType, QStringLiteral("customers"));
+        const QString starting = status->text();
+        Q_EMIT service.runStarted(7, 99, QStringLiteral("products"), SyncMode::Full);
+        Q_EMIT service.runProgress(7, progress(99, 500));
+        Q_EMIT service.runFinished(7, succeededRun());
+        Q_EMIT service.runRefused(7, QStringLiteral("customers"),
+                                  ServiceError{std::nullopt, makeError(ErrorKind::Conflict, QStringLiteral("held"))});
+        QCOMPARE(status->text(), starting);
+        QCOMPARE(bar->value(), 0);
+        QVERIFY(!syncNow->isEnabled());
+
+        // Its own request could not start: PostgreSQL is down, said in words.
+        Q_EMIT service.failed(SyncRunService::Request::StartRun, 1,
+                              ServiceError{ConnectionCheck::Service::Postgres,
+                                           makeError(ErrorKind::Unavailable, QStringLiteral("connection refused"))});
+        QVERIFY(syncNow->isEnabled());
+        QVERIFY2(status->text().startsWith(QStringLiteral("The customers sync did not start: Cannot reach PostgreSQL")),
+                 qPrintable(status->text()));
+        // A late progress of the ended request moves nothing.
+        Q_EMIT service.runProgress(1, progress(1, 700));
+        QCOMPARE(bar->value(), 0);
+    }
+
+    // A failed history load says so beside the runs it keeps, and goes away with the next one.
+    void historyErrorKeepsTheRuns()
+    {
+        Console console;
+        console.open();
+        FakeSyncRunService &service = console.service;
+        auto *historyStatus = console.find<QLabel>("syncHistoryStatus");
+        service.answerLoads({succeededRun()});
+        QCOMPARE(console.page()->runModel()->rowCount(), 1);
+        console.poller()->poll();
+        QCOMPARE(service.pendingLoads, 1);
+        --service.pendingLoads;
+        Q_EMIT service.failed(SyncRunService::Request::LoadRuns, 0,
+                              ServiceError{ConnectionCheck::Service::Postgres,
+                                           makeError(ErrorKind::Unavailable, QStringLiteral("connection refused"))});
+        QVERIFY(historyStatus->text().contains(QStringLiteral("Could not load the sync history")));
+        QVERIFY2(historyStatus->text().contains(QStringLiteral("Cannot reach PostgreSQL")), qPrintable(historyStatus->text()));
+        QCOMPARE(console.page()->runModel()->rowCount(), 1);
+        // The poll is over: the next one goes out, and its answer clears the error.
+        console.poller()->poll();
+        QCOMPARE(service.answerLoads({succeededRun()}), 1);
+        QVERIFY(historyStatus->text().isEmpty());
+    }
+
+    // The history is asked for only while the page shows, one load at a time.
+    void historyPollsOnlyWhileShown()
+    {
+        Console console;
+        console.open();
+        FakeSyncRunService &service = console.service;
+        QCOMPARE(service.loads, 1);
+        console.poller()->poll();  // one in flight already
+        QCOMPARE(service.loads, 1);
+        service.answerLoads({});
+        console.window->showPage(ui::MainWindow::Page::Keys);
+        console.poller()->poll();
+        QCOMPARE(service.loads, 1);
+        console.window->showPage(ui::MainWindow::Page::Sync);  // shown again: one load at once
+        QCOMPARE(service.loads, 2);
     }
 };
 

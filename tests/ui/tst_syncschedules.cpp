@@ -110,7 +110,7 @@ QString cell(const QAbstractItemModel *model, int row, int column)
 
 struct Page {
     FakeReplicaService service;
-    ui::SyncPage page{nullptr, nullptr, &service};
+    ui::SyncPage page{nullptr, &service};
     ui::ReplicaPanel *panel = page.replicaPanel();
     QTableView *schedules = page.findChild<QTableView *>(QStringLiteral("schedules"));
     QPushButton *runNow = page.findChild<QPushButton *>(QStringLiteral("scheduleRunNowButton"));

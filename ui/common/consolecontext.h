@@ -12,7 +12,7 @@ class ReplicaService;
 class RetryLogWorker;
 class SecretStore;
 class StudentWorker;
-class SyncWorker;
+class SyncRunService;
 class ZohoLimitsWorker;
 }  // namespace tiersync
 
@@ -30,8 +30,7 @@ struct ConsoleContext final {
     ProfileStore *profiles = nullptr;
     SecretStore *secrets = nullptr;
     Confirmer *confirmer = nullptr;
-    SyncWorker *syncRunner = nullptr;   // Sync page: runs syncs (blocked during a run)
-    SyncWorker *syncHistory = nullptr;  // Sync page: loads the run history
+    SyncRunService *syncRuns = nullptr;  // Sync page: manual runs and the run history
     OverviewWorker *overview = nullptr;  // Overview page: statistics, heartbeats, caching switch
     RetryLogWorker *retryLog = nullptr;  // Retries page: the retry log and circuit per instance
     StudentWorker *students = nullptr;          // Students page: reads through its own CacheEngine

@@ -3,11 +3,11 @@
 #include "console/cacheadminworker.h"
 #include "console/connectionchecker.h"
 #include "console/enginereplicaservice.h"
+#include "console/enginesyncrunservice.h"
 #include "console/keybrowserworker.h"
 #include "console/overviewworker.h"
 #include "console/retrylogworker.h"
 #include "console/studentworker.h"
-#include "console/syncworker.h"
 #include "console/workerprofile.h"
 #include "console/zoholimitsworker.h"
 
@@ -41,13 +41,6 @@ ConsoleWorkers::ConsoleWorkers(ProfileStore *profiles, SecretStore *secrets, Con
     const auto pooled = [&pool](auto *worker) { worker->setServicesPool(pool); };
     m_context.healthChecker = adopt<ConnectionChecker>(m_threads, "console-health", pooled);
     m_context.tester = adopt<ConnectionChecker>(m_threads, "console-tester", pooled);
-    // Work that blocks its thread for long (a sync, a warm) gets a worker of its own, so
-    // the lists beside it keep loading meanwhile.
-    m_context.syncRunner = adopt<SyncWorker>(m_threads, "console-sync", [&](SyncWorker *worker) {
-        worker->setClocks(clocks);
-        pooled(worker);
-    });
-    m_context.syncHistory = adopt<SyncWorker>(m_threads, "console-sync-history", pooled);
     m_context.overview = adopt<OverviewWorker>(m_threads, "console-overview", [&](OverviewWorker *worker) {
         worker->setClock(clocks.wall);
         pooled(worker);
@@ -61,12 +54,16 @@ ConsoleWorkers::ConsoleWorkers(ProfileStore *profiles, SecretStore *secrets, Con
         worker->setClocks(clocks);
         pooled(worker);
     });
+    // Work that blocks its thread for long (a warm) gets a worker of its own, so the
+    // lists beside it keep loading meanwhile.
     m_context.cacheActions = adopt<CacheAdminWorker>(m_threads, "console-cache", pooled);
     m_context.cacheLists = adopt<CacheAdminWorker>(m_threads, "console-cache-lists", pooled);
     m_context.zohoLimits = adopt<ZohoLimitsWorker>(m_threads, "console-limits", pooled);
-    // A domain service: it owns its thread; pages call its methods.
+    // Domain services: each owns its threads; pages call their methods.
     m_replica = std::make_unique<EngineReplicaService>(m_pool, clocks.wall);
     m_context.replica = m_replica.get();
+    m_syncRuns = std::make_unique<EngineSyncRunService>(m_pool, clocks);
+    m_context.syncRuns = m_syncRuns.get();
 }
 
 ConsoleWorkers::~ConsoleWorkers()
@@ -76,6 +73,7 @@ ConsoleWorkers::~ConsoleWorkers()
 
 void ConsoleWorkers::stopAll()
 {
+    m_syncRuns->stop();  // cancels a run still going, then joins
     m_replica->stop();
     m_threads.stopAll();
 }

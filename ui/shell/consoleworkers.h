@@ -9,6 +9,7 @@
 
 namespace tiersync {
 class EngineReplicaService;
+class EngineSyncRunService;
 }
 
 namespace tiersync::ui {
@@ -38,6 +39,7 @@ private:
     std::shared_ptr<EngineServicesPool> m_pool;  // outlives the workers that hold its services
     WorkerThreads m_threads;
     std::unique_ptr<EngineReplicaService> m_replica;
+    std::unique_ptr<EngineSyncRunService> m_syncRuns;
     ConsoleContext m_context;
 };
 

@@ -43,7 +43,7 @@ MainWindow::MainWindow(ConsoleContext context, QWidget *parent)
       m_nav(new QListWidget(this)),
       m_stack(new QStackedWidget(this)),
       m_keys(new KeysPage(context.keyBrowser, context.confirmer, this)),
-      m_sync(new SyncPage(context.syncRunner, context.syncHistory, context.replica, this)),
+      m_sync(new SyncPage(context.syncRuns, context.replica, this)),
       m_settings(new SettingsPage(context.profiles, context.secrets, context.tester, context.zohoLimits, this)),
       m_overview(new OverviewPage(context.overview, this)),
       m_retries(new RetriesPage(context.retryLog, this)),

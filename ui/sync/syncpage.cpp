@@ -2,7 +2,6 @@
 
 #include "common/pageheading.h"
 #include "common/pagepoller.h"
-#include "console/syncworker.h"
 #include "itemmodels/syncrunmodel.h"
 #include "sync/compacttable.h"
 #include "sync/replicapanel.h"
@@ -10,7 +9,6 @@
 #include "sync/syncprogress.h"
 
 #include <QComboBox>
-#include <QCoreApplication>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
@@ -32,7 +30,7 @@ namespace tiersync::ui {
 
 namespace {
 
-enum TypeColumn { TypeNameColumn, TypeLastRunColumn, TypeStatusColumn, TypeStartedColumn, TypeSyncedColumn,
+enum TypeColumn { TypeNameColumn, TypeLastRunColumn, TypeStatusColumn, TypeStartedColumn, TypeRecordsColumn,
                   TypeColumnCount };
 
 QString durationText(qint64 ms)
@@ -56,14 +54,19 @@ QString runDetail(const SyncRunRepository::Run &run)
     if (run.finishedAt.isValid())
         lines << QObject::tr("Finished: %1").arg(run.finishedAt.toLocalTime().toString(Qt::ISODate));
     lines << QObject::tr("Duration: %1").arg(durationText(run.durationMs));
+    // The run's own counters, as sync_runs holds them, each said in words once.
     const SyncRunRepository::Counters &c = run.counters;
-    lines << QObject::tr("Fetched %1 · synced %2 · skipped %3 · failed %4 · deleted %5")
+    lines << QObject::tr("Zoho calls: %1 requests sent (retries included), %2 of them retries, for %3 pages")
+                 .arg(c.zohoCalls)
+                 .arg(c.retries)
+                 .arg(c.pages);
+    lines << QObject::tr("Records: %1 fetched (as Zoho returned them) · %2 synced (distinct records written) · "
+                         "%3 skipped (unchanged) · %4 failed · %5 marked deleted")
                  .arg(c.fetched)
                  .arg(c.synced)
                  .arg(c.skipped)
                  .arg(c.failed)
                  .arg(c.deleted);
-    lines << QObject::tr("Pages: %1 · Zoho calls: %2 · retries: %3").arg(c.pages).arg(c.zohoCalls).arg(c.retries);
     if (!run.error.isEmpty())
         lines << QObject::tr("Error: %1").arg(run.error);
     return lines.join(QLatin1Char('\n'));
@@ -71,10 +74,9 @@ QString runDetail(const SyncRunRepository::Run &run)
 
 }  // namespace
 
-SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, ReplicaService *replica, QWidget *parent)
+SyncPage::SyncPage(SyncRunService *runs, ReplicaService *replica, QWidget *parent)
     : QWidget(parent),
-      m_runner(runner),
-      m_history(history),
+      m_service(runs),
       m_runModel(new SyncRunModel(this)),
       m_types(new QTableWidget(this)),
       m_mode(new QComboBox(this)),
@@ -87,6 +89,8 @@ SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, ReplicaService *repl
       m_historyStatus(new QLabel(this)),
       m_runs(new QTableView(this)),
       m_detail(new QPlainTextEdit(this)),
+      m_tabs(new QTabWidget(this)),
+      m_historyTab(new QSplitter(Qt::Vertical, m_tabs)),
       m_historyPoller(new PagePoller(this, kHistoryIntervalMs, QStringLiteral("historyTimer"),
                                      [this] { refreshHistory(); })),
       m_replica(new ReplicaPanel(replica, this))
@@ -104,6 +108,7 @@ SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, ReplicaService *repl
     m_runs->setObjectName(QStringLiteral("runHistory"));
     m_detail->setObjectName(QStringLiteral("runDetail"));
     m_replica->setObjectName(QStringLiteral("replicaPanel"));
+    m_historyPoller->setObjectName(QStringLiteral("historyPoller"));
 
     // The registry is compiled in: reading it is no I/O.
     if (auto registry = EntityRegistry::builtIn())
@@ -111,7 +116,7 @@ SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, ReplicaService *repl
     else
         m_status->setText(registry.error().message);
     m_types->setColumnCount(TypeColumnCount);
-    m_types->setHorizontalHeaderLabels({tr("Entity type"), tr("Last run"), tr("Status"), tr("Started"), tr("Synced")});
+    m_types->setHorizontalHeaderLabels({tr("Entity type"), tr("Last run"), tr("Status"), tr("Started"), tr("Records of the last run")});
     m_types->setRowCount(int(m_entityTypes.size()));
     for (int row = 0; row < m_entityTypes.size(); ++row) {
         m_types->setItem(row, TypeNameColumn, new QTableWidgetItem(m_entityTypes.at(row)));
@@ -122,8 +127,8 @@ SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, ReplicaService *repl
     if (!m_entityTypes.isEmpty())
         m_types->selectRow(0);
 
-    m_mode->addItem(tr("Incremental"), QStringLiteral("incremental"));
-    m_mode->addItem(tr("Full"), QStringLiteral("full"));
+    m_mode->addItem(tr("Incremental"), int(SyncMode::Incremental));
+    m_mode->addItem(tr("Full"), int(SyncMode::Full));
     m_batchSize->setRange(1, 10000);
     m_batchSize->setValue(50);
     m_batchSize->setToolTip(tr("Entities per PostgreSQL transaction"));
@@ -132,15 +137,9 @@ SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, ReplicaService *repl
     m_progress->setFormat(tr("No sync running"));
 
     m_runs->setModel(m_runModel);
-    m_runs->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_runs->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_runs->verticalHeader()->hide();
-    m_runs->setWordWrap(false);
-    // Wide enough for a whole timestamp; sized once, not to contents (thousands of rows).
-    m_runs->horizontalHeader()->resizeSection(
-        SyncRunModel::StartedColumn, m_runs->fontMetrics().horizontalAdvance(QStringLiteral("0000-00-00 00:00:00")) + 16);
-    m_runs->horizontalHeader()->resizeSection(SyncRunModel::IdColumn, m_runs->fontMetrics().horizontalAdvance(QStringLiteral("000000")) + 16);
-    m_runs->horizontalHeader()->setStretchLastSection(true);
+    // Columns to contents: at most kHistoryLimit rows, and fifteen columns fit the page's
+    // width only when none is wider than what it holds.
+    setUpCompactTable(m_runs);
     m_detail->setReadOnly(true);
     m_detail->setPlaceholderText(tr("Select a run to see its details."));
 
@@ -156,16 +155,14 @@ SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, ReplicaService *repl
     progressRow->addWidget(m_progress, 1);
     progressRow->addWidget(m_rate);
 
-    auto *tabs = new QTabWidget(this);
-    tabs->setObjectName(QStringLiteral("syncTabs"));
-    auto *historySplit = new QSplitter(Qt::Horizontal, tabs);
-    historySplit->setObjectName(QStringLiteral("historySplit"));
-    historySplit->addWidget(m_runs);
-    historySplit->addWidget(m_detail);
-    historySplit->setStretchFactor(0, 3);
-    historySplit->setStretchFactor(1, 1);
-    tabs->addTab(m_replica, tr("Schedules and channels"));
-    tabs->addTab(historySplit, tr("Run history"));
+    m_tabs->setObjectName(QStringLiteral("syncTabs"));
+    m_historyTab->setObjectName(QStringLiteral("historySplit"));
+    m_historyTab->addWidget(m_runs);
+    m_historyTab->addWidget(m_detail);
+    m_historyTab->setStretchFactor(0, 3);
+    m_historyTab->setStretchFactor(1, 1);
+    m_tabs->addTab(m_replica, tr("Schedules and channels"));
+    m_tabs->addTab(m_historyTab, tr("Run history"));
 
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(pageHeading(tr("Sync — Zoho entities into PostgreSQL, unchanged ones skipped"),
@@ -175,7 +172,7 @@ SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, ReplicaService *repl
     layout->addLayout(progressRow);
     layout->addWidget(m_status);
     layout->addWidget(m_historyStatus);
-    layout->addWidget(tabs, 3);
+    layout->addWidget(m_tabs, 3);
     const auto labels = findChildren<QLabel *>(Qt::FindDirectChildrenOnly);
     for (QLabel *label : labels) {
         if (label->objectName().isEmpty())
@@ -190,37 +187,27 @@ SyncPage::SyncPage(SyncWorker *runner, SyncWorker *history, ReplicaService *repl
     connect(m_runs->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &SyncPage::showDetail);
     connect(m_runModel, &QAbstractItemModel::dataChanged, this, &SyncPage::showDetail);
 
-    if (m_runner) {
-        connect(this, &SyncPage::profileChanged, m_runner, &SyncWorker::setProfile, Qt::QueuedConnection);
-        connect(this, &SyncPage::syncRequested, m_runner, &SyncWorker::runSync, Qt::QueuedConnection);
-        connect(m_runner, &SyncWorker::syncStarted, this, &SyncPage::onSyncStarted, Qt::QueuedConnection);
-        connect(m_runner, &SyncWorker::syncProgress, this, &SyncPage::onProgress, Qt::QueuedConnection);
-        connect(m_runner, &SyncWorker::syncFinished, this, &SyncPage::onSyncFinished, Qt::QueuedConnection);
-        connect(m_runner, &SyncWorker::syncRefused, this, &SyncPage::onSyncRefused, Qt::QueuedConnection);
+    if (m_service) {
+        connect(m_service, &SyncRunService::runStarted, this, &SyncPage::onSyncStarted);
+        connect(m_service, &SyncRunService::runProgress, this, &SyncPage::onProgress);
+        connect(m_service, &SyncRunService::runFinished, this, &SyncPage::onSyncFinished);
+        connect(m_service, &SyncRunService::runRefused, this, &SyncPage::onSyncRefused);
+        connect(m_service, &SyncRunService::runsLoaded, this, &SyncPage::onRunsLoaded);
+        connect(m_service, &SyncRunService::failed, this, &SyncPage::onFailed);
     }
-    if (m_history) {
-        connect(this, &SyncPage::profileChanged, m_history, &SyncWorker::setProfile, Qt::QueuedConnection);
-        connect(this, &SyncPage::runsRequested, m_history, &SyncWorker::loadRuns, Qt::QueuedConnection);
-        connect(m_history, &SyncWorker::runsLoaded, this, &SyncPage::onRunsLoaded, Qt::QueuedConnection);
-        connect(m_history, &SyncWorker::runsFailed, this, &SyncPage::onRunsFailed, Qt::QueuedConnection);
-    }
-    // The runner's thread is joined at shutdown: a run still going would hold it up.
-    connect(QCoreApplication::instance(), &QCoreApplication::aboutToQuit, this, &SyncPage::cancelSync);
     setRunning(false);
 }
 
-SyncPage::~SyncPage()
-{
-    cancelSync();
-}
+// A run still going when the console closes is the service's to cancel (it does, at stop()).
+SyncPage::~SyncPage() = default;
 
 void SyncPage::setProfile(const ConnectionProfile &profile)
 {
     m_haveProfile = true;
-    Q_EMIT profileChanged(profile);
+    if (m_service)
+        m_service->setProfile(profile);
     setRunning(m_running);
-    refreshHistory();
-    if (m_history)
+    if (m_service)
         m_historyPoller->start();
     m_replica->setProfile(profile);
 }
@@ -242,7 +229,7 @@ QString SyncPage::selectedEntityType() const
 
 void SyncPage::refreshHistory()
 {
-    if (!m_history || !m_haveProfile)
+    if (!m_service || !m_haveProfile)
         return;
     // One load in flight; a request meanwhile is served by one more load afterwards.
     if (m_loadingRuns) {
@@ -250,13 +237,13 @@ void SyncPage::refreshHistory()
         return;
     }
     m_loadingRuns = true;
-    Q_EMIT runsRequested(kHistoryLimit);
+    m_service->loadRuns(kHistoryLimit);
 }
 
 void SyncPage::setRunning(bool running)
 {
     m_running = running;
-    const bool canSync = m_runner && m_haveProfile && !m_entityTypes.isEmpty();
+    const bool canSync = m_service && m_haveProfile && !m_entityTypes.isEmpty();
     m_syncNow->setEnabled(canSync && !running);
     m_mode->setEnabled(!running);
     m_batchSize->setEnabled(!running);
@@ -266,37 +253,41 @@ void SyncPage::setRunning(bool running)
 void SyncPage::startSync()
 {
     const QString type = selectedEntityType();
-    if (m_running || type.isEmpty() || !m_runner)
+    if (m_running || type.isEmpty() || !m_service)
         return;
-    ++m_requestId;
+    m_runningType = type;
     setRunning(true);
     m_progress->setRange(0, 0);  // busy until the engine knows the total
     m_progress->setValue(0);
     m_progress->setFormat(tr("%v done"));
     m_rate->clear();
     m_status->setText(tr("Starting a %1 sync of %2…").arg(m_mode->currentText().toLower(), type));
-    Q_EMIT syncRequested(m_requestId, type, m_mode->currentData().toString(), m_batchSize->value());
+    m_tabs->setCurrentWidget(m_historyTab);  // where the run shows up, with its counters
+    m_requestId = m_service->startRun(type, SyncMode(m_mode->currentData().toInt()), m_batchSize->value());
+    if (m_requestId == 0)
+        syncDidNotStart(tr("the console is shutting down."));
 }
 
 void SyncPage::cancelSync()
 {
-    if (!m_running || !m_runner)
+    if (!m_running || !m_service)
         return;
-    // Direct call: the runner's thread is busy with the run, cancel() is thread-safe.
-    m_runner->cancel(m_requestId);
+    m_service->cancel(m_requestId);
     m_cancel->setEnabled(false);
     m_status->setText(tr("Cancelling: the sync stops after the batch in progress."));
 }
 
-void SyncPage::onSyncStarted(qint64 runId, const QString &entityType, const QString &mode)
+void SyncPage::onSyncStarted(quint64 request, qint64 runId, const QString &entityType, SyncMode mode)
 {
-    m_status->setText(tr("Run %1: %2 sync of %3 running.").arg(runId).arg(mode, entityType));
+    if (request != m_requestId || !m_running)
+        return;
+    m_status->setText(tr("Run %1: %2 sync of %3 running.").arg(runId).arg(syncModeName(mode), entityType));
     refreshHistory();
 }
 
-void SyncPage::onProgress(const SyncProgress &progress)
+void SyncPage::onProgress(quint64 request, const SyncProgress &progress)
 {
-    if (!m_running)
+    if (request != m_requestId || !m_running)
         return;
     const qint64 done = progress.done;
     QString rate = tr("%1 done · %2/s").arg(done).arg(progress.ratePerSecond, 0, 'f', 0);
@@ -318,8 +309,10 @@ void SyncPage::onProgress(const SyncProgress &progress)
     }
 }
 
-void SyncPage::onSyncFinished(const SyncRunRepository::Run &run)
+void SyncPage::onSyncFinished(quint64 request, const SyncRunRepository::Run &run)
 {
+    if (request != m_requestId || !m_running)
+        return;
     setRunning(false);
     const qint64 done = run.counters.synced + run.counters.skipped + run.counters.failed;
     m_progress->setRange(0, int(std::clamp<qint64>(done, 1, std::numeric_limits<int>::max())));
@@ -335,17 +328,32 @@ void SyncPage::onSyncFinished(const SyncRunRepository::Run &run)
     if (!run.error.isEmpty())
         text += QLatin1Char(' ') + run.error;
     m_status->setText(text);
+    m_detailRunId = run.id;  // selected once the history lists it: its counters show beside
     refreshHistory();
 }
 
-void SyncPage::onSyncRefused(const QString &entityType, const QString &message)
+void SyncPage::onSyncRefused(quint64 request, const QString &, const ServiceError &error)
+{
+    if (request == m_requestId && m_running)
+        syncDidNotStart(error.describe());
+}
+
+void SyncPage::onFailed(SyncRunService::Request request, quint64 runRequest, const ServiceError &error)
+{
+    if (request == SyncRunService::Request::LoadRuns)
+        onRunsFailed(error.describe());
+    else if (runRequest == m_requestId && m_running)
+        syncDidNotStart(error.describe());
+}
+
+void SyncPage::syncDidNotStart(const QString &reason)
 {
     setRunning(false);
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
     m_progress->setFormat(tr("No sync running"));
     m_rate->clear();
-    m_status->setText(tr("The %1 sync did not start: %2").arg(entityType, message));
+    m_status->setText(tr("The %1 sync did not start: %2").arg(m_runningType, reason));
     refreshHistory();
 }
 
@@ -370,7 +378,11 @@ void SyncPage::onRunsLoaded(const QList<SyncRunRepository::Run> &recent,
         m_types->item(row, TypeLastRunColumn)->setText(tr("#%1 %2").arg(run.id).arg(run.mode));
         m_types->item(row, TypeStatusColumn)->setText(run.status);
         m_types->item(row, TypeStartedColumn)->setText(run.startedAt.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")));
-        m_types->item(row, TypeSyncedColumn)->setText(QString::number(run.counters.synced));
+        const SyncRunRepository::Counters &c = run.counters;
+        QString records = tr("%1 fetched · %2 synced · %3 skipped").arg(c.fetched).arg(c.synced).arg(c.skipped);
+        if (c.failed > 0)
+            records += tr(" · %1 failed").arg(c.failed);
+        m_types->item(row, TypeRecordsColumn)->setText(records);
     }
     if (m_reloadRuns) {
         m_reloadRuns = false;

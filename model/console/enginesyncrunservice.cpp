@@ -1,0 +1,271 @@
+#include "console/enginesyncrunservice.h"
+
+#include "console/connectioncheck.h"
+#include "host/engineservices.h"
+#include "store/pgconnection.h"
+#include "sync/entityregistry.h"
+#include "sync/syncorchestrator.h"
+#include "sync/syncrunner.h"
+
+#include <QMutex>
+#include <QThread>
+#include <QThreadPool>
+
+namespace tiersync {
+
+namespace {
+
+// Every server the history and a run's start talk to is PostgreSQL; a refusal of the
+// input (an unknown type; the compiled-in registry) is the engine's own.
+ServiceError startError(const Error &error)
+{
+    if (error.kind == ErrorKind::InvalidArgument || error.kind == ErrorKind::NotFound)
+        return {std::nullopt, error};
+    return {ConnectionCheck::Service::Postgres, error};
+}
+
+// A failed run's error comes back as the text sync_runs records (Error::toString(),
+// "unavailable: cannot connect to PostgreSQL at …"), so its kind and server are read
+// back from that text here until SyncReport carries the Error itself. The admin gets it
+// in words, naming the server, with the technical text after it.
+QString describeRunError(const QString &recorded)
+{
+    Error error = makeError(ErrorKind::Internal, recorded);
+    for (int k = int(ErrorKind::InvalidArgument); k <= int(ErrorKind::Internal); ++k) {
+        const QString prefix = errorKindName(ErrorKind(k)) + QStringLiteral(": ");
+        if (recorded.startsWith(prefix)) {
+            error = makeError(ErrorKind(k), recorded.mid(prefix.size()));
+            break;
+        }
+    }
+    ConnectionCheck::Service service = ConnectionCheck::Service::Zoho;
+    if (error.message.contains(QLatin1String("postgres"), Qt::CaseInsensitive))
+        service = ConnectionCheck::Service::Postgres;
+    else if (error.message.contains(QLatin1String("redis"), Qt::CaseInsensitive))
+        service = ConnectionCheck::Service::Redis;
+    return describeForAdmin(service, error);
+}
+
+ServiceError noProfile()
+{
+    return {std::nullopt, makeError(ErrorKind::Unavailable, QObject::tr("No connection profile is active yet."))};
+}
+
+}  // namespace
+
+// One run's cancel token. cancel() is called on the service's thread while the run's
+// thread attaches and detaches its orchestrator.
+class EngineSyncRunService::RunControl final {
+public:
+    void cancel()
+    {
+        QMutexLocker lock(&m_mutex);
+        m_cancelled = true;
+        if (m_running)
+            m_running->cancel();
+    }
+    void attach(SyncOrchestrator &sync)
+    {
+        QMutexLocker lock(&m_mutex);
+        m_running = &sync;
+        if (m_cancelled)
+            sync.cancel();
+    }
+    void detach()
+    {
+        QMutexLocker lock(&m_mutex);
+        m_running = nullptr;
+    }
+
+private:
+    QMutex m_mutex;
+    SyncOrchestrator *m_running = nullptr;
+    bool m_cancelled = false;
+};
+
+EngineSyncRunService::EngineSyncRunService(std::shared_ptr<EngineServicesPool> pool, ConsoleClocks clocks,
+                                           QObject *parent)
+    : SyncRunService(parent),
+      m_clocks(std::move(clocks)),
+      m_runThreads(std::make_unique<QThreadPool>()),
+      m_historyThread(std::make_unique<QThread>()),
+      m_historyContext(new QObject)
+{
+    m_runProfile.setPool(pool);
+    m_runProfile.setFallbackOptions(engineServicesOptions(m_clocks));
+    m_historyProfile.setPool(std::move(pool));
+    m_historyProfile.setFallbackOptions(engineServicesOptions(m_clocks));
+    // One run at a time, on a thread that ends with it: no thread waits idle for the
+    // next "Sync now".
+    m_runThreads->setObjectName(QStringLiteral("console-sync-run"));
+    m_runThreads->setMaxThreadCount(1);
+    m_runThreads->setExpiryTimeout(0);
+    m_historyThread->setObjectName(QStringLiteral("console-sync-history"));
+    m_historyContext->moveToThread(m_historyThread.get());
+    connect(m_historyThread.get(), &QThread::finished, m_historyContext, &QObject::deleteLater);
+    m_historyThread->start();
+}
+
+EngineSyncRunService::~EngineSyncRunService()
+{
+    stop();
+}
+
+void EngineSyncRunService::stop()
+{
+    if (m_stopped)
+        return;
+    m_stopped = true;
+    m_runThreads->clear();  // runs not begun never begin
+    for (const std::shared_ptr<RunControl> &control : std::as_const(m_runs))
+        control->cancel();
+    m_runThreads->waitForDone();
+    m_historyThread->quit();
+    m_historyThread->wait();
+}
+
+void EngineSyncRunService::answer(std::function<void()> emitter)
+{
+    // Dropped by Qt if the service is gone by then.
+    QMetaObject::invokeMethod(this, std::move(emitter), Qt::QueuedConnection);
+}
+
+void EngineSyncRunService::setProfile(const ConnectionProfile &profile)
+{
+    if (m_stopped)
+        return;
+    m_profile = profile;
+    m_haveProfile = true;
+    QMetaObject::invokeMethod(m_historyContext, [this, profile] { m_historyProfile.set(profile); },
+                              Qt::QueuedConnection);
+}
+
+void EngineSyncRunService::loadRuns(int limit)
+{
+    if (m_stopped)
+        return;
+    QMetaObject::invokeMethod(m_historyContext, [this, limit] { readRuns(limit); }, Qt::QueuedConnection);
+}
+
+quint64 EngineSyncRunService::startRun(const QString &entityType, SyncMode mode, int batchSize)
+{
+    if (m_stopped)
+        return 0;
+    const quint64 request = ++m_lastRequest;
+    if (!m_haveProfile) {
+        answer([this, request] { Q_EMIT failed(Request::StartRun, request, noProfile()); });
+        return request;
+    }
+    auto control = std::make_shared<RunControl>();
+    m_runs.insert(request, control);
+    m_runThreads->start([this, request, profile = m_profile, entityType, mode, batchSize, control] {
+        execute(request, profile, entityType, mode, batchSize, control);
+    });
+    return request;
+}
+
+void EngineSyncRunService::cancel(quint64 request)
+{
+    if (const std::shared_ptr<RunControl> control = m_runs.value(request))
+        control->cancel();
+}
+
+void EngineSyncRunService::execute(quint64 request, const ConnectionProfile &profile, const QString &entityType,
+                                   SyncMode mode, int batchSize, const std::shared_ptr<RunControl> &control)
+{
+    const auto notStarted = [this, request](const ServiceError &error) {
+        answer([this, request, error] {
+            m_runs.remove(request);
+            Q_EMIT failed(Request::StartRun, request, error);
+        });
+    };
+    m_runProfile.set(profile);
+    auto registry = EntityRegistry::builtIn();
+    if (!registry)
+        return notStarted({std::nullopt, registry.error()});
+    if (!registry->contains(entityType))
+        return notStarted({std::nullopt, makeError(ErrorKind::InvalidArgument,
+                                                   tr("“%1” is not a known entity type.").arg(entityType))});
+    if (auto migrated = m_runProfile.ensureMigrated(); !migrated)
+        return notStarted({ConnectionCheck::Service::Postgres, migrated.error()});
+
+    SyncOptions options;
+    options.mode = mode;
+    options.trigger = QStringLiteral("console");
+    options.batchSize = batchSize;
+    options.clock = m_clocks.wall;
+    // The process's one Zoho service and retry recorder, shared with the other pages.
+    const std::shared_ptr<EngineServices> &services = m_runProfile.services();
+    const SyncRunner runner(services->zoho(), services->database(), profile.redis);
+    SyncRunner::Hooks hooks;
+    hooks.attached = [this, request, entityType, mode, &control](SyncOrchestrator &sync) {
+        // Direct: called on whichever thread reports, only to post the answer.
+        connect(&sync, &SyncOrchestrator::started, &sync,
+                [this, request, entityType, mode](qint64 runId, const QString &runMode) {
+                    const SyncMode actual = syncModeFromName(runMode).value_or(mode);
+                    answer([this, request, runId, entityType, actual] {
+                        Q_EMIT runStarted(request, runId, entityType, actual);
+                    });
+                },
+                Qt::DirectConnection);
+        connect(&sync, &SyncOrchestrator::progress, &sync,
+                [this, request](const SyncProgress &progress) {
+                    answer([this, request, progress] { Q_EMIT runProgress(request, progress); });
+                },
+                Qt::DirectConnection);
+        control->attach(sync);
+    };
+    hooks.detached = [&control] { control->detach(); };
+    const Result<SyncReport> report = runner.run(entityType, options, hooks);
+    if (!report) {
+        if (report.error().kind == ErrorKind::Conflict) {
+            answer([this, request, entityType, error = ServiceError{std::nullopt, report.error()}] {
+                m_runs.remove(request);
+                Q_EMIT runRefused(request, entityType, error);
+            });
+            return;
+        }
+        return notStarted(startError(report.error()));
+    }
+    SyncRunRepository::Run run = report->run;
+    if (run.status == QLatin1String(SyncRunRepository::kFailed) && !run.error.isEmpty())
+        run.error = describeRunError(run.error);
+    answer([this, request, run] {
+        m_runs.remove(request);
+        Q_EMIT runFinished(request, run);
+    });
+}
+
+void EngineSyncRunService::readRuns(int limit)
+{
+    const auto fail = [this](const ServiceError &error) {
+        answer([this, error] { Q_EMIT failed(Request::LoadRuns, 0, error); });
+    };
+    if (!m_historyProfile.isSet())
+        return fail(noProfile());
+    PgConnection &connection = PgConnection::forCurrentThread(m_historyProfile.profile().pg);
+    if (auto migrated = m_historyProfile.ensureMigrated(connection); !migrated)
+        return fail({ConnectionCheck::Service::Postgres, migrated.error()});
+    SyncRunRepository runs(connection);
+    auto recent = runs.recent(limit);
+    if (!recent)
+        return fail({ConnectionCheck::Service::Postgres, recent.error()});
+    QList<SyncRunRepository::Run> lastPerType;
+    if (auto registry = EntityRegistry::builtIn()) {
+        for (const QString &type : registry->names()) {
+            auto last = runs.recent(1, type);
+            if (!last)
+                return fail({ConnectionCheck::Service::Postgres, last.error()});
+            if (last->isEmpty()) {
+                SyncRunRepository::Run never;
+                never.entityType = type;
+                lastPerType.append(never);
+            } else {
+                lastPerType.append(last->first());
+            }
+        }
+    }
+    answer([this, recent = *recent, lastPerType] { Q_EMIT runsLoaded(recent, lastPerType); });
+}
+
+}  // namespace tiersync

@@ -1,0 +1,67 @@
+#pragma once
+
+#include "console/consoleclocks.h"
+#include "console/syncrunservice.h"
+#include "console/workerprofile.h"
+
+#include <QHash>
+
+#include <functional>
+#include <memory>
+
+class QThread;
+class QThreadPool;
+
+namespace tiersync {
+
+class EngineServicesPool;
+
+// SyncRunService on the engine: SyncRunner on the console's one EngineServicesPool (one
+// Zoho client, one migration per process) and SyncRunRepository for the history.
+// A run blocks its thread for minutes, so each run goes to a pool thread that exists only
+// while it runs, with a cancel token of its own; the history loads on one thread the
+// service owns, so a refresh never waits behind a run. Answers hop back to the service's
+// own thread. stop() (and the destructor) cancels the runs, waits for them to end, then
+// joins the history thread: nobody else needs to cancel anything at shutdown.
+class EngineSyncRunService final : public SyncRunService {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(EngineSyncRunService)
+
+public:
+    // clocks: what runs read (the minute Zoho calls are counted in); null: the system's.
+    EngineSyncRunService(std::shared_ptr<EngineServicesPool> pool, ConsoleClocks clocks, QObject *parent = nullptr);
+    ~EngineSyncRunService() override;
+
+    // Calls after this do nothing (startRun returns 0).
+    void stop();
+
+    void setProfile(const tiersync::ConnectionProfile &profile) override;
+    void loadRuns(int limit) override;
+    quint64 startRun(const QString &entityType, tiersync::SyncMode mode, int batchSize) override;
+    void cancel(quint64 request) override;
+
+private:
+    class RunControl;
+
+    // Emits on the service's own thread.
+    void answer(std::function<void()> emitter);
+    // On a run thread: the whole run, answered.
+    void execute(quint64 request, const ConnectionProfile &profile, const QString &entityType, SyncMode mode,
+                 int batchSize, const std::shared_ptr<RunControl> &control);
+    // On the history thread.
+    void readRuns(int limit);
+
+    ConsoleClocks m_clocks;
+    ConnectionProfile m_profile;  // the service's thread
+    bool m_haveProfile = false;   // the service's thread
+    bool m_stopped = false;       // the service's thread
+    quint64 m_lastRequest = 0;    // the service's thread
+    QHash<quint64, std::shared_ptr<RunControl>> m_runs;  // unfinished runs (the service's thread)
+    WorkerProfile m_runProfile;      // run threads only (one run at a time)
+    WorkerProfile m_historyProfile;  // m_historyThread only
+    std::unique_ptr<QThreadPool> m_runThreads;
+    std::unique_ptr<QThread> m_historyThread;
+    QObject *m_historyContext;  // lives on m_historyThread; deleted when it finishes
+};
+
+}  // namespace tiersync
