@@ -5,6 +5,7 @@
 #include "cache/endpointregistry.h"
 #include "cache/rawcachedentry.h"
 #include "core/canonicaljson.h"
+#include "core/logging.h"
 #include "redis/redisconnection.h"
 #include "store/entityrepository.h"
 #include "store/pgvalues.h"
@@ -50,6 +51,10 @@ struct CommitStep::Planned {
     };
     QList<EntityRepository::Row> rows;
     QList<KeyWrite> keys;
+    // The students whose session advisory locks this commit holds, and the session that
+    // holds them (PgConnection::generation: a new session holds none).
+    QList<qint64> lockedStudents;
+    quint64 lockGeneration = 0;
 };
 
 Result<CommitStep::Layout> CommitStep::layout(const EntityRegistry &entities, const EndpointRegistry &endpoints)
@@ -217,11 +222,18 @@ Result<CommitStep::Report> CommitStep::commit(const Batch &batch, const Options 
                     add(ownStudents, student);
             const QList<qint64> students = sorted(ownStudents + rosterStudents);
             // Regroups of one student run one after the other (in id order: no deadlock),
-            // and each sees the rows the other committed.
-            if (!students.isEmpty())
-                txn.exec_params("SELECT pg_advisory_xact_lock(hashtextextended('tiersync.student.' || s, 0))"
+            // and each sees the rows the other committed. The locks are the session's, not
+            // the transaction's: they are held until this commit's Redis step has written
+            // the students' keys too, so two commits of one student reach Redis in the
+            // order they reached PostgreSQL (with transaction locks, the earlier commit's
+            // keys could land last and leave Redis a snapshot behind).
+            if (!students.isEmpty()) {
+                planned.lockedStudents = students;
+                planned.lockGeneration = m_pg.generation();
+                txn.exec_params("SELECT pg_advisory_lock(hashtextextended('tiersync.student.' || s, 0))"
                                 " FROM (SELECT s FROM unnest($1::bigint[]) AS s ORDER BY s) AS ordered",
                                 EntityRepository::toPgBigintArray(students));
+            }
 
             report.syncCounts = EntityRepository::upsertIn(txn, rows);
             report.rowsUpserted = int(report.syncCounts.size());
@@ -310,15 +322,37 @@ Result<CommitStep::Report> CommitStep::commit(const Batch &batch, const Options 
             report.snapshotsRemoved = SnapshotRepository::removeIn(txn, removals);
             return {};
         });
-    if (!committed)
+    if (!committed) {
+        releaseStudents(planned);  // a rolled-back transaction keeps session locks
         return committed.error();
+    }
     if (options.writeRedis) {
         QElapsedTimer redisTime;
         redisTime.start();
         writeRedis(planned, batch, options, report);
         report.redisNs = redisTime.nsecsElapsed();
     }
+    releaseStudents(planned);
     return report;
+}
+
+void CommitStep::releaseStudents(const Planned &planned)
+{
+    // Gone with the session if it ended (the server released them); a failure here ends
+    // the session, which releases them too.
+    if (planned.lockedStudents.isEmpty() || planned.lockGeneration != m_pg.generation())
+        return;
+    const QString what = QStringLiteral("releasing the students' locks");
+    Status released = m_pg.nonTransaction(what, [&](pqxx::transaction_base &tx) -> Status {
+        tx.exec_params("SELECT pg_advisory_unlock(hashtextextended('tiersync.student.' || s, 0))"
+                       " FROM unnest($1::bigint[]) AS s",
+                       EntityRepository::toPgBigintArray(planned.lockedStudents));
+        return {};
+    });
+    if (!released) {
+        qCWarning(lcSync) << "cannot release the students' locks; closing the session:" << released.error().message;
+        m_pg.close();
+    }
 }
 
 void CommitStep::writeRedis(const Planned &planned, const Batch &batch, const Options &options, Report &report)

@@ -38,7 +38,9 @@ class RedisConnection;
 //     Affected students: the current and the previous student of each upserted row, and
 //     the student of each deleted row.
 //  2. Commit. PostgreSQL failing: nothing is written to Redis, the error is returned.
-//  3. Redis, one pipeline: the entity states (HSET + EXPIRE, sync_count as committed),
+//  3. Redis, one pipeline, with the students' locks still held (they are session locks,
+//     released after it, so the keys of two commits of one student land in commit
+//     order): the entity states (HSET + EXPIRE, sync_count as committed),
 //     the deleted ids' states removed, each rewritten snapshot's endpoint key SET to the
 //     new payload (RawCachedEntry, as the reader writes it; TTL = the endpoint's Redis
 //     TTL), the keys of removed snapshots unlinked, and with caching off every affected
@@ -132,6 +134,7 @@ public:
 private:
     struct Planned;
     void writeRedis(const Planned &planned, const Batch &batch, const Options &options, Report &report);
+    void releaseStudents(const Planned &planned);
 
     EntityDefinition m_entity;
     Layout m_layout;
