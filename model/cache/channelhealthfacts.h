@@ -26,7 +26,7 @@ enum class ChannelHealth {
 
 // What the health of one channel is decided from: its row of tiersync.notification_channels.
 struct ChannelHealthFacts final {
-    // The keeper (ChannelKeeper, every 10 minutes in serve) saves every channel it looks
+    // The keeper (ChannelKeeper, hourly in serve) saves every channel it looks
     // at; three hours without that means no keeper runs or it cannot reach Zoho.
     static constexpr qint64 kMaxUnconfirmedMs = 3LL * 3600 * 1000;
     // Zoho's clock decides expiry; a channel this close to it is treated as expired.

@@ -22,10 +22,12 @@ public:
     static constexpr char kNotifyKey[] = "schedules";
     static constexpr int kDefaultFeedIntervalSeconds = 300;
     // A fed module's incremental feed while its notification channel is healthy: 2 hours.
-    // 5 feeds × 12 runs × 2 calls (the If-Modified-Since listing and the deleted-records
-    // list) = 120 Zoho calls a day, 0.008 per view at 15,000 views, a quarter of the day's
-    // budget of 500 (0.1 per student); a channel that silently stops delivering is found
-    // by the next safety-net run, so stale answers last at most about 2 hours.
+    // A run costs the deleted-records list plus the listing's pages of what changed since
+    // the last one (200 a page), so the day's cost is about (changed records / 200) + 2 ×
+    // runs: 252 calls in bench_dashboard_day (5,000 students, 2 % of every module an hour;
+    // 5 × 12 runs), 0.017 a view and 0.05 a student a day, against 2,906 at 5 minutes. A
+    // longer net saves little (the pages stay) while a channel that silently stops
+    // delivering goes unnoticed until the next run: stale answers for at most ~2 hours.
     static constexpr int kDefaultSafetyNetIntervalSeconds = 7200;
     static constexpr int kDefaultBooksIntervalSeconds = 3600;
     // The full reconcile of a fed module (it proves deletions and repairs drift): weekly,

@@ -549,7 +549,7 @@ Result<DayResult> simulateDay(const ConnectionProfile &sandbox, const QStringLis
                 if (check.verdict == ChannelRepository::Verdict::Degraded)
                     ++result.degradedChecks;
         if (notifications && at > 0 && at % (3600 * 1000) == 0) {
-            // As `tiersync serve`'s ChannelKeeper does (every 10 minutes there; hourly here).
+            // As `tiersync serve`'s ChannelKeeper does (hourly).
             if (auto pass = channels.ensure(); !pass)
                 return pass.error();
         }

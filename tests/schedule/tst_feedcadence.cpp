@@ -277,7 +277,7 @@ private slots:
         QCOMPARE(readSource(5), ReadSource::Postgres);
 
         // The safety net: 2 hours after the last run, the run finds nothing the channel missed.
-        ensureChannels();  // the keeper's pass (serve: every 10 minutes)
+        ensureChannels();  // the keeper's pass (serve: hourly)
         const std::optional<ScheduleOutcome> safetyNet = stepUntilStudentsRun(2 * 3600 * 1000LL);
         QVERIFY(safetyNet.has_value());
         QCOMPARE(m_lastStudentsRunMs - lastRun, 2 * 3600 * 1000LL);
