@@ -1,5 +1,6 @@
 #include "channelscommand.h"
 
+#include "core/epochclock.h"
 #include "host/engineservices.h"
 #include "store/databaseopener.h"
 #include "store/pgconnection.h"
@@ -33,9 +34,16 @@ QJsonValue timeJson(const QDateTime &time)
     return time.isValid() ? QJsonValue(time.toUTC().toString(Qt::ISODateWithMs)) : QJsonValue();
 }
 
-QJsonObject channelJson(const NotificationChannel &channel)
+QJsonObject channelJson(const NotificationChannel &channel, qint64 nowMs)
 {
     return QJsonObject{{QStringLiteral("channel_id"), channel.channelId},
+                       {QStringLiteral("health"),
+                        channelHealthName(ChannelRepository::healthFacts(channel).healthAt(nowMs))},
+                       {QStringLiteral("degraded_at"), timeJson(channel.degradedAt)},
+                       {QStringLiteral("degraded_reason"),
+                        channel.degradedReason.isEmpty() ? QJsonValue() : channel.degradedReason},
+                       {QStringLiteral("clean_since"), timeJson(channel.cleanSince)},
+                       {QStringLiteral("last_check_at"), timeJson(channel.lastCheckAt)},
                        {QStringLiteral("entity_type"), channel.entityType},
                        {QStringLiteral("module"), channel.module},
                        {QStringLiteral("events"), QJsonArray::fromStringList(channel.events)},
@@ -51,6 +59,7 @@ QJsonObject channelJson(const NotificationChannel &channel)
 
 int list(PgConnection &connection, bool json)
 {
+    const qint64 nowMs = systemEpochClock()();
     auto channels = ChannelRepository(connection).list();
     if (!channels) {
         QTextStream(stderr) << "tiersync channels: " << channels.error().toString() << '\n';
@@ -70,7 +79,7 @@ int list(PgConnection &connection, bool json)
     if (json) {
         QJsonArray array;
         for (const NotificationChannel &channel : std::as_const(*channels))
-            array.append(channelJson(channel));
+            array.append(channelJson(channel, nowMs));
         QJsonObject answer{{QStringLiteral("channels"), array}};
         if (!why.isEmpty())
             answer.insert(QStringLiteral("reason"), why);
@@ -81,22 +90,31 @@ int list(PgConnection &connection, bool json)
         out << why << '\n';
         return 0;
     }
-    out << QStringLiteral("%1 %2 %3 %4 %5 %6\n")
+    out << QStringLiteral("%1 %2 %3 %4 %5 %6 %7\n")
                .arg(QStringLiteral("module"), -10)
                .arg(QStringLiteral("channel id"), -18)
                .arg(QStringLiteral("status"), -9)
+               .arg(QStringLiteral("health"), -11)
                .arg(QStringLiteral("expires (UTC)"), -20)
                .arg(QStringLiteral("last notification"), -20)
                .arg(QStringLiteral("notifications"));
-    for (const NotificationChannel &channel : std::as_const(*channels))
-        out << QStringLiteral("%1 %2 %3 %4 %5 %6%7\n")
+    for (const NotificationChannel &channel : std::as_const(*channels)) {
+        out << QStringLiteral("%1 %2 %3 %4 %5 %6 %7%8\n")
                    .arg(channel.module, -10)
                    .arg(channel.channelId, -18)
                    .arg(channelStatusName(channel.status), -9)
+                   .arg(channelHealthName(ChannelRepository::healthFacts(channel).healthAt(nowMs)), -11)
                    .arg(timeText(channel.expiresAt), -20)
                    .arg(timeText(channel.lastNotificationAt), -20)
                    .arg(channel.notifications)
                    .arg(channel.lastError.isEmpty() ? QString() : QStringLiteral("  ") + channel.lastError);
+        if (channel.degradedAt.isValid())
+            out << "    degraded since " << timeText(channel.degradedAt) << ": " << channel.degradedReason
+                << (channel.cleanSince.isValid() ? QStringLiteral("; clean since %1").arg(timeText(channel.cleanSince))
+                                                 : QString())
+                << '\n';
+    }
+    out << "A healthy channel puts its module's feed on its safety net (tiersync schedule list).\n";
     return 0;
 }
 

@@ -5,6 +5,7 @@
 #include "core/epochclock.h"
 #include "host/engineservices.h"
 #include "schedule/cronexpression.h"
+#include "schedule/feedcadence.h"
 #include "schedule/schedulerepository.h"
 #include "schedule/scheduler.h"
 #include "store/databaseopener.h"
@@ -29,10 +30,13 @@ namespace tiersync::cli {
 namespace {
 
 const char kUsage[] = "usage: tiersync schedule list [--json]\n"
-                      "       tiersync schedule set NAME (--every 5m | --cron \"EXPR\") [--mode incremental|full] [--json]\n"
+                      "       tiersync schedule set NAME (--every 5m | --cron \"EXPR\") [--mode incremental|full]\n"
+                      "                                  [--safety-net 2h|off] [--json]\n"
                       "       tiersync schedule pause|resume NAME [--json]\n"
                       "       tiersync schedule run NAME [--wait] [--json]\n"
-                      "NAME is <entity type>:<mode>, e.g. students:incremental; EXPR has 5 fields in UTC.\n";
+                      "NAME is <entity type>:<mode>, e.g. students:incremental; EXPR has 5 fields in UTC.\n"
+                      "--safety-net: the interval of an incremental feed while its module's notification channel\n"
+                      "is healthy (kept when not given; off: always --every).\n";
 
 int usage(const QString &message)
 {
@@ -59,9 +63,14 @@ qint64 lagSeconds(const Schedule &schedule, qint64 nowMs)
     return std::max<qint64>(0, (nowMs - schedule.nextRunAt.toMSecsSinceEpoch()) / 1000);
 }
 
-QJsonObject toJson(const Schedule &s, qint64 nowMs)
+QJsonObject toJson(const Schedule &s, const FeedCadence &feeds, qint64 nowMs)
 {
+    const FeedCadence::Cadence cadence = feeds.cadenceOf(s, nowMs);
     return QJsonObject{
+        {QStringLiteral("safety_net_seconds"),
+         s.safetyNetIntervalSeconds ? QJsonValue(*s.safetyNetIntervalSeconds) : QJsonValue()},
+        {QStringLiteral("cadence_in_force"), feedCadenceName(cadence)},
+        {QStringLiteral("next_run_in_force"), isoTime(FeedCadence::nextRunInForce(s, cadence))},
         {QStringLiteral("name"), s.name},
         {QStringLiteral("entity_type"), s.entityType},
         {QStringLiteral("mode"), syncModeName(s.mode)},
@@ -93,7 +102,20 @@ QString relative(qint64 seconds)
     return QStringLiteral("%1d").arg(magnitude / 86400);
 }
 
-void printTable(QTextStream &out, const QList<Schedule> &schedules, qint64 nowMs)
+// "5m", "cron 0 3 * * 0"; a feed with a safety net "5m|2h", the one in force marked "*".
+QString cadenceText(const Schedule &s, FeedCadence::Cadence cadence)
+{
+    if (!s.intervalSeconds)
+        return s.cron;
+    const QString own = formatScheduleInterval(*s.intervalSeconds);
+    if (!s.safetyNetIntervalSeconds)
+        return own;
+    const QString net = formatScheduleInterval(*s.safetyNetIntervalSeconds);
+    return cadence == FeedCadence::Cadence::SafetyNet ? own + QStringLiteral("|") + net + QStringLiteral("*")
+                                                      : own + QStringLiteral("*|") + net;
+}
+
+void printTable(QTextStream &out, const QList<Schedule> &schedules, const FeedCadence &feeds, qint64 nowMs)
 {
     const QString row = QStringLiteral("%1 %2 %3 %4 %5 %6 %7 %8\n");
     out << row.arg(QStringLiteral("name"), -24)
@@ -104,9 +126,13 @@ void printTable(QTextStream &out, const QList<Schedule> &schedules, qint64 nowMs
                .arg(QStringLiteral("next run"), -28)
                .arg(QStringLiteral("last result"), -28)
                .arg(QStringLiteral("lag"));
+    bool safetyNets = false;
     for (const Schedule &s : schedules) {
-        QString next = s.nextRunAt.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
-        const qint64 inSeconds = (s.nextRunAt.toMSecsSinceEpoch() - nowMs) / 1000;
+        const FeedCadence::Cadence cadence = feeds.cadenceOf(s, nowMs);
+        safetyNets = safetyNets || s.safetyNetIntervalSeconds.has_value();
+        const QDateTime nextRun = FeedCadence::nextRunInForce(s, cadence);
+        QString next = nextRun.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+        const qint64 inSeconds = (nextRun.toMSecsSinceEpoch() - nowMs) / 1000;
         next += inSeconds > 0 ? QStringLiteral(" (in %1)").arg(relative(inSeconds)) : QStringLiteral(" (due)");
         QString last = QStringLiteral("never ran");
         if (s.lastStatus) {
@@ -121,7 +147,7 @@ void printTable(QTextStream &out, const QList<Schedule> &schedules, qint64 nowMs
         out << row.arg(s.name, -24)
                    .arg(s.entityType, -12)
                    .arg(syncModeName(s.mode), -11)
-                   .arg(s.intervalSeconds ? formatScheduleInterval(*s.intervalSeconds) : s.cron, -18)
+                   .arg(cadenceText(s, cadence), -18)
                    .arg(s.enabled ? QStringLiteral("yes") : QStringLiteral("paused"), -7)
                    .arg(s.enabled ? next : QStringLiteral("-"), -28)
                    .arg(last, -28)
@@ -129,6 +155,9 @@ void printTable(QTextStream &out, const QList<Schedule> &schedules, qint64 nowMs
         if (s.lastError.size() > 0 && s.lastStatus != ScheduleRunStatus::Succeeded)
             out << "    " << s.lastError << '\n';
     }
+    if (safetyNets)
+        out << "every A|B: A without a healthy notification channel, B (the safety net) with one; * is in force "
+               "(tiersync channels list)\n";
 }
 
 Error unknownSchedule(const QString &name, const QList<Schedule> &known)
@@ -175,6 +204,7 @@ int runScheduleCommand(EngineServices &services, const QStringList &arguments)
     std::optional<int> every;
     QString cron;
     std::optional<SyncMode> mode;
+    std::optional<std::optional<int>> safetyNet;  // given: a value, or off
     if (action != QLatin1String("list")) {
         if (args.isEmpty() || args.first().startsWith(QLatin1String("--")))
             return usage(QStringLiteral("which schedule?"));
@@ -183,7 +213,8 @@ int runScheduleCommand(EngineServices &services, const QStringList &arguments)
     for (qsizetype i = 0; i < args.size(); ++i) {
         const QString &flag = args.at(i);
         const bool takesValue = action == QLatin1String("set")
-            && (flag == QLatin1String("--every") || flag == QLatin1String("--cron") || flag == QLatin1String("--mode"));
+            && (flag == QLatin1String("--every") || flag == QLatin1String("--cron") || flag == QLatin1String("--mode")
+                || flag == QLatin1String("--safety-net"));
         if (!takesValue)
             return usage(QStringLiteral("unexpected argument '%1'").arg(flag));
         if (i + 1 >= args.size())
@@ -196,6 +227,15 @@ int runScheduleCommand(EngineServices &services, const QStringList &arguments)
             every = *seconds;
         } else if (flag == QLatin1String("--cron")) {
             cron = value;
+        } else if (flag == QLatin1String("--safety-net")) {
+            if (value == QLatin1String("off")) {
+                safetyNet = std::optional<int>();
+            } else {
+                auto seconds = parseScheduleInterval(value);
+                if (!seconds)
+                    return usage(seconds.error().message);
+                safetyNet = std::optional<int>(*seconds);
+            }
         } else {
             mode = syncModeFromName(value);
             if (!mode)
@@ -219,6 +259,9 @@ int runScheduleCommand(EngineServices &services, const QStringList &arguments)
     auto schedules = repository.list();
     if (!schedules)
         return fail(schedules.error());
+    auto feeds = FeedCadence::load(connection);
+    if (!feeds)
+        return fail(feeds.error());
     QTextStream out(stdout);
 
     if (action == QLatin1String("set")) {
@@ -241,9 +284,14 @@ int runScheduleCommand(EngineServices &services, const QStringList &arguments)
         schedule.mode = mode.value_or(SyncMode::Incremental);
         schedule.name = Schedule::nameFor(type, schedule.mode);
         for (const Schedule &existing : std::as_const(*schedules))
-            if (existing.name == schedule.name)
+            if (existing.name == schedule.name) {
                 schedule.enabled = existing.enabled;
+                if (every)  // an interval keeps the row's safety net; a cron has none
+                    schedule.safetyNetIntervalSeconds = existing.safetyNetIntervalSeconds;
+            }
         schedule.intervalSeconds = every;
+        if (safetyNet)
+            schedule.safetyNetIntervalSeconds = *safetyNet;
         if (!cron.isEmpty()) {
             auto parsed = CronExpression::parse(cron);
             if (!parsed)
@@ -303,11 +351,11 @@ int runScheduleCommand(EngineServices &services, const QStringList &arguments)
         if (json) {
             QJsonArray array;
             for (const Schedule &s : std::as_const(*schedules))
-                array.append(toJson(s, nowMs));
+                array.append(toJson(s, *feeds, nowMs));
             out << QJsonDocument(QJsonObject{{QStringLiteral("schedules"), array}}).toJson(QJsonDocument::Compact)
                 << '\n';
         } else {
-            printTable(out, *schedules, nowMs);
+            printTable(out, *schedules, *feeds, nowMs);
         }
         return 0;
     }
@@ -315,9 +363,9 @@ int runScheduleCommand(EngineServices &services, const QStringList &arguments)
     if (!changed || !changed->has_value())
         return fail(changed ? unknownSchedule(name, *schedules) : changed.error());
     if (json) {
-        out << QJsonDocument(toJson(**changed, nowMs)).toJson(QJsonDocument::Compact) << '\n';
+        out << QJsonDocument(toJson(**changed, *feeds, nowMs)).toJson(QJsonDocument::Compact) << '\n';
     } else {
-        printTable(out, {**changed}, nowMs);
+        printTable(out, {**changed}, *feeds, nowMs);
         if (action == QLatin1String("run"))
             out << name << " is due now: a running `tiersync serve` runs it at its next tick "
                 << "(or use --wait to run it here)\n";

@@ -28,6 +28,11 @@ struct EndpointDefinition final {
     // most feedMaxLagSeconds old, the snapshot is fresh and Zoho is never asked.
     QString feedEntity;
     qint64 feedMaxLagSeconds = 0;  // > 0 when feedEntity is set
+    // The max lag while the feed's module has a healthy notification channel
+    // (ChannelHealthFacts): its notifications keep the snapshots current and the feed runs
+    // only as a safety net, so its last run may be this old. At least feedMaxLagSeconds
+    // (which it is when endpoints.json does not say).
+    qint64 feedChannelMaxLagSeconds = 0;
 
     [[nodiscard]] bool isFed() const { return !feedEntity.isEmpty(); }
 

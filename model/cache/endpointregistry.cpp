@@ -147,7 +147,8 @@ Result<EndpointRegistry> EndpointRegistry::fromJson(const QByteArray &json, cons
                                                       "\"max_lag_seconds\"").arg(named));
             const QJsonObject feed = feedValue.toObject();
             for (auto it = feed.begin(); it != feed.end(); ++it) {
-                if (it.key() != QLatin1String("entity") && it.key() != QLatin1String("max_lag_seconds"))
+                if (it.key() != QLatin1String("entity") && it.key() != QLatin1String("max_lag_seconds")
+                    && it.key() != QLatin1String("channel_max_lag_seconds"))
                     return invalid(origin, QStringLiteral("%1: feed: unknown key \"%2\"").arg(named, it.key()));
             }
             endpoint.feedEntity = feed.value(QStringLiteral("entity")).toString();
@@ -160,6 +161,14 @@ Result<EndpointRegistry> EndpointRegistry::fromJson(const QByteArray &json, cons
             if (!lag)
                 return lag.error();
             endpoint.feedMaxLagSeconds = *lag;
+            auto channelLag = seconds(feed, QStringLiteral("channel_max_lag_seconds"), *lag, origin,
+                                      named + QStringLiteral(": feed"));
+            if (!channelLag)
+                return channelLag.error();
+            if (*channelLag < *lag)
+                return invalid(origin, QStringLiteral("%1: \"feed.channel_max_lag_seconds\" must be at least "
+                                                      "\"feed.max_lag_seconds\"").arg(named));
+            endpoint.feedChannelMaxLagSeconds = *channelLag;
         }
         registry.m_endpoints.append(endpoint);
     }

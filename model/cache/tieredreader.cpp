@@ -1,6 +1,7 @@
 #include "cache/tieredreader.h"
 
 #include "cache/cachedentry.h"
+#include "cache/channelhealthfacts.h"
 #include "cache/cachekeys.h"
 #include "cache/rawcachedentry.h"
 #include "cache/endpointfetcher.h"
@@ -75,7 +76,7 @@ TieredReader::TieredReader(const EndpointRegistry &registry, EndpointFetcher &fe
     m_refreshPool.setMaxThreadCount(qMax(1, m_options.refreshThreads));
     m_refreshPool.setObjectName(QStringLiteral("tiersync-early-refresh"));
     m_feeds = std::make_unique<FeedStateCache>([this] { return loadFeedStates(); }, m_options.clock,
-                                               m_options.feedStateCacheMs);
+                                               m_options.feedStateCacheMs, [this] { return loadChannels(); });
 }
 
 TieredReader::~TieredReader()
@@ -158,11 +159,11 @@ Result<EndpointResponse> TieredReader::fill(const EndpointDefinition &endpoint, 
         snapshot = snapshotGet(endpoint, moodleUserId, &snapshotRead);
         if (snapshot) {
             const qint64 nowMs = m_options.clock();
-            if (const std::optional<qint64> asOfMs = healthyFeedAsOfMs(endpoint, nowMs)) {
+            if (const std::optional<HealthyFeed> feed = healthyFeed(endpoint, nowMs)) {
                 // The feed vouches for every student it knows as of data_as_of (a snapshot
                 // fetched later on its own is newer still).
-                const qint64 dataAtMs = qMax(*asOfMs, snapshot->fetchedAtMs);
-                const qint64 remainingSeconds = endpoint.feedMaxLagSeconds - qMax<qint64>(0, nowMs - *asOfMs) / 1000;
+                const qint64 dataAtMs = qMax(feed->asOfMs, snapshot->fetchedAtMs);
+                const qint64 remainingSeconds = feed->maxLagSeconds - qMax<qint64>(0, nowMs - feed->asOfMs) / 1000;
                 const qint64 ttlSeconds = qMax<qint64>(1, qMin(endpoint.redisTtlSeconds, remainingSeconds));
                 redisSet(endpoint, cachekeys::endpointKey(endpoint.name, moodleUserId),
                          RawCachedEntry{snapshot->dataJson, dataAtMs, nowMs, ttlSeconds, 0});
@@ -215,25 +216,32 @@ Result<EndpointResponse> TieredReader::fetchAndStore(const EndpointDefinition &e
     return unavailableError(fetched.error(), endpoint, moodleUserId, caching);
 }
 
-std::optional<qint64> TieredReader::healthyFeedAsOfMs(const EndpointDefinition &endpoint, qint64 nowMs)
+std::optional<TieredReader::HealthyFeed> TieredReader::healthyFeed(const EndpointDefinition &endpoint, qint64 nowMs)
 {
     if (!endpoint.isFed())
         return std::nullopt;
-    const std::optional<qint64> asOfMs = m_feeds->dataAsOfMs(endpoint.feedEntity);
-    if (!asOfMs || nowMs - *asOfMs > endpoint.feedMaxLagSeconds * 1000)
+    const FeedStateCache::Feed feed = m_feeds->feed(endpoint.feedEntity);
+    const qint64 maxLagSeconds = feed.channelHealthy ? qMax(endpoint.feedChannelMaxLagSeconds, endpoint.feedMaxLagSeconds)
+                                                     : endpoint.feedMaxLagSeconds;
+    if (!feed.dataAsOfMs || nowMs - *feed.dataAsOfMs > maxLagSeconds * 1000)
         return std::nullopt;
-    return asOfMs;
+    return HealthyFeed{*feed.dataAsOfMs, maxLagSeconds};
+}
+
+PgConnection &TieredReader::readConnection() const
+{
+    PgConnection::Options options;
+    options.connectTimeoutSeconds = m_options.pgConnectTimeoutSeconds;
+    options.statementTimeoutMs = m_options.pgStatementTimeoutMs;
+    options.applicationName = QStringLiteral("tiersync-read");
+    return PgConnection::forCurrentThread(m_options.pg, options);
 }
 
 Result<QHash<QString, qint64>> TieredReader::loadFeedStates()
 {
     if (!m_pgGate.allow(steadyMs()))
         return makeError(ErrorKind::Unavailable, QStringLiteral("PostgreSQL is backing off"));
-    PgConnection::Options options;
-    options.connectTimeoutSeconds = m_options.pgConnectTimeoutSeconds;
-    options.statementTimeoutMs = m_options.pgStatementTimeoutMs;
-    options.applicationName = QStringLiteral("tiersync-read");
-    auto states = FeedStateRepository(PgConnection::forCurrentThread(m_options.pg, options)).list();
+    auto states = FeedStateRepository(readConnection()).list();
     if (!states) {
         if (isOutage(states.error()))
             m_pgGate.recordFailure(steadyMs());
@@ -245,6 +253,21 @@ Result<QHash<QString, qint64>> TieredReader::loadFeedStates()
         if (state.dataAsOf.isValid())
             out.insert(state.entityType, state.dataAsOf.toMSecsSinceEpoch());
     return out;
+}
+
+Result<QList<ChannelHealthFacts>> TieredReader::loadChannels()
+{
+    // After loadFeedStates on the same thread: a PostgreSQL backing off was just refused there.
+    if (!m_pgGate.allow(steadyMs()))
+        return makeError(ErrorKind::Unavailable, QStringLiteral("PostgreSQL is backing off"));
+    auto channels = ChannelHealthFacts::load(readConnection());
+    if (!channels) {
+        if (isOutage(channels.error()))
+            m_pgGate.recordFailure(steadyMs());
+        return channels.error();
+    }
+    m_pgGate.recordSuccess();
+    return channels;
 }
 
 std::optional<RawCachedEntry> TieredReader::redisGet(const EndpointDefinition &endpoint, const QByteArray &key)
@@ -297,16 +320,12 @@ std::optional<TieredReader::Snapshot> TieredReader::snapshotGet(const EndpointDe
         m_statistics.add(endpoint.name, StatsCounter::PgFailures);
         return std::nullopt;
     }
-    PgConnection::Options options;
-    options.connectTimeoutSeconds = m_options.pgConnectTimeoutSeconds;
-    options.statementTimeoutMs = m_options.pgStatementTimeoutMs;
-    options.applicationName = QStringLiteral("tiersync-read");
     // One autocommitted statement (SnapshotRepository::get wraps it in BEGIN/COMMIT:
     // three round trips, each a chance to wait on a busy server). Only what the read
     // path needs: the payload as text and fetched_at in epoch ms.
     std::optional<std::pair<QByteArray, qint64>> row;
     const std::string endpointName = endpoint.name.toStdString();
-    const Status found = PgConnection::forCurrentThread(m_options.pg, options)
+    const Status found = readConnection()
                              .nonTransaction(
                                  QStringLiteral("reading a snapshot"),
                                  [&](pqxx::transaction_base &txn) -> Status {
@@ -355,17 +374,13 @@ void TieredReader::snapshotPut(const EndpointDefinition &endpoint, qint64 moodle
         m_statistics.add(endpoint.name, StatsCounter::PgFailures);
         return;
     }
-    PgConnection::Options options;
-    options.connectTimeoutSeconds = m_options.pgConnectTimeoutSeconds;
-    options.statementTimeoutMs = m_options.pgStatementTimeoutMs;
-    options.applicationName = QStringLiteral("tiersync-read");
     SnapshotRepository::Snapshot snapshot;
     snapshot.endpoint = endpoint.name;
     snapshot.moodleUserId = moodleUserId;
     snapshot.payload = dataJson;
     snapshot.contentHash = endpointpayload::contentHash(snapshot.payload);
     snapshot.fetchedAt = QDateTime::fromMSecsSinceEpoch(fetchedAtMs, Qt::UTC);
-    auto written = SnapshotRepository(PgConnection::forCurrentThread(m_options.pg, options)).upsert(snapshot);
+    auto written = SnapshotRepository(readConnection()).upsert(snapshot);
     if (!written) {
         m_statistics.add(endpoint.name, StatsCounter::PgFailures);
         if (isOutage(written.error()))

@@ -25,6 +25,8 @@ namespace tiersync {
 
 class EndpointFetcher;
 class FeedStateCache;
+class PgConnection;
+struct ChannelHealthFacts;
 class EndpointRegistry;
 class ReadStatistics;
 struct EndpointDefinition;
@@ -32,9 +34,10 @@ struct EndpointDefinition;
 // The three-tier read (DESIGN.md "The read path"):
 //   1. Redis tiersync:v1:ep:{endpoint}:{id} → "redis"
 //   2. else, for a fed endpoint whose feed is healthy (now - data_as_of <= the feed's
-//      max lag, by Options::clock), its snapshot → "postgres" with cache_age from the
-//      feed's data_as_of (the data is current as of then), written back to Redis for at
-//      most the feed's remaining lag; Zoho is not asked. Otherwise (no feed, a feed
+//      max lag, by Options::clock; the longer channel max lag while a notification
+//      channel of the feed's module is healthy, ChannelHealthFacts), its snapshot →
+//      "postgres" with cache_age from the feed's data_as_of (the data is current as of
+//      then), written back to Redis for at most the remaining lag; Zoho is not asked. Otherwise (no feed, a feed
 //      behind its lag or without state, no snapshot) endpoint_snapshots fresher than the
 //      endpoint's window → "postgres" (and written back to Redis)
 //   3. else the fetcher (Zoho) → "zoho", written to PostgreSQL and Redis
@@ -122,9 +125,16 @@ private:
                                            QByteArray dataJson, ReadSource source, qint64 fetchedAtMs,
                                            qint64 nowMs) const;
     [[nodiscard]] qint64 steadyMs() const;
-    // The fed endpoint's data_as_of when its feed is healthy at nowMs; nullopt otherwise.
-    [[nodiscard]] std::optional<qint64> healthyFeedAsOfMs(const EndpointDefinition &endpoint, qint64 nowMs);
+    struct HealthyFeed {
+        qint64 asOfMs = 0;          // the feed's data_as_of
+        qint64 maxLagSeconds = 0;   // the lag in force: the channel's while it is healthy
+    };
+    // The fed endpoint's feed when it is healthy at nowMs; nullopt otherwise.
+    [[nodiscard]] std::optional<HealthyFeed> healthyFeed(const EndpointDefinition &endpoint, qint64 nowMs);
     [[nodiscard]] Result<QHash<QString, qint64>> loadFeedStates();
+    [[nodiscard]] Result<QList<ChannelHealthFacts>> loadChannels();
+    // This thread's PostgreSQL session of the read path (its timeouts and name).
+    [[nodiscard]] PgConnection &readConnection() const;
 
     const EndpointRegistry &m_registry;
     EndpointFetcher &m_fetcher;

@@ -3,6 +3,7 @@
 #include "cache/endpointregistry.h"
 #include "console/consoleuser.h"
 #include "schedule/cronexpression.h"
+#include "schedule/feedcadence.h"
 #include "schedule/schedulerepository.h"
 #include "store/feedstaterepository.h"
 #include "store/pgconnection.h"
@@ -163,6 +164,9 @@ Result<ScheduleSnapshot> EngineReplicaService::readSchedules()
     QHash<QString, QDateTime> dataAsOf;
     for (const FeedStateRepository::State &state : std::as_const(*feeds))
         dataAsOf.insert(state.entityType, state.dataAsOf);
+    auto cadence = FeedCadence::load(**connection);
+    if (!cadence)
+        return cadence.error();
 
     SyncRunRepository runs(**connection);
     ScheduleSnapshot snapshot;
@@ -176,6 +180,8 @@ Result<ScheduleSnapshot> EngineReplicaService::readSchedules()
                 state.maxLagSeconds = endpoint->feedMaxLagSeconds;
         }
         state.dataAsOf = dataAsOf.value(row.entityType);
+        state.cadence = cadence->cadenceOf(row, nowMs);
+        state.nextRunInForce = FeedCadence::nextRunInForce(row, state.cadence);
         if (row.lastRunId > 0) {
             auto run = runs.get(row.lastRunId);
             if (!run)
@@ -213,7 +219,11 @@ Result<ChannelSnapshot> EngineReplicaService::readChannels()
     auto channels = ChannelRepository(**connection).list();
     if (!channels)
         return channels.error();
-    return ChannelSnapshot{QDateTime::fromMSecsSinceEpoch(m_clock(), Qt::UTC), *channels};
+    const qint64 nowMs = m_clock();
+    ChannelSnapshot snapshot{QDateTime::fromMSecsSinceEpoch(nowMs, Qt::UTC), *channels, {}};
+    for (const NotificationChannel &channel : std::as_const(snapshot.channels))
+        snapshot.health.insert(channel.channelId, ChannelRepository::healthFacts(channel).healthAt(nowMs));
+    return snapshot;
 }
 
 Result<Schedule> EngineReplicaService::change(Request request, const QString &name)
@@ -248,6 +258,8 @@ Result<Schedule> EngineReplicaService::applyEdit(const ScheduleEdit &edit)
         return makeError(ErrorKind::NotFound, QStringLiteral("no schedule named '%1'").arg(edit.name));
     Schedule schedule = **existing;
     schedule.intervalSeconds = edit.intervalSeconds;
+    if (!schedule.intervalSeconds || schedule.mode != SyncMode::Incremental)
+        schedule.safetyNetIntervalSeconds.reset();  // a safety net goes with an incremental interval only
     schedule.cron.clear();
     if (!edit.cron.isEmpty()) {
         auto parsed = CronExpression::parse(edit.cron);

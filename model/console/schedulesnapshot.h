@@ -1,5 +1,6 @@
 #pragma once
 
+#include "schedule/feedcadence.h"
 #include "schedule/schedule.h"
 #include "store/syncrunrepository.h"
 
@@ -21,6 +22,10 @@ struct ScheduleState final {
     QDateTime dataAsOf;  // the feed's data_as_of (tiersync.feed_state); invalid: no feed run succeeded yet
     // The counters of the schedule's last run (sync_runs); nullopt: none recorded.
     std::optional<SyncRunRepository::Counters> lastRunCounters;
+    // The cadence in force at asOf (FeedCadence): the safety net while a notification
+    // channel of the type is healthy, else the schedule's own; and the next run it makes.
+    FeedCadence::Cadence cadence = FeedCadence::Cadence::Own;
+    QDateTime nextRunInForce;
 };
 
 // Every schedule, read at asOf (the service's clock): "now" for the lag and "next run in".

@@ -42,9 +42,11 @@ QString Schedule::nameFor(const QString &entityType, SyncMode mode)
 
 QString Schedule::cadence() const
 {
-    if (intervalSeconds)
-        return QStringLiteral("every ") + formatScheduleInterval(*intervalSeconds);
-    return QStringLiteral("cron ") + cron;
+    QString text = intervalSeconds ? QStringLiteral("every ") + formatScheduleInterval(*intervalSeconds)
+                                   : QStringLiteral("cron ") + cron;
+    if (safetyNetIntervalSeconds)
+        text += QStringLiteral(" (%1 with a healthy channel)").arg(formatScheduleInterval(*safetyNetIntervalSeconds));
+    return text;
 }
 
 Status Schedule::validate() const
@@ -66,6 +68,16 @@ Status Schedule::validate() const
     if (!cron.isEmpty()) {
         if (auto parsed = CronExpression::parse(cron); !parsed)
             return parsed.error();
+    }
+    if (safetyNetIntervalSeconds) {
+        if (mode != SyncMode::Incremental || !intervalSeconds)
+            return makeError(ErrorKind::InvalidArgument,
+                             QStringLiteral("schedule %1: a safety net is for incremental schedules with an interval")
+                                 .arg(name));
+        if (*safetyNetIntervalSeconds < kMinIntervalSeconds || *safetyNetIntervalSeconds > kMaxIntervalSeconds)
+            return makeError(ErrorKind::InvalidArgument, QStringLiteral("schedule %1: the safety net is from %2 to %3")
+                                                             .arg(name, formatScheduleInterval(kMinIntervalSeconds),
+                                                                  formatScheduleInterval(kMaxIntervalSeconds)));
     }
     return {};
 }

@@ -30,6 +30,13 @@ struct Schedule final {
     SyncMode mode = SyncMode::Incremental;
     std::optional<int> intervalSeconds;
     QString cron;  // a CronExpression's text when set
+    // An incremental feed's interval while its module's notification channel is healthy
+    // (FeedCadence): the notifications keep the replica fresh and the feed is a safety
+    // net. nullopt: the row always runs at its own cadence.
+    std::optional<int> safetyNetIntervalSeconds;
+    // An admin asked for a run now (ScheduleRepository::setNextRun): the claimed slot runs
+    // even on the safety net.
+    bool runRequested = false;
     bool enabled = true;
     QDateTime nextRunAt;
 
@@ -43,7 +50,7 @@ struct Schedule final {
     QString updatedBy;
 
     [[nodiscard]] static QString nameFor(const QString &entityType, SyncMode mode);
-    // "every 5m", "cron 0 3 * * *".
+    // "every 5m", "cron 0 3 * * *"; with a safety net "every 5m (2h with a healthy channel)".
     [[nodiscard]] QString cadence() const;
     // Name, type, mode and cadence agree and are in range; the error names the field.
     [[nodiscard]] Status validate() const;

@@ -1,6 +1,7 @@
 #include "schedule/scheduler.h"
 
 #include "core/logging.h"
+#include "schedule/feedcadence.h"
 #include "schedule/schedulerepository.h"
 #include "store/databaseopener.h"
 #include "store/pgconnection.h"
@@ -122,6 +123,14 @@ Result<QList<ScheduleOutcome>> Scheduler::runDue()
         if (*seeded > 0)
             qCInfo(lcSync) << "scheduler: seeded" << *seeded << "default schedules";
     }
+    // The channels' health once a tick. Unreadable: every feed on its own cadence, as
+    // without channels (the safe side: more runs, never fewer).
+    auto cadence = FeedCadence::load(PgConnection::forCurrentThread(m_pg));
+    if (!cadence)
+        qCWarning(lcSync).noquote() << "scheduler: cannot read the notification channels, every feed on its own "
+                                       "interval:"
+                                    << cadence.error().toString();
+    const FeedCadence feeds = cadence ? *cadence : FeedCadence();
     // One row at a time, all at the tick's now: a row claimed here moves past now, so the
     // loop ends; a stop between runs leaves the rest due for whoever ticks next.
     QList<ScheduleOutcome> outcomes;
@@ -131,7 +140,13 @@ Result<QList<ScheduleOutcome>> Scheduler::runDue()
             return claimed.error();
         if (claimed->isEmpty())
             break;
-        outcomes.append(runSchedule(claimed->constFirst()));
+        const Schedule &schedule = claimed->constFirst();
+        if (feeds.defers(schedule, nowMs)) {
+            qCDebug(lcSync).noquote() << "scheduler:" << schedule.name << "deferred: on its safety net";
+            emit runDeferred(schedule.name);
+            continue;
+        }
+        outcomes.append(runSchedule(schedule));
     }
     return outcomes;
 }
@@ -139,7 +154,8 @@ Result<QList<ScheduleOutcome>> Scheduler::runDue()
 ScheduleOutcome Scheduler::runSchedule(const Schedule &schedule)
 {
     ScheduleRepository repository(PgConnection::forCurrentThread(m_pg));
-    if (Status recorded = repository.recordStart(schedule.name, m_clock()); !recorded)
+    const qint64 startedAtMs = m_clock();
+    if (Status recorded = repository.recordStart(schedule.name, startedAtMs); !recorded)
         qCWarning(lcSync).noquote() << "scheduler: cannot record the start of" << schedule.name << ':'
                                     << recorded.error().toString();
     emit runStarted(schedule.name);
@@ -191,8 +207,31 @@ ScheduleOutcome Scheduler::runSchedule(const Schedule &schedule)
                                     << recorded.error().toString();
     qCInfo(lcSync).noquote() << "scheduler:" << schedule.name << scheduleRunStatusName(outcome.status)
                              << (outcome.runId > 0 ? QStringLiteral("(run %1)").arg(outcome.runId) : QString());
+    if (outcome.status == ScheduleRunStatus::Succeeded)
+        checkChannels(schedule, outcome, startedAtMs);
     emit runFinished(outcome);
     return outcome;
+}
+
+void Scheduler::checkChannels(const Schedule &schedule, ScheduleOutcome &outcome, qint64 startedAtMs)
+{
+    auto checks = FeedCadence::check(PgConnection::forCurrentThread(m_pg), schedule, outcome.runId, startedAtMs);
+    if (!checks) {
+        // Not checked this time; the next run checks again (its rows include nothing of this one's).
+        qCWarning(lcSync).noquote() << "scheduler: cannot check the notification channels of" << schedule.entityType
+                                    << ':' << checks.error().toString();
+        return;
+    }
+    outcome.channelChecks = *checks;
+    for (const ChannelRepository::CheckResult &check : std::as_const(outcome.channelChecks)) {
+        if (check.verdict == ChannelRepository::Verdict::Degraded)
+            qCWarning(lcSync).noquote() << "scheduler: channel" << check.channelId << "of" << schedule.entityType
+                                        << "missed" << check.missed
+                                        << "change(s): degraded, the feed is back on its own interval";
+        else if (check.verdict == ChannelRepository::Verdict::Recovered)
+            qCInfo(lcSync).noquote() << "scheduler: channel" << check.channelId << "of" << schedule.entityType
+                                     << "proved itself again: the feed is back on its safety net";
+    }
 }
 
 }  // namespace tiersync

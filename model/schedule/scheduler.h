@@ -4,6 +4,7 @@
 #include "core/pgsettings.h"
 #include "core/result.h"
 #include "schedule/schedule.h"
+#include "webhook/channelrepository.h"
 #include "sync/entityregistry.h"
 #include "sync/syncoptions.h"
 #include "sync/syncreport.h"
@@ -35,6 +36,9 @@ struct ScheduleOutcome final {
     ScheduleRunStatus status = ScheduleRunStatus::Failed;
     qint64 runId = 0;  // its sync_runs row; 0 when none was recorded (skipped, or failed to start)
     QString error;
+    // The feed's self-check of its notification channels (FeedCadence::check), one per
+    // active channel; empty when the run made none (no channel, not a feed, not succeeded).
+    QList<ChannelRepository::CheckResult> channelChecks;
 };
 
 // Runs the due schedules of tiersync.schedules (issue 10 "Schedules"). Every few seconds
@@ -42,7 +46,9 @@ struct ScheduleOutcome final {
 // (ScheduleRepository::claimDue: each slot goes to one instance) and runs them one after
 // the other through the process's SyncRunner, recording each outcome on the row. A run
 // the sync's advisory lock refuses (another instance, the CLI or the console is syncing
-// that type) is recorded as skipped, not failed.
+// that type) is recorded as skipped, not failed. A feed whose module's notification
+// channel is healthy is on its safety net (FeedCadence): its slots in between are
+// deferred, and each succeeded run checks the channel.
 //
 // start() ticks on a thread of its own, first at once (a slot missed while nothing ran
 // is claimed then, once); stop() (and the destructor) cancels the running sync, which
@@ -93,6 +99,8 @@ public:
 
 signals:
     void runStarted(const QString &schedule);
+    // A claimed slot not run: the feed is on its safety net (FeedCadence::defers).
+    void runDeferred(const QString &schedule);
     void runFinished(const tiersync::ScheduleOutcome &outcome);
     // After each tick of the scheduler's thread: how many schedules it ran, or why it could not claim.
     void tickFinished(int ran);
@@ -100,6 +108,8 @@ signals:
 
 private:
     void tick();
+    // After a succeeded run: the feed's self-check of its channels (FeedCadence::check).
+    void checkChannels(const Schedule &schedule, ScheduleOutcome &outcome, qint64 startedAtMs);
 
     RunSync m_run;
     PgSettings m_pg;

@@ -18,7 +18,7 @@ std::string columns()
 {
     return "name, entity_type, mode, interval_seconds, cron, enabled, " + pgEpochMs("next_run_at")
         + ", last_run_id, last_status, " + pgEpochMs("last_started_at") + ", " + pgEpochMs("last_finished_at")
-        + ", last_error, claimed_by, " + pgEpochMs("updated_at") + ", updated_by";
+        + ", last_error, claimed_by, " + pgEpochMs("updated_at") + ", updated_by, safety_net_interval_seconds, run_requested";
 }
 
 Schedule toSchedule(const pqxx::row &r)
@@ -41,6 +41,9 @@ Schedule toSchedule(const pqxx::row &r)
     s.claimedBy = fromPgText(r[12]);
     s.updatedAt = fromPgEpochMs(r[13]);
     s.updatedBy = fromPgText(r[14]);
+    if (!r[15].is_null())
+        s.safetyNetIntervalSeconds = r[15].as<int>();
+    s.runRequested = r[16].as<bool>();
     return s;
 }
 
@@ -127,19 +130,21 @@ Status ScheduleRepository::upsert(const Schedule &schedule, const QString &updat
         nextMs = *next;
     }
     std::optional<int> interval = schedule.intervalSeconds;
+    std::optional<int> safetyNet = schedule.safetyNetIntervalSeconds;
     return m_connection.transaction(
         QStringLiteral("storing schedule %1").arg(schedule.name),
         [&](pqxx::transaction_base &txn) -> Status {
             txn.exec_params(
                 "INSERT INTO tiersync.schedules (name, entity_type, mode, interval_seconds, cron, enabled,"
-                " next_run_at, updated_at, updated_by)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz, now(), $8)"
+                " next_run_at, updated_at, updated_by, safety_net_interval_seconds)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz, now(), $8, $9)"
                 " ON CONFLICT (name) DO UPDATE SET interval_seconds = EXCLUDED.interval_seconds,"
                 " cron = EXCLUDED.cron, enabled = EXCLUDED.enabled, next_run_at = EXCLUDED.next_run_at,"
-                " updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by",
+                " updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by,"
+                " safety_net_interval_seconds = EXCLUDED.safety_net_interval_seconds",
                 schedule.name.toStdString(), schedule.entityType.toStdString(),
                 syncModeName(schedule.mode).toStdString(), interval, optionalText(schedule.cron), schedule.enabled,
-                timestamp(nextMs), who(updatedBy));
+                timestamp(nextMs), who(updatedBy), safetyNet);
             notifyChanged(txn);
             return {};
         },
@@ -168,7 +173,8 @@ Status ScheduleRepository::setNextRun(const QString &name, qint64 atMs, const QS
         QStringLiteral("moving the next run of schedule %1").arg(name),
         [&](pqxx::transaction_base &txn) -> Status {
             const auto result = txn.exec_params("UPDATE tiersync.schedules SET next_run_at = $2::timestamptz,"
-                                                " updated_at = now(), updated_by = $3 WHERE name = $1",
+                                                " run_requested = true, updated_at = now(), updated_by = $3"
+                                                " WHERE name = $1",
                                                 name.toStdString(), timestamp(atMs), who(updatedBy));
             if (result.affected_rows() == 0)
                 return notFound(name);
@@ -205,8 +211,8 @@ Result<QList<Schedule>> ScheduleRepository::claimDue(qint64 nowMs, const QString
                     broken.append(next.error().message);
                     continue;
                 }
-                txn.exec_params("UPDATE tiersync.schedules SET next_run_at = $2::timestamptz, claimed_by = $3"
-                                " WHERE name = $1",
+                txn.exec_params("UPDATE tiersync.schedules SET next_run_at = $2::timestamptz, claimed_by = $3,"
+                                " run_requested = false WHERE name = $1",
                                 schedule.name.toStdString(), timestamp(*next), instanceId.toStdString());
                 schedule.nextRunAt = QDateTime::fromMSecsSinceEpoch(*next, Qt::UTC);
                 schedule.claimedBy = instanceId;
@@ -268,6 +274,8 @@ QList<Schedule> ScheduleRepository::defaultSchedules(const EntityRegistry &entit
         incremental.mode = SyncMode::Incremental;
         incremental.name = Schedule::nameFor(entity.name, incremental.mode);
         incremental.intervalSeconds = feedsEndpoints ? kDefaultFeedIntervalSeconds : kDefaultBooksIntervalSeconds;
+        if (feedsEndpoints)
+            incremental.safetyNetIntervalSeconds = kDefaultSafetyNetIntervalSeconds;
         schedules.append(incremental);
         if (feedsEndpoints) {
             Schedule full;
@@ -307,10 +315,10 @@ Result<int> ScheduleRepository::seedDefaults(const EntityRegistry &entities, qin
                 const Schedule &s = seed.schedule;
                 const auto result = txn.exec_params(
                     "INSERT INTO tiersync.schedules (name, entity_type, mode, interval_seconds, cron, next_run_at,"
-                    " updated_by) VALUES ($1, $2, $3, $4, $5, $6::timestamptz, 'default')"
-                    " ON CONFLICT DO NOTHING",
+                    " updated_by, safety_net_interval_seconds) VALUES ($1, $2, $3, $4, $5, $6::timestamptz, 'default',"
+                    " $7) ON CONFLICT DO NOTHING",
                     s.name.toStdString(), s.entityType.toStdString(), syncModeName(s.mode).toStdString(),
-                    s.intervalSeconds, optionalText(s.cron), timestamp(seed.nextMs));
+                    s.intervalSeconds, optionalText(s.cron), timestamp(seed.nextMs), s.safetyNetIntervalSeconds);
                 inserted += int(result.affected_rows());
             }
             if (inserted > 0)

@@ -22,7 +22,10 @@ class ChannelKeeper final {
 public:
     struct Options {
         ChannelManager::Options manager;
-        qint64 intervalMs = 10LL * 60 * 1000;
+        // Hourly: each pass lists the channels (one Zoho call), renewal needs a pass a day
+        // (24 h margin), and a channel counts as healthy only while a pass confirmed it
+        // within 3 hours (ChannelHealthFacts::kMaxUnconfirmedMs). 24 calls a day, not 144.
+        qint64 intervalMs = 60LL * 60 * 1000;
     };
 
     ChannelKeeper(EntityRegistry registry, PgSettings pg, ZohoClient *client, Options options);

@@ -22,7 +22,9 @@ std::string channelColumns()
 {
     return "channel_id, entity_type, module, events::text, notify_url, " + pgEpochMs("expires_at") + ", "
         + pgEpochMs("enabled_at") + ", " + pgEpochMs("renewed_at") + ", " + pgEpochMs("last_notification_at")
-        + ", notifications, status, last_error, " + pgEpochMs("updated_at");
+        + ", notifications, status, last_error, " + pgEpochMs("updated_at") + ", " + pgEpochMs("degraded_at")
+        + ", degraded_reason, " + pgEpochMs("clean_since") + ", " + pgEpochMs("last_check_at")
+        + ", coalesce(last_check_missed, 0)";
 }
 
 NotificationChannel toChannel(const pqxx::row &r)
@@ -42,6 +44,11 @@ NotificationChannel toChannel(const pqxx::row &r)
     channel.status = channelStatusFromName(fromPgText(r[10])).value_or(ChannelStatus::Failed);
     channel.lastError = fromPgText(r[11]);
     channel.updatedAt = fromPgEpochMs(r[12]);
+    channel.degradedAt = fromPgEpochMs(r[13]);
+    channel.degradedReason = fromPgText(r[14]);
+    channel.cleanSince = fromPgEpochMs(r[15]);
+    channel.lastCheckAt = fromPgEpochMs(r[16]);
+    channel.lastCheckMissed = r[17].as<int>();
     return channel;
 }
 
@@ -139,6 +146,80 @@ Result<bool> ChannelRepository::recordNotification(const QString &channelId, con
     if (!status)
         return status.error();
     return known;
+}
+
+Result<QList<ChannelRepository::CheckResult>> ChannelRepository::recordCheck(const Check &check)
+{
+    if (check.entityType.isEmpty() || check.runId <= 0)
+        return makeError(ErrorKind::InvalidArgument, QStringLiteral("a channel check needs an entity type and a run"));
+    const auto at = [](qint64 ms) { return toPgTimestamp(QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC)); };
+    const QString reason = QStringLiteral("feed run %1 found %2 change(s) the notifications never brought");
+    QList<CheckResult> results;
+    Status status = m_connection.transaction(
+        QStringLiteral("recording a feed run's check of its channels"),
+        [&](pqxx::transaction_base &txn) -> Status {
+            results.clear();
+            // Every right-hand side sees the row as it was: clean_since and degraded_at
+            // decide together from the old values.
+            const auto rows = txn.exec_params(
+                "WITH run AS (SELECT started_at, coalesce(finished_at, now()) AS finished_at"
+                "             FROM tiersync.sync_runs WHERE id = $2),"
+                " missed AS (SELECT c.channel_id, count(e.zoho_id)::int AS n"
+                "            FROM tiersync.notification_channels c CROSS JOIN run"
+                "            LEFT JOIN tiersync.entities e ON e.entity_type = c.entity_type AND e.deleted_at IS NULL"
+                "             AND e.synced_at BETWEEN run.started_at AND run.finished_at"
+                "             AND e.last_modified_time > coalesce(c.enabled_at, '-infinity')"
+                "             AND e.last_modified_time <= $3::timestamptz"
+                "            WHERE c.entity_type = $1 AND c.status = 'active'"
+                "            GROUP BY c.channel_id),"
+                " judged AS (SELECT c.channel_id, m.n,"
+                "            c.degraded_at IS NOT NULL AND m.n = 0 AND c.clean_since IS NOT NULL"
+                "             AND $4::timestamptz - c.clean_since >= make_interval(secs => $5::double precision)"
+                "             AND c.last_notification_at >= c.clean_since AS recovers"
+                "            FROM tiersync.notification_channels c JOIN missed m USING (channel_id))"
+                " UPDATE tiersync.notification_channels c SET"
+                "  last_check_at = $4::timestamptz, last_check_missed = j.n,"
+                "  degraded_at = CASE WHEN j.n > 0 THEN $4::timestamptz WHEN j.recovers THEN NULL ELSE c.degraded_at END,"
+                "  degraded_reason = CASE WHEN j.n > 0 THEN format($6::text, j.n) WHEN j.recovers THEN NULL"
+                "                    ELSE c.degraded_reason END,"
+                "  clean_since = CASE WHEN j.n > 0 OR j.recovers OR c.degraded_at IS NULL THEN NULL"
+                "                WHEN c.clean_since IS NULL THEN $4::timestamptz ELSE c.clean_since END"
+                " FROM judged j WHERE c.channel_id = j.channel_id"
+                " RETURNING c.channel_id, j.n, j.recovers, c.degraded_at IS NOT NULL",
+                check.entityType.toStdString(), check.runId, at(check.atMs - check.graceMs), at(check.atMs),
+                double(check.probationMs) / 1000.0,
+                reason.arg(check.runId).arg(QStringLiteral("%s")).toStdString());
+            for (const auto &r : rows) {
+                CheckResult result;
+                result.channelId = fromPgText(r[0]);
+                result.missed = r[1].as<int>();
+                const bool recovered = r[2].as<bool>();
+                const bool degraded = r[3].as<bool>();
+                result.verdict = result.missed > 0 ? Verdict::Degraded
+                    : recovered                    ? Verdict::Recovered
+                    : degraded                     ? Verdict::Probation
+                                                   : Verdict::Clean;
+                results.append(result);
+            }
+            return {};
+        },
+        Idempotency::Idempotent);
+    if (!status)
+        return status.error();
+    return results;
+}
+
+ChannelHealthFacts ChannelRepository::healthFacts(const NotificationChannel &channel)
+{
+    const auto ms = [](const QDateTime &time) { return time.isValid() ? time.toMSecsSinceEpoch() : qint64(0); };
+    ChannelHealthFacts facts;
+    facts.entityType = channel.entityType;
+    facts.active = channel.status == ChannelStatus::Active;
+    facts.failing = !channel.lastError.isEmpty();
+    facts.expiresAtMs = ms(channel.expiresAt);
+    facts.confirmedAtMs = ms(channel.updatedAt);
+    facts.degradedAtMs = ms(channel.degradedAt);
+    return facts;
 }
 
 }  // namespace tiersync

@@ -35,6 +35,14 @@ struct NotificationChannel final {
     ChannelStatus status = ChannelStatus::Active;
     QString lastError;
     QDateTime updatedAt;
+    // The feed's self-check (FeedCadence; written only by ChannelRepository::recordCheck):
+    // degraded since degradedAt (invalid: not degraded) because a feed run found changes
+    // it never delivered; clean runs since cleanSince count towards proving it again.
+    QDateTime degradedAt;
+    QString degradedReason;
+    QDateTime cleanSince;
+    QDateTime lastCheckAt;    // the last feed run that checked it
+    int lastCheckMissed = 0;  // changes that run found the channel never delivered
 };
 
 }  // namespace tiersync

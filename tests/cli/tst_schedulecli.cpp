@@ -108,14 +108,19 @@ private slots:
         QCOMPARE(products.value(QStringLiteral("enabled")).toBool(), true);
         QCOMPARE(rows.value(QStringLiteral("customers:incremental")).value(QStringLiteral("interval_seconds")).toInt(), 3600);
         QCOMPARE(rows.value(QStringLiteral("students:incremental")).value(QStringLiteral("interval_seconds")).toInt(), 300);
+        QCOMPARE(rows.value(QStringLiteral("students:incremental")).value(QStringLiteral("safety_net_seconds")).toInt(),
+                 7200);
+        QCOMPARE(rows.value(QStringLiteral("students:incremental")).value(QStringLiteral("cadence_in_force")).toString(),
+                 QStringLiteral("own"));  // no notification channel
         QCOMPARE(rows.value(QStringLiteral("students:full")).value(QStringLiteral("cron")).toString(),
-                 QStringLiteral("0 3 * * *"));
+                 QStringLiteral("0 3 * * 0"));
 
         const Run text = cli({QStringLiteral("list")});
         QCOMPARE(text.exitCode, 0);
         QVERIFY(text.out.startsWith("name"));
         QVERIFY(text.out.contains("students:full"));
-        QVERIFY(text.out.contains("0 3 * * *"));
+        QVERIFY(text.out.contains("0 3 * * 0"));
+        QVERIFY(text.out.contains("5m*|2h"));
         QVERIFY(text.out.contains("never ran"));
     }
 

@@ -160,8 +160,9 @@ private slots:
             expected.insert(schedule.name, schedule.cadence());
         QCOMPARE(expected.value(QStringLiteral("products:incremental")), QStringLiteral("every 1h"));
         QCOMPARE(expected.value(QStringLiteral("customers:incremental")), QStringLiteral("every 1h"));
-        QCOMPARE(expected.value(QStringLiteral("students:incremental")), QStringLiteral("every 5m"));
-        QCOMPARE(expected.value(QStringLiteral("students:full")), QStringLiteral("cron 0 3 * * *"));
+        QCOMPARE(expected.value(QStringLiteral("students:incremental")),
+                 QStringLiteral("every 5m (2h with a healthy channel)"));
+        QCOMPARE(expected.value(QStringLiteral("students:full")), QStringLiteral("cron 0 3 * * 0"));
         QVERIFY(!expected.contains(QStringLiteral("products:full")));
         // Every CRM type naming a student is fed; nothing else.
         for (const EntityDefinition &entity : registry->entities()) {
@@ -180,9 +181,9 @@ private slots:
             QCOMPARE(row.cadence(), expected.value(row.name));
             QVERIFY(row.enabled);
             QCOMPARE(row.updatedBy, QStringLiteral("default"));
-            // Incremental: due at once; full: at its next slot (03:00 the next day).
+            // Incremental: due at once; full: at its next slot (Sunday 03:00).
             QCOMPARE(row.nextRunAt.toMSecsSinceEpoch(),
-                     row.mode == SyncMode::Full ? QDateTime::fromString(QStringLiteral("2024-06-12T03:00:00Z"),
+                     row.mode == SyncMode::Full ? QDateTime::fromString(QStringLiteral("2024-06-16T03:00:00Z"),
                                                                          Qt::ISODate)
                                                       .toMSecsSinceEpoch()
                                                 : kNowMs);

@@ -23,6 +23,21 @@ QString statusText(ChannelStatus status)
     return {};
 }
 
+QString healthText(const std::optional<ChannelHealth> &health)
+{
+    if (!health)
+        return QStringLiteral("—");
+    switch (*health) {
+    case ChannelHealth::Healthy: return ChannelModel::tr("healthy: feed on its safety net");
+    case ChannelHealth::Degraded: return ChannelModel::tr("degraded: missed changes");
+    case ChannelHealth::Failing: return ChannelModel::tr("failing to renew");
+    case ChannelHealth::Expired: return ChannelModel::tr("expired");
+    case ChannelHealth::Unconfirmed: return ChannelModel::tr("not confirmed lately");
+    case ChannelHealth::Inactive: return ChannelModel::tr("inactive");
+    }
+    return {};
+}
+
 }  // namespace
 
 ChannelModel::ChannelModel(QObject *parent) : QAbstractTableModel(parent) {}
@@ -67,10 +82,15 @@ QVariant ChannelModel::data(const QModelIndex &index, int role) const
     const NotificationChannel &channel = m_snapshot.channels.at(index.row());
     if (role == Qt::DisplayRole)
         return text(channel, index.column());
+    if (role == Qt::ToolTipRole && index.column() == HealthColumn && !channel.degradedReason.isEmpty())
+        return channel.degradedReason;
     if (role == Qt::ToolTipRole && !channel.lastError.isEmpty())
         return channel.lastError;
     if (role == Qt::ForegroundRole && index.column() == StatusColumn && channel.status != ChannelStatus::Active
         && channel.status != ChannelStatus::Disabled)
+        return QBrush(QColor(0xb0, 0x20, 0x20));
+    if (role == Qt::ForegroundRole && index.column() == HealthColumn && channel.status == ChannelStatus::Active
+        && healthOf(channel) != ChannelHealth::Healthy)
         return QBrush(QColor(0xb0, 0x20, 0x20));
     return {};
 }
@@ -82,6 +102,7 @@ QVariant ChannelModel::headerData(int section, Qt::Orientation orientation, int 
     switch (section) {
     case ModuleColumn: return tr("Module");
     case StatusColumn: return tr("Status");
+    case HealthColumn: return tr("Health");
     case ExpiresColumn: return tr("Expires");
     case LastNotificationColumn: return tr("Last notification");
     case NotificationsColumn: return tr("Notifications");
@@ -90,11 +111,20 @@ QVariant ChannelModel::headerData(int section, Qt::Orientation orientation, int 
     }
 }
 
+std::optional<ChannelHealth> ChannelModel::healthOf(const NotificationChannel &channel) const
+{
+    const auto found = m_snapshot.health.constFind(channel.channelId);
+    if (found == m_snapshot.health.cend())
+        return std::nullopt;
+    return *found;
+}
+
 QString ChannelModel::text(const NotificationChannel &channel, int column) const
 {
     switch (column) {
     case ModuleColumn: return channel.module;
     case StatusColumn: return statusText(channel.status);
+    case HealthColumn: return healthText(healthOf(channel));
     case ExpiresColumn: return timeAndSpanText(channel.expiresAt, m_snapshot.asOf);
     case LastNotificationColumn:
         return channel.lastNotificationAt.isValid() ? timeAndSpanText(channel.lastNotificationAt, m_snapshot.asOf)

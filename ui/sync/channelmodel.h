@@ -4,6 +4,8 @@
 
 #include <QAbstractTableModel>
 
+#include <optional>
+
 namespace tiersync::ui {
 
 // The CRM notification channels of one ChannelSnapshot, one row each.
@@ -12,8 +14,10 @@ class ChannelModel final : public QAbstractTableModel {
     Q_DISABLE_COPY_MOVE(ChannelModel)
 
 public:
-    enum Column { ModuleColumn, StatusColumn, ExpiresColumn, LastNotificationColumn, NotificationsColumn,
-                  ChannelIdColumn, ColumnCount };
+    // Health: whether the channel keeps its module's feed on the safety net (healthy) or
+    // why not (degraded, expired, …), from the snapshot.
+    enum Column { ModuleColumn, StatusColumn, HealthColumn, ExpiresColumn, LastNotificationColumn,
+                  NotificationsColumn, ChannelIdColumn, ColumnCount };
 
     explicit ChannelModel(QObject *parent = nullptr);
     ~ChannelModel() override;
@@ -28,6 +32,8 @@ public:
 
 private:
     [[nodiscard]] QString text(const NotificationChannel &channel, int column) const;
+    // The snapshot's health of the channel; nullopt when it has none (an older service).
+    [[nodiscard]] std::optional<ChannelHealth> healthOf(const NotificationChannel &channel) const;
 
     ChannelSnapshot m_snapshot;
 };

@@ -15,6 +15,8 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace tiersync::ui {
 
 namespace {
@@ -153,7 +155,9 @@ void ReplicaPanel::onChannelsLoaded(const ChannelSnapshot &snapshot)
             ? tr("No notification channels: a tiersync serve with a public callback URL (--public-url or "
                  "TIERSYNC_PUBLIC_URL) and a CRM webhook token enables one per fed module.")
             : (snapshot.channels.size() == 1 ? tr("1 channel") : tr("%1 channels").arg(snapshot.channels.size()))
-                + tr("; tiersync serve renews each well before it expires."));
+                + tr("; tiersync serve renews each well before it expires. %1 healthy: while a module's channel is "
+                     "healthy its feed runs only as a safety net.")
+                      .arg(std::count(snapshot.health.cbegin(), snapshot.health.cend(), ChannelHealth::Healthy)));
     landed();
 }
 
