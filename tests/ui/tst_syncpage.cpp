@@ -391,6 +391,32 @@ private Q_SLOTS:
         QVERIFY(historyStatus->text().isEmpty());
     }
 
+    // A full run's proof of its listing, as sync_runs holds it, in the detail.
+    void fullRunSaysHowItsListingWent()
+    {
+        Console console;
+        console.open();
+        SyncRunRepository::Run shifted = productsRun(43, SyncMode::Full, SyncRunRepository::kSucceeded);
+        shifted.counters.listingPasses = 2;
+        shifted.counters.listingShifted = true;
+        shifted.counters.caughtUp = 4;
+        SyncRunRepository::Run stable = productsRun(44, SyncMode::Full, SyncRunRepository::kSucceeded);
+        stable.counters.listingPasses = 1;
+        QCOMPARE(console.service.answerLoads({stable, shifted}), 1);
+        auto *runs = console.find<QTableView>("runHistory");
+        auto *detail = console.find<QPlainTextEdit>("runDetail");
+        QVERIFY(runs && detail);
+        runs->selectRow(1);
+        QTRY_VERIFY2(detail->toPlainText().contains(QStringLiteral(
+                         "Listing: shifted while it ran (records inserted or deleted meanwhile); listed 2 times, "
+                         "4 record(s) caught up afterwards")),
+                     qPrintable(detail->toPlainText()));
+        runs->selectRow(0);
+        QTRY_VERIFY2(detail->toPlainText().contains(
+                         QStringLiteral("Listing: complete and stable; listed 1 time(s), 0 record(s) caught up afterwards")),
+                     qPrintable(detail->toPlainText()));
+    }
+
     // The history is asked for only while the page shows, one load at a time.
     void historyPollsOnlyWhileShown()
     {

@@ -67,6 +67,16 @@ QString runDetail(const SyncRunRepository::Run &run)
                  .arg(c.skipped)
                  .arg(c.failed)
                  .arg(c.deleted);
+    // A full run proves its listing complete: how often it listed, and what the catch-up found.
+    if (c.listingPasses > 0)
+        lines << (c.listingShifted
+                      ? QObject::tr("Listing: shifted while it ran (records inserted or deleted meanwhile); listed %1 "
+                                    "times, %2 record(s) caught up afterwards")
+                            .arg(c.listingPasses)
+                            .arg(c.caughtUp)
+                      : QObject::tr("Listing: complete and stable; listed %1 time(s), %2 record(s) caught up afterwards")
+                            .arg(c.listingPasses)
+                            .arg(c.caughtUp));
     if (!run.error.isEmpty())
         lines << QObject::tr("Error: %1").arg(run.error);
     return lines.join(QLatin1Char('\n'));
