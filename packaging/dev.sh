@@ -8,8 +8,8 @@
 #   ./packaging/dev.sh test-asan  the engine's tests under AddressSanitizer + UBSan
 #   ./packaging/dev.sh fuzz [SECONDS]  build the libFuzzer targets (clang-14, ASan + UBSan) and
 #                                 fuzz each for SECONDS (default 60), two at a time; fails on a crash
-#                                 (FUZZ_SEED=N picks libFuzzer's seed, default 1: a run is
-#                                 repeatable, and a longer run tries the shorter one's inputs first)
+#                                 (FUZZ_SEED=N picks libFuzzer's seed, default 1, so runs start
+#                                 alike; FUZZ_SEED=2, 3… explore elsewhere)
 #   ./packaging/dev.sh install    only install the Debian packages
 #   ./packaging/dev.sh stop       stop a sandbox left running (run --no-console starts one)
 set -euo pipefail
@@ -137,7 +137,9 @@ fuzz_all() {
   echo "dev.sh fuzz: ${#targets[@]} targets, $seconds s each, $parallel at a time, seed $seed"
   local started=$SECONDS
   # A fixed seed (and Qt's hash seed fixed, so our code's coverage does not vary with QHash
-  # order) makes the run repeatable: what CI found, the same command finds here.
+  # order) keeps runs alike, though not input for input (coverage found at different times
+  # steers the mutations differently); a crash prints its input below, so CI's finds can be
+  # replayed here from the log.
   printf '%s\n' "${targets[@]}" | xargs -P "$parallel" -I{} bash -c '
     t=$1; seconds=$2; out=$3; seed=$4; seeds=tests/fuzz/corpus/$t; regressions=tests/fuzz/regressions/$t
     mkdir -p "$out/corpus/$t" "$out/artifacts/$t"
