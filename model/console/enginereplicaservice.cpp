@@ -12,7 +12,6 @@
 #include "webhook/channelrepository.h"
 
 #include <QHash>
-#include <QThread>
 
 namespace tiersync {
 
@@ -31,17 +30,12 @@ ServiceError toServiceError(const Error &error)
 }  // namespace
 
 EngineReplicaService::EngineReplicaService(std::shared_ptr<EngineServicesPool> pool, EpochClock clock,
-                                           QObject *parent)
+                                           std::shared_ptr<ServiceThread> loads, QObject *parent)
     : ReplicaService(parent),
       m_clock(orSystemEpochClock(std::move(clock))),
-      m_thread(std::make_unique<QThread>()),
-      m_context(new QObject)
+      m_loads(loads ? std::move(loads) : std::make_shared<ServiceThread>(QStringLiteral("console-replica")))
 {
     m_profile.setPool(std::move(pool));
-    m_thread->setObjectName(QStringLiteral("console-replica"));
-    m_context->moveToThread(m_thread.get());
-    connect(m_thread.get(), &QThread::finished, m_context, &QObject::deleteLater);
-    m_thread->start();
 }
 
 EngineReplicaService::~EngineReplicaService()
@@ -51,16 +45,12 @@ EngineReplicaService::~EngineReplicaService()
 
 void EngineReplicaService::stop()
 {
-    if (!m_thread->isRunning())
-        return;
-    m_thread->quit();
-    m_thread->wait();
+    m_loads.close();
 }
 
 void EngineReplicaService::post(std::function<void()> work)
 {
-    if (m_thread->isRunning())
-        QMetaObject::invokeMethod(m_context, std::move(work), Qt::QueuedConnection);
+    m_loads.post(std::move(work));
 }
 
 void EngineReplicaService::answer(std::function<void()> emitter)

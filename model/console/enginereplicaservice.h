@@ -2,6 +2,7 @@
 
 #include "cache/endpointregistry.h"
 #include "console/replicaservice.h"
+#include "console/servicethread.h"
 #include "console/workerprofile.h"
 #include "core/epochclock.h"
 #include "core/result.h"
@@ -10,8 +11,6 @@
 #include <memory>
 #include <optional>
 
-class QThread;
-
 namespace tiersync {
 
 class EngineServicesPool;
@@ -19,16 +18,19 @@ class PgConnection;
 
 // ReplicaService on the engine: ScheduleRepository, FeedStateRepository and
 // ChannelRepository on PostgreSQL, through the console's one EngineServicesPool (the
-// database is migrated once per process). Every call is quick, so all of them share one
-// thread the service owns; answers hop back to the service's own thread. stop() (and the
-// destructor) finish the call in progress and join the thread.
+// database is migrated once per process). Every call is quick, so all of them run in turn
+// on the console's loading thread (a ServiceLane of it); answers hop back to the
+// service's own thread. stop() (and the destructor) drop the calls not begun and wait
+// for the one in progress.
 class EngineReplicaService final : public ReplicaService {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(EngineReplicaService)
 
 public:
-    // clock: "now" for seeding, Run now and the lag; null: the system clock.
-    EngineReplicaService(std::shared_ptr<EngineServicesPool> pool, EpochClock clock, QObject *parent = nullptr);
+    // clock: "now" for seeding, Run now and the lag; null: the system clock. loads: the
+    // thread the calls run on; null: one of the service's own.
+    EngineReplicaService(std::shared_ptr<EngineServicesPool> pool, EpochClock clock,
+                         std::shared_ptr<ServiceThread> loads = {}, QObject *parent = nullptr);
     ~EngineReplicaService() override;
 
     // Calls after this do nothing.
@@ -43,7 +45,7 @@ public:
     void edit(const tiersync::ScheduleEdit &edit) override;
 
 private:
-    // Runs work on the service's thread.
+    // Runs work on the loading thread.
     void post(std::function<void()> work);
     // Emits on the service's own thread.
     void answer(std::function<void()> emitter);
@@ -60,16 +62,15 @@ private:
     [[nodiscard]] Result<Schedule> change(Request request, const QString &name);
     [[nodiscard]] Result<Schedule> applyEdit(const ScheduleEdit &edit);
 
-    // The registries, loaded on m_thread by the first read (they never change in a process).
+    // The registries, loaded on the loading thread by the first read (they never change in a process).
     [[nodiscard]] Status loadRegistries();
 
     EpochClock m_clock;
-    WorkerProfile m_profile;  // used on m_thread only
-    std::optional<EntityRegistry> m_entities;     // m_thread only
-    std::optional<EndpointRegistry> m_endpoints;  // m_thread only
-    bool m_seeded = false;  // the profile's default schedules seeded (m_thread only)
-    std::unique_ptr<QThread> m_thread;
-    QObject *m_context;  // lives on m_thread; deleted when it finishes
+    WorkerProfile m_profile;  // used on the loading thread only
+    std::optional<EntityRegistry> m_entities;     // the loading thread only
+    std::optional<EndpointRegistry> m_endpoints;  // the loading thread only
+    bool m_seeded = false;  // the profile's default schedules seeded (the loading thread only)
+    ServiceLane m_loads;
 };
 
 }  // namespace tiersync

@@ -8,7 +8,6 @@
 #include "sync/syncrunner.h"
 
 #include <QMutex>
-#include <QThread>
 #include <QThreadPool>
 
 namespace tiersync {
@@ -84,12 +83,11 @@ private:
 };
 
 EngineSyncRunService::EngineSyncRunService(std::shared_ptr<EngineServicesPool> pool, ConsoleClocks clocks,
-                                           QObject *parent)
+                                           std::shared_ptr<ServiceThread> loads, QObject *parent)
     : SyncRunService(parent),
       m_clocks(std::move(clocks)),
       m_runThreads(std::make_unique<QThreadPool>()),
-      m_historyThread(std::make_unique<QThread>()),
-      m_historyContext(new QObject)
+      m_history(loads ? std::move(loads) : std::make_shared<ServiceThread>(QStringLiteral("console-sync-history")))
 {
     m_runProfile.setPool(pool);
     m_runProfile.setFallbackOptions(engineServicesOptions(m_clocks));
@@ -100,10 +98,6 @@ EngineSyncRunService::EngineSyncRunService(std::shared_ptr<EngineServicesPool> p
     m_runThreads->setObjectName(QStringLiteral("console-sync-run"));
     m_runThreads->setMaxThreadCount(1);
     m_runThreads->setExpiryTimeout(0);
-    m_historyThread->setObjectName(QStringLiteral("console-sync-history"));
-    m_historyContext->moveToThread(m_historyThread.get());
-    connect(m_historyThread.get(), &QThread::finished, m_historyContext, &QObject::deleteLater);
-    m_historyThread->start();
 }
 
 EngineSyncRunService::~EngineSyncRunService()
@@ -120,8 +114,7 @@ void EngineSyncRunService::stop()
     for (const std::shared_ptr<RunControl> &control : std::as_const(m_runs))
         control->cancel();
     m_runThreads->waitForDone();
-    m_historyThread->quit();
-    m_historyThread->wait();
+    m_history.close();
 }
 
 void EngineSyncRunService::answer(std::function<void()> emitter)
@@ -136,15 +129,14 @@ void EngineSyncRunService::setProfile(const ConnectionProfile &profile)
         return;
     m_profile = profile;
     m_haveProfile = true;
-    QMetaObject::invokeMethod(m_historyContext, [this, profile] { m_historyProfile.set(profile); },
-                              Qt::QueuedConnection);
+    m_history.post([this, profile] { m_historyProfile.set(profile); });
 }
 
 void EngineSyncRunService::loadRuns(int limit)
 {
     if (m_stopped)
         return;
-    QMetaObject::invokeMethod(m_historyContext, [this, limit] { readRuns(limit); }, Qt::QueuedConnection);
+    m_history.post([this, limit] { readRuns(limit); });
 }
 
 quint64 EngineSyncRunService::startRun(const QString &entityType, SyncMode mode, int batchSize)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "console/consoleclocks.h"
+#include "console/servicethread.h"
 #include "console/syncrunservice.h"
 #include "console/workerprofile.h"
 
@@ -9,7 +10,6 @@
 #include <functional>
 #include <memory>
 
-class QThread;
 class QThreadPool;
 
 namespace tiersync {
@@ -19,17 +19,19 @@ class EngineServicesPool;
 // SyncRunService on the engine: SyncRunner on the console's one EngineServicesPool (one
 // Zoho client, one migration per process) and SyncRunRepository for the history.
 // A run blocks its thread for minutes, so each run goes to a pool thread that exists only
-// while it runs, with a cancel token of its own; the history loads on one thread the
-// service owns, so a refresh never waits behind a run. Answers hop back to the service's
-// own thread. stop() (and the destructor) cancels the runs, waits for them to end, then
-// joins the history thread: nobody else needs to cancel anything at shutdown.
+// while it runs, with a cancel token of its own; the history loads on the console's
+// loading thread (a ServiceLane), so a refresh never waits behind a run. Answers hop back
+// to the service's own thread. stop() (and the destructor) cancels the runs, waits for
+// them to end, then closes its lane: nobody else needs to cancel anything at shutdown.
 class EngineSyncRunService final : public SyncRunService {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(EngineSyncRunService)
 
 public:
     // clocks: what runs read (the minute Zoho calls are counted in); null: the system's.
-    EngineSyncRunService(std::shared_ptr<EngineServicesPool> pool, ConsoleClocks clocks, QObject *parent = nullptr);
+    // loads: the thread the history loads on; null: one of the service's own.
+    EngineSyncRunService(std::shared_ptr<EngineServicesPool> pool, ConsoleClocks clocks,
+                         std::shared_ptr<ServiceThread> loads = {}, QObject *parent = nullptr);
     ~EngineSyncRunService() override;
 
     // Calls after this do nothing (startRun returns 0).
@@ -48,7 +50,7 @@ private:
     // On a run thread: the whole run, answered.
     void execute(quint64 request, const ConnectionProfile &profile, const QString &entityType, SyncMode mode,
                  int batchSize, const std::shared_ptr<RunControl> &control);
-    // On the history thread.
+    // On the loading thread.
     void readRuns(int limit);
 
     ConsoleClocks m_clocks;
@@ -58,10 +60,9 @@ private:
     quint64 m_lastRequest = 0;    // the service's thread
     QHash<quint64, std::shared_ptr<RunControl>> m_runs;  // unfinished runs (the service's thread)
     WorkerProfile m_runProfile;      // run threads only (one run at a time)
-    WorkerProfile m_historyProfile;  // m_historyThread only
+    WorkerProfile m_historyProfile;  // the loading thread only
     std::unique_ptr<QThreadPool> m_runThreads;
-    std::unique_ptr<QThread> m_historyThread;
-    QObject *m_historyContext;  // lives on m_historyThread; deleted when it finishes
+    ServiceLane m_history;
 };
 
 }  // namespace tiersync

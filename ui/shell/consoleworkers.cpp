@@ -7,6 +7,7 @@
 #include "console/keybrowserworker.h"
 #include "console/overviewworker.h"
 #include "console/retrylogworker.h"
+#include "console/servicethread.h"
 #include "console/studentworker.h"
 #include "console/workerprofile.h"
 #include "console/zoholimitsworker.h"
@@ -31,7 +32,8 @@ Worker *adopt(WorkerThreads &threads, const char *threadName, const std::functio
 
 ConsoleWorkers::ConsoleWorkers(ProfileStore *profiles, SecretStore *secrets, Confirmer *confirmer,
                                ConsoleClocks clocks)
-    : m_pool(std::make_shared<EngineServicesPool>(engineServicesOptions(clocks)))
+    : m_pool(std::make_shared<EngineServicesPool>(engineServicesOptions(clocks))),
+      m_loads(std::make_shared<ServiceThread>(QStringLiteral("console-loads")))
 {
     m_context.profiles = profiles;
     m_context.secrets = secrets;
@@ -59,10 +61,11 @@ ConsoleWorkers::ConsoleWorkers(ProfileStore *profiles, SecretStore *secrets, Con
     m_context.cacheActions = adopt<CacheAdminWorker>(m_threads, "console-cache", pooled);
     m_context.cacheLists = adopt<CacheAdminWorker>(m_threads, "console-cache-lists", pooled);
     m_context.zohoLimits = adopt<ZohoLimitsWorker>(m_threads, "console-limits", pooled);
-    // Domain services: each owns its threads; pages call their methods.
-    m_replica = std::make_unique<EngineReplicaService>(m_pool, clocks.wall);
+    // Domain services: quick loads share one thread, long jobs get threads of their own
+    // while they run; pages call their methods.
+    m_replica = std::make_unique<EngineReplicaService>(m_pool, clocks.wall, m_loads);
     m_context.replica = m_replica.get();
-    m_syncRuns = std::make_unique<EngineSyncRunService>(m_pool, clocks);
+    m_syncRuns = std::make_unique<EngineSyncRunService>(m_pool, clocks, m_loads);
     m_context.syncRuns = m_syncRuns.get();
 }
 
@@ -75,6 +78,7 @@ void ConsoleWorkers::stopAll()
 {
     m_syncRuns->stop();  // cancels a run still going, then joins
     m_replica->stop();
+    m_loads->stop();
     m_threads.stopAll();
 }
 

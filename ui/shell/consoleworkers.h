@@ -10,6 +10,7 @@
 namespace tiersync {
 class EngineReplicaService;
 class EngineSyncRunService;
+class ServiceThread;
 }
 
 namespace tiersync::ui {
@@ -37,6 +38,8 @@ public:
 
 private:
     std::shared_ptr<EngineServicesPool> m_pool;  // outlives the workers that hold its services
+    // The domain services' quick loads, one after another (long jobs run elsewhere).
+    std::shared_ptr<ServiceThread> m_loads;
     WorkerThreads m_threads;
     std::unique_ptr<EngineReplicaService> m_replica;
     std::unique_ptr<EngineSyncRunService> m_syncRuns;
