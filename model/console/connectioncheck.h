@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 
+#include <QMetaType>
 #include <QString>
 #include <QtGlobal>
 
@@ -26,3 +27,5 @@ struct ConnectionCheck final {
 [[nodiscard]] QString describeForAdmin(ConnectionCheck::Service service, const Error &error);
 
 }  // namespace tiersync
+
+Q_DECLARE_METATYPE(tiersync::ConnectionCheck)

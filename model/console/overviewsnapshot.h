@@ -14,7 +14,7 @@ namespace tiersync {
 // One poll of what the Overview page shows, as plain values: the connection state,
 // the caching switch, every live engine instance, and the shared per-minute
 // statistics of the last hour (every running server's counts). Built by
-// OverviewWorker; the page only renders it.
+// OverviewReader (EngineStatisticsService); the page only renders it.
 struct OverviewSnapshot final {
     struct Endpoint {
         QString name;

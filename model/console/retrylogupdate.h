@@ -11,7 +11,7 @@ namespace tiersync {
 
 // One poll of the Retries page's data, as plain values: the retry events stored
 // since the previous poll, the retries per minute of the last hour, and the circuit
-// breaker of every live engine instance. Built by RetryLogWorker.
+// breaker of every live engine instance. Built by RetryLogReader (EngineStatisticsService).
 struct RetryLogUpdate final {
     bool reset = false;                           // first poll for this profile: replace, not append
     bool logOk = false;                           // PostgreSQL answered

@@ -8,9 +8,9 @@
 namespace tiersync {
 
 // The live retry log (retry_events, newest first) for the Retries page. The model
-// never talks to PostgreSQL: RetryLogWorker's polls are handed to addEvents(), which
-// inserts the new rows at the top in one beginInsertRows, and drops the oldest beyond
-// maxRows so a long session's log stays bounded.
+// never talks to PostgreSQL: the statistics service's retry-log answers are handed to
+// addEvents(), which inserts the new rows at the top in one beginInsertRows, and drops
+// the oldest beyond maxRows so a long session's log stays bounded.
 class RetryEventModel final : public QAbstractTableModel {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(RetryEventModel)

@@ -1,4 +1,4 @@
-#include "console/connectionchecker.h"
+#include "console/engineconnectioncheckservice.h"
 #include "console/embeddedserver.h"
 #include "console/studentworker.h"
 #include "console/enginesyncrunservice.h"
@@ -69,13 +69,11 @@ private Q_SLOTS:
         WorkerThreads threads;
         EngineSyncRunService sync(pool, {});
         auto *students = new StudentWorker;
-        auto *tester = new ConnectionChecker;
+        EngineConnectionCheckService tester(pool);
         auto *server = new EmbeddedServer;
         students->setServicesPool(pool);
-        tester->setServicesPool(pool);
         server->setServicesPool(pool);
         threads.adopt(students, QStringLiteral("test-students"));
-        threads.adopt(tester, QStringLiteral("test-tester"));
         threads.adopt(server, QStringLiteral("test-serve"));
         const ConnectionProfile profile = m_profile;
         sync.setProfile(profile);
@@ -108,8 +106,8 @@ private Q_SLOTS:
         QCOMPARE(readSourceName(lookup.reads.first().source), QStringLiteral("zoho"));
 
         // "Test connection" on the active profile.
-        QSignalSpy tested(tester, &ConnectionChecker::testFinished);
-        QMetaObject::invokeMethod(tester, [tester, profile] { tester->testZoho(profile); }, Qt::QueuedConnection);
+        QSignalSpy tested(&tester, &ConnectionCheckService::testFinished);
+        tester.test(ConnectionCheck::Service::Zoho, profile);
         QTRY_VERIFY_WITH_TIMEOUT(tested.size() == 1, kTimeoutMs);
         const auto check = tested.first().first().value<ConnectionCheck>();
         QVERIFY2(check.ok, qPrintable(check.message));

@@ -1,15 +1,15 @@
 // The Overview's view of the organisation's Zoho budget, against the fixture's real Redis
 // and a scratch database: two RedisZohoBudgets with their own instance ids stand for two
 // processes, a RedisTokenStore writes the shared token, and the console reads the
-// figures back exactly (ZohoBudgetStore, then OverviewWorker on its own thread) with
+// figures back exactly (ZohoBudgetStore, then EngineStatisticsService on its loading thread) with
 // the limits of tiersync.zoho_limits, never seeing the token. Time is pinned.
 #include "budget/rediszohobudget.h"
 #include "budget/redistokenstore.h"
 #include "budget/zohobudgetstore.h"
 #include "budget/zoholimitsrepository.h"
 #include "cache/cacheengine.h"
-#include "console/overviewworker.h"
-#include "console/workerthreads.h"
+#include "console/enginestatisticsservice.h"
+#include "console/servicethread.h"
 #include "manualepochclock.h"
 #include "redis/redisconnection.h"
 #include "scratchprofile.h"
@@ -18,9 +18,9 @@
 #include "verifyok.h"
 #include "zoho/zohoservice.h"
 
+#include <QSemaphore>
 #include <QSignalSpy>
 #include <QTest>
-#include <QThread>
 
 #include <memory>
 
@@ -311,20 +311,22 @@ private Q_SLOTS:
         QCOMPARE(InstanceHeartbeat::fromFields(beat.toFields()).zohoBudgetMode, QStringLiteral("fallback"));
     }
 
-    void overviewWorkerShowsTheBudgetOnItsThread()
+    void statisticsServiceShowsTheBudgetFromItsLoadingThread()
     {
-        WorkerThreads threads;
-        auto *worker = new OverviewWorker;
-        worker->setClock(m_clock.clock());
-        threads.adopt(worker, QStringLiteral("overview"));
-        QMetaObject::invokeMethod(worker, [worker, this] { worker->setProfile(m_profile); }, Qt::QueuedConnection);
-        QSignalSpy loaded(worker, &OverviewWorker::overviewLoaded);
-        QThread *filledOn = nullptr;
-        connect(worker, &OverviewWorker::overviewLoaded, worker, [&filledOn] { filledOn = QThread::currentThread(); },
-                Qt::DirectConnection);
-        QMetaObject::invokeMethod(worker, &OverviewWorker::refresh, Qt::QueuedConnection);
+        // The loading thread the service is given, held by another lane's job: the read
+        // waits its turn there, never runs on the caller's thread.
+        auto loads = std::make_shared<ServiceThread>(QStringLiteral("test-loads"));
+        EngineStatisticsService service(nullptr, m_clock.clock(), loads);
+        ServiceLane other(loads);
+        QSemaphore held;
+        other.post([&held] { held.acquire(); });
+        service.setProfile(m_profile);
+        QSignalSpy loaded(&service, &StatisticsService::overviewLoaded);
+        service.loadOverview();
+        QCoreApplication::processEvents();
+        QCOMPARE(loaded.size(), 0);  // returned at once; the answer comes later
+        held.release();
         QTRY_VERIFY_WITH_TIMEOUT(loaded.size() == 1, kTimeoutMs);
-        QVERIFY(filledOn && filledOn != QThread::currentThread());
         const auto snapshot = loaded.first().first().value<OverviewSnapshot>();
         QVERIFY2(snapshot.budgetKnown, qPrintable(snapshot.budgetMessage));
         QVERIFY2(snapshot.budgetLimitsMessage.isEmpty(), qPrintable(snapshot.budgetLimitsMessage));

@@ -10,7 +10,7 @@
 #include "cache/readstatistics.h"
 #include "cache/statscounts.h"
 #include "cache/zohocallstore.h"
-#include "console/overviewworker.h"
+#include "console/enginestatisticsservice.h"
 #include "redis/redisconnection.h"
 #include "sandbox/redisserverprocess.h"
 #include "store/migrator.h"
@@ -205,22 +205,21 @@ private Q_SLOTS:
             VERIFY_OK(ZohoCallStore(redis).add(minute - 10, ZohoCallPurpose::Sync, 7));
             VERIFY_OK(ZohoCallStore(redis).add(minute - 60, ZohoCallPurpose::Sync, 1000));  // outside the hour
         }
-        OverviewWorker worker;
-        worker.setClock(kClock.clock());
-        worker.setProfile(m_profile);
-        QSignalSpy loaded(&worker, &OverviewWorker::overviewLoaded);
-        worker.refresh();
-        QCOMPARE(loaded.size(), 1);
+        EngineStatisticsService statistics(nullptr, kClock.clock());
+        statistics.setProfile(m_profile);
+        QSignalSpy loaded(&statistics, &StatisticsService::overviewLoaded);
+        statistics.loadOverview();
+        QTRY_COMPARE_WITH_TIMEOUT(loaded.size(), 1, 30000);
         const auto snapshot = loaded.first().first().value<OverviewSnapshot>();
         QVERIFY2(snapshot.redisOk, qPrintable(snapshot.redisMessage));
-        QCOMPARE(snapshot.zohoCalls.size(), OverviewWorker::kMinutes);
-        const ZohoCallCounts last = snapshot.zohoCallsAt(OverviewWorker::kMinutes - 1);
+        QCOMPARE(snapshot.zohoCalls.size(), StatisticsService::kMinutes);
+        const ZohoCallCounts last = snapshot.zohoCallsAt(StatisticsService::kMinutes - 1);
         QCOMPARE(last.value(ZohoCallPurpose::Read), 4u);
         QCOMPARE(last.value(ZohoCallPurpose::Sync), 40u);
         QCOMPARE(last.value(ZohoCallPurpose::Webhook), 2u);
         const QList<quint64> totals = snapshot.zohoCallsPerMinute();
         QCOMPARE(totals.last(), 46u);
-        QCOMPARE(totals.at(OverviewWorker::kMinutes - 11), 7u);
+        QCOMPARE(totals.at(StatisticsService::kMinutes - 11), 7u);
         quint64 hour = 0;
         for (quint64 calls : totals)
             hour += calls;

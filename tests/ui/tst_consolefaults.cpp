@@ -112,7 +112,7 @@ private:
     void start(Service service) { VERIFY_OK(m_sandbox->startService(service)); }
 
     // The status bar checks every 15 s; ask now rather than wait.
-    void checkHealthNow() { Q_EMIT m_window->healthCheckRequested(); }
+    void checkHealthNow() { m_window->checkHealth(); }
 
     QString health(const char *indicatorName) const
     {

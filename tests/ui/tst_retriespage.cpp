@@ -1,18 +1,17 @@
-#include "cache/instancestore.h"
+// The Retries page against a fake StatisticsService, in the main window as the console
+// composes it: no servers, no wall clock (the events are stamped with a fixed "now", the
+// page polls when the test asks). Each answer is what the engine reads after the change
+// the test describes; EngineStatisticsService itself (only the events stored since the
+// last poll, a late batch found by id) is tested on the real servers by
+// tst_statisticsservice.
 #include "charts/timeserieschart.h"
-#include "console/retrylogworker.h"
-#include "consoleharness.h"
-#include "manualepochclock.h"
+#include "console/statisticsservice.h"
+#include "fakeconsole.h"
+#include "fakestatisticsservice.h"
 #include "itemmodels/retryeventfiltermodel.h"
 #include "itemmodels/retryeventmodel.h"
-#include "redis/redisconnection.h"
 #include "retries/retriespage.h"
-#include "scratchprofile.h"
 #include "shell/mainwindow.h"
-#include "store/pgconnection.h"
-#include "store/retryeventrepository.h"
-#include "testsandbox.h"
-#include "verifyok.h"
 
 #include <QApplication>
 #include <QComboBox>
@@ -27,18 +26,15 @@ using namespace tiersync;
 
 namespace {
 
-// This test class's own Redis database: tests share the fixture's server.
-constexpr int kDb = 62;
-constexpr int kTimeoutMs = 30000;
-
-
-// Stamped "now" on the console's pinned clock: the chart counts the hour up to it.
-const test::ManualEpochClock kClock;
+constexpr int kTimeoutMs = 5000;
+constexpr int kMinutes = StatisticsService::kMinutes;
+// 2024-06-11 14:45:30 UTC: when every event happened, "now" of every answer.
+constexpr qint64 kNowMs = 1718117130000;
 
 RetryEvent retry(const QString &target, const QString &errorClass, int httpStatus, const QString &outcome)
 {
     RetryEvent event;
-    event.at = QDateTime::fromMSecsSinceEpoch(kClock.nowMs(), Qt::UTC);
+    event.at = QDateTime::fromMSecsSinceEpoch(kNowMs, Qt::UTC);
     event.target = target;
     event.attempt = 2;
     event.maxAttempts = 4;
@@ -47,6 +43,24 @@ RetryEvent retry(const QString &target, const QString &errorClass, int httpStatu
     event.delayMs = outcome == QLatin1String("retry") ? 1200 : 0;
     event.outcome = outcome;
     return event;
+}
+
+// The engine's answer to a poll: the events stored since the previous one (ids from
+// firstId), the hour's retries per minute (all of them in this minute), the instances.
+RetryLogUpdate update(bool reset, qint64 firstId, const QList<RetryEvent> &added, int retriesThisHour,
+                      const QList<InstanceHeartbeat> &instances)
+{
+    RetryLogUpdate u;
+    u.reset = reset;
+    u.logOk = true;
+    for (const RetryEvent &event : added)
+        u.added.append({firstId++, event});
+    u.firstMinute = kNowMs / 60000 - kMinutes + 1;
+    u.retriesPerMinute = QList<int>(kMinutes);
+    u.retriesPerMinute.last() = retriesThisHour;
+    u.instancesKnown = true;
+    u.instances = instances;
+    return u;
 }
 
 int columnTotal(ui::TimeSeriesChart *chart)
@@ -62,32 +76,33 @@ class TestRetriesPage final : public QObject {
 private Q_SLOTS:
     void showsTheRetryLogLiveWithFiltersAndCircuits()
     {
-        TIERSYNC_REQUIRE_SANDBOX(sandbox);
-        auto scratch = test::ScratchProfile::create(sandbox, QStringLiteral("retriespage"), kDb);
-        VERIFY_OK(scratch);
-        const ConnectionProfile profile = (*scratch)->profile();
-        RedisConnection redis(profile.redis);
-        PgConnection connection(profile.pg);
-        RetryEventRepository events(connection);
-        QVERIFY(events.insert({retry(QStringLiteral("GET /books/v3/items"), QStringLiteral("server"), 503,
-                                     QStringLiteral("retry")),
-                               retry(QStringLiteral("GET /crm/v2/Contacts"), QStringLiteral("timeout"), 0,
-                                     QStringLiteral("gave_up"))})
-                    .ok());
+        const RetryEvent itemsRetry =
+            retry(QStringLiteral("GET /books/v3/items"), QStringLiteral("server"), 503, QStringLiteral("retry"));
+        const RetryEvent contactsGaveUp =
+            retry(QStringLiteral("GET /crm/v2/Contacts"), QStringLiteral("timeout"), 0, QStringLiteral("gave_up"));
         InstanceHeartbeat server;
         server.host = QStringLiteral("server-a");
         server.pid = 99;
         server.circuit = QStringLiteral("closed");
-        server.lastSeenMs = kClock.nowMs();
-        QVERIFY(InstanceStore(redis).publish(server, 600).ok());
+        server.lastSeenMs = kNowMs;
 
-        test::ConsoleHarness console({kClock.clock(), {}});
-        console.setPagePollIntervalMs(100);  // new events and circuits show at the next poll
+        test::FakeStatisticsService statistics;
+        ui::ConsoleContext services;
+        services.statistics = &statistics;
+        test::FakeConsole console(services);
         console.confirmer().accept = false;
+        ConnectionProfile profile;
+        profile.name = QStringLiteral("test");
+        console.open(ui::MainWindow::Page::Retries, profile);
         ui::MainWindow &window = console.window();
-        window.show();
-        window.setProfile(profile);
-        window.showPage(ui::MainWindow::Page::Retries);
+        QCOMPARE(statistics.profiles.size(), 2);  // the Overview and Retries pages share the service
+        QCOMPARE(statistics.retryLogLoads, 1);  // shown with a profile: asked at once
+        // The next poll of the page, answered.
+        const auto poll = [&](const RetryLogUpdate &answer) {
+            window.retriesPage()->refresh();
+            QCOMPARE(statistics.answerRetryLog(answer), 1);
+        };
+        QCOMPARE(statistics.answerRetryLog(update(true, 1, {itemsRetry, contactsGaveUp}, 2, {server})), 1);
 
         ui::RetriesPage *page = window.retriesPage();
         QVERIFY(page);
@@ -110,21 +125,22 @@ private Q_SLOTS:
         QCOMPARE(shown->index(1, RetryEventModel::DelayColumn).data().toString(), QStringLiteral("1.2 s"));
         QCOMPARE(shown->index(1, RetryEventModel::AttemptColumn).data().toString(), QStringLiteral("2 of 4"));
         QCOMPARE(count->text(), QStringLiteral("2 of 2 shown"));
-        QCOMPARE(columnTotal(page->retriesChart()), RetryLogWorker::kMinutes);
+        QCOMPARE(columnTotal(page->retriesChart()), kMinutes);
 
         // The circuit of each running instance.
         QTRY_COMPARE_WITH_TIMEOUT(circuits->rowCount(), 1, kTimeoutMs);
         QCOMPARE(circuits->item(0, 0)->text(), QStringLiteral("server-a (pid 99)"));
         QCOMPARE(circuits->item(0, 1)->text(), QStringLiteral("Closed"));
         server.circuit = QStringLiteral("open");
-        QVERIFY(InstanceStore(redis).publish(server, 600).ok());
+        poll(update(false, 3, {}, 2, {server}));
         QTRY_COMPARE_WITH_TIMEOUT(circuits->item(0, 1)->text(), QStringLiteral("Open — calls fail fast"), kTimeoutMs);
         QVERIFY2(summary->text().contains(QStringLiteral("1 of 1")), qPrintable(summary->text()));
 
         // A new retry appears at the top while the page is open…
-        QVERIFY(events.insert({retry(QStringLiteral("POST /crm/v2/Deals"), QStringLiteral("rate_limited"), 429,
-                                     QStringLiteral("retry"))})
-                    .ok());
+        poll(update(false, 3,
+                    {retry(QStringLiteral("POST /crm/v2/Deals"), QStringLiteral("rate_limited"), 429,
+                           QStringLiteral("retry"))},
+                    3, {server}));
         QTRY_COMPARE_WITH_TIMEOUT(shown->rowCount(), 3, kTimeoutMs);
         QCOMPARE(shown->index(0, RetryEventModel::TargetColumn).data().toString(), QStringLiteral("POST /crm/v2/Deals"));
         QCOMPARE(shown->index(0, RetryEventModel::ErrorClassColumn).data().toString(), QStringLiteral("rate_limited"));
@@ -145,9 +161,9 @@ private Q_SLOTS:
         QCOMPARE(shown->rowCount(), 1);
         QCOMPARE(shown->index(0, RetryEventModel::TargetColumn).data().toString(), QStringLiteral("GET /books/v3/items"));
         // A new row that the filter does not match stays hidden, while the log grows.
-        QVERIFY(events.insert({retry(QStringLiteral("GET /crm/v2/Leads"), QStringLiteral("timeout"), 0,
-                                     QStringLiteral("retry"))})
-                    .ok());
+        poll(update(false, 4,
+                    {retry(QStringLiteral("GET /crm/v2/Leads"), QStringLiteral("timeout"), 0, QStringLiteral("retry"))},
+                    4, {server}));
         QTRY_COMPARE_WITH_TIMEOUT(page->eventModel()->rowCount(), 4, kTimeoutMs);
         QCOMPARE(shown->rowCount(), 1);
         errorClass->setCurrentIndex(0);

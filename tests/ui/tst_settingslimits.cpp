@@ -1,12 +1,15 @@
+// The Settings page's "Zoho limits" in the main window as the console composes it,
+// against a fake ZohoLimitsService: no servers, no clock (the rows' "changed" times are
+// fixed). Each answer is what the engine gives after the change the test describes;
+// EngineZohoLimitsService itself (storing, the console's user, PostgreSQL's refusal
+// named) is tested on the real servers by tst_zoholimitsservice.
 #include "budget/zoholimitsrepository.h"
-#include "consoleharness.h"
-#include "scratchprofile.h"
+#include "console/serviceerror.h"
+#include "fakeconsole.h"
+#include "fakezoholimitsservice.h"
 #include "settings/settingspage.h"
 #include "settings/zoholimitsbox.h"
 #include "shell/mainwindow.h"
-#include "store/pgconnection.h"
-#include "testsandbox.h"
-#include "verifyok.h"
 
 #include <QApplication>
 #include <QComboBox>
@@ -14,24 +17,29 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QTest>
-
-#include <pqxx/pqxx>
+#include <QTimeZone>
 
 using namespace tiersync;
 
 namespace {
 
-// This test class's own Redis database: tests share the fixture's server.
-constexpr int kDb = 49;
-constexpr int kTimeoutMs = 60000;
+constexpr int kTimeoutMs = 5000;
 
 using Row = ZohoLimitsRepository::Row;
 
-Row storedRow(const PgSettings &pg, ZohoApiFamily family)
+// A fresh database's rows: Zoho's defaults for every family, as the migration stored them.
+QList<Row> migratedRows()
 {
-    PgConnection connection(pg);
-    auto rows = ZohoLimitsRepository(connection).rows();
-    return rows ? rows->at(int(family)) : Row{};
+    QList<Row> rows;
+    for (ZohoApiFamily family : {ZohoApiFamily::Books, ZohoApiFamily::Inventory, ZohoApiFamily::Crm}) {
+        Row row;
+        row.family = family;
+        row.limits = ZohoLimits{}.of(family);
+        row.updatedAt = QDateTime(QDate(2024, 6, 11), QTime(14, 0), QTimeZone::utc());
+        row.updatedBy = QStringLiteral("migration");
+        rows.append(row);
+    }
+    return rows;
 }
 
 // Chooses the combo's item as the admin does, with the keyboard (emits activated).
@@ -47,25 +55,22 @@ void choose(QComboBox *combo, const QString &text)
 
 }  // namespace
 
-// The Settings page's "Zoho limits" in the console as the app builds it (ConsoleHarness:
-// the real ZohoLimitsWorker on its thread), against a scratch database of the fixture's
-// PostgreSQL.
 class TestSettingsLimits final : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
     void editsTheOrganisationsLimits()
     {
-        TIERSYNC_REQUIRE_SANDBOX(sandbox);
-        auto scratch = test::ScratchProfile::create(sandbox, QStringLiteral("settingslimits"), kDb);
-        VERIFY_OK(scratch);
-        const ConnectionProfile profile = (*scratch)->profile();
-
-        test::ConsoleHarness console;
+        test::FakeZohoLimitsService limits;
+        ui::ConsoleContext services;
+        services.zohoLimits = &limits;
+        test::FakeConsole console(services);
+        ConnectionProfile profile;
+        profile.name = QStringLiteral("test");
+        console.open(ui::MainWindow::Page::Settings, profile);
         ui::MainWindow &window = console.window();
-        window.show();
-        window.setProfile(profile);
-        window.showPage(ui::MainWindow::Page::Settings);
+        QCOMPARE(limits.profiles.size(), 1);
+        QList<Row> stored = migratedRows();
 
         window.settingsPage()->showTab(ui::SettingsPage::Tab::ZohoLimits);
         ui::ZohoLimitsBox *box = window.settingsPage()->zohoLimitsBox();
@@ -84,7 +89,9 @@ private Q_SLOTS:
         QVERIFY(!spin("booksUsers"));  // licences are CRM's only
         QVERIFY(label("booksChanged") && label("booksLimitsStatus") && label("crmLimitsStatus"));
 
-        // Zoho's defaults, loaded off the GUI thread, with who set them.
+        // Zoho's defaults, loaded when the tab is shown, with who set them.
+        QVERIFY(!booksApply->isEnabled());  // until the limits arrive
+        QCOMPARE(limits.answerLoads(stored), 1);
         QTRY_VERIFY_WITH_TIMEOUT(booksApply->isEnabled(), kTimeoutMs);
         QCOMPARE(booksPlan->currentText(), QStringLiteral("free"));
         QCOMPARE(spin("booksPerMinute")->value(), 100);
@@ -102,17 +109,25 @@ private Q_SLOTS:
         QCOMPARE(spin("booksPerMinute")->value(), 100);
         spin("booksPerMinute")->setValue(90);
         QTest::mouseClick(booksApply, Qt::LeftButton);
-        QVERIFY(!booksApply->isEnabled());  // disabled until the worker answers
+        QVERIFY(!booksApply->isEnabled());  // disabled until the service answers
         QVERIFY(!spin("booksPerMinute")->isEnabled());
-        QTRY_VERIFY_WITH_TIMEOUT(label("booksLimitsStatus")->text().startsWith(QLatin1String("Saved")), kTimeoutMs);
-        QTRY_VERIFY_WITH_TIMEOUT(label("booksChanged")->text().contains(QLatin1String("by console:")), kTimeoutMs);
-        QVERIFY(booksApply->isEnabled());
-        const Row books = storedRow(profile.pg, ZohoApiFamily::Books);
+        QCOMPARE(limits.saves.size(), 1);
+        Row books = limits.saves.first();
+        QCOMPARE(books.family, ZohoApiFamily::Books);
         QCOMPARE(books.plan, QStringLiteral("professional"));
         QCOMPARE(books.limits.perWindow, 90);
         QCOMPARE(books.limits.perDay, qint64(5000));
         QCOMPARE(books.limits.concurrency, 10);
-        QVERIFY(books.updatedBy.startsWith(QStringLiteral("console:")));
+        // Stored as the console's user; the page reloads after the save.
+        books.updatedAt = stored.at(0).updatedAt.addSecs(3600);
+        books.updatedBy = QStringLiteral("console:admin@desk");
+        stored[0] = books;
+        QCOMPARE(limits.pendingLoads, 0);
+        Q_EMIT limits.saved(ZohoApiFamily::Books);
+        QTRY_VERIFY_WITH_TIMEOUT(label("booksLimitsStatus")->text().startsWith(QLatin1String("Saved")), kTimeoutMs);
+        QCOMPARE(limits.answerLoads(stored), 1);
+        QTRY_VERIFY_WITH_TIMEOUT(label("booksChanged")->text().contains(QLatin1String("by console:")), kTimeoutMs);
+        QVERIFY(booksApply->isEnabled());
         QCOMPARE(spin("booksPerMinute")->value(), 90);  // reloaded from what was stored
 
         // A paid CRM edition needs licences: said in words, nothing filled in.
@@ -124,34 +139,56 @@ private Q_SLOTS:
         QCOMPARE(spin("crmPerDay")->value(), 52000);
         QCOMPARE(spin("crmConcurrency")->value(), 15);
 
-        // PostgreSQL refuses the save (a constraint this test adds): the reason in words,
+        // PostgreSQL refuses the save (a constraint of the table): the reason in words,
         // nothing stored, the admin's edits kept.
-        {
-            PgConnection connection(profile.pg);
-            VERIFY_OK(connection.transaction(
-                QStringLiteral("capping per_window"),
-                [](pqxx::transaction_base &txn) -> Status {
-                    txn.exec("ALTER TABLE tiersync.zoho_limits ADD CONSTRAINT tst_cap CHECK (per_window <= 1000)");
-                    return {};
-                },
-                PgConnection::Idempotency::NotIdempotent));
-        }
         spin("crmPerMinute")->setValue(1200);
         QTest::mouseClick(crmApply, Qt::LeftButton);
         QVERIFY(!crmApply->isEnabled());
+        QCOMPARE(limits.saves.size(), 2);
+        QCOMPARE(limits.saves.last().family, ZohoApiFamily::Crm);
+        QCOMPARE(limits.saves.last().limits.perWindow, 1200);
+        Q_EMIT limits.failed(ZohoLimitsService::Request::Save, ZohoApiFamily::Crm,
+                             {std::nullopt,
+                              makeError(ErrorKind::InvalidArgument,
+                                        QStringLiteral("new row for relation \"zoho_limits\" violates check "
+                                                       "constraint \"tst_cap\""))});
         QTRY_VERIFY_WITH_TIMEOUT(crmApply->isEnabled(), kTimeoutMs);
         // A constraint violation is a refusal of the values, named as PostgreSQL names it.
         QVERIFY2(label("crmLimitsStatus")->text().startsWith(QLatin1String("Not saved:"))
                      && label("crmLimitsStatus")->text().contains(QLatin1String("tst_cap")),
                  qPrintable(label("crmLimitsStatus")->text()));
-        const Row crm = storedRow(profile.pg, ZohoApiFamily::Crm);
+        const Row crm = stored.at(2);
         QCOMPARE(crm.plan, QStringLiteral("free"));
         QCOMPARE(crm.limits.perWindow, 1000);
         QCOMPARE(crm.updatedBy, QStringLiteral("migration"));
         QCOMPARE(spin("crmPerMinute")->value(), 1200);
 
+        // PostgreSQL unreachable on a save: nothing changed, said naming the server.
+        QTest::mouseClick(booksApply, Qt::LeftButton);
+        QCOMPARE(limits.saves.size(), 3);
+        Q_EMIT limits.failed(ZohoLimitsService::Request::Save, ZohoApiFamily::Books,
+                             {ConnectionCheck::Service::Postgres,
+                              makeError(ErrorKind::Unavailable, QStringLiteral("connection refused"))});
+        QVERIFY2(label("booksLimitsStatus")->text().startsWith(
+                     QLatin1String("The limits were not changed. Cannot reach PostgreSQL")),
+                 qPrintable(label("booksLimitsStatus")->text()));
+        QVERIFY(booksApply->isEnabled());
+
+        // A load that fails says so in words, naming the server; the fields keep their values.
+        QTest::mouseClick(reload, Qt::LeftButton);
+        QCOMPARE(limits.pendingLoads, 1);
+        limits.pendingLoads = 0;
+        Q_EMIT limits.failed(ZohoLimitsService::Request::Load, ZohoApiFamily::Books,
+                             {ConnectionCheck::Service::Postgres,
+                              makeError(ErrorKind::Unavailable, QStringLiteral("connection refused"))});
+        auto *status = box->findChild<QLabel *>(QStringLiteral("zohoLimitsStatus"));
+        QVERIFY2(status->text().startsWith(QLatin1String("Could not read the limits: Cannot reach PostgreSQL")),
+                 qPrintable(status->text()));
+        QCOMPARE(spin("crmPerMinute")->value(), 1200);
+
         // Reload drops the edits: the stored values come back.
         QTest::mouseClick(reload, Qt::LeftButton);
+        QCOMPARE(limits.answerLoads(stored), 1);
         QTRY_COMPARE_WITH_TIMEOUT(spin("crmPerMinute")->value(), 1000, kTimeoutMs);
         QCOMPARE(crmPlan->currentText(), QStringLiteral("free"));
         QCOMPARE(spin("crmPerDay")->value(), 5000);

@@ -1,4 +1,4 @@
-#include "console/connectionchecker.h"
+#include "fakeconnectioncheckservice.h"
 #include "core/profilestore.h"
 #include "core/secretstore.h"
 #include "settings/settingspage.h"
@@ -26,7 +26,7 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const QString ini = dir.filePath(QStringLiteral("console.ini"));
         InMemorySecretStore secrets;
-        ConnectionChecker tester;  // not called here; lives on this thread
+        test::FakeConnectionCheckService tester;  // not called here
         {
             QSettings settings(ini, QSettings::IniFormat);
             ProfileStore profiles(settings);
@@ -91,11 +91,49 @@ private Q_SLOTS:
         QSettings settings(dir.filePath(QStringLiteral("console.ini")), QSettings::IniFormat);
         ProfileStore profiles(settings);
         InMemorySecretStore secrets;
-        ConnectionChecker tester;
+        test::FakeConnectionCheckService tester;
         ui::SettingsPage page(&profiles, &secrets, &tester);
         QTest::mouseClick(page.findChild<QPushButton *>(QStringLiteral("saveProfileButton")), Qt::LeftButton);
         QVERIFY(profiles.profileNames().isEmpty());
         QVERIFY(page.findChild<QLabel *>(QStringLiteral("settingsStatus"))->text().contains(QStringLiteral("name")));
+    }
+
+    // "Test connection" tests the profile as the form shows it (unsaved, secrets
+    // included) and shows the service's answer in words beside the button.
+    void testsTheFormsProfileAndShowsTheAnswer()
+    {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath(QStringLiteral("console.ini")), QSettings::IniFormat);
+        ProfileStore profiles(settings);
+        InMemorySecretStore secrets;
+        test::FakeConnectionCheckService checks;
+        ui::SettingsPage page(&profiles, &secrets, &checks);
+        page.show();
+        page.findChild<QLineEdit *>(QStringLiteral("redisHost"))->setText(QStringLiteral("redis.internal"));
+        QTest::keyClicks(page.findChild<QLineEdit *>(QStringLiteral("redisPassword")), QStringLiteral("pw"));
+        auto *result = page.findChild<QLabel *>(QStringLiteral("redisTestResult"));
+        QTest::mouseClick(page.findChild<QPushButton *>(QStringLiteral("testRedisButton")), Qt::LeftButton);
+        QCOMPARE(checks.tests.size(), 1);
+        QCOMPARE(checks.tests.first().service, ConnectionCheck::Service::Redis);
+        QCOMPARE(checks.tests.first().profile.redis.host, QStringLiteral("redis.internal"));
+        QCOMPARE(checks.tests.first().profile.redis.password.reveal(), QStringLiteral("pw"));
+        QCOMPARE(result->text(), QStringLiteral("Testing…"));
+        QTest::mouseClick(page.findChild<QPushButton *>(QStringLiteral("testZohoButton")), Qt::LeftButton);
+        QCOMPARE(checks.tests.last().service, ConnectionCheck::Service::Zoho);
+
+        ConnectionCheck failed;
+        failed.service = ConnectionCheck::Service::Redis;
+        failed.message = describeForAdmin(failed.service, makeError(ErrorKind::Unavailable, QStringLiteral("refused")));
+        Q_EMIT checks.testFinished(failed);
+        QVERIFY2(result->text().startsWith(QStringLiteral("✘ Cannot reach Redis")), qPrintable(result->text()));
+        auto *zoho = page.findChild<QLabel *>(QStringLiteral("zohoTestResult"));
+        ConnectionCheck connected;
+        connected.service = ConnectionCheck::Service::Zoho;
+        connected.ok = true;
+        connected.message = QStringLiteral("Connected — Zoho Books answered in 12 ms.");
+        Q_EMIT checks.testFinished(connected);
+        QCOMPARE(zoho->text(), QStringLiteral("✔ Connected — Zoho Books answered in 12 ms."));
+        QVERIFY(result->text().startsWith(QStringLiteral("✘")));  // the other answer stays
     }
 };
 

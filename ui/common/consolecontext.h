@@ -4,16 +4,15 @@ class QSettings;
 
 namespace tiersync {
 class CacheAdminWorker;
-class ConnectionChecker;
+class ConnectionCheckService;
 class KeyBrowserWorker;
-class OverviewWorker;
 class ProfileStore;
 class ReplicaService;
-class RetryLogWorker;
 class SecretStore;
+class StatisticsService;
 class StudentWorker;
 class SyncRunService;
-class ZohoLimitsWorker;
+class ZohoLimitsService;
 }  // namespace tiersync
 
 namespace tiersync::ui {
@@ -25,18 +24,16 @@ class Confirmer;
 // methods, connect to their results) and the stores. Not owned.
 struct ConsoleContext final {
     KeyBrowserWorker *keyBrowser = nullptr;
-    ConnectionChecker *healthChecker = nullptr;  // status bar polling
-    ConnectionChecker *tester = nullptr;         // Settings page "Test connection"
+    ConnectionCheckService *connectionChecks = nullptr;  // status bar health, Settings page "Test connection"
     ProfileStore *profiles = nullptr;
     SecretStore *secrets = nullptr;
     Confirmer *confirmer = nullptr;
     SyncRunService *syncRuns = nullptr;  // Sync page: manual runs and the run history
-    OverviewWorker *overview = nullptr;  // Overview page: statistics, heartbeats, caching switch
-    RetryLogWorker *retryLog = nullptr;  // Retries page: the retry log and circuit per instance
+    StatisticsService *statistics = nullptr;  // Overview and Retries pages: statistics, heartbeats, retry log
     StudentWorker *students = nullptr;          // Students page: reads through its own CacheEngine
     CacheAdminWorker *cacheActions = nullptr;   // Cache page: warm and invalidate (blocked while they run)
     CacheAdminWorker *cacheLists = nullptr;     // Cache page: the caching switch and webhook events
-    ZohoLimitsWorker *zohoLimits = nullptr;     // Settings page: the organisation's Zoho limits
+    ZohoLimitsService *zohoLimits = nullptr;    // Settings page: the organisation's Zoho limits
     ReplicaService *replica = nullptr;          // Sync page: schedules and notification channels
 };
 

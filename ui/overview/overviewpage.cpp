@@ -6,7 +6,7 @@
 #include "common/pageheading.h"
 #include "common/pagepoller.h"
 #include "console/overviewsnapshot.h"
-#include "console/overviewworker.h"
+#include "console/statisticsservice.h"
 #include "overview/statustile.h"
 #include "overview/zohobudgetpanel.h"
 
@@ -70,9 +70,9 @@ QLabel *figure(QWidget *parent, const char *name)
 
 }  // namespace
 
-OverviewPage::OverviewPage(OverviewWorker *worker, QWidget *parent)
+OverviewPage::OverviewPage(StatisticsService *service, QWidget *parent)
     : QWidget(parent),
-      m_worker(worker),
+      m_service(service),
       m_redisTile(new StatusTile(tr("Redis"), this)),
       m_pgTile(new StatusTile(tr("PostgreSQL"), this)),
       m_zohoTile(new StatusTile(tr("Zoho circuit"), this)),
@@ -90,7 +90,7 @@ OverviewPage::OverviewPage(OverviewWorker *worker, QWidget *parent)
       m_tierChart(new TierDonutChart(tr("Served by tier, last hour"), this)),
       m_endpoints(new QTableWidget(this)),
       m_poller(new PagePoller(this, kPollIntervalMs, QStringLiteral("overviewPollTimer"),
-                              [this] { Q_EMIT refreshRequested(); }))
+                              [this] { m_service->loadOverview(); }))
 {
     m_redisTile->setObjectName(QStringLiteral("redisTile"));
     m_pgTile->setObjectName(QStringLiteral("pgTile"));
@@ -162,26 +162,23 @@ OverviewPage::OverviewPage(OverviewWorker *worker, QWidget *parent)
     m_stale->setText(tr("Stale: —"));
     m_zohoCalls->setText(tr("Zoho calls: —"));
 
-    if (m_worker) {
-        connect(this, &OverviewPage::profileChanged, m_worker, &OverviewWorker::setProfile, Qt::QueuedConnection);
-        connect(this, &OverviewPage::refreshRequested, m_worker, &OverviewWorker::refresh, Qt::QueuedConnection);
-        connect(m_worker, &OverviewWorker::overviewLoaded, this, &OverviewPage::onLoaded, Qt::QueuedConnection);
-    }
+    if (m_service)
+        connect(m_service, &StatisticsService::overviewLoaded, this, &OverviewPage::onLoaded);
 }
 
 OverviewPage::~OverviewPage() = default;
 
 void OverviewPage::setProfile(const ConnectionProfile &profile)
 {
-    Q_EMIT profileChanged(profile);
-    if (m_worker)
-        m_poller->start();
+    if (!m_service)
+        return;
+    m_service->setProfile(profile);
+    m_poller->start();
 }
 
 void OverviewPage::refresh()
 {
-    if (m_worker)
-        m_poller->poll();
+    m_poller->poll();  // idle until setProfile started it
 }
 
 void OverviewPage::onLoaded(const OverviewSnapshot &snapshot)

@@ -8,7 +8,7 @@ class QLabel;
 class QTableWidget;
 
 namespace tiersync {
-class OverviewWorker;
+class StatisticsService;
 struct OverviewSnapshot;
 }  // namespace tiersync
 
@@ -26,9 +26,8 @@ class ZohoBudgetPanel;
 // read / sync / webhook lines) against the rate limit, the organisation's shared Zoho
 // budget (ZohoBudgetPanel: per family and per instance, the token's age), the served-by-tier breakdown
 // and p50/p99 latency per endpoint. While the page is visible it
-// asks the worker every kPollIntervalMs (PagePoller); the worker reads on its own thread
-// and the page only renders its snapshots. The worker may be null (tests of other
-// pages): the page then stays idle.
+// asks the statistics service every kPollIntervalMs (PagePoller) and only renders its
+// snapshots. The service may be null (tests of other pages): the page then stays idle.
 class OverviewPage final : public QWidget {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(OverviewPage)
@@ -36,7 +35,7 @@ class OverviewPage final : public QWidget {
 public:
     static constexpr int kPollIntervalMs = 2000;
 
-    explicit OverviewPage(OverviewWorker *worker, QWidget *parent = nullptr);
+    explicit OverviewPage(StatisticsService *service, QWidget *parent = nullptr);
     ~OverviewPage() override;
 
     void setProfile(const tiersync::ConnectionProfile &profile);
@@ -47,16 +46,12 @@ public:
     [[nodiscard]] TierDonutChart *tierChart() const { return m_tierChart; }
     [[nodiscard]] ZohoBudgetPanel *budgetPanel() const { return m_budget; }
 
-Q_SIGNALS:
-    void profileChanged(const tiersync::ConnectionProfile &profile);
-    void refreshRequested();
-
 private:
     void onLoaded(const tiersync::OverviewSnapshot &snapshot);
     void showTiles(const tiersync::OverviewSnapshot &snapshot);
     void showTraffic(const tiersync::OverviewSnapshot &snapshot);
 
-    OverviewWorker *m_worker;
+    StatisticsService *m_service;
     StatusTile *m_redisTile;
     StatusTile *m_pgTile;
     StatusTile *m_zohoTile;

@@ -4,7 +4,7 @@
 #include "common/pageheading.h"
 #include "common/pagepoller.h"
 #include "console/retrylogupdate.h"
-#include "console/retrylogworker.h"
+#include "console/statisticsservice.h"
 #include "core/error.h"
 #include "itemmodels/retryeventfiltermodel.h"
 #include "itemmodels/retryeventmodel.h"
@@ -41,9 +41,9 @@ QString circuitText(const QString &state)
 
 }  // namespace
 
-RetriesPage::RetriesPage(RetryLogWorker *worker, QWidget *parent)
+RetriesPage::RetriesPage(StatisticsService *service, QWidget *parent)
     : QWidget(parent),
-      m_worker(worker),
+      m_service(service),
       m_model(new RetryEventModel(this)),
       m_filter(new RetryEventFilterModel(this)),
       m_targetFilter(new QLineEdit(this)),
@@ -56,7 +56,7 @@ RetriesPage::RetriesPage(RetryLogWorker *worker, QWidget *parent)
       m_circuitSummary(new QLabel(this)),
       m_status(new QLabel(this)),
       m_poller(new PagePoller(this, kPollIntervalMs, QStringLiteral("retriesPollTimer"),
-                              [this] { Q_EMIT refreshRequested(); }))
+                              [this] { m_service->loadRetryLog(); }))
 {
     m_model->setObjectName(QStringLiteral("retryEventModel"));
     m_filter->setObjectName(QStringLiteral("retryFilterModel"));
@@ -161,11 +161,8 @@ RetriesPage::RetriesPage(RetryLogWorker *worker, QWidget *parent)
         m_filter->setOutcome(m_outcomeFilter->currentData().toString());
         updateCount();
     });
-    if (m_worker) {
-        connect(this, &RetriesPage::profileChanged, m_worker, &RetryLogWorker::setProfile, Qt::QueuedConnection);
-        connect(this, &RetriesPage::refreshRequested, m_worker, &RetryLogWorker::refresh, Qt::QueuedConnection);
-        connect(m_worker, &RetryLogWorker::retryLogLoaded, this, &RetriesPage::onLoaded, Qt::QueuedConnection);
-    }
+    if (m_service)
+        connect(m_service, &StatisticsService::retryLogLoaded, this, &RetriesPage::onLoaded);
     m_circuitSummary->setText(tr("Waiting for a connection profile…"));
     updateCount();
 }
@@ -174,15 +171,15 @@ RetriesPage::~RetriesPage() = default;
 
 void RetriesPage::setProfile(const ConnectionProfile &profile)
 {
-    Q_EMIT profileChanged(profile);
-    if (m_worker)
-        m_poller->start();
+    if (!m_service)
+        return;
+    m_service->setProfile(profile);
+    m_poller->start();
 }
 
 void RetriesPage::refresh()
 {
-    if (m_worker)
-        m_poller->poll();
+    m_poller->poll();  // idle until setProfile started it
 }
 
 void RetriesPage::onLoaded(const RetryLogUpdate &update)

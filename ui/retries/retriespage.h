@@ -13,7 +13,7 @@ class QTableWidget;
 namespace tiersync {
 class RetryEventFilterModel;
 class RetryEventModel;
-class RetryLogWorker;
+class StatisticsService;
 struct RetryLogUpdate;
 }  // namespace tiersync
 
@@ -25,9 +25,9 @@ class TimeSeriesChart;
 // The live retry log: every failed Zoho attempt any engine stored (retry_events),
 // newest first, filterable by target text, error class and outcome; the retries per
 // minute of the last hour; and the circuit breaker of every running engine instance
-// (their heartbeats). While the page is visible it asks the worker every kPollIntervalMs
-// (PagePoller) for events newer than the last it saw; the page only renders. The worker
-// may be null: the page stays idle.
+// (their heartbeats). While the page is visible it asks the statistics service every
+// kPollIntervalMs (PagePoller) for events newer than the last it saw; the page only
+// renders. The service may be null: the page stays idle.
 class RetriesPage final : public QWidget {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(RetriesPage)
@@ -35,7 +35,7 @@ class RetriesPage final : public QWidget {
 public:
     static constexpr int kPollIntervalMs = 1000;
 
-    explicit RetriesPage(RetryLogWorker *worker, QWidget *parent = nullptr);
+    explicit RetriesPage(StatisticsService *service, QWidget *parent = nullptr);
     ~RetriesPage() override;
 
     void setProfile(const tiersync::ConnectionProfile &profile);
@@ -45,16 +45,12 @@ public:
     [[nodiscard]] RetryEventFilterModel *filterModel() const { return m_filter; }
     [[nodiscard]] TimeSeriesChart *retriesChart() const { return m_chart; }
 
-Q_SIGNALS:
-    void profileChanged(const tiersync::ConnectionProfile &profile);
-    void refreshRequested();
-
 private:
     void onLoaded(const tiersync::RetryLogUpdate &update);
     void showInstances(const tiersync::RetryLogUpdate &update);
     void updateCount();
 
-    RetryLogWorker *m_worker;
+    StatisticsService *m_service;
     RetryEventModel *m_model;
     RetryEventFilterModel *m_filter;
     QLineEdit *m_targetFilter;

@@ -1,6 +1,6 @@
 #include "settings/settingspage.h"
 
-#include "console/connectionchecker.h"
+#include "console/connectioncheckservice.h"
 #include "core/profilestore.h"
 #include "core/secretstore.h"
 #include "core/zohosettings.h"
@@ -60,8 +60,8 @@ QLineEdit *SettingsPage::secretEdit(const QString &name)
     return edit;
 }
 
-SettingsPage::SettingsPage(ProfileStore *profiles, SecretStore *secrets, ConnectionChecker *tester,
-                           ZohoLimitsWorker *limits, QWidget *parent)
+SettingsPage::SettingsPage(ProfileStore *profiles, SecretStore *secrets, ConnectionCheckService *checks,
+                           ZohoLimitsService *limits, QWidget *parent)
     : QWidget(parent),
       m_profiles(profiles),
       m_secrets(secrets),
@@ -201,21 +201,18 @@ SettingsPage::SettingsPage(ProfileStore *profiles, SecretStore *secrets, Connect
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_tabs);
 
-    connect(this, &SettingsPage::testRedisRequested, tester, &ConnectionChecker::testRedis, Qt::QueuedConnection);
-    connect(this, &SettingsPage::testPostgresRequested, tester, &ConnectionChecker::testPostgres, Qt::QueuedConnection);
-    connect(this, &SettingsPage::testZohoRequested, tester, &ConnectionChecker::testZoho, Qt::QueuedConnection);
-    connect(tester, &ConnectionChecker::testFinished, this, &SettingsPage::onTestFinished, Qt::QueuedConnection);
-    connect(testRedis, &QPushButton::clicked, this, [this] {
+    connect(checks, &ConnectionCheckService::testFinished, this, &SettingsPage::onTestFinished);
+    connect(testRedis, &QPushButton::clicked, this, [this, checks] {
         m_redisResult->setText(tr("Testing…"));
-        Q_EMIT testRedisRequested(formProfile());
+        checks->test(ConnectionCheck::Service::Redis, formProfile());
     });
-    connect(testPg, &QPushButton::clicked, this, [this] {
+    connect(testPg, &QPushButton::clicked, this, [this, checks] {
         m_pgResult->setText(tr("Testing…"));
-        Q_EMIT testPostgresRequested(formProfile());
+        checks->test(ConnectionCheck::Service::Postgres, formProfile());
     });
-    connect(testZoho, &QPushButton::clicked, this, [this] {
+    connect(testZoho, &QPushButton::clicked, this, [this, checks] {
         m_zohoResult->setText(tr("Testing… (refreshes a token and makes one Zoho Books call)"));
-        Q_EMIT testZohoRequested(formProfile());
+        checks->test(ConnectionCheck::Service::Zoho, formProfile());
     });
     connect(m_dataCentre, &QComboBox::activated, this, &SettingsPage::onDataCentreChanged);
     connect(m_save, &QPushButton::clicked, this, &SettingsPage::save);

@@ -13,10 +13,10 @@ class QSpinBox;
 class QTabWidget;
 
 namespace tiersync {
-class ConnectionChecker;
+class ConnectionCheckService;
 class ProfileStore;
 class SecretStore;
-class ZohoLimitsWorker;
+class ZohoLimitsService;
 struct ConnectionCheck;
 }  // namespace tiersync
 
@@ -28,9 +28,9 @@ class ZohoLimitsBox;
 // to QSettings through ProfileStore; passwords, the client secret and the refresh token
 // go to the SecretStore (the OS keychain in the console) and never to QSettings. Secret
 // fields use password echo, so they never show on screen or in a screenshot. "Test"
-// runs on the tester worker's thread and answers in words. A second tab holds the Zoho
-// limits of the organisation of the profile in use (ZohoLimitsBox, on the limits worker;
-// null: idle), loaded when the tab is shown.
+// asks the connection check service, which answers in words. A second tab holds the Zoho
+// limits of the organisation of the profile in use (ZohoLimitsBox, on the limits
+// service; null: idle), loaded when the tab is shown.
 class SettingsPage final : public QWidget {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(SettingsPage)
@@ -38,8 +38,8 @@ class SettingsPage final : public QWidget {
 public:
     enum class Tab { Profiles, ZohoLimits };
 
-    SettingsPage(ProfileStore *profiles, SecretStore *secrets, ConnectionChecker *tester,
-                 ZohoLimitsWorker *limits = nullptr, QWidget *parent = nullptr);
+    SettingsPage(ProfileStore *profiles, SecretStore *secrets, ConnectionCheckService *checks,
+                 ZohoLimitsService *limits = nullptr, QWidget *parent = nullptr);
 
     // The profile as the form shows it, secrets included.
     [[nodiscard]] ConnectionProfile formProfile() const;
@@ -51,9 +51,6 @@ public:
     void showTab(Tab tab);
 
 Q_SIGNALS:
-    void testRedisRequested(const tiersync::ConnectionProfile &profile);
-    void testPostgresRequested(const tiersync::ConnectionProfile &profile);
-    void testZohoRequested(const tiersync::ConnectionProfile &profile);
     // Saved (QSettings and secrets); emitted once the secret store confirmed.
     void profileSaved(const QString &name);
     // "Use this profile": the window switches every page to it.

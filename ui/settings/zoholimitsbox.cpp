@@ -1,7 +1,7 @@
 #include "settings/zoholimitsbox.h"
 
 #include "budget/zoholimitsplan.h"
-#include "console/zoholimitsworker.h"
+#include "console/zoholimitsservice.h"
 
 #include <QComboBox>
 #include <QGridLayout>
@@ -59,9 +59,9 @@ void setMessage(QLabel *label, const QString &text, bool error)
 
 }  // namespace
 
-ZohoLimitsBox::ZohoLimitsBox(ZohoLimitsWorker *worker, QWidget *parent)
+ZohoLimitsBox::ZohoLimitsBox(ZohoLimitsService *service, QWidget *parent)
     : QGroupBox(tr("Zoho limits of the organisation (the profile in use)"), parent),
-      m_worker(worker),
+      m_service(service),
       m_status(new QLabel(this)),
       m_reload(new QPushButton(tr("Reload"), this))
 {
@@ -122,7 +122,7 @@ ZohoLimitsBox::ZohoLimitsBox(ZohoLimitsWorker *worker, QWidget *parent)
     layout->addLayout(bottom);
 
     connect(m_reload, &QPushButton::clicked, this, [this] { reload(true); });
-    if (!m_worker) {
+    if (!m_service) {
         setMessage(m_status, tr("Not connected to the engine."), false);
         setEnabled(false);
         return;
@@ -131,12 +131,9 @@ ZohoLimitsBox::ZohoLimitsBox(ZohoLimitsWorker *worker, QWidget *parent)
     m_reload->setEnabled(false);
     for (Editor &editor : m_editors)
         setEditorEnabled(editor, false);
-    connect(this, &ZohoLimitsBox::profileChanged, m_worker, &ZohoLimitsWorker::setProfile, Qt::QueuedConnection);
-    connect(this, &ZohoLimitsBox::loadRequested, m_worker, &ZohoLimitsWorker::load, Qt::QueuedConnection);
-    connect(this, &ZohoLimitsBox::saveRequested, m_worker, &ZohoLimitsWorker::save, Qt::QueuedConnection);
-    connect(m_worker, &ZohoLimitsWorker::limitsLoaded, this, &ZohoLimitsBox::onLoaded, Qt::QueuedConnection);
-    connect(m_worker, &ZohoLimitsWorker::loadFailed, this, &ZohoLimitsBox::onLoadFailed, Qt::QueuedConnection);
-    connect(m_worker, &ZohoLimitsWorker::saveFinished, this, &ZohoLimitsBox::onSaveFinished, Qt::QueuedConnection);
+    connect(m_service, &ZohoLimitsService::limitsLoaded, this, &ZohoLimitsBox::onLoaded);
+    connect(m_service, &ZohoLimitsService::saved, this, &ZohoLimitsBox::onSaved);
+    connect(m_service, &ZohoLimitsService::failed, this, &ZohoLimitsBox::onFailed);
 }
 
 ZohoLimitsBox::~ZohoLimitsBox() = default;
@@ -199,11 +196,11 @@ ZohoLimitsBox::Editor &ZohoLimitsBox::editorOf(ZohoApiFamily family)
 
 void ZohoLimitsBox::setProfile(const ConnectionProfile &profile)
 {
-    if (!m_worker)
+    if (!m_service)
         return;
     m_hasProfile = true;
     setTitle(tr("Zoho limits of the organisation of “%1”, the profile in use").arg(profile.name));
-    Q_EMIT profileChanged(profile);
+    m_service->setProfile(profile);
     // Another organisation: nothing typed for the previous one applies to it.
     for (Editor &editor : m_editors) {
         editor.dirty = false;
@@ -221,7 +218,7 @@ void ZohoLimitsBox::setProfile(const ConnectionProfile &profile)
 
 void ZohoLimitsBox::reload(bool discard)
 {
-    if (!m_worker || !m_hasProfile)
+    if (!m_hasProfile)
         return;
     if (discard)
         for (Editor &editor : m_editors)
@@ -232,7 +229,7 @@ void ZohoLimitsBox::reload(bool discard)
     m_loading = true;
     m_reload->setEnabled(false);
     setMessage(m_status, tr("Loading the limits…"), false);
-    Q_EMIT loadRequested();
+    m_service->load();
 }
 
 void ZohoLimitsBox::showEvent(QShowEvent *event)
@@ -258,11 +255,24 @@ void ZohoLimitsBox::onLoaded(const QList<ZohoLimitsRepository::Row> &rows)
     }
 }
 
-void ZohoLimitsBox::onLoadFailed(const QString &message)
+void ZohoLimitsBox::onFailed(ZohoLimitsService::Request request, ZohoApiFamily family, const ServiceError &error)
 {
-    m_loading = false;
-    m_reload->setEnabled(true);
-    setMessage(m_status, tr("Could not read the limits: %1").arg(message), true);
+    if (request == ZohoLimitsService::Request::Load) {
+        m_loading = false;
+        m_reload->setEnabled(true);
+        setMessage(m_status, tr("Could not read the limits: %1").arg(error.describe()), true);
+        return;
+    }
+    Editor &editor = editorOf(family);
+    editor.saving = false;
+    setEditorEnabled(editor, true);
+    // A refusal names the field (or the table's constraint); anything else left the
+    // stored limits as they were.
+    setMessage(editor.status,
+               error.error.kind == ErrorKind::InvalidArgument
+                   ? tr("Not saved: %1").arg(error.error.message)
+                   : tr("The limits were not changed. %1").arg(error.describe()),
+               true);
 }
 
 void ZohoLimitsBox::showRow(Editor &editor, const ZohoLimitsRepository::Row &row)
@@ -323,23 +333,19 @@ void ZohoLimitsBox::onPlanChosen(Editor &editor)
 
 void ZohoLimitsBox::apply(Editor &editor)
 {
-    if (!m_worker || !editor.loaded || editor.saving)
+    if (!editor.loaded || editor.saving)
         return;
     editor.saving = true;
     setEditorEnabled(editor, false);
     setMessage(editor.status, tr("Saving…"), false);
-    Q_EMIT saveRequested(formRow(editor));
+    m_service->save(formRow(editor));
 }
 
-void ZohoLimitsBox::onSaveFinished(const ZohoLimitsSaveResult &result)
+void ZohoLimitsBox::onSaved(ZohoApiFamily family)
 {
-    Editor &editor = editorOf(result.family);
+    Editor &editor = editorOf(family);
     editor.saving = false;
     setEditorEnabled(editor, true);
-    if (!result.saved()) {
-        setMessage(editor.status, result.message, true);
-        return;
-    }
     editor.dirty = false;
     setMessage(editor.status, tr("Saved. Every process applies it within seconds."), false);
     reload();

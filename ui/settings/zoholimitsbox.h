@@ -1,6 +1,7 @@
 #pragma once
 
 #include "budget/zoholimitsrepository.h"
+#include "console/zoholimitsservice.h"
 #include "core/connectionprofile.h"
 
 #include <QGroupBox>
@@ -13,11 +14,6 @@ class QLabel;
 class QPushButton;
 class QSpinBox;
 
-namespace tiersync {
-class ZohoLimitsWorker;
-struct ZohoLimitsSaveResult;
-}  // namespace tiersync
-
 namespace tiersync::ui {
 
 // "Zoho limits": the organisation's limits in the active profile's database, which every
@@ -25,26 +21,22 @@ namespace tiersync::ui {
 // CRM licences, calls per minute, per day (0: none), at once and the share reads keep, with
 // who changed them when. Choosing a plan (or CRM licences) fills per day and at once with
 // Zoho's values for it (applyZohoPlan, as `tiersync limits set --plan` does); the fields
-// stay editable. Apply stores one family through the worker (its editor is disabled until
-// the answer), says in words why a refusal was refused, and reloads after a save. Loads
-// when the profile changes and each time the box is shown; a family with unapplied edits
-// keeps them across reloads until Apply or Reload. A null worker leaves the box idle.
+// stay editable. Apply stores one family through the limits service (its editor is
+// disabled until the answer), says in words why a refusal was refused, and reloads after a
+// save. Loads when the profile changes and each time the box is shown; a family with
+// unapplied edits keeps them across reloads until Apply or Reload. A null service leaves
+// the box idle.
 class ZohoLimitsBox final : public QGroupBox {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(ZohoLimitsBox)
 
 public:
-    explicit ZohoLimitsBox(ZohoLimitsWorker *worker, QWidget *parent = nullptr);
+    explicit ZohoLimitsBox(ZohoLimitsService *service, QWidget *parent = nullptr);
     ~ZohoLimitsBox() override;
 
     void setProfile(const tiersync::ConnectionProfile &profile);
-    // Asks the worker again; discard: unapplied edits go too (the Reload button).
+    // Asks the service again; discard: unapplied edits go too (the Reload button).
     void reload(bool discard = false);
-
-Q_SIGNALS:
-    void profileChanged(const tiersync::ConnectionProfile &profile);
-    void loadRequested();
-    void saveRequested(const tiersync::ZohoLimitsRepository::Row &row);
 
 protected:
     void showEvent(QShowEvent *event) override;
@@ -69,8 +61,8 @@ private:
 
     void buildEditor(Editor &editor);
     void onLoaded(const QList<tiersync::ZohoLimitsRepository::Row> &rows);
-    void onLoadFailed(const QString &message);
-    void onSaveFinished(const tiersync::ZohoLimitsSaveResult &result);
+    void onSaved(tiersync::ZohoApiFamily family);
+    void onFailed(tiersync::ZohoLimitsService::Request request, tiersync::ZohoApiFamily family, const tiersync::ServiceError &error);
     void onPlanChosen(Editor &editor);
     void apply(Editor &editor);
     void showRow(Editor &editor, const ZohoLimitsRepository::Row &row);
@@ -78,7 +70,7 @@ private:
     [[nodiscard]] ZohoLimitsRepository::Row formRow(const Editor &editor) const;
     [[nodiscard]] Editor &editorOf(ZohoApiFamily family);
 
-    ZohoLimitsWorker *m_worker;
+    ZohoLimitsService *m_service;
     std::array<Editor, 3> m_editors;
     QLabel *m_status;
     QPushButton *m_reload;

@@ -1,16 +1,15 @@
 #include "shell/consoleworkers.h"
 
 #include "console/cacheadminworker.h"
-#include "console/connectionchecker.h"
+#include "console/engineconnectioncheckservice.h"
 #include "console/enginereplicaservice.h"
+#include "console/enginestatisticsservice.h"
 #include "console/enginesyncrunservice.h"
+#include "console/enginezoholimitsservice.h"
 #include "console/keybrowserworker.h"
-#include "console/overviewworker.h"
-#include "console/retrylogworker.h"
 #include "console/servicethread.h"
 #include "console/studentworker.h"
 #include "console/workerprofile.h"
-#include "console/zoholimitsworker.h"
 
 #include <functional>
 
@@ -41,16 +40,6 @@ ConsoleWorkers::ConsoleWorkers(ProfileStore *profiles, SecretStore *secrets, Con
     m_context.keyBrowser = adopt<KeyBrowserWorker>(m_threads, "console-keys");
     const std::shared_ptr<EngineServicesPool> &pool = m_pool;
     const auto pooled = [&pool](auto *worker) { worker->setServicesPool(pool); };
-    m_context.healthChecker = adopt<ConnectionChecker>(m_threads, "console-health", pooled);
-    m_context.tester = adopt<ConnectionChecker>(m_threads, "console-tester", pooled);
-    m_context.overview = adopt<OverviewWorker>(m_threads, "console-overview", [&](OverviewWorker *worker) {
-        worker->setClock(clocks.wall);
-        pooled(worker);
-    });
-    m_context.retryLog = adopt<RetryLogWorker>(m_threads, "console-retries", [&](RetryLogWorker *worker) {
-        worker->setClock(clocks.wall);
-        pooled(worker);
-    });
     // Students: reads through a CacheEngine of its own, on the shared Zoho service.
     m_context.students = adopt<StudentWorker>(m_threads, "console-students", [&](StudentWorker *worker) {
         worker->setClocks(clocks);
@@ -60,13 +49,19 @@ ConsoleWorkers::ConsoleWorkers(ProfileStore *profiles, SecretStore *secrets, Con
     // lists beside it keep loading meanwhile.
     m_context.cacheActions = adopt<CacheAdminWorker>(m_threads, "console-cache", pooled);
     m_context.cacheLists = adopt<CacheAdminWorker>(m_threads, "console-cache-lists", pooled);
-    m_context.zohoLimits = adopt<ZohoLimitsWorker>(m_threads, "console-limits", pooled);
     // Domain services: quick loads share one thread, long jobs get threads of their own
     // while they run; pages call their methods.
     m_replica = std::make_unique<EngineReplicaService>(m_pool, clocks.wall, m_loads);
     m_context.replica = m_replica.get();
     m_syncRuns = std::make_unique<EngineSyncRunService>(m_pool, clocks, m_loads);
     m_context.syncRuns = m_syncRuns.get();
+    m_statistics = std::make_unique<EngineStatisticsService>(m_pool, clocks.wall, m_loads);
+    m_context.statistics = m_statistics.get();
+    m_zohoLimits = std::make_unique<EngineZohoLimitsService>(m_pool, m_loads);
+    m_context.zohoLimits = m_zohoLimits.get();
+    // Checks wait on servers that may be dead: a thread of their own, not the loading one.
+    m_connectionChecks = std::make_unique<EngineConnectionCheckService>(m_pool);
+    m_context.connectionChecks = m_connectionChecks.get();
 }
 
 ConsoleWorkers::~ConsoleWorkers()
@@ -78,6 +73,9 @@ void ConsoleWorkers::stopAll()
 {
     m_syncRuns->stop();  // cancels a run still going, then joins
     m_replica->stop();
+    m_statistics->stop();
+    m_zohoLimits->stop();
+    m_connectionChecks->stop();
     m_loads->stop();
     m_threads.stopAll();
 }

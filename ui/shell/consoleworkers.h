@@ -8,8 +8,11 @@
 #include <memory>
 
 namespace tiersync {
+class EngineConnectionCheckService;
 class EngineReplicaService;
+class EngineStatisticsService;
 class EngineSyncRunService;
+class EngineZohoLimitsService;
 class ServiceThread;
 }
 
@@ -43,6 +46,9 @@ private:
     WorkerThreads m_threads;
     std::unique_ptr<EngineReplicaService> m_replica;
     std::unique_ptr<EngineSyncRunService> m_syncRuns;
+    std::unique_ptr<EngineStatisticsService> m_statistics;
+    std::unique_ptr<EngineZohoLimitsService> m_zohoLimits;
+    std::unique_ptr<EngineConnectionCheckService> m_connectionChecks;  // on a thread of its own
     ConsoleContext m_context;
 };
 

@@ -1,7 +1,7 @@
 #include "shell/mainwindow.h"
 
 #include "cache/cachepage.h"
-#include "console/connectionchecker.h"
+#include "console/connectioncheckservice.h"
 #include "core/profilestore.h"
 #include "keys/keyspage.h"
 #include "overview/overviewpage.h"
@@ -44,9 +44,10 @@ MainWindow::MainWindow(ConsoleContext context, QWidget *parent)
       m_stack(new QStackedWidget(this)),
       m_keys(new KeysPage(context.keyBrowser, context.confirmer, this)),
       m_sync(new SyncPage(context.syncRuns, context.replica, this)),
-      m_settings(new SettingsPage(context.profiles, context.secrets, context.tester, context.zohoLimits, this)),
-      m_overview(new OverviewPage(context.overview, this)),
-      m_retries(new RetriesPage(context.retryLog, this)),
+      m_settings(new SettingsPage(context.profiles, context.secrets, context.connectionChecks, context.zohoLimits,
+                                  this)),
+      m_overview(new OverviewPage(context.statistics, this)),
+      m_retries(new RetriesPage(context.statistics, this)),
       m_students(new StudentsPage(context.students, context.confirmer, this)),
       m_cache(new CachePage(context.cacheActions, context.cacheLists, context.confirmer, this)),
       m_profileLabel(new QLabel(this)),
@@ -98,14 +99,9 @@ MainWindow::MainWindow(ConsoleContext context, QWidget *parent)
     statusBar()->addPermanentWidget(m_pgHealth);
     statusBar()->addPermanentWidget(m_zohoHealth);
 
-    connect(this, &MainWindow::profileChanged, context.healthChecker, &ConnectionChecker::setProfile,
-            Qt::QueuedConnection);
-    connect(this, &MainWindow::healthCheckRequested, context.healthChecker, &ConnectionChecker::checkHealth,
-            Qt::QueuedConnection);
-    connect(context.healthChecker, &ConnectionChecker::healthChecked, this, &MainWindow::onHealth,
-            Qt::QueuedConnection);
+    connect(context.connectionChecks, &ConnectionCheckService::healthChecked, this, &MainWindow::onHealth);
     m_healthTimer->setInterval(kHealthIntervalMs);
-    connect(m_healthTimer, &QTimer::timeout, this, &MainWindow::healthCheckRequested);
+    connect(m_healthTimer, &QTimer::timeout, this, &MainWindow::checkHealth);
 
     connect(m_settings, &SettingsPage::activateRequested, this, &MainWindow::setProfile);
     showPage(Page::Keys);
@@ -144,6 +140,8 @@ void MainWindow::setProfile(const ConnectionProfile &profile)
     m_redisHealth->setUnknown(tr("checking…"));
     m_pgHealth->setUnknown(tr("checking…"));
     m_zohoHealth->setUnknown(tr("checking…"));
+    if (m_context.connectionChecks)
+        m_context.connectionChecks->setProfile(profile);
     Q_EMIT profileChanged(profile);
     m_keys->setRedisSettings(profile.redis);
     m_sync->setProfile(profile);
@@ -151,8 +149,14 @@ void MainWindow::setProfile(const ConnectionProfile &profile)
     m_retries->setProfile(profile);
     m_students->setProfile(profile);
     m_cache->setProfile(profile);
-    Q_EMIT healthCheckRequested();
+    checkHealth();
     m_healthTimer->start();
+}
+
+void MainWindow::checkHealth()
+{
+    if (m_context.connectionChecks)
+        m_context.connectionChecks->checkHealth();
 }
 
 void MainWindow::onHealth(const ConnectionCheck &check)

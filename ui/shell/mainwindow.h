@@ -27,7 +27,8 @@ class SyncPage;
 
 // The console's frame: a page list on the left, one widget per page (each from its
 // own folder under ui/), and a status bar with the active profile and the health of
-// Redis, PostgreSQL and Zoho (polled on the checker's thread). Holds no page logic.
+// Redis, PostgreSQL and Zoho (polled every kHealthIntervalMs through the connection
+// check service). Holds no page logic.
 class MainWindow final : public QMainWindow {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(MainWindow)
@@ -43,6 +44,8 @@ public:
     // Points every page and the health checks at this profile (secrets resolved).
     void setProfile(const tiersync::ConnectionProfile &profile);
     void showPage(Page page);
+    // Asks for the status bar's health now (the timer asks every kHealthIntervalMs).
+    void checkHealth();
     [[nodiscard]] static bool pageFromName(const QString &name, Page *page);
 
     [[nodiscard]] KeysPage *keysPage() const { return m_keys; }
@@ -55,7 +58,6 @@ public:
 
 Q_SIGNALS:
     void profileChanged(const tiersync::ConnectionProfile &profile);
-    void healthCheckRequested();
 
 private:
     void onHealth(const tiersync::ConnectionCheck &check);

@@ -2,9 +2,7 @@
 #include "cache/readstatistics.h"
 #include "cache/statsflusher.h"
 #include "cache/statsstore.h"
-#include "console/overviewworker.h"
-#include "console/retrylogworker.h"
-#include "console/workerthreads.h"
+#include "console/enginestatisticsservice.h"
 #include "manualepochclock.h"
 #include "redis/redisconnection.h"
 #include "scratchprofile.h"
@@ -27,7 +25,7 @@ namespace {
 // This test class's own Redis database: tests share the fixture's server.
 constexpr int kDb = 60;
 constexpr int kTimeoutMs = 30000;
-// "Now" for the workers and the data written for them: the minutes cannot turn under a test.
+// "Now" for the service and the data written for it: the minutes cannot turn under a test.
 const test::ManualEpochClock kClock;
 
 StatsCounts counts(quint64 requests, quint64 redis, quint64 postgres, quint64 zoho, quint64 zohoCalls)
@@ -59,28 +57,28 @@ RetryEvent retry(const QString &target, int attempt, const QString &errorClass, 
 
 }  // namespace
 
-// OverviewWorker and RetryLogWorker on console threads (WorkerThreads), driven by queued
-// calls as the pages drive them, against the fixture's Redis and a scratch database;
-// and the instance heartbeat as an engine's StatsFlusher publishes it.
-class TestMonitorWorkers final : public QObject {
+// EngineStatisticsService on a loading thread of its own, called as the Overview and
+// Retries pages call it, against the fixture's Redis and a scratch database; and the
+// instance heartbeat as an engine's StatsFlusher publishes it.
+class TestStatisticsService final : public QObject {
     Q_OBJECT
 
 private:
     std::unique_ptr<test::ScratchProfile> m_scratch;
     ConnectionProfile m_profile;
 
-    OverviewSnapshot poll(OverviewWorker *worker)
+    static OverviewSnapshot pollOverview(StatisticsService &service)
     {
-        QSignalSpy loaded(worker, &OverviewWorker::overviewLoaded);
-        QMetaObject::invokeMethod(worker, &OverviewWorker::refresh, Qt::QueuedConnection);
+        QSignalSpy loaded(&service, &StatisticsService::overviewLoaded);
+        service.loadOverview();
         [&] { QTRY_VERIFY_WITH_TIMEOUT(loaded.size() == 1, kTimeoutMs); }();
         return loaded.isEmpty() ? OverviewSnapshot{} : loaded.first().first().value<OverviewSnapshot>();
     }
 
-    RetryLogUpdate poll(RetryLogWorker *worker)
+    static RetryLogUpdate pollRetryLog(StatisticsService &service)
     {
-        QSignalSpy loaded(worker, &RetryLogWorker::retryLogLoaded);
-        QMetaObject::invokeMethod(worker, &RetryLogWorker::refresh, Qt::QueuedConnection);
+        QSignalSpy loaded(&service, &StatisticsService::retryLogLoaded);
+        service.loadRetryLog();
         [&] { QTRY_VERIFY_WITH_TIMEOUT(loaded.size() == 1, kTimeoutMs); }();
         return loaded.isEmpty() ? RetryLogUpdate{} : loaded.first().first().value<RetryLogUpdate>();
     }
@@ -89,7 +87,7 @@ private Q_SLOTS:
     void initTestCase()
     {
         TIERSYNC_REQUIRE_SANDBOX(sandbox);
-        auto scratch = test::ScratchProfile::create(sandbox, QStringLiteral("monitorworkers"), kDb);
+        auto scratch = test::ScratchProfile::create(sandbox, QStringLiteral("statisticsservice"), kDb);
         VERIFY_OK(scratch);
         m_scratch = std::move(*scratch);
         m_profile = m_scratch->profile();
@@ -166,17 +164,14 @@ private Q_SLOTS:
         other.zohoRequestsPerMinute = 120;
         VERIFY_OK(InstanceStore(redis).publish(other));
 
-        WorkerThreads threads;
-        auto *worker = new OverviewWorker;
-        worker->setClock(kClock.clock());
-        threads.adopt(worker, QStringLiteral("overview"));
-        QMetaObject::invokeMethod(worker, [worker, this] { worker->setProfile(m_profile); }, Qt::QueuedConnection);
+        EngineStatisticsService service(nullptr, kClock.clock());
+        service.setProfile(m_profile);
 
-        OverviewSnapshot snapshot = poll(worker);
+        OverviewSnapshot snapshot = pollOverview(service);
         QVERIFY2(snapshot.redisOk, qPrintable(snapshot.redisMessage));
         QVERIFY2(snapshot.pgOk, qPrintable(snapshot.pgMessage));
-        QCOMPARE(snapshot.minutes, OverviewWorker::kMinutes);
-        QCOMPARE(snapshot.firstMinute, minute - OverviewWorker::kMinutes + 1);
+        QCOMPARE(snapshot.minutes, StatisticsService::kMinutes);
+        QCOMPARE(snapshot.firstMinute, minute - StatisticsService::kMinutes + 1);
         QVERIFY(snapshot.cachingKnown);
         QVERIFY(snapshot.cachingStored);
         QCOMPARE(snapshot.endpoints.size(), 5);
@@ -209,21 +204,25 @@ private Q_SLOTS:
         // The switch as PostgreSQL holds it.
         {
             PgConnection connection(m_profile.pg);
-            VERIFY_OK(SettingsRepository(connection).setCachingEnabled(false, QStringLiteral("tst_monitorworkers")));
+            VERIFY_OK(SettingsRepository(connection).setCachingEnabled(false, QStringLiteral("tst_statisticsservice")));
         }
-        snapshot = poll(worker);
+        // Another server's counts arrive meanwhile: the next poll has them too.
+        VERIFY_OK(StatsStore(redis).add(minute, {{QStringLiteral("finance"), counts(10, 10, 0, 0, 0)}}));
+        snapshot = pollOverview(service);
         QVERIFY(snapshot.cachingKnown);
         QVERIFY(!snapshot.cachingStored);
+        QCOMPARE(snapshot.total().value(StatsCounter::Requests), 34u);
+        QCOMPARE(endpoint(QStringLiteral("finance")).perMinute.last().value(StatsCounter::Redis), 10u);
         {
             PgConnection connection(m_profile.pg);
-            VERIFY_OK(SettingsRepository(connection).setCachingEnabled(true, QStringLiteral("tst_monitorworkers")));
+            VERIFY_OK(SettingsRepository(connection).setCachingEnabled(true, QStringLiteral("tst_statisticsservice")));
         }
 
         // Redis unreachable: said in words; PostgreSQL still read.
         ConnectionProfile deadRedis = m_profile;
         deadRedis.redis.port = 1;
-        QMetaObject::invokeMethod(worker, [worker, deadRedis] { worker->setProfile(deadRedis); }, Qt::QueuedConnection);
-        snapshot = poll(worker);
+        service.setProfile(deadRedis);
+        snapshot = pollOverview(service);
         QVERIFY(!snapshot.redisOk);
         QVERIFY(snapshot.redisMessage.contains(QStringLiteral("Redis")));
         QVERIFY(snapshot.pgOk);
@@ -246,13 +245,10 @@ private Q_SLOTS:
         other.circuit = QStringLiteral("open");
         VERIFY_OK(InstanceStore(RedisConnection::forCurrentThread(m_profile.redis)).publish(other));
 
-        WorkerThreads threads;
-        auto *worker = new RetryLogWorker;
-        worker->setClock(kClock.clock());
-        threads.adopt(worker, QStringLiteral("retries"));
-        QMetaObject::invokeMethod(worker, [worker, this] { worker->setProfile(m_profile); }, Qt::QueuedConnection);
+        EngineStatisticsService service(nullptr, kClock.clock());
+        service.setProfile(m_profile);
 
-        RetryLogUpdate update = poll(worker);
+        RetryLogUpdate update = pollRetryLog(service);
         QVERIFY2(update.logOk, qPrintable(update.logMessage));
         QVERIFY(update.reset);
         QCOMPARE(update.added.size(), 3);
@@ -261,7 +257,7 @@ private Q_SLOTS:
         QCOMPARE(update.added.at(2).event.outcome, QStringLiteral("gave_up"));
         QCOMPARE(update.added.at(0).event.httpStatus, 503);
         QCOMPARE(update.added.at(0).event.delayMs, 800);
-        QCOMPARE(update.retriesPerMinute.size(), RetryLogWorker::kMinutes);
+        QCOMPARE(update.retriesPerMinute.size(), StatisticsService::kMinutes);
         int total = 0;
         for (int count : std::as_const(update.retriesPerMinute))
             total += count;
@@ -271,10 +267,15 @@ private Q_SLOTS:
         QCOMPARE(update.instances.size(), 1);
         QCOMPARE(update.instances.first().circuit, QStringLiteral("open"));
 
-        // Nothing new: nothing added, the chart keeps its counts.
-        update = poll(worker);
+        // Nothing new: nothing added, the chart keeps its counts; a circuit that closed
+        // meanwhile shows.
+        other.circuit = QStringLiteral("closed");
+        VERIFY_OK(InstanceStore(RedisConnection::forCurrentThread(m_profile.redis)).publish(other));
+        update = pollRetryLog(service);
         QVERIFY(!update.reset);
         QVERIFY(update.added.isEmpty());
+        QCOMPARE(update.instances.size(), 1);
+        QCOMPARE(update.instances.first().circuit, QStringLiteral("closed"));
 
         // A new event, even one stamped earlier than those seen (a late batch), is found.
         {
@@ -284,7 +285,7 @@ private Q_SLOTS:
             late.at = late.at.addSecs(-20);
             VERIFY_OK(RetryEventRepository(connection).insert({late}));
         }
-        update = poll(worker);
+        update = pollRetryLog(service);
         QVERIFY(!update.reset);
         QCOMPARE(update.added.size(), 1);
         QCOMPARE(update.added.first().event.target, QStringLiteral("POST /crm/v2/Deals"));
@@ -296,5 +297,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestMonitorWorkers)
-#include "tst_monitorworkers.moc"
+QTEST_GUILESS_MAIN(TestStatisticsService)
+#include "tst_statisticsservice.moc"

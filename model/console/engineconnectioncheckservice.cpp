@@ -1,6 +1,7 @@
-#include "console/connectionchecker.h"
+#include "console/engineconnectioncheckservice.h"
 
 #include "redis/redisconnection.h"
+#include "host/engineservices.h"
 #include "store/pgconnection.h"
 #include "zoho/awaitresult.h"
 #include "zoho/zohoapi.h"
@@ -21,31 +22,70 @@ constexpr int kZohoProbeTimeoutMs = 5000;
 
 }  // namespace
 
-ConnectionChecker::ConnectionChecker(QObject *parent) : QObject(parent) {}
-
-ConnectionChecker::~ConnectionChecker() = default;
-
-void ConnectionChecker::setServicesPool(std::shared_ptr<EngineServicesPool> pool)
+EngineConnectionCheckService::EngineConnectionCheckService(std::shared_ptr<EngineServicesPool> pool, QObject *parent)
+    : ConnectionCheckService(parent),
+      m_pool(pool ? std::move(pool) : std::make_shared<EngineServicesPool>()),
+      m_thread(std::make_shared<ServiceThread>(QStringLiteral("console-checks"))),
+      m_checks(m_thread)
 {
-    m_pool = std::move(pool);
 }
 
-void ConnectionChecker::setProfile(const ConnectionProfile &profile)
+EngineConnectionCheckService::~EngineConnectionCheckService()
+{
+    stop();
+}
+
+void EngineConnectionCheckService::stop()
+{
+    m_checks.close();
+    m_thread->stop();
+    // The thread has ended: nothing of the manager's runs any more.
+    m_network.reset();
+}
+
+void EngineConnectionCheckService::answer(std::function<void()> emitter)
+{
+    // Dropped by Qt if the service is gone by then.
+    QMetaObject::invokeMethod(this, std::move(emitter), Qt::QueuedConnection);
+}
+
+void EngineConnectionCheckService::setProfile(const ConnectionProfile &profile)
 {
     m_profile = profile;
     m_haveProfile = true;
 }
 
-void ConnectionChecker::checkHealth()
+void EngineConnectionCheckService::checkHealth()
 {
     if (!m_haveProfile)
         return;
-    Q_EMIT healthChecked(checkRedis(m_profile.redis));
-    Q_EMIT healthChecked(checkPostgres(m_profile.pg));
-    checkZohoReachable();
+    m_checks.post([this, profile = m_profile] {
+        answer([this, check = checkRedis(profile.redis)] { Q_EMIT healthChecked(check); });
+        answer([this, check = checkPostgres(profile.pg)] { Q_EMIT healthChecked(check); });
+        probeZoho(profile.zoho.accountsUrl);
+    });
 }
 
-ConnectionCheck ConnectionChecker::checkRedis(const RedisSettings &settings)
+void EngineConnectionCheckService::test(ConnectionCheck::Service service, const ConnectionProfile &profile)
+{
+    m_checks.post([this, service, profile] {
+        ConnectionCheck check;
+        switch (service) {
+        case ConnectionCheck::Service::Redis:
+            check = checkRedis(profile.redis);
+            break;
+        case ConnectionCheck::Service::Postgres:
+            check = checkPostgres(profile.pg);
+            break;
+        case ConnectionCheck::Service::Zoho:
+            check = testZoho(profile);
+            break;
+        }
+        answer([this, check] { Q_EMIT testFinished(check); });
+    });
+}
+
+ConnectionCheck EngineConnectionCheckService::checkRedis(const RedisSettings &settings)
 {
     QElapsedTimer timer;
     timer.start();
@@ -69,7 +109,7 @@ ConnectionCheck ConnectionChecker::checkRedis(const RedisSettings &settings)
     return check;
 }
 
-ConnectionCheck ConnectionChecker::checkPostgres(const PgSettings &settings)
+ConnectionCheck EngineConnectionCheckService::checkPostgres(const PgSettings &settings)
 {
     QElapsedTimer timer;
     timer.start();
@@ -103,27 +143,27 @@ ConnectionCheck ConnectionChecker::checkPostgres(const PgSettings &settings)
     return check;
 }
 
-void ConnectionChecker::checkZohoReachable()
+void EngineConnectionCheckService::probeZoho(const QString &accountsUrl)
 {
     if (m_zohoInFlight)
         return;
     ConnectionCheck check;
     check.service = ConnectionCheck::Service::Zoho;
-    check.target = m_profile.zoho.accountsUrl;
+    check.target = accountsUrl;
     if (check.target.isEmpty()) {
         check.message = QStringLiteral("No Zoho data centre configured.");
-        Q_EMIT healthChecked(check);
+        answer([this, check] { Q_EMIT healthChecked(check); });
         return;
     }
     if (!m_network)
-        m_network = new QNetworkAccessManager(this);
+        m_network = std::make_unique<QNetworkAccessManager>();
     QNetworkRequest request{QUrl(check.target)};
     request.setTransferTimeout(kZohoProbeTimeoutMs);
     auto timer = std::make_shared<QElapsedTimer>();
     timer->start();
     m_zohoInFlight = true;
     QNetworkReply *reply = m_network->head(request);
-    connect(reply, &QNetworkReply::finished, this, [this, reply, check, timer]() mutable {
+    QObject::connect(reply, &QNetworkReply::finished, reply, [this, reply, check, timer]() mutable {
         m_zohoInFlight = false;
         reply->deleteLater();
         check.elapsedMs = timer->elapsed();
@@ -137,21 +177,11 @@ void ConnectionChecker::checkZohoReachable()
         } else {
             check.message = describeForAdmin(check.service, makeError(ErrorKind::Unavailable, reply->errorString()));
         }
-        Q_EMIT healthChecked(check);
+        answer([this, check] { Q_EMIT healthChecked(check); });
     });
 }
 
-void ConnectionChecker::testRedis(const ConnectionProfile &profile)
-{
-    Q_EMIT testFinished(checkRedis(profile.redis));
-}
-
-void ConnectionChecker::testPostgres(const ConnectionProfile &profile)
-{
-    Q_EMIT testFinished(checkPostgres(profile.pg));
-}
-
-void ConnectionChecker::testZoho(const ConnectionProfile &profile)
+ConnectionCheck EngineConnectionCheckService::testZoho(const ConnectionProfile &profile)
 {
     QElapsedTimer timer;
     timer.start();
@@ -160,13 +190,10 @@ void ConnectionChecker::testZoho(const ConnectionProfile &profile)
     check.target = profile.zoho.apiBase;
     if (profile.zoho.clientId.isEmpty() || profile.zoho.clientSecret.isEmpty() || profile.zoho.refreshToken.isEmpty()) {
         check.message = QStringLiteral("Enter the Zoho client id, client secret and refresh token first.");
-        Q_EMIT testFinished(check);
-        return;
+        return check;
     }
-    if (!m_pool)
-        m_pool = std::make_shared<EngineServicesPool>();
     const std::shared_ptr<EngineServices> services = m_pool->servicesFor(profile);
-    // Blocks this worker thread only; the Zoho client runs on the service's own thread.
+    // Blocks the checks thread only; the Zoho client runs on the service's own thread.
     auto page = awaitResult(services->zoho()->api().booksPage(QStringLiteral("/books/v3/items"), QStringLiteral("items"), 1));
     check.elapsedMs = timer.elapsed();
     if (!page) {
@@ -176,7 +203,7 @@ void ConnectionChecker::testZoho(const ConnectionProfile &profile)
         check.message = QStringLiteral("Connected — Zoho Books answered in %1 ms.")
                             .arg(check.elapsedMs);
     }
-    Q_EMIT testFinished(check);
+    return check;
 }
 
 }  // namespace tiersync

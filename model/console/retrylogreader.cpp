@@ -1,7 +1,8 @@
-#include "console/retrylogworker.h"
+#include "console/retrylogreader.h"
 
 #include "cache/instancestore.h"
 #include "console/connectioncheck.h"
+#include "console/statisticsservice.h"
 #include "redis/redisconnection.h"
 #include "store/pgconnection.h"
 
@@ -11,26 +12,15 @@
 
 namespace tiersync {
 
-RetryLogWorker::RetryLogWorker(QObject *parent)
-    : QObject(parent)
-    , m_clock(systemEpochClock())
-{
-    qRegisterMetaType<tiersync::RetryLogUpdate>();
-}
-
-RetryLogWorker::~RetryLogWorker() = default;
-
-void RetryLogWorker::setClock(EpochClock clock)
-{
-    m_clock = orSystemEpochClock(std::move(clock));
-}
-
-void RetryLogWorker::setServicesPool(std::shared_ptr<EngineServicesPool> pool)
+RetryLogReader::RetryLogReader(std::shared_ptr<EngineServicesPool> pool, EpochClock clock)
+    : m_clock(orSystemEpochClock(std::move(clock)))
 {
     m_profile.setPool(std::move(pool));
 }
 
-void RetryLogWorker::setProfile(const ConnectionProfile &profile)
+RetryLogReader::~RetryLogReader() = default;
+
+void RetryLogReader::setProfile(const ConnectionProfile &profile)
 {
     m_profile.set(profile);
     m_loaded = false;
@@ -39,31 +29,30 @@ void RetryLogWorker::setProfile(const ConnectionProfile &profile)
     m_redis.reset();
 }
 
-void RetryLogWorker::refresh()
+RetryLogUpdate RetryLogReader::read()
 {
     RetryLogUpdate update;
     if (!m_profile.isSet()) {
-        update.logMessage = update.instancesMessage = tr("No connection profile is active yet.");
-        Q_EMIT retryLogLoaded(update);
-        return;
+        update.logMessage = update.instancesMessage = QObject::tr("No connection profile is active yet.");
+        return update;
     }
     readEvents(&update);
     readInstances(&update);
-    Q_EMIT retryLogLoaded(update);
+    return update;
 }
 
-void RetryLogWorker::readEvents(RetryLogUpdate *update)
+void RetryLogReader::readEvents(RetryLogUpdate *update)
 {
     const qint64 lastMinute = m_clock() / 60000;
-    update->firstMinute = lastMinute - kMinutes + 1;
+    update->firstMinute = lastMinute - StatisticsService::kMinutes + 1;
     const auto fillChart = [&] {
         // Drop minutes that left the hour; the chart always has kMinutes points.
         while (!m_perMinute.isEmpty() && m_perMinute.firstKey() < update->firstMinute)
             m_perMinute.erase(m_perMinute.begin());
-        update->retriesPerMinute.resize(kMinutes);
+        update->retriesPerMinute.resize(StatisticsService::kMinutes);
         for (auto it = m_perMinute.cbegin(); it != m_perMinute.cend(); ++it) {
             const qint64 index = it.key() - update->firstMinute;
-            if (index >= 0 && index < kMinutes)
+            if (index >= 0 && index < StatisticsService::kMinutes)
                 update->retriesPerMinute[index] = it.value();
         }
     };
@@ -97,7 +86,7 @@ void RetryLogWorker::readEvents(RetryLogUpdate *update)
     fillChart();
 }
 
-void RetryLogWorker::readInstances(RetryLogUpdate *update)
+void RetryLogReader::readInstances(RetryLogUpdate *update)
 {
     if (!m_redis) {
         RedisSettings settings = m_profile.profile().redis;

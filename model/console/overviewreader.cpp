@@ -1,4 +1,4 @@
-#include "console/overviewworker.h"
+#include "console/overviewreader.h"
 
 #include "budget/zohobudgetstore.h"
 #include "budget/zoholimitsrepository.h"
@@ -7,6 +7,7 @@
 #include "cache/statsstore.h"
 #include "cache/zohocallstore.h"
 #include "console/connectioncheck.h"
+#include "console/statisticsservice.h"
 #include "redis/redisconnection.h"
 #include "store/pgconnection.h"
 #include "store/settingsrepository.h"
@@ -31,11 +32,10 @@ PgConnection::Options pollOptions()
 
 }  // namespace
 
-OverviewWorker::OverviewWorker(QObject *parent)
-    : QObject(parent)
-    , m_clock(systemEpochClock())
+OverviewReader::OverviewReader(std::shared_ptr<EngineServicesPool> pool, EpochClock clock)
+    : m_clock(orSystemEpochClock(clock)), m_clockPinned(bool(clock))
 {
-    qRegisterMetaType<tiersync::OverviewSnapshot>();
+    m_profile.setPool(std::move(pool));
     // The registry is compiled in: its names are the endpoints the servers count.
     if (auto registry = EndpointRegistry::builtIn())
         m_endpoints = registry->names();
@@ -43,36 +43,24 @@ OverviewWorker::OverviewWorker(QObject *parent)
         m_registryError = registry.error().message;
 }
 
-OverviewWorker::~OverviewWorker() = default;
+OverviewReader::~OverviewReader() = default;
 
-void OverviewWorker::setClock(EpochClock clock)
-{
-    m_clockPinned = bool(clock);
-    m_clock = orSystemEpochClock(std::move(clock));
-}
-
-void OverviewWorker::setServicesPool(std::shared_ptr<EngineServicesPool> pool)
-{
-    m_profile.setPool(std::move(pool));
-}
-
-void OverviewWorker::setProfile(const ConnectionProfile &profile)
+void OverviewReader::setProfile(const ConnectionProfile &profile)
 {
     m_profile.set(profile);
     m_redis.reset();
 }
 
-void OverviewWorker::refresh()
+OverviewSnapshot OverviewReader::read()
 {
     OverviewSnapshot snapshot;
     snapshot.takenAtMs = m_clock();
-    snapshot.minutes = kMinutes;
-    snapshot.firstMinute = StatsStore::epochMinute(snapshot.takenAtMs) - kMinutes + 1;
+    snapshot.minutes = StatisticsService::kMinutes;
+    snapshot.firstMinute = StatsStore::epochMinute(snapshot.takenAtMs) - StatisticsService::kMinutes + 1;
     if (!m_profile.isSet()) {
-        snapshot.redisMessage = snapshot.pgMessage = tr("No connection profile is active yet.");
+        snapshot.redisMessage = snapshot.pgMessage = QObject::tr("No connection profile is active yet.");
         snapshot.zohoBudgetPerMinute = ZohoLimits{}.books.perWindow;
-        Q_EMIT overviewLoaded(snapshot);
-        return;
+        return snapshot;
     }
     readRedis(&snapshot);
     readPostgres(&snapshot);
@@ -83,10 +71,10 @@ void OverviewWorker::refresh()
     if (snapshot.zohoBudgetPerMinute <= 0)
         snapshot.zohoBudgetPerMinute =
             double(limits.books.perWindow) * 60000.0 / double(std::max<qint64>(1, limits.books.windowMs));
-    Q_EMIT overviewLoaded(snapshot);
+    return snapshot;
 }
 
-void OverviewWorker::readRedis(OverviewSnapshot *snapshot)
+void OverviewReader::readRedis(OverviewSnapshot *snapshot)
 {
     if (!m_redis) {
         // A dead Redis costs this poll at most about three seconds, not the profile's timeouts.
@@ -128,7 +116,7 @@ void OverviewWorker::readRedis(OverviewSnapshot *snapshot)
     snapshot->instances = *instances;
 }
 
-void OverviewWorker::readPostgres(OverviewSnapshot *snapshot)
+void OverviewReader::readPostgres(OverviewSnapshot *snapshot)
 {
     QElapsedTimer timer;
     timer.start();
@@ -149,7 +137,7 @@ void OverviewWorker::readPostgres(OverviewSnapshot *snapshot)
     snapshot->cachingStored = *enabled;
 }
 
-ZohoLimits OverviewWorker::readBudget(OverviewSnapshot *snapshot)
+ZohoLimits OverviewReader::readBudget(OverviewSnapshot *snapshot)
 {
     ZohoLimits limits;  // Zoho's defaults unless the organisation's own can be read
     if (snapshot->pgOk) {
@@ -158,13 +146,13 @@ ZohoLimits OverviewWorker::readBudget(OverviewSnapshot *snapshot)
             limits = *stored;
         else
             snapshot->budgetLimitsMessage =
-                tr("Zoho's default limits (%1)")
+                QObject::tr("Zoho's default limits (%1)")
                     .arg(describeForAdmin(ConnectionCheck::Service::Postgres, stored.error()));
     } else {
-        snapshot->budgetLimitsMessage = tr("Zoho's default limits: PostgreSQL could not be read");
+        snapshot->budgetLimitsMessage = QObject::tr("Zoho's default limits: PostgreSQL could not be read");
     }
     if (!snapshot->redisOk || !m_redis) {
-        snapshot->budgetMessage = tr("Redis could not be read, and the budget is kept there");
+        snapshot->budgetMessage = QObject::tr("Redis could not be read, and the budget is kept there");
         return limits;
     }
     auto usage = ZohoBudgetStore(*m_redis, m_profile.profile().zoho).read(limits, m_clockPinned ? m_clock() : 0);

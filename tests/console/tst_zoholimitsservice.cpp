@@ -1,8 +1,7 @@
 #include "budget/zoholimitsplan.h"
 #include "budget/zoholimitsrepository.h"
 #include "console/consoleuser.h"
-#include "console/workerthreads.h"
-#include "console/zoholimitsworker.h"
+#include "console/enginezoholimitsservice.h"
 #include "scratchprofile.h"
 #include "store/pgconnection.h"
 #include "testsandbox.h"
@@ -10,6 +9,8 @@
 
 #include <QSignalSpy>
 #include <QTest>
+
+#include <pqxx/pqxx>
 
 #include <functional>
 #include <memory>
@@ -24,40 +25,58 @@ constexpr int kTimeoutMs = 60000;
 
 using Row = ZohoLimitsRepository::Row;
 
+// How one save was answered: saved, or failed with this error.
+struct SaveAnswer {
+    bool saved = false;
+    ZohoApiFamily family = ZohoApiFamily::Books;
+    std::optional<ServiceError> error;
+};
+
 }  // namespace
 
-// ZohoLimitsWorker on a console thread (WorkerThreads), driven by queued calls as the
-// Settings page drives it, against a scratch database of the fixture's PostgreSQL that
-// the worker migrates itself.
-class TestZohoLimitsWorker final : public QObject {
+// EngineZohoLimitsService on a loading thread of its own, called as the Settings page
+// calls it, against a scratch database of the fixture's PostgreSQL that the service
+// migrates itself.
+class TestZohoLimitsService final : public QObject {
     Q_OBJECT
 
 private:
     std::unique_ptr<test::ScratchProfile> m_scratch;
     ConnectionProfile m_profile;
-    std::unique_ptr<WorkerThreads> m_threads;
-    ZohoLimitsWorker *m_worker = nullptr;
+    std::unique_ptr<EngineZohoLimitsService> m_service;
 
-    QList<Row> load()
+    static QList<Row> load(ZohoLimitsService &service)
     {
-        QSignalSpy loaded(m_worker, &ZohoLimitsWorker::limitsLoaded);
-        QSignalSpy failed(m_worker, &ZohoLimitsWorker::loadFailed);
-        QMetaObject::invokeMethod(m_worker, &ZohoLimitsWorker::load, Qt::QueuedConnection);
+        QSignalSpy loaded(&service, &ZohoLimitsService::limitsLoaded);
+        QSignalSpy failed(&service, &ZohoLimitsService::failed);
+        service.load();
         [&] { QTRY_VERIFY_WITH_TIMEOUT(loaded.size() + failed.size() == 1, kTimeoutMs); }();
         if (!failed.isEmpty())
-            qWarning().noquote() << "load failed:" << failed.first().first().toString();
+            qWarning().noquote() << "load failed:" << failed.first().at(2).value<ServiceError>().describe();
         return loaded.isEmpty() ? QList<Row>{} : loaded.first().first().value<QList<Row>>();
     }
+    QList<Row> load() { return load(*m_service); }
 
-    ZohoLimitsSaveResult save(const Row &row)
+    static SaveAnswer save(ZohoLimitsService &service, const Row &row)
     {
-        QSignalSpy finished(m_worker, &ZohoLimitsWorker::saveFinished);
-        QMetaObject::invokeMethod(m_worker, [this, row] { m_worker->save(row); }, Qt::QueuedConnection);
-        [&] { QTRY_VERIFY_WITH_TIMEOUT(finished.size() == 1, kTimeoutMs); }();
-        return finished.isEmpty() ? ZohoLimitsSaveResult{} : finished.first().first().value<ZohoLimitsSaveResult>();
+        QSignalSpy saved(&service, &ZohoLimitsService::saved);
+        QSignalSpy failed(&service, &ZohoLimitsService::failed);
+        service.save(row);
+        [&] { QTRY_VERIFY_WITH_TIMEOUT(saved.size() + failed.size() == 1, kTimeoutMs); }();
+        SaveAnswer answer;
+        if (!saved.isEmpty()) {
+            answer.saved = true;
+            answer.family = saved.first().first().value<ZohoApiFamily>();
+        } else if (!failed.isEmpty()) {
+            [&] { QCOMPARE(failed.first().at(0).value<ZohoLimitsService::Request>(), ZohoLimitsService::Request::Save); }();
+            answer.family = failed.first().at(1).value<ZohoApiFamily>();
+            answer.error = failed.first().at(2).value<ServiceError>();
+        }
+        return answer;
     }
+    SaveAnswer save(const Row &row) { return save(*m_service, row); }
 
-    // What PostgreSQL holds, read past the worker.
+    // What PostgreSQL holds, read past the service.
     QList<Row> stored()
     {
         PgConnection connection(m_profile.pg);
@@ -69,21 +88,19 @@ private Q_SLOTS:
     void initTestCase()
     {
         TIERSYNC_REQUIRE_SANDBOX(sandbox);
-        // Empty: the worker migrates the database, as the console does on a new profile.
+        // Empty: the service migrates the database, as the console does on a new profile.
         auto scratch = test::ScratchProfile::create(sandbox, QStringLiteral("limitsworker"), kDb,
                                                     test::ScratchProfile::Schema::Empty);
         VERIFY_OK(scratch);
         m_scratch = std::move(*scratch);
         m_profile = m_scratch->profile();
-        m_threads = std::make_unique<WorkerThreads>();
-        m_worker = new ZohoLimitsWorker;
-        m_threads->adopt(m_worker, QStringLiteral("limits"));
-        QMetaObject::invokeMethod(m_worker, [this] { m_worker->setProfile(m_profile); }, Qt::QueuedConnection);
+        m_service = std::make_unique<EngineZohoLimitsService>(nullptr);
+        m_service->setProfile(m_profile);
     }
 
     void cleanupTestCase()
     {
-        m_threads.reset();  // joins the worker's thread before the scratch database goes
+        m_service.reset();  // joins its thread before the scratch database goes
         m_scratch.reset();
     }
 
@@ -119,10 +136,10 @@ private Q_SLOTS:
         crm.limits.perWindow = 80;
         crm.limits.readReservePct = 35;
 
-        const ZohoLimitsSaveResult result = save(crm);
-        QVERIFY2(result.saved(), qPrintable(result.message));
+        const SaveAnswer result = save(crm);
+        QVERIFY2(result.saved, qPrintable(result.error ? result.error->describe() : QString()));
         QCOMPARE(result.family, ZohoApiFamily::Crm);
-        QVERIFY(result.message.isEmpty());
+        QVERIFY(!result.error);
 
         const QList<Row> after = load();
         QCOMPARE(after.size(), 3);
@@ -164,11 +181,14 @@ private Q_SLOTS:
             Row books = before.at(0);
             books.limits.perWindow = 60;  // a change that would be stored with the bad one
             c.spoil(books);
-            const ZohoLimitsSaveResult result = save(books);
-            QVERIFY2(!result.saved(), c.name);
-            QCOMPARE(result.outcome, ZohoLimitsSaveResult::Outcome::Refused);
+            const SaveAnswer result = save(books);
+            QVERIFY2(!result.saved, c.name);
+            QVERIFY(result.error);
+            // Refused: the values' fault, no server's.
+            QCOMPARE(result.error->error.kind, ErrorKind::InvalidArgument);
+            QVERIFY(!result.error->service);
             QCOMPARE(result.family, ZohoApiFamily::Books);
-            QVERIFY2(result.message.contains(QLatin1String(c.field)), qPrintable(result.message));
+            QVERIFY2(result.error->error.message.contains(QLatin1String(c.field)), qPrintable(result.error->error.message));
         }
         const QList<Row> after = stored();
         QCOMPARE(after.size(), 3);
@@ -182,28 +202,65 @@ private Q_SLOTS:
 
     void anUnreachableDatabaseIsAnErrorInWords()
     {
-        WorkerThreads threads;
-        auto *worker = new ZohoLimitsWorker;
-        threads.adopt(worker, QStringLiteral("limits-unreachable"));
+        EngineZohoLimitsService service(nullptr);
         ConnectionProfile unreachable = m_profile;
         unreachable.name = QStringLiteral("unreachable");
         unreachable.pg.options.insert(QStringLiteral("host"), QStringLiteral("127.0.0.1"));
         unreachable.pg.options.insert(QStringLiteral("port"), QStringLiteral("1"));
-        QMetaObject::invokeMethod(worker, [worker, unreachable] { worker->setProfile(unreachable); },
-                                  Qt::QueuedConnection);
-        QSignalSpy failed(worker, &ZohoLimitsWorker::loadFailed);
-        QMetaObject::invokeMethod(worker, &ZohoLimitsWorker::load, Qt::QueuedConnection);
+        service.setProfile(unreachable);
+        QSignalSpy failed(&service, &ZohoLimitsService::failed);
+        service.load();
         QTRY_COMPARE_WITH_TIMEOUT(failed.size(), 1, kTimeoutMs);
-        QVERIFY2(failed.first().first().toString().contains(QLatin1String("PostgreSQL")),
-                 qPrintable(failed.first().first().toString()));
+        QCOMPARE(failed.first().at(0).value<ZohoLimitsService::Request>(), ZohoLimitsService::Request::Load);
+        const auto loadError = failed.first().at(2).value<ServiceError>();
+        QCOMPARE(loadError.service, std::optional(ConnectionCheck::Service::Postgres));
+        QVERIFY2(loadError.describe().contains(QLatin1String("PostgreSQL")), qPrintable(loadError.describe()));
 
-        QSignalSpy saved(worker, &ZohoLimitsWorker::saveFinished);
-        Row row;
-        QMetaObject::invokeMethod(worker, [worker, row] { worker->save(row); }, Qt::QueuedConnection);
-        QTRY_COMPARE_WITH_TIMEOUT(saved.size(), 1, kTimeoutMs);
-        const auto result = saved.first().first().value<ZohoLimitsSaveResult>();
-        QCOMPARE(result.outcome, ZohoLimitsSaveResult::Outcome::Failed);
-        QVERIFY2(result.message.startsWith(QLatin1String("The limits were not changed.")), qPrintable(result.message));
+        const SaveAnswer result = save(service, Row{});
+        QVERIFY(!result.saved && result.error);
+        // Failed, not refused: the server's doing, said as its error (the page words it:
+        // "The limits were not changed. …").
+        QVERIFY(result.error->error.kind != ErrorKind::InvalidArgument);
+        QCOMPARE(result.error->service, std::optional(ConnectionCheck::Service::Postgres));
+        QVERIFY2(result.error->describe().startsWith(QLatin1String("Cannot reach PostgreSQL")),
+                 qPrintable(result.error->describe()));
+    }
+
+    // A constraint of the table refuses the values: an InvalidArgument named as
+    // PostgreSQL names it (the page says "Not saved: …"), nothing stored.
+    void aConstraintOfTheTableRefusesTheValues()
+    {
+        {
+            PgConnection connection(m_profile.pg);
+            VERIFY_OK(connection.transaction(
+                QStringLiteral("capping per_window"),
+                [](pqxx::transaction_base &txn) -> Status {
+                    txn.exec("ALTER TABLE tiersync.zoho_limits ADD CONSTRAINT tst_cap CHECK (per_window <= 1000)");
+                    return {};
+                },
+                PgConnection::Idempotency::NotIdempotent));
+        }
+        const QList<Row> before = stored();
+        Row crm = before.at(2);
+        crm.limits.perWindow = 1200;
+        const SaveAnswer result = save(crm);
+        QVERIFY(!result.saved && result.error);
+        QCOMPARE(result.family, ZohoApiFamily::Crm);
+        QCOMPARE(result.error->error.kind, ErrorKind::InvalidArgument);
+        QVERIFY2(result.error->error.message.contains(QLatin1String("tst_cap")), qPrintable(result.error->error.message));
+        const Row after = stored().at(2);
+        QCOMPARE(after.limits, before.at(2).limits);
+        QCOMPARE(after.updatedBy, before.at(2).updatedBy);
+        {
+            PgConnection connection(m_profile.pg);
+            VERIFY_OK(connection.transaction(
+                QStringLiteral("uncapping per_window"),
+                [](pqxx::transaction_base &txn) -> Status {
+                    txn.exec("ALTER TABLE tiersync.zoho_limits DROP CONSTRAINT tst_cap");
+                    return {};
+                },
+                PgConnection::Idempotency::NotIdempotent));
+        }
     }
 
     void aPlanSetsTheDailyBudgetAndConcurrencyOnly()
@@ -239,5 +296,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_MAIN(TestZohoLimitsWorker)
-#include "tst_zoholimitsworker.moc"
+QTEST_MAIN(TestZohoLimitsService)
+#include "tst_zoholimitsservice.moc"
