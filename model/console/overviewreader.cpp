@@ -7,6 +7,7 @@
 #include "cache/statsstore.h"
 #include "cache/zohocallstore.h"
 #include "console/connectioncheck.h"
+#include "console/pollsettings.h"
 #include "console/statisticsservice.h"
 #include "redis/redisconnection.h"
 #include "store/pgconnection.h"
@@ -21,14 +22,7 @@ namespace tiersync {
 
 namespace {
 
-PgConnection::Options pollOptions()
-{
-    PgConnection::Options options;
-    options.connectTimeoutSeconds = 2;
-    options.statementTimeoutMs = 2000;
-    options.applicationName = QStringLiteral("tiersync-console");
-    return options;
-}
+constexpr int kStatementTimeoutMs = 2000;
 
 }  // namespace
 
@@ -76,13 +70,8 @@ OverviewSnapshot OverviewReader::read()
 
 void OverviewReader::readRedis(OverviewSnapshot *snapshot)
 {
-    if (!m_redis) {
-        // A dead Redis costs this poll at most about three seconds, not the profile's timeouts.
-        RedisSettings settings = m_profile.profile().redis;
-        settings.connectTimeoutMs = std::min(settings.connectTimeoutMs, 1000);
-        settings.commandTimeoutMs = std::min(settings.commandTimeoutMs, 2000);
-        m_redis = std::make_unique<RedisConnection>(settings);
-    }
+    if (!m_redis)
+        m_redis = std::make_unique<RedisConnection>(pollRedisSettings(m_profile.profile().redis));
     QElapsedTimer timer;
     timer.start();
     auto series = StatsStore(*m_redis).series(m_endpoints, snapshot->takenAtMs, snapshot->minutes);
@@ -120,7 +109,7 @@ void OverviewReader::readPostgres(OverviewSnapshot *snapshot)
 {
     QElapsedTimer timer;
     timer.start();
-    PgConnection &connection = PgConnection::forCurrentThread(m_profile.profile().pg, pollOptions());
+    PgConnection &connection = PgConnection::forCurrentThread(m_profile.profile().pg, pollPgOptions(kStatementTimeoutMs));
     // The switch lives in tiersync.settings: a fresh database gets its schema first.
     if (auto migrated = m_profile.ensureMigrated(connection); !migrated) {
         snapshot->pgMessage = describeForAdmin(ConnectionCheck::Service::Postgres, migrated.error());
@@ -141,7 +130,7 @@ ZohoLimits OverviewReader::readBudget(OverviewSnapshot *snapshot)
 {
     ZohoLimits limits;  // Zoho's defaults unless the organisation's own can be read
     if (snapshot->pgOk) {
-        PgConnection &connection = PgConnection::forCurrentThread(m_profile.profile().pg, pollOptions());
+        PgConnection &connection = PgConnection::forCurrentThread(m_profile.profile().pg, pollPgOptions(kStatementTimeoutMs));
         if (auto stored = ZohoLimitsRepository(connection).load())
             limits = *stored;
         else

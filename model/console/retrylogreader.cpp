@@ -2,6 +2,7 @@
 
 #include "cache/instancestore.h"
 #include "console/connectioncheck.h"
+#include "console/pollsettings.h"
 #include "console/statisticsservice.h"
 #include "redis/redisconnection.h"
 #include "store/pgconnection.h"
@@ -11,6 +12,13 @@
 #include <algorithm>
 
 namespace tiersync {
+
+namespace {
+
+// The first load reads up to kFirstLoadLimit rows.
+constexpr int kStatementTimeoutMs = 5000;
+
+}  // namespace
 
 RetryLogReader::RetryLogReader(std::shared_ptr<EngineServicesPool> pool, EpochClock clock)
     : m_clock(orSystemEpochClock(std::move(clock)))
@@ -57,11 +65,8 @@ void RetryLogReader::readEvents(RetryLogUpdate *update)
         }
     };
 
-    PgConnection::Options options;
-    options.connectTimeoutSeconds = 2;
-    options.statementTimeoutMs = 5000;
-    options.applicationName = QStringLiteral("tiersync-console");
-    PgConnection &connection = PgConnection::forCurrentThread(m_profile.profile().pg, options);
+    PgConnection &connection =
+        PgConnection::forCurrentThread(m_profile.profile().pg, pollPgOptions(kStatementTimeoutMs));
     if (auto migrated = m_profile.ensureMigrated(connection); !migrated) {
         update->logMessage = describeForAdmin(ConnectionCheck::Service::Postgres, migrated.error());
         fillChart();
@@ -88,12 +93,8 @@ void RetryLogReader::readEvents(RetryLogUpdate *update)
 
 void RetryLogReader::readInstances(RetryLogUpdate *update)
 {
-    if (!m_redis) {
-        RedisSettings settings = m_profile.profile().redis;
-        settings.connectTimeoutMs = std::min(settings.connectTimeoutMs, 1000);
-        settings.commandTimeoutMs = std::min(settings.commandTimeoutMs, 2000);
-        m_redis = std::make_unique<RedisConnection>(settings);
-    }
+    if (!m_redis)
+        m_redis = std::make_unique<RedisConnection>(pollRedisSettings(m_profile.profile().redis));
     auto instances = InstanceStore(*m_redis).readAll();
     if (!instances) {
         update->instancesMessage = describeForAdmin(ConnectionCheck::Service::Redis, instances.error());

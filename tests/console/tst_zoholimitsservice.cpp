@@ -76,6 +76,18 @@ private:
     }
     SaveAnswer save(const Row &row) { return save(*m_service, row); }
 
+    void alterLimitsTable(const char *change)
+    {
+        PgConnection connection(m_profile.pg);
+        VERIFY_OK(connection.transaction(
+            QStringLiteral("altering tiersync.zoho_limits"),
+            [change](pqxx::transaction_base &txn) -> Status {
+                txn.exec(std::string("ALTER TABLE tiersync.zoho_limits ") + change);
+                return {};
+            },
+            PgConnection::Idempotency::NotIdempotent));
+    }
+
     // What PostgreSQL holds, read past the service.
     QList<Row> stored()
     {
@@ -230,16 +242,7 @@ private Q_SLOTS:
     // PostgreSQL names it (the page says "Not saved: …"), nothing stored.
     void aConstraintOfTheTableRefusesTheValues()
     {
-        {
-            PgConnection connection(m_profile.pg);
-            VERIFY_OK(connection.transaction(
-                QStringLiteral("capping per_window"),
-                [](pqxx::transaction_base &txn) -> Status {
-                    txn.exec("ALTER TABLE tiersync.zoho_limits ADD CONSTRAINT tst_cap CHECK (per_window <= 1000)");
-                    return {};
-                },
-                PgConnection::Idempotency::NotIdempotent));
-        }
+        alterLimitsTable("ADD CONSTRAINT tst_cap CHECK (per_window <= 1000)");
         const QList<Row> before = stored();
         Row crm = before.at(2);
         crm.limits.perWindow = 1200;
@@ -251,16 +254,7 @@ private Q_SLOTS:
         const Row after = stored().at(2);
         QCOMPARE(after.limits, before.at(2).limits);
         QCOMPARE(after.updatedBy, before.at(2).updatedBy);
-        {
-            PgConnection connection(m_profile.pg);
-            VERIFY_OK(connection.transaction(
-                QStringLiteral("uncapping per_window"),
-                [](pqxx::transaction_base &txn) -> Status {
-                    txn.exec("ALTER TABLE tiersync.zoho_limits DROP CONSTRAINT tst_cap");
-                    return {};
-                },
-                PgConnection::Idempotency::NotIdempotent));
-        }
+        alterLimitsTable("DROP CONSTRAINT tst_cap");
     }
 
     void aPlanSetsTheDailyBudgetAndConcurrencyOnly()
