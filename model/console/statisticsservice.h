@@ -28,7 +28,8 @@ public:
     explicit StatisticsService(QObject *parent = nullptr);
     ~StatisticsService() override;
 
-    // A new profile: the retry log starts over (its next answer has reset set).
+    // A new profile: the retry log starts over (its next answer has reset set). Each page
+    // of the service says which profile it shows; the same profile twice starts over twice.
     virtual void setProfile(const tiersync::ConnectionProfile &profile) = 0;
     // overviewLoaded, always.
     virtual void loadOverview() = 0;

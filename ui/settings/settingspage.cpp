@@ -201,6 +201,9 @@ SettingsPage::SettingsPage(ProfileStore *profiles, SecretStore *secrets, Connect
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_tabs);
 
+    // No service (tests of other pages): nothing to test with.
+    for (QPushButton *test : {testRedis, testPg, testZoho})
+        test->setEnabled(checks != nullptr);
     connect(checks, &ConnectionCheckService::testFinished, this, &SettingsPage::onTestFinished);
     connect(testRedis, &QPushButton::clicked, this, [this, checks] {
         m_redisResult->setText(tr("Testing…"));
