@@ -3,7 +3,7 @@
 class QSettings;
 
 namespace tiersync {
-class CacheAdminWorker;
+class CacheAdminService;
 class ConnectionChecker;
 class KeyBrowserWorker;
 class OverviewWorker;
@@ -34,8 +34,7 @@ struct ConsoleContext final {
     OverviewWorker *overview = nullptr;  // Overview page: statistics, heartbeats, caching switch
     RetryLogWorker *retryLog = nullptr;  // Retries page: the retry log and circuit per instance
     StudentWorker *students = nullptr;          // Students page: reads through its own CacheEngine
-    CacheAdminWorker *cacheActions = nullptr;   // Cache page: warm and invalidate (blocked while they run)
-    CacheAdminWorker *cacheLists = nullptr;     // Cache page: the caching switch and webhook events
+    CacheAdminService *cacheAdmin = nullptr;    // Cache page: warm, invalidate, the switch, webhook events
     ZohoLimitsWorker *zohoLimits = nullptr;     // Settings page: the organisation's Zoho limits
     ReplicaService *replica = nullptr;          // Sync page: schedules and notification channels
 };

@@ -1,7 +1,7 @@
 #include "shell/consoleworkers.h"
 
-#include "console/cacheadminworker.h"
 #include "console/connectionchecker.h"
+#include "console/enginecacheadminservice.h"
 #include "console/enginereplicaservice.h"
 #include "console/enginesyncrunservice.h"
 #include "console/keybrowserworker.h"
@@ -56,10 +56,6 @@ ConsoleWorkers::ConsoleWorkers(ProfileStore *profiles, SecretStore *secrets, Con
         worker->setClocks(clocks);
         pooled(worker);
     });
-    // Work that blocks its thread for long (a warm) gets a worker of its own, so the
-    // lists beside it keep loading meanwhile.
-    m_context.cacheActions = adopt<CacheAdminWorker>(m_threads, "console-cache", pooled);
-    m_context.cacheLists = adopt<CacheAdminWorker>(m_threads, "console-cache-lists", pooled);
     m_context.zohoLimits = adopt<ZohoLimitsWorker>(m_threads, "console-limits", pooled);
     // Domain services: quick loads share one thread, long jobs get threads of their own
     // while they run; pages call their methods.
@@ -67,6 +63,8 @@ ConsoleWorkers::ConsoleWorkers(ProfileStore *profiles, SecretStore *secrets, Con
     m_context.replica = m_replica.get();
     m_syncRuns = std::make_unique<EngineSyncRunService>(m_pool, clocks, m_loads);
     m_context.syncRuns = m_syncRuns.get();
+    m_cacheAdmin = std::make_unique<EngineCacheAdminService>(m_pool, clocks, m_loads);
+    m_context.cacheAdmin = m_cacheAdmin.get();
 }
 
 ConsoleWorkers::~ConsoleWorkers()
@@ -77,6 +75,7 @@ ConsoleWorkers::~ConsoleWorkers()
 void ConsoleWorkers::stopAll()
 {
     m_syncRuns->stop();  // cancels a run still going, then joins
+    m_cacheAdmin->stop();  // the same for a warm
     m_replica->stop();
     m_loads->stop();
     m_threads.stopAll();

@@ -8,6 +8,7 @@
 #include <memory>
 
 namespace tiersync {
+class EngineCacheAdminService;
 class EngineReplicaService;
 class EngineSyncRunService;
 class ServiceThread;
@@ -43,6 +44,7 @@ private:
     WorkerThreads m_threads;
     std::unique_ptr<EngineReplicaService> m_replica;
     std::unique_ptr<EngineSyncRunService> m_syncRuns;
+    std::unique_ptr<EngineCacheAdminService> m_cacheAdmin;
     ConsoleContext m_context;
 };
 
