@@ -11,6 +11,8 @@
 #include "sync/cachewarmer.h"
 #include "sync/entityregistry.h"
 
+#include <variant>
+
 
 namespace tiersync {
 
@@ -26,6 +28,23 @@ CacheActionResult actionOn(CacheActionResult::Kind kind, const QString &target, 
     action.target = target;
     action.dryRun = dryRun;
     return action;
+}
+
+struct Registries {
+    EndpointRegistry endpoints;
+    EntityRegistry entities;
+};
+
+// Both are compiled in: failing to read them is the engine's own fault, no server's.
+std::variant<Registries, ServiceError> builtInRegistries()
+{
+    auto endpoints = EndpointRegistry::builtIn();
+    if (!endpoints)
+        return ServiceError{std::nullopt, endpoints.error()};
+    auto entities = EntityRegistry::builtIn();
+    if (!entities)
+        return ServiceError{std::nullopt, entities.error()};
+    return Registries{std::move(*endpoints), std::move(*entities)};
 }
 
 ServiceError noProfile()
@@ -157,24 +176,23 @@ void EngineCacheAdminService::execute(CacheActionResult action, const Connection
 
 std::optional<ServiceError> EngineCacheAdminService::warm(CacheActionResult &action, CancelToken &token)
 {
-    auto endpoints = EndpointRegistry::builtIn();
-    if (!endpoints)
-        return ServiceError{std::nullopt, endpoints.error()};
-    auto entities = EntityRegistry::builtIn();
-    if (!entities)
-        return ServiceError{std::nullopt, entities.error()};
+    auto registries = builtInRegistries();
+    if (auto *error = std::get_if<ServiceError>(&registries))
+        return *error;
+    const EndpointRegistry &endpoints = std::get<Registries>(registries).endpoints;
+    const EntityRegistry &entities = std::get<Registries>(registries).entities;
     if (action.kind == CacheActionResult::Kind::WarmEntities && !action.target.isEmpty()
-        && !entities->find(action.target))
+        && !entities.find(action.target))
         return ServiceError{std::nullopt, makeError(ErrorKind::InvalidArgument,
                                                     tr("“%1” is not an entity type (known: %2).")
-                                                        .arg(action.target, entities->names().join(QStringLiteral(", "))))};
+                                                        .arg(action.target, entities.names().join(QStringLiteral(", "))))};
     if (auto migrated = m_actionProfile.ensureMigrated(); !migrated)
         return ServiceError{kPostgres, migrated.error()};
 
     CacheWarmer::Options options;
     options.clock = m_clocks.wall;
     const ConnectionProfile &profile = m_actionProfile.profile();
-    CacheWarmer warmer(profile.pg, profile.redis, *endpoints, options);
+    CacheWarmer warmer(profile.pg, profile.redis, endpoints, options);
     qint64 done = 0;
     // Direct: the warmer reports on this thread, only to post the answer.
     connect(&warmer, &CacheWarmer::progress, &warmer,
@@ -186,7 +204,7 @@ std::optional<ServiceError> EngineCacheAdminService::warm(CacheActionResult &act
     token.attach([&warmer] { warmer.cancel(); });
     const Result<CacheWarmer::Report> report =
         action.kind == CacheActionResult::Kind::WarmEntities
-            ? warmer.warmEntities(action.target.isEmpty() ? entities->names() : QStringList{action.target})
+            ? warmer.warmEntities(action.target.isEmpty() ? entities.names() : QStringList{action.target})
             : warmer.warmEndpoints(action.target);
     token.detach();
     if (report) {
@@ -206,17 +224,16 @@ std::optional<ServiceError> EngineCacheAdminService::warm(CacheActionResult &act
 
 std::optional<ServiceError> EngineCacheAdminService::invalidate(CacheActionResult &action)
 {
-    auto endpoints = EndpointRegistry::builtIn();
-    if (!endpoints)
-        return ServiceError{std::nullopt, endpoints.error()};
-    auto entities = EntityRegistry::builtIn();
-    if (!entities)
-        return ServiceError{std::nullopt, entities.error()};
+    auto registries = builtInRegistries();
+    if (auto *error = std::get_if<ServiceError>(&registries))
+        return *error;
+    const EndpointRegistry &endpoints = std::get<Registries>(registries).endpoints;
+    const EntityRegistry &entities = std::get<Registries>(registries).entities;
     if (action.target.isEmpty())
         return ServiceError{std::nullopt, makeError(ErrorKind::InvalidArgument,
                                                     tr("Choose an endpoint or an entity type to invalidate."))};
     RedisConnection &redis = RedisConnection::forCurrentThread(m_actionProfile.profile().redis);
-    CacheInvalidator invalidator(redis, endpoints->names(), entities->names());
+    CacheInvalidator invalidator(redis, endpoints.names(), entities.names());
     invalidator.setProgress([this, request = action.requestId](qint64 soFar) {
         answer([this, request, soFar] { Q_EMIT actionProgress(request, soFar, -1); });
     });

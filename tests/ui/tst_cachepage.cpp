@@ -6,27 +6,20 @@
 #include "cache/cachepage.h"
 #include "common/pagepoller.h"
 #include "console/cacheadminservice.h"
-#include "core/profilestore.h"
-#include "core/secretstore.h"
 #include "itemmodels/webhookeventmodel.h"
-#include "recordingconfirmer.h"
+#include "pageconsole.h"
 #include "shell/mainwindow.h"
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
 #include <QComboBox>
 #include <QLabel>
-#include <QLoggingCategory>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QSettings>
 #include <QTableView>
-#include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
-
-#include <memory>
 
 using namespace tiersync;
 
@@ -156,25 +149,20 @@ ServiceError serverError(ConnectionCheck::Service service)
 // The main window as the console composes it, with the fake as its only engine service.
 struct Console {
     FakeCacheAdminService service;
-    QTemporaryDir dir;
-    QSettings settings{dir.filePath(QStringLiteral("console.ini")), QSettings::IniFormat};
-    ProfileStore profiles{settings};
-    InMemorySecretStore secrets;
-    test::RecordingConfirmer confirmer;
-    std::unique_ptr<ui::MainWindow> window;
+    test::PageConsole shell;
+    ui::MainWindow *window;
+    test::RecordingConfirmer &confirmer = shell.confirmer();
 
-    Console()
+    Console() : window(&shell.build(services()))
     {
-        // The other pages get no engine here; their connects to a missing worker would warn.
-        QLoggingCategory::setFilterRules(QStringLiteral("qt.core.qobject.connect=false"));
-        ui::ConsoleContext context;
-        context.profiles = &profiles;
-        context.secrets = &secrets;
-        context.confirmer = &confirmer;
-        context.cacheAdmin = &service;
-        window = std::make_unique<ui::MainWindow>(context);
         // The test drives the lists' poll itself (PagePoller::poll), never the clock.
         timer()->setInterval(24 * 3600 * 1000);
+    }
+    ui::ConsoleContext services()
+    {
+        ui::ConsoleContext context;
+        context.cacheAdmin = &service;
+        return context;
     }
     ui::CachePage *page() const { return window->cachePage(); }
     ui::PagePoller *poller() const { return page()->findChild<ui::PagePoller *>(QStringLiteral("cachePoller")); }
@@ -189,12 +177,7 @@ struct Console {
     // Shown on the Cache page with a profile: the switch and the events are asked for.
     void open()
     {
-        window->show();
-        QVERIFY(QTest::qWaitForWindowExposed(window.get()));
-        ConnectionProfile profile;
-        profile.name = QStringLiteral("test");
-        window->setProfile(profile);
-        window->showPage(ui::MainWindow::Page::Cache);
+        shell.open(ui::MainWindow::Page::Cache);
         QCOMPARE(service.profiles, 1);
         QCOMPARE(service.cachingLoads, 1);
         QCOMPARE(service.eventLoads, 1);
