@@ -19,6 +19,7 @@
 #include "verifyok.h"
 #include "warmseed.h"
 
+#include <QFile>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -27,6 +28,8 @@
 #include <atomic>
 #include <memory>
 #include <thread>
+
+#include <unistd.h>
 
 using namespace tiersync;
 
@@ -92,6 +95,18 @@ bool warmWaitsOnTheLock(const PgSettings &pg)
     const auto waiting = work.exec1("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
                                     " AND wait_event_type = 'Lock' AND query LIKE '%tiersync.entities%'");
     return waiting[0].as<int>() > 0;
+}
+
+// The thread is asleep (state S in /proc): the test's thread in stop() is waiting for the
+// warm to end, having cancelled it first (nothing else there sleeps).
+bool sleeping(pid_t thread)
+{
+    QFile stat(QStringLiteral("/proc/self/task/%1/stat").arg(thread));
+    if (!stat.open(QIODevice::ReadOnly))
+        return false;
+    const QByteArray line = stat.readAll();
+    const qsizetype afterName = line.lastIndexOf(')');
+    return afterName >= 0 && line.mid(afterName + 1).trimmed().startsWith('S');
 }
 
 ConnectionProfile unreachable(ConnectionProfile profile, ConnectionCheck::Service service)
@@ -316,13 +331,12 @@ private Q_SLOTS:
         const quint64 request = service->warmEntities(QStringLiteral("products"));
         QTRY_VERIFY_WITH_TIMEOUT(warmWaitsOnTheLock(m_profile.pg), kTimeoutMs);
         const quint64 queued = service->warmEndpoints({});
-        // stop() blocks this thread until the warm ends, so another releases the lock: the
-        // warm, cancelled first by stop(), then finds the cancel at its first chunk.
+        // stop() blocks this thread until the warm ends, so another releases the lock once
+        // this one sleeps in stop(), past the cancel: the warm finds it at its first chunk.
         std::atomic_bool stopping{false};
+        const pid_t self = gettid();
         std::thread releaser([&] {
-            while (!stopping.load())
-                std::this_thread::yield();
-            while (!warmWaitsOnTheLock(m_profile.pg))
+            while (!stopping.load() || !sleeping(self))
                 std::this_thread::yield();
             lock->release();
         });
