@@ -13,7 +13,6 @@
 
 #include <variant>
 
-
 namespace tiersync {
 
 namespace {
