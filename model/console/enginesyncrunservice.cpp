@@ -7,9 +7,6 @@
 #include "sync/syncorchestrator.h"
 #include "sync/syncrunner.h"
 
-#include <QMutex>
-#include <QThreadPool>
-
 namespace tiersync {
 
 namespace {
@@ -52,52 +49,19 @@ ServiceError noProfile()
 
 }  // namespace
 
-// One run's cancel token. cancel() is called on the service's thread while the run's
-// thread attaches and detaches its orchestrator.
-class EngineSyncRunService::RunControl final {
-public:
-    void cancel()
-    {
-        QMutexLocker lock(&m_mutex);
-        m_cancelled = true;
-        if (m_running)
-            m_running->cancel();
-    }
-    void attach(SyncOrchestrator &sync)
-    {
-        QMutexLocker lock(&m_mutex);
-        m_running = &sync;
-        if (m_cancelled)
-            sync.cancel();
-    }
-    void detach()
-    {
-        QMutexLocker lock(&m_mutex);
-        m_running = nullptr;
-    }
-
-private:
-    QMutex m_mutex;
-    SyncOrchestrator *m_running = nullptr;
-    bool m_cancelled = false;
-};
-
 EngineSyncRunService::EngineSyncRunService(std::shared_ptr<EngineServicesPool> pool, ConsoleClocks clocks,
                                            std::shared_ptr<ServiceThread> loads, QObject *parent)
     : SyncRunService(parent),
       m_clocks(std::move(clocks)),
-      m_runThreads(std::make_unique<QThreadPool>()),
+      // One run at a time, on a thread that ends with it: no thread waits idle for the
+      // next "Sync now".
+      m_runs(QStringLiteral("console-sync-run")),
       m_history(loads ? std::move(loads) : std::make_shared<ServiceThread>(QStringLiteral("console-sync-history")))
 {
     m_runProfile.setPool(pool);
     m_runProfile.setFallbackOptions(engineServicesOptions(m_clocks));
     m_historyProfile.setPool(std::move(pool));
     m_historyProfile.setFallbackOptions(engineServicesOptions(m_clocks));
-    // One run at a time, on a thread that ends with it: no thread waits idle for the
-    // next "Sync now".
-    m_runThreads->setObjectName(QStringLiteral("console-sync-run"));
-    m_runThreads->setMaxThreadCount(1);
-    m_runThreads->setExpiryTimeout(0);
 }
 
 EngineSyncRunService::~EngineSyncRunService()
@@ -110,10 +74,7 @@ void EngineSyncRunService::stop()
     if (m_stopped)
         return;
     m_stopped = true;
-    m_runThreads->clear();  // runs not begun never begin
-    for (const std::shared_ptr<RunControl> &control : std::as_const(m_runs))
-        control->cancel();
-    m_runThreads->waitForDone();
+    m_runs.stop();
     m_history.close();
 }
 
@@ -148,26 +109,24 @@ quint64 EngineSyncRunService::startRun(const QString &entityType, SyncMode mode,
         answer([this, request] { Q_EMIT failed(Request::StartRun, request, noProfile()); });
         return request;
     }
-    auto control = std::make_shared<RunControl>();
-    m_runs.insert(request, control);
-    m_runThreads->start([this, request, profile = m_profile, entityType, mode, batchSize, control] {
-        execute(request, profile, entityType, mode, batchSize, control);
+    m_runs.start(request, [this, request, profile = m_profile, entityType, mode,
+                           batchSize](const std::shared_ptr<CancelToken> &token) {
+        execute(request, profile, entityType, mode, batchSize, *token);
     });
     return request;
 }
 
 void EngineSyncRunService::cancel(quint64 request)
 {
-    if (const std::shared_ptr<RunControl> control = m_runs.value(request))
-        control->cancel();
+    m_runs.cancel(request);
 }
 
 void EngineSyncRunService::execute(quint64 request, const ConnectionProfile &profile, const QString &entityType,
-                                   SyncMode mode, int batchSize, const std::shared_ptr<RunControl> &control)
+                                   SyncMode mode, int batchSize, CancelToken &token)
 {
     const auto notStarted = [this, request](const ServiceError &error) {
         answer([this, request, error] {
-            m_runs.remove(request);
+            m_runs.finished(request);
             Q_EMIT failed(Request::StartRun, request, error);
         });
     };
@@ -190,7 +149,7 @@ void EngineSyncRunService::execute(quint64 request, const ConnectionProfile &pro
     const std::shared_ptr<EngineServices> &services = m_runProfile.services();
     const SyncRunner runner(services->zoho(), services->database(), profile.redis);
     SyncRunner::Hooks hooks;
-    hooks.attached = [this, request, entityType, mode, &control](SyncOrchestrator &sync) {
+    hooks.attached = [this, request, entityType, mode, &token](SyncOrchestrator &sync) {
         // Direct: called on whichever thread reports, only to post the answer.
         connect(&sync, &SyncOrchestrator::started, &sync,
                 [this, request, entityType, mode](qint64 runId, const QString &runMode) {
@@ -205,14 +164,14 @@ void EngineSyncRunService::execute(quint64 request, const ConnectionProfile &pro
                     answer([this, request, progress] { Q_EMIT runProgress(request, progress); });
                 },
                 Qt::DirectConnection);
-        control->attach(sync);
+        token.attach([&sync] { sync.cancel(); });
     };
-    hooks.detached = [&control] { control->detach(); };
+    hooks.detached = [&token] { token.detach(); };
     const Result<SyncReport> report = runner.run(entityType, options, hooks);
     if (!report) {
         if (report.error().kind == ErrorKind::Conflict) {
             answer([this, request, entityType, error = ServiceError{std::nullopt, report.error()}] {
-                m_runs.remove(request);
+                m_runs.finished(request);
                 Q_EMIT runRefused(request, entityType, error);
             });
             return;
@@ -223,7 +182,7 @@ void EngineSyncRunService::execute(quint64 request, const ConnectionProfile &pro
     if (run.status == QLatin1String(SyncRunRepository::kFailed) && !run.error.isEmpty())
         run.error = describeRunError(run.error);
     answer([this, request, run] {
-        m_runs.remove(request);
+        m_runs.finished(request);
         Q_EMIT runFinished(request, run);
     });
 }

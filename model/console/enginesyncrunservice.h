@@ -1,16 +1,13 @@
 #pragma once
 
 #include "console/consoleclocks.h"
+#include "console/longjobs.h"
 #include "console/servicethread.h"
 #include "console/syncrunservice.h"
 #include "console/workerprofile.h"
 
-#include <QHash>
-
 #include <functional>
 #include <memory>
-
-class QThreadPool;
 
 namespace tiersync {
 
@@ -43,13 +40,11 @@ public:
     void cancel(quint64 request) override;
 
 private:
-    class RunControl;
-
     // Emits on the service's own thread.
     void answer(std::function<void()> emitter);
     // On a run thread: the whole run, answered.
     void execute(quint64 request, const ConnectionProfile &profile, const QString &entityType, SyncMode mode,
-                 int batchSize, const std::shared_ptr<RunControl> &control);
+                 int batchSize, CancelToken &token);
     // On the loading thread.
     void readRuns(int limit);
 
@@ -58,10 +53,9 @@ private:
     bool m_haveProfile = false;   // the service's thread
     bool m_stopped = false;       // the service's thread
     quint64 m_lastRequest = 0;    // the service's thread
-    QHash<quint64, std::shared_ptr<RunControl>> m_runs;  // unfinished runs (the service's thread)
     WorkerProfile m_runProfile;      // run threads only (one run at a time)
     WorkerProfile m_historyProfile;  // the loading thread only
-    std::unique_ptr<QThreadPool> m_runThreads;
+    LongJobs m_runs;
     ServiceLane m_history;
 };
 

@@ -25,7 +25,7 @@ QVariant WebhookEventModel::data(const QModelIndex &index, int role) const
     case IdempotencyKeyRole:
         return event.idempotencyKey;
     case OutcomeRole:
-        return event.outcome;
+        return QVariant::fromValue(event.outcome);
     case InvalidatedKeysRole:
         return event.invalidatedKeys;
     case Qt::ToolTipRole:
@@ -53,7 +53,7 @@ QVariant WebhookEventModel::data(const QModelIndex &index, int role) const
     case EntityIdColumn:
         return event.entityId;
     case OutcomeColumn:
-        return event.outcome;
+        return webhookOutcomeName(event.outcome);
     case InvalidatedColumn:
         return int(event.invalidatedKeys.size());
     case ErrorColumn:

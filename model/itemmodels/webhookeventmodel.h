@@ -21,7 +21,7 @@ public:
                   InvalidatedColumn, ErrorColumn, ColumnCount };
     enum Role {
         IdempotencyKeyRole = Qt::UserRole + 1,
-        OutcomeRole,
+        OutcomeRole,          // WebhookOutcome
         InvalidatedKeysRole,  // QStringList
     };
 

@@ -24,7 +24,7 @@ std::string eventColumns()
         + ", source, entity_type, entity_id, outcome, invalidated_keys::text, error, zoho_calls, zoho_calls_saved";
 }
 
-WebhookEventRepository::Event toEvent(const pqxx::row &r)
+Result<WebhookEventRepository::Event> toEvent(const pqxx::row &r)
 {
     WebhookEventRepository::Event event;
     event.idempotencyKey = fromPgText(r[0]);
@@ -32,7 +32,12 @@ WebhookEventRepository::Event toEvent(const pqxx::row &r)
     event.source = fromPgText(r[2]);
     event.entityType = fromPgText(r[3]);
     event.entityId = fromPgText(r[4]);
-    event.outcome = fromPgText(r[5]);
+    const QString outcome = fromPgText(r[5]);
+    if (auto known = webhookOutcomeFromName(outcome))
+        event.outcome = *known;
+    else
+        return makeError(ErrorKind::Protocol, QStringLiteral("webhook event %1 has an outcome this version does not know: “%2”")
+                                                  .arg(event.idempotencyKey, outcome));
     event.invalidatedKeys = fromPgTextArray(r[6].as<std::string>());
     event.error = fromPgText(r[7]);
     event.zohoCalls = r[8].as<qint64>();
@@ -41,6 +46,33 @@ WebhookEventRepository::Event toEvent(const pqxx::row &r)
 }
 
 }  // namespace
+
+QString webhookOutcomeName(WebhookOutcome outcome)
+{
+    switch (outcome) {
+    case WebhookOutcome::Received:
+        return QStringLiteral("received");
+    case WebhookOutcome::Processed:
+        return QStringLiteral("processed");
+    case WebhookOutcome::Unchanged:
+        return QStringLiteral("unchanged");
+    case WebhookOutcome::Rejected:
+        return QStringLiteral("rejected");
+    case WebhookOutcome::Failed:
+        return QStringLiteral("failed");
+    }
+    return {};
+}
+
+std::optional<WebhookOutcome> webhookOutcomeFromName(const QString &name)
+{
+    for (WebhookOutcome outcome : {WebhookOutcome::Received, WebhookOutcome::Processed, WebhookOutcome::Unchanged,
+                                   WebhookOutcome::Rejected, WebhookOutcome::Failed}) {
+        if (name == webhookOutcomeName(outcome))
+            return outcome;
+    }
+    return std::nullopt;
+}
 
 WebhookEventRepository::WebhookEventRepository(PgConnection &connection)
     : m_connection(connection)
@@ -64,7 +96,7 @@ Result<bool> WebhookEventRepository::record(const Event &event)
                 event.idempotencyKey.toStdString(), toPgTimestamp(event.receivedAt),
                 event.source.toStdString(), optionalText(event.entityType),
                 optionalText(event.entityId),
-                event.outcome.isEmpty() ? std::string("received") : event.outcome.toStdString(),
+                webhookOutcomeName(event.outcome).toStdString(),
                 toPgTextArray(event.invalidatedKeys), optionalText(event.error));
             isNew = result.affected_rows() == 1;
             return {};
@@ -78,7 +110,7 @@ Result<bool> WebhookEventRepository::record(const Event &event)
     return isNew;
 }
 
-Status WebhookEventRepository::updateOutcome(const QString &idempotencyKey, const QString &outcome,
+Status WebhookEventRepository::updateOutcome(const QString &idempotencyKey, WebhookOutcome outcome,
                                              const QStringList &invalidatedKeys,
                                              const QString &error, qint64 zohoCalls, qint64 zohoCallsSaved)
 {
@@ -88,7 +120,7 @@ Status WebhookEventRepository::updateOutcome(const QString &idempotencyKey, cons
             const auto result = txn.exec_params(
                 "UPDATE tiersync.webhook_events SET outcome = $2, invalidated_keys = $3::text[],"
                 " error = $4, zoho_calls = $5, zoho_calls_saved = $6 WHERE idempotency_key = $1",
-                idempotencyKey.toStdString(), outcome.toStdString(),
+                idempotencyKey.toStdString(), webhookOutcomeName(outcome).toStdString(),
                 toPgTextArray(invalidatedKeys), optionalText(error), zohoCalls, zohoCallsSaved);
             if (result.affected_rows() != 1)
                 return makeError(ErrorKind::NotFound, QStringLiteral("no webhook event with that key"));
@@ -109,8 +141,12 @@ Result<std::optional<WebhookEventRepository::Event>> WebhookEventRepository::get
                                                       " WHERE idempotency_key = $1",
                                                 idempotencyKey.toStdString());
             found.reset();
-            if (!result.empty())
-                found = toEvent(result[0]);
+            if (result.empty())
+                return {};
+            auto event = toEvent(result[0]);
+            if (!event)
+                return event.error();
+            found = std::move(*event);
             return {};
         },
         Idempotency::Idempotent);
@@ -131,8 +167,12 @@ Result<QList<WebhookEventRepository::Event>> WebhookEventRepository::recent(int 
                                                      + " FROM tiersync.webhook_events"
                                                        " WHERE $1::text IS NULL OR source = $1"
                                                        " ORDER BY received_at DESC, id DESC LIMIT $2",
-                                                 optionalText(source), limit))
-                events << toEvent(r);
+                                                 optionalText(source), limit)) {
+                auto event = toEvent(r);
+                if (!event)
+                    return event.error();
+                events << std::move(*event);
+            }
             return {};
         },
         Idempotency::Idempotent);

@@ -3,6 +3,7 @@
 #include "core/result.h"
 
 #include <QDateTime>
+#include <QMetaType>
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -12,6 +13,18 @@
 namespace tiersync {
 
 class PgConnection;
+
+// How a webhook delivery ended (webhook_events.outcome). Received: recorded, still being
+// processed (or abandoned mid-way by a process that died); Processed: records changed or
+// deleted; Unchanged: nothing changed; Rejected: refused before processing (bad
+// signature, unknown module…); Failed: processing failed, the sender retries.
+enum class WebhookOutcome { Received, Processed, Unchanged, Rejected, Failed };
+
+// The text webhook_events.outcome holds ("received", "processed"…), also the word the
+// webhook's JSON answers and the console show.
+[[nodiscard]] QString webhookOutcomeName(WebhookOutcome outcome);
+// nullopt for a text no version of TierSync writes.
+[[nodiscard]] std::optional<WebhookOutcome> webhookOutcomeFromName(const QString &name);
 
 // tiersync.webhook_events: every webhook delivery, unique by idempotency key, so a
 // redelivered webhook is recognised and not processed twice.
@@ -23,7 +36,7 @@ public:
         QString source;                // "books", "crm", "sim"…
         QString entityType;
         QString entityId;
-        QString outcome = QStringLiteral("received");
+        WebhookOutcome outcome = WebhookOutcome::Received;
         QStringList invalidatedKeys;   // Redis keys deleted because of it
         QString error;
         qint64 zohoCalls = 0;          // Zoho calls the delivery made
@@ -36,12 +49,13 @@ public:
     [[nodiscard]] Result<bool> record(const Event &event);
     // Sets outcome, invalidated keys, error and Zoho calls of a recorded event; NotFound when the
     // key is unknown.
-    [[nodiscard]] Status updateOutcome(const QString &idempotencyKey, const QString &outcome,
+    [[nodiscard]] Status updateOutcome(const QString &idempotencyKey, WebhookOutcome outcome,
                                        const QStringList &invalidatedKeys,
                                        const QString &error = {}, qint64 zohoCalls = 0,
                                        qint64 zohoCallsSaved = 0);
     [[nodiscard]] Result<std::optional<Event>> get(const QString &idempotencyKey);
-    // Newest first, optionally of one source.
+    // Newest first, optionally of one source. A row whose outcome this version cannot read
+    // is a Protocol error naming the row, not a guess.
     [[nodiscard]] Result<QList<Event>> recent(int limit, const QString &source = {});
 
 private:
@@ -49,3 +63,5 @@ private:
 };
 
 }  // namespace tiersync
+
+Q_DECLARE_METATYPE(tiersync::WebhookOutcome)

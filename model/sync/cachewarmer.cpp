@@ -83,6 +83,7 @@ Result<CacheWarmer::Report> CacheWarmer::warmEntities(const QStringList &entityT
             }
             Status written = RedisBatch(redis).hsetExpireMany(writes, m_options.stateTtlSeconds);
             if (!written) {
+                m_failedOn = Server::Redis;
                 failure = written;
                 return false;
             }
@@ -146,11 +147,13 @@ Result<CacheWarmer::Report> CacheWarmer::warmEndpoints(const QString &endpoint)
         if (!commands.isEmpty()) {
             auto replies = redis.pipeline(commands);
             if (!replies) {
+                m_failedOn = Server::Redis;
                 failure = replies.error();
                 return false;
             }
             for (const RedisReply &reply : std::as_const(*replies)) {
                 if (reply.isError()) {
+                    m_failedOn = Server::Redis;
                     failure = RedisConnection::errorFromReply(reply);
                     return false;
                 }

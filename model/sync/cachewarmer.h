@@ -29,6 +29,9 @@ public:
         qint64 stateTtlSeconds = 24 * 3600;
         EpochClock clock;  // "now" for a snapshot's age; null: the system clock
     };
+    // The server a failed warm's error came from: Redis for the writes, PostgreSQL for
+    // the rows and the caching switch (and for the refusals that are no server's fault).
+    enum class Server { Postgres, Redis };
     struct Report {
         qint64 rows = 0;     // rows read from PostgreSQL
         qint64 keys = 0;     // keys written to Redis
@@ -46,6 +49,8 @@ public:
     [[nodiscard]] Result<Report> warmEndpoints(const QString &endpoint = {});
 
     void cancel() { m_cancelled.store(true); }
+    // Where the last warm that failed failed (Postgres until one failed on Redis).
+    [[nodiscard]] Server failedOn() const { return m_failedOn; }
 
 signals:
     // After each chunk; total -1 when unknown.
@@ -59,6 +64,7 @@ private:
     EndpointRegistry m_endpoints;
     Options m_options;
     std::atomic_bool m_cancelled{false};
+    Server m_failedOn = Server::Postgres;
 };
 
 }  // namespace tiersync

@@ -32,10 +32,6 @@ namespace tiersync {
 
 namespace {
 
-const QString kProcessed = QStringLiteral("processed");
-const QString kUnchanged = QStringLiteral("unchanged");
-const QString kRejected = QStringLiteral("rejected");
-const QString kFailed = QStringLiteral("failed");
 const QString kCrm = QStringLiteral("crm");
 const QString kBooks = QStringLiteral("books");
 constexpr qsizetype kMaxRecordedIds = 20;  // webhook_events.entity_id stays readable
@@ -287,7 +283,7 @@ WebhookHandler::Answer WebhookProcessor::reject(const QString &source, const QSt
     event.idempotencyKey = idempotencyKey;
     event.source = source;
     event.entityType = entityType;
-    event.outcome = kRejected;
+    event.outcome = WebhookOutcome::Rejected;
     event.error = detail;
     auto recorded = WebhookEventRepository(PgConnection::forCurrentThread(m_pg)).record(event);
     if (!recorded)
@@ -318,14 +314,15 @@ WebhookHandler::Answer WebhookProcessor::process(const Accepted &accepted, const
         auto existing = events.get(accepted.idempotencyKey);
         if (!existing)
             return errorAnswer(503, errorCodeFor(503), QStringLiteral("cannot read the delivery; retry later"));
-        const bool abandoned = existing->has_value() && (*existing)->outcome == QLatin1String("received")
+        const bool abandoned = existing->has_value() && (*existing)->outcome == WebhookOutcome::Received
             && (*existing)->receivedAt.isValid()
             && (*existing)->receivedAt.secsTo(QDateTime::currentDateTimeUtc()) > kAbandonedAfterSeconds;
-        if (!existing->has_value() || ((*existing)->outcome != kFailed && !abandoned))
+        if (!existing->has_value() || ((*existing)->outcome != WebhookOutcome::Failed && !abandoned))
             return jsonAnswer(200, QJsonObject{
                                        {QStringLiteral("status"), QStringLiteral("duplicate")},
                                        {QStringLiteral("idempotency_key"), accepted.idempotencyKey},
-                                       {QStringLiteral("outcome"), existing->has_value() ? (*existing)->outcome : QString()},
+                                       {QStringLiteral("outcome"),
+                                        existing->has_value() ? webhookOutcomeName((*existing)->outcome) : QString()},
                                    });
         force = true;  // the first attempt failed or died part-way: finish its work unconditionally
     }
@@ -359,11 +356,11 @@ WebhookHandler::Answer WebhookProcessor::process(const Accepted &accepted, const
     if (uncounted > 0)
         recordZohoCalls(uncounted);
 
-    QString outcome = kUnchanged;
+    WebhookOutcome outcome = WebhookOutcome::Unchanged;
     if (!applied.error.isEmpty())
-        outcome = kFailed;
+        outcome = WebhookOutcome::Failed;
     else if (applied.changed + applied.deleted > 0)
-        outcome = kProcessed;
+        outcome = WebhookOutcome::Processed;
     QStringList notes;
     if (!applied.error.isEmpty())
         notes << applied.error;
@@ -381,12 +378,12 @@ WebhookHandler::Answer WebhookProcessor::process(const Accepted &accepted, const
                                               calls.made, calls.saved);
         !updated)
         qCWarning(lcHttp) << "webhook: cannot record the outcome:" << updated.error().toString();
-    if (outcome == kFailed) {
+    if (outcome == WebhookOutcome::Failed) {
         qCWarning(lcHttp) << "webhook" << accepted.idempotencyKey << "failed:" << applied.error;
         return errorAnswer(503, errorCodeFor(503), QStringLiteral("processing failed; retry later"));
     }
     return jsonAnswer(200, QJsonObject{
-                               {QStringLiteral("status"), outcome},
+                               {QStringLiteral("status"), webhookOutcomeName(outcome)},
                                {QStringLiteral("idempotency_key"), accepted.idempotencyKey},
                                {QStringLiteral("entity_type"), accepted.entity->name},
                                {QStringLiteral("records"), accepted.ids.size()},

@@ -8,7 +8,7 @@ using namespace tiersync;
 
 namespace {
 
-WebhookEventRepository::Event webhookEvent(const QString &key, const QString &outcome, const QStringList &keys = {},
+WebhookEventRepository::Event webhookEvent(const QString &key, WebhookOutcome outcome, const QStringList &keys = {},
                                     const QString &error = {})
 {
     WebhookEventRepository::Event out;
@@ -36,10 +36,10 @@ private Q_SLOTS:
         QCOMPARE(model.rowCount(), 0);
         QCOMPARE(model.columnCount(), int(WebhookEventModel::ColumnCount));
         const QStringList keys{QStringLiteral("tiersync:v1:ep:profile:3"), QStringLiteral("tiersync:v1:ep:grades:3")};
-        model.setEvents({webhookEvent(QStringLiteral("b"), QStringLiteral("applied"), keys),
-                         webhookEvent(QStringLiteral("a"), QStringLiteral("failed"), {}, QStringLiteral("Zoho answered 500"))});
+        model.setEvents({webhookEvent(QStringLiteral("b"), WebhookOutcome::Processed, keys),
+                         webhookEvent(QStringLiteral("a"), WebhookOutcome::Failed, {}, QStringLiteral("Zoho answered 500"))});
         QCOMPARE(model.rowCount(), 2);
-        QCOMPARE(model.data(model.index(0, WebhookEventModel::OutcomeColumn)).toString(), QStringLiteral("applied"));
+        QCOMPARE(model.data(model.index(0, WebhookEventModel::OutcomeColumn)).toString(), QStringLiteral("processed"));
         QCOMPARE(model.data(model.index(0, WebhookEventModel::InvalidatedColumn)).toInt(), 2);
         QCOMPARE(model.data(model.index(0, 0), WebhookEventModel::InvalidatedKeysRole).toStringList(), keys);
         QVERIFY(model.data(model.index(0, WebhookEventModel::InvalidatedColumn), Qt::ToolTipRole)
@@ -48,7 +48,8 @@ private Q_SLOTS:
         QCOMPARE(model.data(model.index(1, WebhookEventModel::ErrorColumn)).toString(), QStringLiteral("Zoho answered 500"));
         QCOMPARE(model.data(model.index(1, WebhookEventModel::InvalidatedColumn)).toInt(), 0);
         QCOMPARE(model.data(model.index(1, 0), WebhookEventModel::IdempotencyKeyRole).toString(), QStringLiteral("a"));
-        QCOMPARE(model.data(model.index(1, 0), WebhookEventModel::OutcomeRole).toString(), QStringLiteral("failed"));
+        QCOMPARE(model.data(model.index(1, 0), WebhookEventModel::OutcomeRole).value<WebhookOutcome>(), WebhookOutcome::Failed);
+        QCOMPARE(model.data(model.index(1, WebhookEventModel::OutcomeColumn)).toString(), QStringLiteral("failed"));
         QCOMPARE(model.data(model.index(0, WebhookEventModel::SourceColumn)).toString(), QStringLiteral("crm"));
         QCOMPARE(model.data(model.index(0, WebhookEventModel::EntityIdColumn)).toString(),
                  QStringLiteral("4100000000000000003"));
@@ -63,10 +64,10 @@ private Q_SLOTS:
     {
         WebhookEventModel model;
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-        model.setEvents({webhookEvent(QStringLiteral("b"), QStringLiteral("received")), webhookEvent(QStringLiteral("a"), QStringLiteral("applied"))});
+        model.setEvents({webhookEvent(QStringLiteral("b"), WebhookOutcome::Received), webhookEvent(QStringLiteral("a"), WebhookOutcome::Processed)});
         QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
         QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
-        model.setEvents({webhookEvent(QStringLiteral("b"), QStringLiteral("unchanged")), webhookEvent(QStringLiteral("a"), QStringLiteral("applied"))});
+        model.setEvents({webhookEvent(QStringLiteral("b"), WebhookOutcome::Unchanged), webhookEvent(QStringLiteral("a"), WebhookOutcome::Processed)});
         QCOMPARE(reset.size(), 0);
         QCOMPARE(changed.size(), 1);
         QCOMPARE(model.data(model.index(0, WebhookEventModel::OutcomeColumn)).toString(), QStringLiteral("unchanged"));
@@ -76,9 +77,9 @@ private Q_SLOTS:
     {
         WebhookEventModel model;
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-        model.setEvents({webhookEvent(QStringLiteral("a"), QStringLiteral("applied"))});
+        model.setEvents({webhookEvent(QStringLiteral("a"), WebhookOutcome::Processed)});
         QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
-        model.setEvents({webhookEvent(QStringLiteral("b"), QStringLiteral("received")), webhookEvent(QStringLiteral("a"), QStringLiteral("applied"))});
+        model.setEvents({webhookEvent(QStringLiteral("b"), WebhookOutcome::Received), webhookEvent(QStringLiteral("a"), WebhookOutcome::Processed)});
         QCOMPARE(reset.size(), 1);
         QCOMPARE(model.rowCount(), 2);
         QCOMPARE(model.rowOfEvent(QStringLiteral("b")), 0);

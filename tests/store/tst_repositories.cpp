@@ -475,16 +475,16 @@ private slots:
 
         const QStringList keys{QStringLiteral("tiersync:v1:ep:profile:3"),
                                QStringLiteral("tiersync:v1:ep:with \"quote\",comma:3")};
-        VERIFY_OK(webhooks.updateOutcome(event.idempotencyKey, QStringLiteral("invalidated"), keys));
+        VERIFY_OK(webhooks.updateOutcome(event.idempotencyKey, WebhookOutcome::Processed, keys));
         auto stored = webhooks.get(event.idempotencyKey);
         VERIFY_OK(stored);
         QVERIFY(stored->has_value());
-        QCOMPARE((*stored)->outcome, QStringLiteral("invalidated"));
+        QCOMPARE((*stored)->outcome, WebhookOutcome::Processed);
         QCOMPARE((*stored)->invalidatedKeys, keys);
         QCOMPARE((*stored)->entityId, QStringLiteral("123"));
         QVERIFY((*stored)->receivedAt.isValid());
 
-        const Status unknown = webhooks.updateOutcome(QStringLiteral("nope"), QStringLiteral("x"), {});
+        const Status unknown = webhooks.updateOutcome(QStringLiteral("nope"), WebhookOutcome::Failed, {});
         QVERIFY(!unknown.ok());
         QCOMPARE(unknown.error().kind, ErrorKind::NotFound);
 
@@ -500,6 +500,56 @@ private slots:
         QCOMPARE(onlyBooks->size(), 1);
         QVERIFY(onlyBooks->first().entityId.isEmpty());
         QVERIFY(onlyBooks->first().invalidatedKeys.isEmpty());
+        QCOMPARE(onlyBooks->first().outcome, WebhookOutcome::Received);
+    }
+
+    // The outcome is stored as the text every version has written (rows written before it
+    // became an enum read back as they were); a text no version writes is an error, not a guess.
+    void webhookOutcomesAsStored()
+    {
+        WebhookEventRepository webhooks(*m_connection);
+        const QList<std::pair<WebhookOutcome, QString>> outcomes{
+            {WebhookOutcome::Received, QStringLiteral("received")},
+            {WebhookOutcome::Processed, QStringLiteral("processed")},
+            {WebhookOutcome::Unchanged, QStringLiteral("unchanged")},
+            {WebhookOutcome::Rejected, QStringLiteral("rejected")},
+            {WebhookOutcome::Failed, QStringLiteral("failed")}};
+        for (const auto &[outcome, text] : outcomes) {
+            WebhookEventRepository::Event event;
+            event.idempotencyKey = QStringLiteral("outcome:") + text;
+            event.source = QStringLiteral("sim");
+            event.outcome = outcome;
+            VERIFY_OK(webhooks.record(event));
+            QString stored;
+            VERIFY_OK(m_connection->transaction(QStringLiteral("reading"), [&](pqxx::transaction_base &txn) -> Status {
+                stored = QString::fromStdString(
+                    txn.exec_params1("SELECT outcome FROM tiersync.webhook_events WHERE idempotency_key = $1",
+                                     event.idempotencyKey.toStdString())[0]
+                        .as<std::string>());
+                return {};
+            }));
+            QCOMPARE(stored, text);
+            QCOMPARE(webhookOutcomeName(outcome), text);
+            QCOMPARE(webhookOutcomeFromName(text), std::optional<WebhookOutcome>(outcome));
+            auto read = webhooks.get(event.idempotencyKey);
+            VERIFY_OK(read);
+            QCOMPARE((*read)->outcome, outcome);
+        }
+        QVERIFY(!webhookOutcomeFromName(QStringLiteral("applied")));
+        VERIFY_OK(m_connection->transaction(QStringLiteral("writing"), [](pqxx::transaction_base &txn) -> Status {
+            txn.exec("INSERT INTO tiersync.webhook_events (idempotency_key, source, outcome)"
+                     " VALUES ('outcome:odd', 'sim', 'applied')");
+            return {};
+        }));
+        auto odd = webhooks.get(QStringLiteral("outcome:odd"));
+        QVERIFY(!odd);
+        QCOMPARE(odd.error().kind, ErrorKind::Protocol);
+        QVERIFY2(odd.error().message.contains(QStringLiteral("“applied”")), qPrintable(odd.error().message));
+        QVERIFY(!webhooks.recent(100, QStringLiteral("sim")));
+        VERIFY_OK(m_connection->transaction(QStringLiteral("cleaning"), [](pqxx::transaction_base &txn) -> Status {
+            txn.exec("DELETE FROM tiersync.webhook_events WHERE source = 'sim'");
+            return {};
+        }));
     }
 
     void settings()

@@ -4,10 +4,8 @@
 // real servers by tst_syncrunservice, the whole console by tst_consolefaults.
 #include "common/pagepoller.h"
 #include "console/syncrunservice.h"
-#include "core/profilestore.h"
-#include "core/secretstore.h"
 #include "itemmodels/syncrunmodel.h"
-#include "recordingconfirmer.h"
+#include "pageconsole.h"
 #include "shell/mainwindow.h"
 #include "sync/entityregistry.h"
 #include "sync/syncpage.h"
@@ -17,20 +15,16 @@
 #include <QComboBox>
 #include <QHeaderView>
 #include <QLabel>
-#include <QLoggingCategory>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QSettings>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTabWidget>
 #include <QTableWidget>
-#include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
 
-#include <memory>
 
 using namespace tiersync;
 
@@ -144,25 +138,19 @@ QString statusOfNewest(const SyncRunModel *model)
 // The main window as the console composes it, with the fake as its only engine service.
 struct Console {
     FakeSyncRunService service;
-    QTemporaryDir dir;
-    QSettings settings{dir.filePath(QStringLiteral("console.ini")), QSettings::IniFormat};
-    ProfileStore profiles{settings};
-    InMemorySecretStore secrets;
-    test::RecordingConfirmer confirmer;
-    std::unique_ptr<ui::MainWindow> window;
+    test::PageConsole shell;
+    ui::MainWindow *window;
 
-    Console()
+    Console() : window(&shell.build(services()))
     {
-        // The other pages get no engine here; their connects to a missing worker would warn.
-        QLoggingCategory::setFilterRules(QStringLiteral("qt.core.qobject.connect=false"));
-        ui::ConsoleContext context;
-        context.profiles = &profiles;
-        context.secrets = &secrets;
-        context.confirmer = &confirmer;
-        context.syncRuns = &service;
-        window = std::make_unique<ui::MainWindow>(context);
         // The test drives the history's poll itself (PagePoller::poll), never the clock.
         window->findChild<QTimer *>(QStringLiteral("historyTimer"))->setInterval(24 * 3600 * 1000);
+    }
+    ui::ConsoleContext services()
+    {
+        ui::ConsoleContext context;
+        context.syncRuns = &service;
+        return context;
     }
     ui::SyncPage *page() const { return window->syncPage(); }
     ui::PagePoller *poller() const { return page()->findChild<ui::PagePoller *>(QStringLiteral("historyPoller")); }
@@ -175,12 +163,7 @@ struct Console {
     // Shown on the Sync page with a profile.
     void open()
     {
-        window->show();
-        QVERIFY(QTest::qWaitForWindowExposed(window.get()));
-        ConnectionProfile profile;
-        profile.name = QStringLiteral("test");
-        window->setProfile(profile);
-        window->showPage(ui::MainWindow::Page::Sync);
+        shell.open(ui::MainWindow::Page::Sync);
         QCOMPARE(service.profiles, 1);
     }
 };

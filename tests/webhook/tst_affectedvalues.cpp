@@ -331,7 +331,7 @@ private slots:
         QCOMPARE(takeCrmCalls(), qint64(0));
 
         const WebhookEventRepository::Event event = lastEvent();
-        QCOMPARE(event.outcome, QStringLiteral("processed"));
+        QCOMPARE(event.outcome, WebhookOutcome::Processed);
         QCOMPARE(event.zohoCalls, qint64(0));
         QCOMPARE(event.zohoCallsSaved, qint64(1));
         QVERIFY2(event.error.contains(QStringLiteral("1 record(s) from the notification")), qPrintable(event.error));

@@ -198,7 +198,7 @@ private slots:
         QCOMPARE(existing(keys), keys.size());
         const auto events = recent(QStringLiteral("crm"));
         QCOMPARE(events.size(), 1);
-        QCOMPARE(events.first().outcome, QStringLiteral("processed"));
+        QCOMPARE(events.first().outcome, WebhookOutcome::Processed);
         QCOMPARE(events.first().entityId, student3);
         QCOMPARE(events.first().invalidatedKeys, QStringList{QString::fromUtf8(cachekeys::endpointKey(kProfile, 3))});
     }
@@ -231,7 +231,7 @@ private slots:
         QCOMPARE(stored->syncCount, 1);
         const auto events = recent(QStringLiteral("books"));
         QCOMPARE(events.size(), 1);
-        QCOMPARE(events.first().outcome, QStringLiteral("processed"));
+        QCOMPARE(events.first().outcome, WebhookOutcome::Processed);
     }
 
     void limitsOverHttp()

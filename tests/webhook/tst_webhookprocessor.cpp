@@ -324,7 +324,7 @@ private slots:
             PgConnection connection(m_database->settings());
             auto recent = WebhookEventRepository(connection).recent(10);
             SYNC_VERIFY_OK(recent);
-            QCOMPARE(recent->first().outcome, QStringLiteral("rejected"));
+            QCOMPARE(recent->first().outcome, WebhookOutcome::Rejected);
         }
     }
 
@@ -385,7 +385,7 @@ private slots:
         QCOMPARE(entities(), 1);
         const auto recorded = event(body.value(QStringLiteral("idempotency_key")).toString());
         QVERIFY(recorded.has_value());
-        QCOMPARE(recorded->outcome, QStringLiteral("processed"));
+        QCOMPARE(recorded->outcome, WebhookOutcome::Processed);
         QCOMPARE(recorded->entityId, m_student3);
         QCOMPARE(recorded->invalidatedKeys, QStringList{QString::fromUtf8(cachekeys::endpointKey(kProfile, 3))});
         QVERIFY(recorded->error.contains(QStringLiteral("4 invalid")));
@@ -467,7 +467,7 @@ private slots:
         const auto after = row(QStringLiteral("students"), m_student3);
         QCOMPARE(after->syncCount, before->syncCount);
         QCOMPARE(after->syncedAt, before->syncedAt);
-        QCOMPARE(event(body.value(QStringLiteral("idempotency_key")).toString())->outcome, QStringLiteral("unchanged"));
+        QCOMPARE(event(body.value(QStringLiteral("idempotency_key")).toString())->outcome, WebhookOutcome::Unchanged);
         QCOMPARE(events(), 2);
     }
 
@@ -565,7 +565,7 @@ private slots:
         auto recorded = WebhookEventRepository(connection).recent(10);
         SYNC_VERIFY_OK(recorded);
         QCOMPARE(recorded->size(), 1);
-        QCOMPARE(recorded->first().outcome, QStringLiteral("failed"));
+        QCOMPARE(recorded->first().outcome, WebhookOutcome::Failed);
         QVERIFY(!recorded->first().error.isEmpty());
 
         const QList<QByteArray> keys = seedKeys();
@@ -578,7 +578,7 @@ private slots:
         QCOMPARE(bodyOf(again).value(QStringLiteral("status")).toString(), QStringLiteral("duplicate"));
         QCOMPARE(events(), 1);
         QCOMPARE(event(bodyOf(retried).value(QStringLiteral("idempotency_key")).toString())->outcome,
-                 QStringLiteral("processed"));
+                 WebhookOutcome::Processed);
     }
 
     // A delivery left "received" (the process died while handling it) is processed when
@@ -628,7 +628,7 @@ private:
         QCOMPARE(existing(others), others.size());
         const auto recorded = event(idempotencyKey);
         QVERIFY(recorded.has_value());
-        QCOMPARE(recorded->outcome, QStringLiteral("processed"));
+        QCOMPARE(recorded->outcome, WebhookOutcome::Processed);
         QCOMPARE(recorded->source, QStringLiteral("crm"));
         QCOMPARE(recorded->entityType, QStringLiteral("students"));
         QCOMPARE(recorded->invalidatedKeys, QStringList{QString::fromUtf8(cachekeys::endpointKey(kProfile, 3))});

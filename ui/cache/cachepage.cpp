@@ -3,13 +3,13 @@
 #include "cache/endpointregistry.h"
 #include "common/confirmer.h"
 #include "common/pageheading.h"
-#include "console/cacheadminworker.h"
+#include "common/pagepoller.h"
 #include "console/cachingstate.h"
+#include "console/serviceerror.h"
 #include "itemmodels/webhookeventmodel.h"
 #include "sync/entityregistry.h"
 
 #include <QComboBox>
-#include <QCoreApplication>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -20,7 +20,6 @@
 #include <QPushButton>
 #include <QSplitter>
 #include <QTableView>
-#include <QTimer>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -64,10 +63,9 @@ QString targetText(const CacheActionResult &result)
 
 }  // namespace
 
-CachePage::CachePage(CacheAdminWorker *actions, CacheAdminWorker *lists, Confirmer *confirmer, QWidget *parent)
+CachePage::CachePage(CacheAdminService *service, Confirmer *confirmer, QWidget *parent)
     : QWidget(parent),
-      m_actions(actions),
-      m_lists(lists),
+      m_service(service),
       m_confirmer(confirmer),
       m_eventModel(new WebhookEventModel(this)),
       m_cachingState(new QLabel(this)),
@@ -87,9 +85,10 @@ CachePage::CachePage(CacheAdminWorker *actions, CacheAdminWorker *lists, Confirm
       m_eventDetail(new QPlainTextEdit(this)),
       m_eventsStatus(new QLabel(this)),
       m_refreshEvents(new QPushButton(tr("Refresh"), this)),
-      m_refreshTimer(new QTimer(this))
+      m_poller(new PagePoller(this, kRefreshIntervalMs, QStringLiteral("cacheRefreshTimer"), [this] { loadLists(); }))
 {
     m_eventModel->setObjectName(QStringLiteral("webhookEventModel"));
+    m_poller->setObjectName(QStringLiteral("cachePoller"));
     m_cachingState->setObjectName(QStringLiteral("cachingStateLabel"));
     m_cachingDetail->setObjectName(QStringLiteral("cachingDetailLabel"));
     m_cachingSwitch->setObjectName(QStringLiteral("cachingSwitchButton"));
@@ -107,7 +106,6 @@ CachePage::CachePage(CacheAdminWorker *actions, CacheAdminWorker *lists, Confirm
     m_eventDetail->setObjectName(QStringLiteral("webhookEventDetail"));
     m_eventsStatus->setObjectName(QStringLiteral("webhookEventsStatus"));
     m_refreshEvents->setObjectName(QStringLiteral("refreshEventsButton"));
-    m_refreshTimer->setObjectName(QStringLiteral("cacheRefreshTimer"));
 
     // Both registries are compiled in: listing them is no I/O.
     QStringList endpoints;
@@ -254,69 +252,46 @@ CachePage::CachePage(CacheAdminWorker *actions, CacheAdminWorker *lists, Confirm
     connect(m_events->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &CachePage::showEventDetail);
     connect(m_eventModel, &QAbstractItemModel::dataChanged, this, &CachePage::showEventDetail);
     connect(m_eventModel, &QAbstractItemModel::modelReset, this, &CachePage::showEventDetail);
-    m_refreshTimer->setInterval(kRefreshIntervalMs);
-    connect(m_refreshTimer, &QTimer::timeout, this, &CachePage::refresh);
 
-    if (m_actions) {
-        connect(this, &CachePage::profileChanged, m_actions, &CacheAdminWorker::setProfile, Qt::QueuedConnection);
-        connect(this, &CachePage::warmEntitiesRequested, m_actions, &CacheAdminWorker::warmEntities,
-                Qt::QueuedConnection);
-        connect(this, &CachePage::warmEndpointsRequested, m_actions, &CacheAdminWorker::warmEndpoints,
-                Qt::QueuedConnection);
-        connect(this, &CachePage::invalidateEndpointRequested, m_actions, &CacheAdminWorker::invalidateEndpoint,
-                Qt::QueuedConnection);
-        connect(this, &CachePage::invalidateEntityTypeRequested, m_actions, &CacheAdminWorker::invalidateEntityType,
-                Qt::QueuedConnection);
-        connect(m_actions, &CacheAdminWorker::actionProgress, this, &CachePage::onProgress, Qt::QueuedConnection);
-        connect(m_actions, &CacheAdminWorker::actionFinished, this, &CachePage::onActionFinished,
-                Qt::QueuedConnection);
+    if (m_service) {
+        connect(m_service, &CacheAdminService::actionProgress, this, &CachePage::onProgress);
+        connect(m_service, &CacheAdminService::actionFinished, this, &CachePage::onActionFinished);
+        connect(m_service, &CacheAdminService::cachingLoaded, this, &CachePage::onCaching);
+        connect(m_service, &CacheAdminService::webhookEventsLoaded, this, &CachePage::onEvents);
+        connect(m_service, &CacheAdminService::failed, this, &CachePage::onFailed);
+    } else {
+        setEnabled(false);
     }
-    if (m_lists) {
-        connect(this, &CachePage::profileChanged, m_lists, &CacheAdminWorker::setProfile, Qt::QueuedConnection);
-        connect(this, &CachePage::cachingRequested, m_lists, &CacheAdminWorker::loadCaching, Qt::QueuedConnection);
-        connect(this, &CachePage::setCachingRequested, m_lists, &CacheAdminWorker::setCachingEnabled,
-                Qt::QueuedConnection);
-        connect(this, &CachePage::webhookEventsRequested, m_lists, &CacheAdminWorker::loadWebhookEvents,
-                Qt::QueuedConnection);
-        connect(m_lists, &CacheAdminWorker::cachingLoaded, this, &CachePage::onCaching, Qt::QueuedConnection);
-        connect(m_lists, &CacheAdminWorker::cachingFailed, this, &CachePage::onCachingFailed, Qt::QueuedConnection);
-        connect(m_lists, &CacheAdminWorker::webhookEventsLoaded, this, &CachePage::onEvents, Qt::QueuedConnection);
-        connect(m_lists, &CacheAdminWorker::webhookEventsFailed, this, &CachePage::onEventsFailed,
-                Qt::QueuedConnection);
-    }
-    // The actions worker's thread is joined at shutdown: a warm still going would hold it up.
-    connect(QCoreApplication::instance(), &QCoreApplication::aboutToQuit, this, &CachePage::cancelAction);
     updateButtons();
 }
 
-CachePage::~CachePage()
-{
-    cancelAction();
-}
+// An action still going when the console closes is the service's to cancel (it does, at stop()).
+CachePage::~CachePage() = default;
 
 void CachePage::setProfile(const ConnectionProfile &profile)
 {
+    if (!m_service)
+        return;
     m_haveProfile = true;
     m_cachingKnown = false;
-    Q_EMIT profileChanged(profile);
+    m_service->setProfile(profile);
     resetCount();
     updateButtons();
-    refresh();
-    if (m_lists)
-        m_refreshTimer->start();
+    m_poller->start();
 }
 
 void CachePage::refresh()
 {
-    if (!m_lists || !m_haveProfile)
-        return;
+    m_poller->poll();
+}
+
+void CachePage::loadLists()
+{
+    // The switch is read back by the flip in flight; a second read meanwhile would race it.
     if (!m_cachingPending)
-        Q_EMIT cachingRequested();
-    // One load in flight: a slow database must not pile requests up on the worker.
-    if (!m_loadingEvents) {
-        m_loadingEvents = true;
-        Q_EMIT webhookEventsRequested(kWebhookEventLimit);
-    }
+        m_service->loadCaching();
+    // Answered after the switch (the service answers its loads in order): the poll's end.
+    m_service->loadWebhookEvents(kWebhookEventLimit);
 }
 
 bool CachePage::selectWarmEndpoint(const QString &endpoint)
@@ -351,7 +326,7 @@ bool CachePage::selectInvalidationTarget(CacheActionResult::Kind kind, const QSt
 
 void CachePage::updateButtons()
 {
-    const bool ready = m_actions && m_haveProfile && !m_busy;
+    const bool ready = m_haveProfile && !m_busy;
     m_warmEndpoints->setEnabled(ready);
     m_warmEntities->setEnabled(ready);
     m_warmEndpoint->setEnabled(!m_busy);
@@ -361,7 +336,7 @@ void CachePage::updateButtons()
     const bool counted = m_countedKeys > 0 && m_countedTarget == m_invalidateTarget->currentIndex();
     m_invalidate->setEnabled(ready && counted);
     m_invalidate->setText(counted ? tr("Delete %1…").arg(plural(m_countedKeys, tr("key"), tr("keys"))) : tr("Delete keys…"));
-    m_cachingSwitch->setEnabled(m_lists && m_haveProfile && m_cachingKnown && !m_cachingPending);
+    m_cachingSwitch->setEnabled(m_haveProfile && m_cachingKnown && !m_cachingPending);
 }
 
 void CachePage::resetCount()
@@ -371,46 +346,59 @@ void CachePage::resetCount()
     updateButtons();
 }
 
-void CachePage::startAction(const QString &status, bool cancellable)
+void CachePage::startAction(const CacheActionResult &action, const QString &status, bool cancellable)
 {
     m_busy = true;
-    ++m_requestId;
-    m_progress->setRange(0, 0);  // busy until the worker knows the total
+    m_action = action;
+    m_progress->setRange(0, 0);  // busy until the service knows the total
     m_progress->setValue(0);
     m_progress->setFormat(tr("Working…"));
     m_cancel->setEnabled(cancellable);
     m_actionStatus->setText(status);
     updateButtons();
+    switch (action.kind) {
+    case CacheActionResult::Kind::WarmEntities:
+        m_requestId = m_service->warmEntities(action.target);
+        break;
+    case CacheActionResult::Kind::WarmEndpoints:
+        m_requestId = m_service->warmEndpoints(action.target);
+        break;
+    case CacheActionResult::Kind::InvalidateEndpoint:
+        m_requestId = m_service->invalidateEndpoint(action.target, action.dryRun);
+        break;
+    case CacheActionResult::Kind::InvalidateEntityType:
+        m_requestId = m_service->invalidateEntityType(action.target, action.dryRun);
+        break;
+    }
+    if (m_requestId == 0)
+        onActionFailed(tr("The console is shutting down."));
 }
 
 void CachePage::warmEndpoints()
 {
-    if (m_busy || !m_actions)
-        return;
-    const QString endpoint = m_warmEndpoint->currentData().toString();
-    startAction(endpoint.isEmpty() ? tr("Warming every endpoint from PostgreSQL…")
-                                   : tr("Warming endpoint %1 from PostgreSQL…").arg(endpoint),
-                true);
-    Q_EMIT warmEndpointsRequested(m_requestId, endpoint);
+    warm(CacheActionResult::Kind::WarmEndpoints, m_warmEndpoint->currentData().toString());
 }
 
 void CachePage::warmEntities()
 {
-    if (m_busy || !m_actions)
+    warm(CacheActionResult::Kind::WarmEntities, m_warmEntityType->currentData().toString());
+}
+
+void CachePage::warm(CacheActionResult::Kind kind, const QString &target)
+{
+    if (m_busy || !m_haveProfile)
         return;
-    const QString type = m_warmEntityType->currentData().toString();
-    startAction(type.isEmpty() ? tr("Warming every entity type from PostgreSQL…")
-                               : tr("Warming entity type %1 from PostgreSQL…").arg(type),
-                true);
-    Q_EMIT warmEntitiesRequested(m_requestId, type);
+    CacheActionResult action;
+    action.kind = kind;
+    action.target = target;
+    startAction(action, tr("Warming %1 from PostgreSQL…").arg(targetText(action)), true);
 }
 
 void CachePage::cancelAction()
 {
-    if (!m_busy || !m_actions)
+    if (!m_busy)
         return;
-    // Direct call: the worker's thread is busy warming; cancel() is thread-safe.
-    m_actions->cancel(m_requestId);
+    m_service->cancel(m_requestId);
     m_cancel->setEnabled(false);
     m_actionStatus->setText(tr("Cancelling: warming stops after the chunk in progress."));
 }
@@ -420,21 +408,19 @@ void CachePage::requestInvalidation(bool dryRun)
     const int index = m_invalidateTarget->currentIndex();
     if (index < 0)
         return;
-    const auto kind = CacheActionResult::Kind(m_invalidateTarget->itemData(index, kKindRole).toInt());
-    const QString name = m_invalidateTarget->itemData(index, kNameRole).toString();
-    const QString what = kind == CacheActionResult::Kind::InvalidateEndpoint ? tr("endpoint %1").arg(name)
-                                                                             : tr("entity type %1").arg(name);
-    startAction(dryRun ? tr("Counting the keys of %1 (dry run)…").arg(what) : tr("Deleting the keys of %1…").arg(what),
+    CacheActionResult action;
+    action.kind = CacheActionResult::Kind(m_invalidateTarget->itemData(index, kKindRole).toInt());
+    action.target = m_invalidateTarget->itemData(index, kNameRole).toString();
+    action.dryRun = dryRun;
+    const QString what = targetText(action);
+    startAction(action,
+                dryRun ? tr("Counting the keys of %1 (dry run)…").arg(what) : tr("Deleting the keys of %1…").arg(what),
                 false);
-    if (kind == CacheActionResult::Kind::InvalidateEndpoint)
-        Q_EMIT invalidateEndpointRequested(m_requestId, name, dryRun);
-    else
-        Q_EMIT invalidateEntityTypeRequested(m_requestId, name, dryRun);
 }
 
 void CachePage::countInvalidation()
 {
-    if (m_busy || !m_actions)
+    if (m_busy || !m_haveProfile)
         return;
     resetCount();
     requestInvalidation(true);
@@ -487,20 +473,21 @@ void CachePage::onProgress(quint64 requestId, qint64 done, qint64 total)
 
 void CachePage::onActionFinished(const CacheActionResult &result)
 {
-    if (result.requestId != m_requestId)
+    if (result.requestId != m_requestId || !m_busy)
         return;
     m_busy = false;
     m_cancel->setEnabled(false);
-    const bool warm = result.kind == CacheActionResult::Kind::WarmEntities
-                      || result.kind == CacheActionResult::Kind::WarmEndpoints;
+    const bool warm = result.isWarm();
     const qint64 shown = warm ? result.rows : result.keys;
     m_progress->setRange(0, int(std::clamp<qint64>(shown, 1, std::numeric_limits<int>::max())));
-    m_progress->setValue(result.ok ? m_progress->maximum() : 0);
+    m_progress->setValue(result.cancelled ? 0 : m_progress->maximum());
     QString text;
-    if (!result.ok) {
-        m_progress->setFormat(result.cancelled ? tr("Cancelled") : tr("Failed"));
+    if (result.cancelled) {
+        m_progress->setFormat(tr("Cancelled"));
         text = (warm ? tr("Warming %1 did not finish. %2") : tr("Invalidating %1 did not finish. %2"))
-                   .arg(targetText(result), result.error);
+                   .arg(targetText(result),
+                        warm ? tr("Cancelled after %1 rows; the keys written so far stay.").arg(result.rows)
+                             : tr("Cancelled before it began; nothing was removed."));
     } else if (warm) {
         m_progress->setFormat(tr("Done: %1 keys written").arg(result.keys));
         text = tr("Warmed %1: %2 keys written to Redis from %3 rows in %4.")
@@ -527,9 +514,41 @@ void CachePage::onActionFinished(const CacheActionResult &result)
     updateButtons();
 }
 
+void CachePage::onFailed(CacheAdminService::Request request, quint64 action, const ServiceError &error)
+{
+    switch (request) {
+    case CacheAdminService::Request::Warm:
+    case CacheAdminService::Request::Invalidate:
+        if (action == m_requestId && m_busy)
+            onActionFailed(error.describe());
+        break;
+    case CacheAdminService::Request::LoadCaching:
+        onCachingFailed(error.describe());
+        break;
+    case CacheAdminService::Request::SetCaching:
+        onCachingFailed(tr("The switch was not changed. %1").arg(error.describe()));
+        break;
+    case CacheAdminService::Request::LoadWebhookEvents:
+        onEventsFailed(error.describe());
+        break;
+    }
+}
+
+void CachePage::onActionFailed(const QString &reason)
+{
+    m_busy = false;
+    m_cancel->setEnabled(false);
+    m_progress->setRange(0, 1);
+    m_progress->setValue(0);
+    m_progress->setFormat(tr("Failed"));
+    m_actionStatus->setText((m_action.isWarm() ? tr("Warming %1 did not finish. %2") : tr("Invalidating %1 did not finish. %2"))
+                                .arg(targetText(m_action), reason));
+    updateButtons();
+}
+
 void CachePage::flipCaching()
 {
-    if (!m_cachingKnown || m_cachingPending || !m_lists)
+    if (!m_cachingKnown || m_cachingPending || !m_haveProfile)
         return;
     const bool turnOn = !m_cachingEnabled;
     const QString text =
@@ -548,7 +567,7 @@ void CachePage::flipCaching()
                          m_cachingPending = true;
                          m_cachingDetail->setText(turnOn ? tr("Turning caching on…") : tr("Turning caching off…"));
                          updateButtons();
-                         Q_EMIT setCachingRequested(turnOn);
+                         m_service->setCachingEnabled(turnOn);
                      });
 }
 
@@ -590,7 +609,7 @@ void CachePage::onCachingFailed(const QString &message)
 
 void CachePage::onEvents(const QList<WebhookEventRepository::Event> &events)
 {
-    m_loadingEvents = false;
+    m_poller->finished();
     const QModelIndex current = m_events->currentIndex();
     const QString selected = current.isValid() ? current.data(WebhookEventModel::IdempotencyKeyRole).toString()
                                                : QString();
@@ -606,7 +625,7 @@ void CachePage::onEvents(const QList<WebhookEventRepository::Event> &events)
 
 void CachePage::onEventsFailed(const QString &message)
 {
-    m_loadingEvents = false;
+    m_poller->finished();
     m_eventsStatus->setText(tr("Could not load the webhook events. %1").arg(message));
 }
 
@@ -619,7 +638,8 @@ void CachePage::showEventDetail()
     }
     const WebhookEventRepository::Event &event = m_eventModel->eventAt(current.row());
     QStringList lines;
-    lines << tr("%1 %2 %3 — %4").arg(event.source, event.entityType, event.entityId, event.outcome);
+    const QString outcome = m_eventModel->index(current.row(), WebhookEventModel::OutcomeColumn).data().toString();
+    lines << tr("%1 %2 %3 — %4").arg(event.source, event.entityType, event.entityId, outcome);
     lines << tr("Received: %1").arg(event.receivedAt.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")));
     lines << tr("Idempotency key: %1").arg(event.idempotencyKey);
     if (!event.error.isEmpty())

@@ -3,7 +3,7 @@
 class QSettings;
 
 namespace tiersync {
-class CacheAdminWorker;
+class CacheAdminService;
 class ConnectionCheckService;
 class KeyBrowserWorker;
 class ProfileStore;
@@ -31,8 +31,7 @@ struct ConsoleContext final {
     SyncRunService *syncRuns = nullptr;  // Sync page: manual runs and the run history
     StatisticsService *statistics = nullptr;  // Overview and Retries pages: statistics, heartbeats, retry log
     StudentWorker *students = nullptr;          // Students page: reads through its own CacheEngine
-    CacheAdminWorker *cacheActions = nullptr;   // Cache page: warm and invalidate (blocked while they run)
-    CacheAdminWorker *cacheLists = nullptr;     // Cache page: the caching switch and webhook events
+    CacheAdminService *cacheAdmin = nullptr;    // Cache page: warm, invalidate, the switch, webhook events
     ZohoLimitsService *zohoLimits = nullptr;    // Settings page: the organisation's Zoho limits
     ReplicaService *replica = nullptr;          // Sync page: schedules and notification channels
 };

@@ -1,6 +1,6 @@
 #include "shell/consoleworkers.h"
 
-#include "console/cacheadminworker.h"
+#include "console/enginecacheadminservice.h"
 #include "console/engineconnectioncheckservice.h"
 #include "console/enginereplicaservice.h"
 #include "console/enginestatisticsservice.h"
@@ -45,10 +45,6 @@ ConsoleWorkers::ConsoleWorkers(ProfileStore *profiles, SecretStore *secrets, Con
         worker->setClocks(clocks);
         pooled(worker);
     });
-    // Work that blocks its thread for long (a warm) gets a worker of its own, so the
-    // lists beside it keep loading meanwhile.
-    m_context.cacheActions = adopt<CacheAdminWorker>(m_threads, "console-cache", pooled);
-    m_context.cacheLists = adopt<CacheAdminWorker>(m_threads, "console-cache-lists", pooled);
     // Domain services: quick loads share one thread, long jobs get threads of their own
     // while they run; pages call their methods.
     m_replica = std::make_unique<EngineReplicaService>(m_pool, clocks.wall, m_loads);
@@ -62,6 +58,8 @@ ConsoleWorkers::ConsoleWorkers(ProfileStore *profiles, SecretStore *secrets, Con
     // Checks wait on servers that may be dead: a thread of their own, not the loading one.
     m_connectionChecks = std::make_unique<EngineConnectionCheckService>(m_pool);
     m_context.connectionChecks = m_connectionChecks.get();
+    m_cacheAdmin = std::make_unique<EngineCacheAdminService>(m_pool, clocks, m_loads);
+    m_context.cacheAdmin = m_cacheAdmin.get();
 }
 
 ConsoleWorkers::~ConsoleWorkers()
@@ -72,6 +70,7 @@ ConsoleWorkers::~ConsoleWorkers()
 void ConsoleWorkers::stopAll()
 {
     m_syncRuns->stop();  // cancels a run still going, then joins
+    m_cacheAdmin->stop();  // the same for a warm
     m_replica->stop();
     m_statistics->stop();
     m_zohoLimits->stop();

@@ -8,6 +8,7 @@
 #include <memory>
 
 namespace tiersync {
+class EngineCacheAdminService;
 class EngineConnectionCheckService;
 class EngineReplicaService;
 class EngineStatisticsService;
@@ -49,6 +50,7 @@ private:
     std::unique_ptr<EngineStatisticsService> m_statistics;
     std::unique_ptr<EngineZohoLimitsService> m_zohoLimits;
     std::unique_ptr<EngineConnectionCheckService> m_connectionChecks;  // on a thread of its own
+    std::unique_ptr<EngineCacheAdminService> m_cacheAdmin;
     ConsoleContext m_context;
 };
 

@@ -49,7 +49,7 @@ MainWindow::MainWindow(ConsoleContext context, QWidget *parent)
       m_overview(new OverviewPage(context.statistics, this)),
       m_retries(new RetriesPage(context.statistics, this)),
       m_students(new StudentsPage(context.students, context.confirmer, this)),
-      m_cache(new CachePage(context.cacheActions, context.cacheLists, context.confirmer, this)),
+      m_cache(new CachePage(context.cacheAdmin, context.confirmer, this)),
       m_profileLabel(new QLabel(this)),
       m_redisHealth(new HealthIndicator(QStringLiteral("Redis"), this)),
       m_pgHealth(new HealthIndicator(QStringLiteral("PostgreSQL"), this)),

@@ -1,0 +1,41 @@
+#include "pageconsole.h"
+
+#include "core/profilestore.h"
+
+#include <QLoggingCategory>
+#include <QSettings>
+#include <QTest>
+
+namespace tiersync::test {
+
+PageConsole::PageConsole()
+    : m_settings(std::make_unique<QSettings>(m_dir.filePath(QStringLiteral("console.ini")), QSettings::IniFormat)),
+      m_profiles(std::make_unique<ProfileStore>(*m_settings))
+{
+    // The other pages get no engine here; their connects to a missing worker would warn.
+    QLoggingCategory::setFilterRules(QStringLiteral("qt.core.qobject.connect=false"));
+}
+
+PageConsole::~PageConsole() = default;
+
+ui::MainWindow &PageConsole::build(ui::ConsoleContext services)
+{
+    Q_ASSERT(!m_window);
+    services.profiles = m_profiles.get();
+    services.secrets = &m_secrets;
+    services.confirmer = &m_confirmer;
+    m_window = std::make_unique<ui::MainWindow>(services);
+    return *m_window;
+}
+
+void PageConsole::open(ui::MainWindow::Page page)
+{
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    ConnectionProfile profile;
+    profile.name = QStringLiteral("test");
+    m_window->setProfile(profile);
+    m_window->showPage(page);
+}
+
+}  // namespace tiersync::test

@@ -1,0 +1,40 @@
+#pragma once
+
+#include "common/consolecontext.h"
+#include "core/secretstore.h"
+#include "recordingconfirmer.h"
+#include "shell/mainwindow.h"
+
+#include <QTemporaryDir>
+
+#include <memory>
+
+class QSettings;
+
+namespace tiersync::test {
+
+// The main window as the console composes it, around the services one page test gives it
+// (fakes: no servers), with stores of its own in memory and a temporary directory and a
+// RecordingConfirmer. The other pages get no engine.
+class PageConsole final {
+public:
+    PageConsole();
+    ~PageConsole();
+    Q_DISABLE_COPY_MOVE(PageConsole)
+
+    // Builds the window once; the context's stores and confirmer are this object's.
+    ui::MainWindow &build(ui::ConsoleContext services);
+    // Shows the window (exposed), gives it a profile named "test" and turns to the page.
+    void open(ui::MainWindow::Page page);
+    [[nodiscard]] RecordingConfirmer &confirmer() { return m_confirmer; }
+
+private:
+    QTemporaryDir m_dir;
+    std::unique_ptr<QSettings> m_settings;
+    std::unique_ptr<ProfileStore> m_profiles;
+    InMemorySecretStore m_secrets;
+    RecordingConfirmer m_confirmer;
+    std::unique_ptr<ui::MainWindow> m_window;
+};
+
+}  // namespace tiersync::test
