@@ -220,7 +220,7 @@ void EngineSyncRunService::execute(quint64 request, const ConnectionProfile &pro
         return notStarted(startError(report.error()));
     }
     SyncRunRepository::Run run = report->run;
-    if (run.status == QLatin1String(SyncRunRepository::kFailed) && !run.error.isEmpty())
+    if (run.status == SyncRunStatus::Failed && !run.error.isEmpty())
         run.error = describeRunError(run.error);
     answer([this, request, run] {
         m_runs.remove(request);

@@ -158,7 +158,7 @@ Error SyncOrchestrator::Run::refusal()
     auto recent = m_runs.recent(20, m_entity.name);
     if (recent) {
         for (const SyncRunRepository::Run &run : *recent) {
-            if (run.status == QLatin1String(SyncRunRepository::kRunning))
+            if (run.status == SyncRunStatus::Running)
                 return makeError(ErrorKind::Conflict,
                                  QStringLiteral("a %1 sync is already running: run %2, started %3 (trigger %4)")
                                      .arg(m_entity.name)
@@ -180,9 +180,9 @@ void SyncOrchestrator::Run::abandonStaleRuns()
     if (!recent)
         return;
     for (const SyncRunRepository::Run &run : *recent) {
-        if (run.status != QLatin1String(SyncRunRepository::kRunning))
+        if (run.status != SyncRunStatus::Running)
             continue;
-        Status finished = m_runs.finish(run.id, QString::fromLatin1(SyncRunRepository::kFailed), run.counters,
+        Status finished = m_runs.finish(run.id, SyncRunStatus::Failed, run.counters,
                                         QStringLiteral("abandoned: its instance stopped or lost PostgreSQL "
                                                        "before recording the end"));
         if (!finished)
@@ -821,11 +821,11 @@ Result<SyncReport> SyncOrchestrator::Run::execute()
     if (outcome && m_feed)
         outcome = recordFeedSuccess(feedStartedAt);
 
-    QString status = QString::fromLatin1(SyncRunRepository::kSucceeded);
+    SyncRunStatus status = SyncRunStatus::Succeeded;
     QString error;
     if (!outcome) {
         const bool cancelled = outcome.error().kind == ErrorKind::Cancelled && m_owner.m_cancelled.load();
-        status = QString::fromLatin1(cancelled ? SyncRunRepository::kCancelled : SyncRunRepository::kFailed);
+        status = cancelled ? SyncRunStatus::Cancelled : SyncRunStatus::Failed;
         // A call the open circuit refused names the failure that opened it first (its
         // message starts with it); "circuit_open:" in front would hide the cause again.
         const Error &failure = outcome.error();
@@ -849,7 +849,7 @@ Result<SyncReport> SyncOrchestrator::Run::execute()
 
     Status finished = m_runs.finish(m_runId, status, m_counters, error);
     if (!finished)
-        qCWarning(lcSync) << "run" << m_runId << "ended" << status
+        qCWarning(lcSync) << "run" << m_runId << "ended" << syncRunStatusName(status)
                           << "but could not be recorded:" << finished.error().toString();
     SyncRunRepository::Run &run = m_report.run;
     run.id = m_runId;

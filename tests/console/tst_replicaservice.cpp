@@ -146,7 +146,7 @@ private Q_SLOTS:
         counters.fetched = 240;
         counters.synced = 12;
         counters.skipped = 228;
-        VERIFY_OK(runs.finish(*runId, QLatin1String(SyncRunRepository::kSucceeded), counters));
+        VERIFY_OK(runs.finish(*runId, SyncRunStatus::Succeeded, counters));
         const qint64 startedMs = m_clock.nowMs() - 600'000;
         FeedStateRepository::Success success;
         success.entityType = QStringLiteral("grades");
