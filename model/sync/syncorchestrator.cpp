@@ -100,6 +100,8 @@ private:
     [[nodiscard]] Status markDeleted(SyncPageFetcher &fetcher, const QStringList &midRunDeleted = {});
     void noteShift(const char *why);
     [[nodiscard]] Status drainWriters();
+    // Notes where the run's failure came from (the first one noted wins), returns it.
+    [[nodiscard]] Error failedAt(SyncFailureSource source, const Error &error);
     [[nodiscard]] Status fillRosterGaps();
     [[nodiscard]] bool isFeed() const;
     // Feed runs: CRM's deleted-records list since `since` (invalid: all of it); the ids
@@ -147,6 +149,9 @@ private:
     QDateTime m_maxDeletedSeen;
     QSet<QString> m_listed;
 
+    // Set where a failure happened; a failure nothing noted is PostgreSQL's (every other
+    // step of a run is a read or write there).
+    SyncFailureSource m_failureSource = SyncFailureSource::None;
     bool m_typeWasEmpty = false;  // no live row of the type at the start: nothing to look up in PostgreSQL
     qint64 m_hashNs = 0;
     qint64 m_lookupNs = 0;
@@ -388,6 +393,13 @@ Status SyncOrchestrator::Run::writerError() const
     return {};
 }
 
+Error SyncOrchestrator::Run::failedAt(SyncFailureSource source, const Error &error)
+{
+    if (m_failureSource == SyncFailureSource::None)
+        m_failureSource = source;
+    return error;
+}
+
 Status SyncOrchestrator::Run::drainWriters()
 {
     Status outcome;
@@ -413,7 +425,7 @@ Status SyncOrchestrator::Run::listPass(SyncPageFetcher &fetcher, const AdvisoryL
         auto page = fetcher.next(m_owner.m_cancelled);
         m_callTally.raiseTo(fetcher.calls());
         if (!page)
-            return page.error();
+            return failedAt(SyncFailureSource::Zoho, page.error());
         if (!*page) {
             listedEverything = true;
             return {};
@@ -476,7 +488,7 @@ Status SyncOrchestrator::Run::catchUp(SyncPageFetcher &fetcher, const QDateTime 
         auto page = fetcher.nextChanged(since, m_owner.m_cancelled);
         m_callTally.raiseTo(fetcher.calls());
         if (!page)
-            return page.error();
+            return failedAt(SyncFailureSource::Zoho, page.error());
         if (!*page)
             break;
         qint64 missed = 0;
@@ -507,7 +519,7 @@ Result<QStringList> SyncOrchestrator::Run::readDeletedSince(SyncPageFetcher &fet
         auto page = fetcher.nextDeleted(since, m_owner.m_cancelled);
         m_callTally.raiseTo(fetcher.calls());
         if (!page)
-            return page.error();
+            return failedAt(SyncFailureSource::Zoho, page.error());
         if (!*page)
             return ids;
         for (const CrmDeletedRecord &record : std::as_const((*page)->records))
@@ -549,7 +561,7 @@ Status SyncOrchestrator::Run::markDeleted(SyncPageFetcher &fetcher, const QStrin
     auto presence = fetcher.checkPresence(notListed.mid(0, checks), m_owner.m_cancelled);
     m_callTally.raiseTo(fetcher.calls());
     if (!presence)
-        return presence.error();
+        return failedAt(SyncFailureSource::Zoho, presence.error());
     if (!presence->present.isEmpty()) {
         qCInfo(lcSync) << "run" << m_runId << m_entity.name << ":" << presence->present.size()
                        << "record(s) the listing missed are still in Zoho: synced, not deleted";
@@ -567,7 +579,7 @@ Status SyncOrchestrator::Run::markDeleted(SyncPageFetcher &fetcher, const QStrin
         return {};
     auto layout = CommitStep::builtInLayout();
     if (!layout)
-        return layout.error();
+        return failedAt(SyncFailureSource::Engine, layout.error());
     CommitStep step(m_entity, *layout, m_pg, m_redis);
     CommitStep::Options options;
     options.stateTtlSeconds = m_options.stateTtlSeconds;
@@ -594,7 +606,7 @@ Status SyncOrchestrator::Run::fillRosterGaps()
 {
     auto layout = CommitStep::builtInLayout();
     if (!layout)
-        return layout.error();
+        return failedAt(SyncFailureSource::Engine, layout.error());
     CommitStep step(m_entity, *layout, m_pg, m_redis);
     CommitStep::Options options;
     options.stateTtlSeconds = m_options.stateTtlSeconds;
@@ -630,7 +642,7 @@ Status SyncOrchestrator::Run::readDeletedList(SyncPageFetcher &fetcher, const QD
         auto page = fetcher.nextDeleted(since, m_owner.m_cancelled);
         m_callTally.raiseTo(fetcher.calls());
         if (!page)
-            return page.error();
+            return failedAt(SyncFailureSource::Zoho, page.error());
         if (!*page)
             return {};
         QStringList ids;
@@ -832,6 +844,11 @@ Result<SyncReport> SyncOrchestrator::Run::execute()
         error = cancelled                                  ? QStringLiteral("cancelled")
                 : failure.kind == ErrorKind::CircuitOpen ? failure.message
                                                            : failure.toString();
+        if (!cancelled) {
+            m_report.failure = failure;
+            m_report.failureSource =
+                m_failureSource == SyncFailureSource::None ? SyncFailureSource::Postgres : m_failureSource;
+        }
     }
     reportProgress(false);
     m_fetcher = nullptr;
