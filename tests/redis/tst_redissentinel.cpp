@@ -4,6 +4,7 @@
 // so it follows a failover — the primary killed with SIGKILL, the replica promoted — with
 // no restart and no new settings.
 #include "privateredisserver.h"
+#include "sentinelset.h"
 
 #include "redis/redisconnection.h"
 #include "redis/sentinelresolver.h"
@@ -14,10 +15,11 @@
 
 using namespace tiersync;
 using tiersync::test::PrivateRedisServer;
+using tiersync::test::SentinelSet;
 
 namespace {
 
-constexpr char kMaster[] = "tiersync-primary";
+constexpr const char *kMaster = SentinelSet::kMasterName;
 // Generous: a failover takes down-after (1 s) plus an election and a promotion, about
 // 2–4 s here; the bound only stops a broken test from hanging.
 constexpr int kFailoverBoundMs = 60000;
@@ -56,87 +58,33 @@ class TestRedisSentinel final : public QObject {
     Q_OBJECT
 
 private:
-    std::unique_ptr<PrivateRedisServer> m_primary;
-    std::unique_ptr<PrivateRedisServer> m_replica;
-    std::unique_ptr<PrivateRedisServer> m_sentinel;
+    std::unique_ptr<SentinelSet> m_set;
 
-    [[nodiscard]] RedisSettings viaSentinel() const
-    {
-        RedisSettings settings;
-        settings.sentinels = {{QStringLiteral("127.0.0.1"), m_sentinel->port()}};
-        settings.masterName = QLatin1String(kMaster);
-        settings.db = 3;
-        settings.connectTimeoutMs = 500;
-        settings.commandTimeoutMs = 1000;
-        return settings;
-    }
-
-    // Until the replica is in sync with the primary: the sentinel then finds it in the
-    // primary's first INFO instead of ten seconds later.
-    [[nodiscard]] bool replicaInSync() const
-    {
-        RedisConnection replica(m_replica->settings());
-        const QDeadlineTimer deadline(kFailoverBoundMs);
-        while (!deadline.hasExpired()) {
-            auto role = replica.command({"ROLE"});
-            if (role && role->elements().size() >= 4 && role->elements().at(3).bytes() == "connected")
-                return true;
-            QThread::msleep(20);
-        }
-        return false;
-    }
-
-    // Until the sentinel has found the replica (from the primary's INFO): a failover
-    // needs one to promote.
-    [[nodiscard]] bool sentinelKnowsTheReplica() const
-    {
-        RedisSettings direct;
-        direct.host = QStringLiteral("127.0.0.1");
-        direct.port = m_sentinel->port();
-        RedisConnection sentinel(direct);
-        const QDeadlineTimer deadline(kFailoverBoundMs);
-        while (!deadline.hasExpired()) {
-            auto replicas = sentinel.command({"SENTINEL", "REPLICAS", kMaster});
-            if (replicas && !replicas->elements().isEmpty())
-                return true;
-            QThread::msleep(50);
-        }
-        return false;
-    }
+    [[nodiscard]] RedisSettings viaSentinel() const { return m_set->settings(3); }
+    [[nodiscard]] quint16 primaryPort() const { return m_set->primary().port(); }
+    [[nodiscard]] quint16 replicaPort() const { return m_set->replica().port(); }
 
 private slots:
     void init()
     {
-        m_primary = std::make_unique<PrivateRedisServer>();
-        VERIFY_OK(m_primary->start());
-        m_replica = std::make_unique<PrivateRedisServer>();
-        VERIFY_OK(m_replica->start(0, {}, {QStringLiteral("--replicaof"),
-                                           QStringLiteral("127.0.0.1 %1").arg(m_primary->port())}));
-        QVERIFY(replicaInSync());
-        m_sentinel = std::make_unique<PrivateRedisServer>();
-        VERIFY_OK(m_sentinel->startSentinel(QLatin1String(kMaster), m_primary->port(), 1000));
-        QVERIFY(sentinelKnowsTheReplica());
+        m_set = std::make_unique<SentinelSet>();
+        VERIFY_OK(m_set->start(1000));
     }
 
-    void cleanup()
-    {
-        m_sentinel.reset();
-        m_replica.reset();
-        m_primary.reset();
-    }
+    void cleanup() { m_set.reset(); }
 
     void resolvesThePrimary()
     {
         auto master = resolveSentinelMaster(viaSentinel());
         VERIFY_OK(master);
         QCOMPARE(master->host, QStringLiteral("127.0.0.1"));
-        QCOMPARE(master->port, int(m_primary->port()));
+        QCOMPARE(master->port, int(primaryPort()));
 
         RedisConnection connection(viaSentinel());
         VERIFY_OK(connection.set("k", "v"));
         auto port = serverPort(connection);
         VERIFY_OK(port);
-        QCOMPARE(*port, int(m_primary->port()));
+        QCOMPARE(*port, int(primaryPort()));
         auto db = connection.command({"CLIENT", "INFO"});
         VERIFY_OK(db);
         QVERIFY2(db->bytes().contains(" db=3 "), db->bytes().constData());
@@ -175,10 +123,10 @@ private slots:
     {
         RedisConnection connection(viaSentinel());
         VERIFY_OK(connection.set("before", "1"));
-        QCOMPARE(*serverPort(connection), int(m_primary->port()));
+        QCOMPARE(*serverPort(connection), int(primaryPort()));
         const int connectsBefore = connection.connectCount();
 
-        m_primary->kill();
+        m_set->killPrimary();
         int failed = 0;
         int succeededAfter = 0;
         const QDeadlineTimer deadline(kFailoverBoundMs);
@@ -201,7 +149,7 @@ private slots:
         QVERIFY(failed > 0);  // the primary really went away
         auto port = serverPort(connection);
         VERIFY_OK(port);
-        QCOMPARE(*port, int(m_replica->port()));
+        QCOMPARE(*port, int(replicaPort()));
         QVERIFY(connection.connectCount() > connectsBefore);
         auto role = connection.command({"ROLE"});
         VERIFY_OK(role);
@@ -219,17 +167,14 @@ private slots:
     {
         RedisConnection connection(viaSentinel());
         VERIFY_OK(connection.set("before", "1"));
-        RedisSettings direct;
-        direct.host = QStringLiteral("127.0.0.1");
-        direct.port = m_sentinel->port();
-        RedisConnection sentinel(direct);
+        RedisConnection sentinel(m_set->sentinel().settings());
         VERIFY_OK(sentinel.command({"SENTINEL", "FAILOVER", kMaster}));
         const QDeadlineTimer deadline(kFailoverBoundMs);
         bool moved = false;
         while (!deadline.hasExpired() && !moved) {
             if (connection.set("after", "2").ok()) {
                 auto port = serverPort(connection);
-                moved = port && *port == int(m_replica->port());
+                moved = port && *port == int(replicaPort());
             }
             if (!moved)
                 QThread::msleep(20);
