@@ -126,7 +126,7 @@ int runSyncCommand(EngineServices &services, const QStringList &arguments)
     } else {
         out << QStringLiteral("run %1: %2 %3 (%4) — fetched %5, synced %6, skipped %7, failed %8, deleted %9")
                    .arg(run.id)
-                   .arg(run.entityType, run.mode, run.status)
+                   .arg(run.entityType, run.mode, syncRunStatusName(run.status))
                    .arg(run.counters.fetched)
                    .arg(run.counters.synced)
                    .arg(run.counters.skipped)
@@ -140,9 +140,9 @@ int runSyncCommand(EngineServices &services, const QStringList &arguments)
         if (!run.error.isEmpty())
             QTextStream(stderr) << "tiersync sync: " << run.error << '\n';
     }
-    if (run.status == QLatin1String(SyncRunRepository::kSucceeded))
+    if (run.status == SyncRunStatus::Succeeded)
         return 0;
-    return run.status == QLatin1String(SyncRunRepository::kCancelled) ? 130 : 1;
+    return run.status == SyncRunStatus::Cancelled ? 130 : 1;
 }
 
 }  // namespace tiersync::cli

@@ -20,7 +20,7 @@ QJsonObject syncRunToJson(const SyncRunRepository::Run &run)
         {QStringLiteral("entity_type"), run.entityType},
         {QStringLiteral("mode"), run.mode},
         {QStringLiteral("trigger"), run.trigger},
-        {QStringLiteral("status"), run.status},
+        {QStringLiteral("status"), syncRunStatusName(run.status)},
         {QStringLiteral("started_at"), time(run.startedAt)},
         {QStringLiteral("finished_at"), time(run.finishedAt)},
         {QStringLiteral("fetched"), double(run.counters.fetched)},

@@ -20,26 +20,22 @@ ServiceError startError(const Error &error)
     return {ConnectionCheck::Service::Postgres, error};
 }
 
-// A failed run's error comes back as the text sync_runs records (Error::toString(),
-// "unavailable: cannot connect to PostgreSQL at …"), so its kind and server are read
-// back from that text here until SyncReport carries the Error itself. The admin gets it
-// in words, naming the server, with the technical text after it.
-QString describeRunError(const QString &recorded)
+// A failed run's error in words for the admin, naming the server the run itself saw fail
+// (SyncReport::failureSource), with the technical text after it; an error of the engine's
+// own is its text.
+QString describeRunError(const SyncReport &report)
 {
-    Error error = makeError(ErrorKind::Internal, recorded);
-    for (int k = int(ErrorKind::InvalidArgument); k <= int(ErrorKind::Internal); ++k) {
-        const QString prefix = errorKindName(ErrorKind(k)) + QStringLiteral(": ");
-        if (recorded.startsWith(prefix)) {
-            error = makeError(ErrorKind(k), recorded.mid(prefix.size()));
-            break;
-        }
+    switch (report.failureSource) {
+    case SyncFailureSource::Zoho:
+        return describeForAdmin(ConnectionCheck::Service::Zoho, report.failure);
+    case SyncFailureSource::Postgres:
+        return describeForAdmin(ConnectionCheck::Service::Postgres, report.failure);
+    case SyncFailureSource::Engine:
+        return report.failure.toString();
+    case SyncFailureSource::None:
+        break;
     }
-    ConnectionCheck::Service service = ConnectionCheck::Service::Zoho;
-    if (error.message.contains(QLatin1String("postgres"), Qt::CaseInsensitive))
-        service = ConnectionCheck::Service::Postgres;
-    else if (error.message.contains(QLatin1String("redis"), Qt::CaseInsensitive))
-        service = ConnectionCheck::Service::Redis;
-    return describeForAdmin(service, error);
+    return report.run.error;
 }
 
 ServiceError noProfile()
@@ -179,8 +175,8 @@ void EngineSyncRunService::execute(quint64 request, const ConnectionProfile &pro
         return notStarted(startError(report.error()));
     }
     SyncRunRepository::Run run = report->run;
-    if (run.status == QLatin1String(SyncRunRepository::kFailed) && !run.error.isEmpty())
-        run.error = describeRunError(run.error);
+    if (run.status == SyncRunStatus::Failed)
+        run.error = describeRunError(*report);
     answer([this, request, run] {
         m_runs.finished(request);
         Q_EMIT runFinished(request, run);

@@ -55,6 +55,13 @@ Result<ConnectionProfile> ProfileStore::load(const QString &name) const
     profile.redis.host = m_settings.value("redis/host", profile.redis.host).toString();
     profile.redis.port = m_settings.value("redis/port", profile.redis.port).toInt();
     profile.redis.db = m_settings.value("redis/db", profile.redis.db).toInt();
+    profile.redis.username = m_settings.value("redis/username").toString();
+    // Sentinels a hand-edited file got wrong are dropped: the profile then names its host.
+    if (auto sentinels = RedisSettings::parseSentinels(m_settings.value("redis/sentinels").toString());
+        sentinels && m_settings.contains("redis/sentinels")) {
+        profile.redis.sentinels = *sentinels;
+        profile.redis.masterName = m_settings.value("redis/master_name").toString();
+    }
     profile.redis.connectTimeoutMs =
         m_settings.value("redis/connect_timeout_ms", profile.redis.connectTimeoutMs).toInt();
     profile.redis.commandTimeoutMs =
@@ -78,6 +85,12 @@ void ProfileStore::save(const ConnectionProfile &profile)
     m_settings.setValue("redis/host", profile.redis.host);
     m_settings.setValue("redis/port", profile.redis.port);
     m_settings.setValue("redis/db", profile.redis.db);
+    if (!profile.redis.username.isEmpty())
+        m_settings.setValue("redis/username", profile.redis.username);
+    if (profile.redis.usesSentinel()) {
+        m_settings.setValue("redis/sentinels", profile.redis.sentinelsText());
+        m_settings.setValue("redis/master_name", profile.redis.masterName);
+    }
     m_settings.setValue("redis/connect_timeout_ms", profile.redis.connectTimeoutMs);
     m_settings.setValue("redis/command_timeout_ms", profile.redis.commandTimeoutMs);
     for (auto it = profile.pg.options.cbegin(); it != profile.pg.options.cend(); ++it)

@@ -37,7 +37,7 @@ QVariant SyncRunModel::data(const QModelIndex &index, int role) const
     if (role == RunIdRole)
         return run.id;
     if (role == StatusRole)
-        return run.status;
+        return QVariant::fromValue(run.status);
     if (role == Qt::TextAlignmentRole && index.column() >= DurationColumn)
         return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
     if (role != Qt::DisplayRole)
@@ -52,7 +52,7 @@ QVariant SyncRunModel::data(const QModelIndex &index, int role) const
     case TriggerColumn:
         return run.trigger;
     case StatusColumn:
-        return run.status;
+        return syncRunStatusName(run.status);
     case StartedColumn:
         return run.startedAt.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
     case DurationColumn:

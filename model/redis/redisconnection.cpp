@@ -1,11 +1,13 @@
 #include "redis/redisconnection.h"
 
 #include "core/logging.h"
+#include "redis/sentinelresolver.h"
 
 #include <hiredis/hiredis.h>
 
 #include <QSet>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -123,7 +125,14 @@ void RedisConnection::disconnect()
 
 QString RedisConnection::serverName() const
 {
-    return QStringLiteral("%1:%2/%3").arg(m_settings.host).arg(m_settings.port).arg(m_settings.db);
+    if (!m_settings.usesSentinel())
+        return m_settings.describe();
+    if (m_address.host.isEmpty())
+        return QStringLiteral("master '%1'").arg(m_settings.masterName);
+    return QStringLiteral("master '%1' at %2:%3/%4")
+        .arg(m_settings.masterName, m_address.host)
+        .arg(m_address.port)
+        .arg(m_settings.db);
 }
 
 bool RedisConnection::idleConnectionLooksAlive() const
@@ -157,10 +166,24 @@ Status RedisConnection::establish()
     const RedisSettings defaults;
     const int connectTimeoutMs = positiveOr(m_settings.connectTimeoutMs, defaults.connectTimeoutMs);
     const int commandTimeoutMs = positiveOr(m_settings.commandTimeoutMs, defaults.commandTimeoutMs);
-    const QByteArray host = m_settings.host.toUtf8();
+    if (m_settings.usesSentinel()) {
+        // Asked at every (re)connect: after a failover the sentinels name the new primary.
+        auto master = resolveSentinelMaster(m_settings);
+        if (!master) {
+            qCWarning(lcRedis).noquote() << "redis" << serverName() << ":" << master.error().message;
+            return master.error();
+        }
+        if (!m_address.host.isEmpty() && *master != m_address)
+            qCInfo(lcRedis).noquote() << "sentinels name a new primary for" << m_settings.masterName << ":"
+                                      << master->host << master->port;
+        m_address = *master;
+    } else {
+        m_address = {m_settings.host, m_settings.port};
+    }
+    const QByteArray host = m_address.host.toUtf8();
 
     std::unique_ptr<redisContext, ContextDeleter> context(
-        redisConnectWithTimeout(host.constData(), m_settings.port, toTimeval(connectTimeoutMs)));
+        redisConnectWithTimeout(host.constData(), m_address.port, toTimeval(connectTimeoutMs)));
     if (context == nullptr)
         return makeError(ErrorKind::Internal,
                          QStringLiteral("redis %1: cannot allocate a connection").arg(serverName()));
@@ -185,10 +208,16 @@ Status RedisConnection::establish()
     ++m_connectCount;
 
     QList<QList<QByteArray>> handshake;
-    if (!m_settings.password.isEmpty())
+    if (!m_settings.username.isEmpty())
+        handshake.append({QByteArrayLiteral("AUTH"), m_settings.username.toUtf8(), m_settings.password.reveal().toUtf8()});
+    else if (!m_settings.password.isEmpty())
         handshake.append({QByteArrayLiteral("AUTH"), m_settings.password.reveal().toUtf8()});
     if (m_settings.db != 0)
         handshake.append({QByteArrayLiteral("SELECT"), QByteArray::number(m_settings.db)});
+    // A primary named by Sentinel proves it still is one: a failover may have turned it
+    // into a replica since the sentinel answered.
+    if (m_settings.usesSentinel())
+        handshake.append({QByteArrayLiteral("ROLE")});
     if (!handshake.isEmpty()) {
         Failure failure = Failure::None;
         auto replies = runChunk(handshake, 0, handshake.size(), &failure);
@@ -203,12 +232,28 @@ Status RedisConnection::establish()
             const bool isAuth = handshake.at(i).first() == "AUTH";
             if (isAuth)
                 error.kind = ErrorKind::Auth;
+            const QByteArray verb = handshake.at(i).first();
             error.message = QStringLiteral("redis %1: %2 failed: %3")
-                                .arg(serverName(), isAuth ? QStringLiteral("authentication")
-                                                          : QStringLiteral("SELECT %1").arg(m_settings.db),
+                                .arg(serverName(),
+                                     isAuth            ? QStringLiteral("authentication")
+                                     : verb == "ROLE" ? QStringLiteral("ROLE")
+                                                       : QStringLiteral("SELECT %1").arg(m_settings.db),
                                      error.message);
             qCWarning(lcRedis).noquote() << error.message;
             return error;
+        }
+        if (m_settings.usesSentinel()) {
+            const RedisReply &role = replies->last();
+            const QByteArray name = role.isArray() && !role.elements().isEmpty() ? role.elements().first().bytes()
+                                                                                   : QByteArray();
+            if (name != "master") {
+                m_context.reset();
+                const QString message =
+                    QStringLiteral("redis %1: the sentinels' primary answers ROLE %2 (a failover is under way)")
+                        .arg(serverName(), name.isEmpty() ? QStringLiteral("?") : QString::fromUtf8(name));
+                qCWarning(lcRedis).noquote() << message;
+                return makeError(ErrorKind::Unavailable, message);
+            }
         }
     }
     if (m_connectCount > 1)
@@ -289,6 +334,14 @@ Result<QList<RedisReply>> RedisConnection::runChunk(const QList<QList<QByteArray
             return error;
         }
         replies.append(RedisReply::takeHiredis(static_cast<redisReply *>(raw)));
+    }
+    // Writes refused by a primary that became a replica: the next call asks the sentinels
+    // again instead of writing to it for as long as it stays up.
+    if (m_settings.usesSentinel()
+        && std::any_of(replies.cbegin(), replies.cend(),
+                       [](const RedisReply &reply) { return reply.isError() && reply.errorCode() == "READONLY"; })) {
+        qCInfo(lcRedis).noquote() << "redis" << serverName() << "is read-only now; asking the sentinels again";
+        m_context.reset();
     }
     return replies;
 }

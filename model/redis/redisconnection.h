@@ -149,6 +149,7 @@ private:
     [[nodiscard]] QString serverName() const;
 
     RedisSettings m_settings;
+    RedisSettings::Endpoint m_address;  // the server connected to (with Sentinel: the primary last named)
     std::unique_ptr<redisContext, ContextDeleter> m_context;
     int m_connectCount = 0;
 };

@@ -76,6 +76,10 @@ Status RedisServerProcess::start(int timeoutMs)
                          QStringLiteral("--databases"), QStringLiteral("128")};
         if (!m_password.isEmpty())
             args << QStringLiteral("--requirepass") << m_password.reveal();
+        if (!m_aclUser.isEmpty())
+            args << QStringLiteral("--user") << m_aclUser << QStringLiteral("on")
+                 << (m_password.isEmpty() ? QStringLiteral("nopass") : QLatin1Char('>') + m_password.reveal())
+                 << QStringLiteral("~*") << QStringLiteral("&*") << QStringLiteral("+@all");
         auto ran = runCommand(server, args, 10000);
         if (!ran)
             return ran.error();

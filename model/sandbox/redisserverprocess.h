@@ -14,6 +14,11 @@ class RedisServerProcess final {
 public:
     RedisServerProcess(QString directory, int port, Secret password);
 
+    // A Redis ACL user the server starts with, beside the default one: the same password,
+    // every key, channel and command. The sandbox's profile connects as it, so every
+    // connection the engine makes on the sandbox authenticates as an ACL user.
+    void setAclUser(const QString &user) { m_aclUser = user; }
+
     // Starts the server (finding a free port when port is 0) and waits until it answers.
     [[nodiscard]] Status start(int timeoutMs = 10000);
     // SHUTDOWN NOSAVE, falling back to signals; returns when the process is gone.
@@ -31,6 +36,7 @@ private:
     QString m_directory;
     int m_port = 0;
     Secret m_password;
+    QString m_aclUser;
 };
 
 }  // namespace tiersync::sandbox

@@ -15,6 +15,10 @@ namespace tiersync::sandbox {
 
 namespace {
 
+// The ACL user the sandbox's profile connects as (the default user keeps the same password,
+// for the sandbox's own start and stop).
+constexpr char kRedisUser[] = "tiersync";
+
 QString redisDirectory(const QString &stateDirectory)
 {
     return QDir(stateDirectory).filePath(QStringLiteral("redis"));
@@ -102,6 +106,7 @@ Result<SandboxState> Sandbox::up()
     }
 
     RedisServerProcess redis(redisDirectory(stateDir), reusablePort(state.redisPort), state.profile.redis.password);
+    redis.setAclUser(QLatin1String(kRedisUser));
     if (auto started = redis.start(); !started)
         return started.error();
 
@@ -130,6 +135,7 @@ Result<SandboxState> Sandbox::up()
     state.profile.redis.host = QStringLiteral("127.0.0.1");
     state.profile.redis.port = redis.port();
     state.profile.redis.db = 0;
+    state.profile.redis.username = QLatin1String(kRedisUser);
     state.profile.pg = postgres.settings();
     state.profile.zoho = sim.settings();
     if (auto saved = state.save(); !saved)

@@ -191,9 +191,9 @@ ScheduleOutcome Scheduler::runSchedule(const Schedule &schedule)
         const SyncRunRepository::Run &run = report->run;
         outcome.runId = run.id;
         outcome.error = run.error;
-        outcome.status = run.status == QLatin1String(SyncRunRepository::kSucceeded) ? ScheduleRunStatus::Succeeded
-                       : run.status == QLatin1String(SyncRunRepository::kCancelled) ? ScheduleRunStatus::Cancelled
-                                                                                     : ScheduleRunStatus::Failed;
+        outcome.status = run.status == SyncRunStatus::Succeeded   ? ScheduleRunStatus::Succeeded
+                         : run.status == SyncRunStatus::Cancelled ? ScheduleRunStatus::Cancelled
+                                                                  : ScheduleRunStatus::Failed;
     } else {
         outcome.runId = startedRunId;
         outcome.error = report.error().message;

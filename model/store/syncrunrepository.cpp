@@ -26,7 +26,8 @@ SyncRunRepository::Run toRun(const pqxx::row &r)
     run.entityType = fromPgText(r[1]);
     run.mode = fromPgText(r[2]);
     run.trigger = fromPgText(r[3]);
-    run.status = fromPgText(r[4]);
+    // The column's CHECK constraint admits the four names only.
+    run.status = syncRunStatusFromName(fromPgText(r[4])).value_or(SyncRunStatus::Failed);
     run.startedAt = fromPgEpochMs(r[5]);
     run.finishedAt = fromPgEpochMs(r[6]);
     run.counters.fetched = r[7].as<qint64>();
@@ -91,10 +92,10 @@ Status SyncRunRepository::updateProgress(qint64 id, const Counters &c)
         Idempotency::Idempotent);
 }
 
-Status SyncRunRepository::finish(qint64 id, const QString &status, const Counters &c,
+Status SyncRunRepository::finish(qint64 id, SyncRunStatus status, const Counters &c,
                                  const QString &error)
 {
-    if (status == QLatin1String(kRunning))
+    if (status == SyncRunStatus::Running)
         return makeError(ErrorKind::InvalidArgument,
                          QStringLiteral("a run cannot finish as running"));
     return m_connection.transaction(
@@ -110,7 +111,7 @@ Status SyncRunRepository::finish(qint64 id, const QString &status, const Counter
                 " listing_passes = $14, finished_at = clock_timestamp(),"
                 " duration_ms = (extract(epoch from clock_timestamp() - started_at) * 1000)::bigint"
                 " WHERE id = $1 AND status = 'running'",
-                id, status.toStdString(), c.fetched, c.synced, c.skipped, c.failed, c.deleted,
+                id, syncRunStatusName(status).toStdString(), c.fetched, c.synced, c.skipped, c.failed, c.deleted,
                 c.pages, c.zohoCalls, c.retries, errorText, c.listingShifted, c.caughtUp,
                 c.listingPasses);
             if (result.affected_rows() != 1)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/result.h"
+#include "store/syncrunstatus.h"
 
 #include <QDateTime>
 #include <QList>
@@ -38,18 +39,13 @@ public:
         QString entityType;
         QString mode;      // "incremental" or "full"
         QString trigger;   // who started it: "manual", "schedule", "webhook", "cli"…
-        QString status;    // "running", "succeeded", "failed", "cancelled"
+        SyncRunStatus status = SyncRunStatus::Running;
         QDateTime startedAt;
         QDateTime finishedAt;  // invalid while running
         Counters counters;
         qint64 durationMs = -1;  // -1 while running
         QString error;
     };
-
-    static constexpr char kRunning[] = "running";
-    static constexpr char kSucceeded[] = "succeeded";
-    static constexpr char kFailed[] = "failed";
-    static constexpr char kCancelled[] = "cancelled";
 
     explicit SyncRunRepository(PgConnection &connection);
 
@@ -60,7 +56,7 @@ public:
     [[nodiscard]] Status updateProgress(qint64 id, const Counters &counters);
     // Final counters, status (succeeded/failed/cancelled) and error; sets finished_at
     // and duration_ms. A run that is already finished is a Conflict.
-    [[nodiscard]] Status finish(qint64 id, const QString &status, const Counters &counters,
+    [[nodiscard]] Status finish(qint64 id, SyncRunStatus status, const Counters &counters,
                                 const QString &error = {});
 
     // Newest first, optionally of one type.

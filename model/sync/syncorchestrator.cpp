@@ -100,6 +100,8 @@ private:
     [[nodiscard]] Status markDeleted(SyncPageFetcher &fetcher, const QStringList &midRunDeleted = {});
     void noteShift(const char *why);
     [[nodiscard]] Status drainWriters();
+    // Notes where the run's failure came from (the first one noted wins), returns it.
+    [[nodiscard]] Error failedAt(SyncFailureSource source, const Error &error);
     [[nodiscard]] Status fillRosterGaps();
     [[nodiscard]] bool isFeed() const;
     // Feed runs: CRM's deleted-records list since `since` (invalid: all of it); the ids
@@ -147,6 +149,9 @@ private:
     QDateTime m_maxDeletedSeen;
     QSet<QString> m_listed;
 
+    // Set where a failure happened; a failure nothing noted is PostgreSQL's (every other
+    // step of a run is a read or write there).
+    SyncFailureSource m_failureSource = SyncFailureSource::None;
     bool m_typeWasEmpty = false;  // no live row of the type at the start: nothing to look up in PostgreSQL
     qint64 m_hashNs = 0;
     qint64 m_lookupNs = 0;
@@ -158,7 +163,7 @@ Error SyncOrchestrator::Run::refusal()
     auto recent = m_runs.recent(20, m_entity.name);
     if (recent) {
         for (const SyncRunRepository::Run &run : *recent) {
-            if (run.status == QLatin1String(SyncRunRepository::kRunning))
+            if (run.status == SyncRunStatus::Running)
                 return makeError(ErrorKind::Conflict,
                                  QStringLiteral("a %1 sync is already running: run %2, started %3 (trigger %4)")
                                      .arg(m_entity.name)
@@ -180,9 +185,9 @@ void SyncOrchestrator::Run::abandonStaleRuns()
     if (!recent)
         return;
     for (const SyncRunRepository::Run &run : *recent) {
-        if (run.status != QLatin1String(SyncRunRepository::kRunning))
+        if (run.status != SyncRunStatus::Running)
             continue;
-        Status finished = m_runs.finish(run.id, QString::fromLatin1(SyncRunRepository::kFailed), run.counters,
+        Status finished = m_runs.finish(run.id, SyncRunStatus::Failed, run.counters,
                                         QStringLiteral("abandoned: its instance stopped or lost PostgreSQL "
                                                        "before recording the end"));
         if (!finished)
@@ -388,6 +393,13 @@ Status SyncOrchestrator::Run::writerError() const
     return {};
 }
 
+Error SyncOrchestrator::Run::failedAt(SyncFailureSource source, const Error &error)
+{
+    if (m_failureSource == SyncFailureSource::None)
+        m_failureSource = source;
+    return error;
+}
+
 Status SyncOrchestrator::Run::drainWriters()
 {
     Status outcome;
@@ -413,7 +425,7 @@ Status SyncOrchestrator::Run::listPass(SyncPageFetcher &fetcher, const AdvisoryL
         auto page = fetcher.next(m_owner.m_cancelled);
         m_callTally.raiseTo(fetcher.calls());
         if (!page)
-            return page.error();
+            return failedAt(SyncFailureSource::Zoho, page.error());
         if (!*page) {
             listedEverything = true;
             return {};
@@ -476,7 +488,7 @@ Status SyncOrchestrator::Run::catchUp(SyncPageFetcher &fetcher, const QDateTime 
         auto page = fetcher.nextChanged(since, m_owner.m_cancelled);
         m_callTally.raiseTo(fetcher.calls());
         if (!page)
-            return page.error();
+            return failedAt(SyncFailureSource::Zoho, page.error());
         if (!*page)
             break;
         qint64 missed = 0;
@@ -507,7 +519,7 @@ Result<QStringList> SyncOrchestrator::Run::readDeletedSince(SyncPageFetcher &fet
         auto page = fetcher.nextDeleted(since, m_owner.m_cancelled);
         m_callTally.raiseTo(fetcher.calls());
         if (!page)
-            return page.error();
+            return failedAt(SyncFailureSource::Zoho, page.error());
         if (!*page)
             return ids;
         for (const CrmDeletedRecord &record : std::as_const((*page)->records))
@@ -549,7 +561,7 @@ Status SyncOrchestrator::Run::markDeleted(SyncPageFetcher &fetcher, const QStrin
     auto presence = fetcher.checkPresence(notListed.mid(0, checks), m_owner.m_cancelled);
     m_callTally.raiseTo(fetcher.calls());
     if (!presence)
-        return presence.error();
+        return failedAt(SyncFailureSource::Zoho, presence.error());
     if (!presence->present.isEmpty()) {
         qCInfo(lcSync) << "run" << m_runId << m_entity.name << ":" << presence->present.size()
                        << "record(s) the listing missed are still in Zoho: synced, not deleted";
@@ -567,7 +579,7 @@ Status SyncOrchestrator::Run::markDeleted(SyncPageFetcher &fetcher, const QStrin
         return {};
     auto layout = CommitStep::builtInLayout();
     if (!layout)
-        return layout.error();
+        return failedAt(SyncFailureSource::Engine, layout.error());
     CommitStep step(m_entity, *layout, m_pg, m_redis);
     CommitStep::Options options;
     options.stateTtlSeconds = m_options.stateTtlSeconds;
@@ -594,7 +606,7 @@ Status SyncOrchestrator::Run::fillRosterGaps()
 {
     auto layout = CommitStep::builtInLayout();
     if (!layout)
-        return layout.error();
+        return failedAt(SyncFailureSource::Engine, layout.error());
     CommitStep step(m_entity, *layout, m_pg, m_redis);
     CommitStep::Options options;
     options.stateTtlSeconds = m_options.stateTtlSeconds;
@@ -630,7 +642,7 @@ Status SyncOrchestrator::Run::readDeletedList(SyncPageFetcher &fetcher, const QD
         auto page = fetcher.nextDeleted(since, m_owner.m_cancelled);
         m_callTally.raiseTo(fetcher.calls());
         if (!page)
-            return page.error();
+            return failedAt(SyncFailureSource::Zoho, page.error());
         if (!*page)
             return {};
         QStringList ids;
@@ -821,17 +833,22 @@ Result<SyncReport> SyncOrchestrator::Run::execute()
     if (outcome && m_feed)
         outcome = recordFeedSuccess(feedStartedAt);
 
-    QString status = QString::fromLatin1(SyncRunRepository::kSucceeded);
+    SyncRunStatus status = SyncRunStatus::Succeeded;
     QString error;
     if (!outcome) {
         const bool cancelled = outcome.error().kind == ErrorKind::Cancelled && m_owner.m_cancelled.load();
-        status = QString::fromLatin1(cancelled ? SyncRunRepository::kCancelled : SyncRunRepository::kFailed);
+        status = cancelled ? SyncRunStatus::Cancelled : SyncRunStatus::Failed;
         // A call the open circuit refused names the failure that opened it first (its
         // message starts with it); "circuit_open:" in front would hide the cause again.
         const Error &failure = outcome.error();
         error = cancelled                                  ? QStringLiteral("cancelled")
                 : failure.kind == ErrorKind::CircuitOpen ? failure.message
                                                            : failure.toString();
+        if (!cancelled) {
+            m_report.failure = failure;
+            m_report.failureSource =
+                m_failureSource == SyncFailureSource::None ? SyncFailureSource::Postgres : m_failureSource;
+        }
     }
     reportProgress(false);
     m_fetcher = nullptr;
@@ -849,7 +866,7 @@ Result<SyncReport> SyncOrchestrator::Run::execute()
 
     Status finished = m_runs.finish(m_runId, status, m_counters, error);
     if (!finished)
-        qCWarning(lcSync) << "run" << m_runId << "ended" << status
+        qCWarning(lcSync) << "run" << m_runId << "ended" << syncRunStatusName(status)
                           << "but could not be recorded:" << finished.error().toString();
     SyncRunRepository::Run &run = m_report.run;
     run.id = m_runId;

@@ -197,15 +197,10 @@ Result<std::optional<SyncPageFetcher::Page>> SyncPageFetcher::next(const std::at
     }
     Future future = found->second;
     m_pending.erase(found);
-    Result<ZohoResponse> response = await(future, cancelled);
-    if (!response)
-        return response.error();
-    Result<BooksPage> page = zohoparser::parseBooksPage(response->json, m_entity.listKey);
+    Result<BooksPage> page = readBooksPage(std::move(future), m_listGuard, m_nextPage, cancelled);
     if (!page)
         return page.error();
     const int number = m_nextPage++;
-    if (Status going = m_listGuard.accept(ZohoApi::booksPageFacts(*page, number, m_entity.idField)); !going)
-        return going.error();
     if (page->hasMorePage) {
         m_highestExisting = std::max(m_highestExisting, number + 1);
     } else {
@@ -274,15 +269,10 @@ Result<std::optional<SyncPageFetcher::Page>> SyncPageFetcher::nextChangedBooks(c
     query.addQueryItem(QStringLiteral("sort_order"), QStringLiteral("D"));
     ZohoRequest request = ZohoRequest::get(m_entity.path, query);
     request.purpose = ZohoCallPurpose::Sync;
-    Result<ZohoResponse> response = await(submitNotifying(std::move(request)), cancelled);
-    if (!response)
-        return response.error();
-    Result<BooksPage> page = zohoparser::parseBooksPage(response->json, m_entity.listKey);
+    Result<BooksPage> page = readBooksPage(submitNotifying(std::move(request)), m_changedGuard, m_changedPage, cancelled);
     if (!page)
         return page.error();
     const int number = m_changedPage++;
-    if (Status going = m_changedGuard.accept(ZohoApi::booksPageFacts(*page, number, m_entity.idField)); !going)
-        return going.error();
     // Newest first: the records before the first one older than `since` changed during the
     // run; a record without a readable time is taken (and does not end the catch-up).
     Page result{number, {}, m_changedGuard.lastRepeated()};
@@ -319,6 +309,20 @@ Result<std::optional<SyncPageFetcher::Page>> SyncPageFetcher::nextChangedCrm(con
     else
         m_changedDone = true;
     return std::optional<Page>(std::move(result));
+}
+
+Result<BooksPage> SyncPageFetcher::readBooksPage(Future future, PagingGuard &guard, int number,
+                                                 const std::atomic_bool &cancelled)
+{
+    Result<ZohoResponse> response = await(std::move(future), cancelled);
+    if (!response)
+        return response.error();
+    Result<BooksPage> page = zohoparser::parseBooksPage(response->json, m_entity.listKey);
+    if (!page)
+        return page.error();
+    if (Status going = guard.accept(ZohoApi::booksPageFacts(*page, number, m_entity.idField)); !going)
+        return going.error();
+    return page;
 }
 
 Result<SyncPageFetcher::CrmStep> SyncPageFetcher::crmStep(Future future, const CrmCursor &cursor, PagingGuard &guard,

@@ -121,6 +121,10 @@ private:
     };
     [[nodiscard]] Result<CrmStep> crmStep(Future future, const CrmCursor &cursor, PagingGuard &guard,
                                           bool askedIfModifiedSince, const std::atomic_bool &cancelled);
+    // One Books list answer, page `number` of the listing `guard` checks (the full listing
+    // or the catch-up).
+    [[nodiscard]] Result<BooksPage> readBooksPage(Future future, PagingGuard &guard, int number,
+                                                  const std::atomic_bool &cancelled);
     // Submits with the notifier's wake-up attached before the call can finish.
     [[nodiscard]] Future submitNotifying(ZohoRequest request);
     [[nodiscard]] Result<ZohoResponse> await(Future future, const std::atomic_bool &cancelled);

@@ -1,14 +1,23 @@
 #pragma once
 
+#include "core/error.h"
 #include "store/syncrunrepository.h"
 
 #include <QMetaType>
 
 namespace tiersync {
 
+// Where a failed run's error came from, known where it happened (never read back from
+// run.error's text): a Zoho call, PostgreSQL (the run's rows, its history, the feed's
+// state, the commit step), or the engine itself (its compiled-in layout).
+enum class SyncFailureSource { None, Zoho, Postgres, Engine };
+
 // What a finished run did: its sync_runs row, and where its time went.
 struct SyncReport final {
     SyncRunRepository::Run run;
+    // A failed run (not a cancelled one): the error run.error records, and its source.
+    SyncFailureSource failureSource = SyncFailureSource::None;
+    Error failure;
     qint64 zohoWaitMs = 0;     // blocked waiting for Zoho pages
     qint64 engineMs = 0;       // the rest: hashing, Redis, PostgreSQL
     qint64 redisStateHits = 0; // states answered by Redis

@@ -82,7 +82,7 @@ Result<Pass> runAll(const SyncRunner &runner, const QString &apiBase)
         if (!report)
             return report.error();
         printRun(*report);
-        if (report->run.status != QLatin1String(SyncRunRepository::kSucceeded))
+        if (report->run.status != SyncRunStatus::Succeeded)
             return makeError(ErrorKind::Internal, QStringLiteral("the %1 feed %2: %3")
                                                       .arg(feed, report->run.status, report->run.error));
         pass.records += report->run.counters.fetched;

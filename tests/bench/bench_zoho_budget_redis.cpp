@@ -10,7 +10,7 @@
 #include "redis/redisconnection.h"
 #include "zoho/localzohobudget.h"
 
-#include "../redis/privateredisserver.h"
+#include "privateredisserver.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

@@ -6,7 +6,7 @@
 #include "redis/redisconnection.h"
 #include "testsandbox.h"
 
-#include "../redis/privateredisserver.h"
+#include "privateredisserver.h"
 
 #include <QRandomGenerator>
 #include <QTest>

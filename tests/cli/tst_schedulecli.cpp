@@ -113,13 +113,13 @@ private slots:
         QCOMPARE(rows.value(QStringLiteral("students:incremental")).value(QStringLiteral("cadence_in_force")).toString(),
                  QStringLiteral("own"));  // no notification channel
         QCOMPARE(rows.value(QStringLiteral("students:full")).value(QStringLiteral("cron")).toString(),
-                 QStringLiteral("0 3 * * 0"));
+                 QStringLiteral("0 3 1 * *"));
 
         const Run text = cli({QStringLiteral("list")});
         QCOMPARE(text.exitCode, 0);
         QVERIFY(text.out.startsWith("name"));
         QVERIFY(text.out.contains("students:full"));
-        QVERIFY(text.out.contains("0 3 * * 0"));
+        QVERIFY(text.out.contains("0 3 1 * *"));
         QVERIFY(text.out.contains("5m*|2h"));
         QVERIFY(text.out.contains("never ran"));
     }

@@ -90,7 +90,7 @@ private Q_SLOTS:
         QVERIFY2(notStarted.isEmpty(),
                  qPrintable(notStarted.isEmpty() ? QString() : notStarted.first().at(2).value<ServiceError>().describe()));
         const auto run = finished.first().at(1).value<SyncRunRepository::Run>();
-        QCOMPARE(run.status, QStringLiteral("succeeded"));
+        QCOMPARE(run.status, SyncRunStatus::Succeeded);
         QVERIFY(run.counters.zohoCalls > 0);
 
         // A student read straight from Zoho.

@@ -105,7 +105,7 @@ private Q_SLOTS:
         ScheduleSnapshot snapshot = loadSchedules();
         QCOMPARE(snapshot.asOf.toMSecsSinceEpoch(), m_clock.nowMs());
         // Issue 10's defaults: every feed incremental every 5 minutes (2 hours while its
-        // channel is healthy) and full weekly, Sunday 03:00 UTC; the Books types (not feeds) hourly.
+        // channel is healthy) and full monthly, the 1st at 03:00 UTC; the Books types (not feeds) hourly.
         QStringList names;
         for (const ScheduleState &state : std::as_const(snapshot.schedules))
             names << state.schedule.name;
@@ -118,13 +118,13 @@ private Q_SLOTS:
             QCOMPARE(incremental->schedule.intervalSeconds, std::optional<int>(300));
             QCOMPARE(incremental->schedule.safetyNetIntervalSeconds, std::optional<int>(7200));
             QCOMPARE(incremental->cadence, FeedCadence::Cadence::Own);  // no channel
-            QCOMPARE(full->schedule.cron, QStringLiteral("0 3 * * 0"));
+            QCOMPARE(full->schedule.cron, QStringLiteral("0 3 1 * *"));
             QVERIFY(incremental->feed && full->feed);
             QCOMPARE(incremental->maxLagSeconds, 900);  // endpoints.json
             QVERIFY(incremental->schedule.enabled);
-            // Seeded due now (incremental) and at the next Sunday 03:00 (full).
+            // Seeded due now (incremental) and at the next 1st, 03:00 (full).
             QCOMPARE(incremental->schedule.nextRunAt.toMSecsSinceEpoch(), m_clock.nowMs());
-            QCOMPARE(full->schedule.nextRunAt.toUTC().toString(Qt::ISODate), QStringLiteral("2026-12-13T03:00:00Z"));
+            QCOMPARE(full->schedule.nextRunAt.toUTC().toString(Qt::ISODate), QStringLiteral("2027-01-01T03:00:00Z"));
             QVERIFY(!snapshot.lagSeconds(*incremental));  // no feed run yet
         }
         for (const char *type : {"products", "customers"}) {
@@ -146,7 +146,7 @@ private Q_SLOTS:
         counters.fetched = 240;
         counters.synced = 12;
         counters.skipped = 228;
-        VERIFY_OK(runs.finish(*runId, QLatin1String(SyncRunRepository::kSucceeded), counters));
+        VERIFY_OK(runs.finish(*runId, SyncRunStatus::Succeeded, counters));
         const qint64 startedMs = m_clock.nowMs() - 600'000;
         FeedStateRepository::Success success;
         success.entityType = QStringLiteral("grades");

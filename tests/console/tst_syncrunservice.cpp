@@ -186,7 +186,7 @@ private Q_SLOTS:
     {
         VERIFY_OK(test::simPost(m_sim->apiBase(), QStringLiteral("/_sim/reset-stats")));
         const SyncRunRepository::Run first = runToTheEnd(QStringLiteral("products"), SyncMode::Full);
-        QCOMPARE(first.status, QStringLiteral("succeeded"));
+        QCOMPARE(first.status, SyncRunStatus::Succeeded);
         QCOMPARE(first.trigger, QStringLiteral("console"));
         QCOMPARE(first.mode, QStringLiteral("full"));
         QCOMPARE(first.counters.fetched, kProducts);
@@ -199,7 +199,7 @@ private Q_SLOTS:
         VERIFY_OK(test::simPost(m_sim->apiBase(), QStringLiteral("/_sim/reset-stats")));
         setFaults(QJsonObject{{QStringLiteral("fail_next"), 2}, {QStringLiteral("fail_status"), 502}});
         const SyncRunRepository::Run retried = runToTheEnd(QStringLiteral("products"), SyncMode::Incremental);
-        QCOMPARE(retried.status, QStringLiteral("succeeded"));
+        QCOMPARE(retried.status, SyncRunStatus::Succeeded);
         QCOMPARE(retried.counters.retries, 2);
         QCOMPARE(retried.counters.skipped, kProducts);
         verifyCounted(retried);
@@ -242,14 +242,14 @@ private Q_SLOTS:
         QCOMPARE(spies.ended(), 0);
         const auto recent = loaded.first().at(0).value<QList<SyncRunRepository::Run>>();
         QCOMPARE(recent.first().id, runId);
-        QCOMPARE(recent.first().status, QStringLiteral("running"));
+        QCOMPARE(recent.first().status, SyncRunStatus::Running);
 
         m_service->cancel(request);
         QTRY_VERIFY_WITH_TIMEOUT(spies.ended() == 1, kTimeoutMs);
         QVERIFY2(spies.finished.size() == 1, qPrintable(spies.why()));
         QCOMPARE(spies.run().id, runId);
-        QCOMPARE(spies.run().status, QStringLiteral("cancelled"));
-        QCOMPARE(stored(runId).status, QStringLiteral("cancelled"));
+        QCOMPARE(spies.run().status, SyncRunStatus::Cancelled);
+        QCOMPARE(stored(runId).status, SyncRunStatus::Cancelled);
         QCOMPARE(stored(runId).counters, spies.run().counters);
 
         // The ended request cancelled again, before and while the next run goes: that one
@@ -262,7 +262,7 @@ private Q_SLOTS:
         m_service->cancel(request);
         QTRY_VERIFY_WITH_TIMEOUT(next.ended() == 1, kTimeoutMs);
         QVERIFY2(next.finished.size() == 1, qPrintable(next.why()));
-        QCOMPARE(next.run().status, QStringLiteral("succeeded"));
+        QCOMPARE(next.run().status, SyncRunStatus::Succeeded);
     }
 
     void anotherInstanceHoldingTheTypeIsRefused()
@@ -298,7 +298,7 @@ private Q_SLOTS:
         QVERIFY2(spies.started.size() == 1, qPrintable(spies.why()));
         const qint64 runId = spies.started.first().at(1).toLongLong();
         closing.stop();
-        QCOMPARE(stored(runId).status, QStringLiteral("cancelled"));
+        QCOMPARE(stored(runId).status, SyncRunStatus::Cancelled);
     }
 };
 

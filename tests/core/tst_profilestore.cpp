@@ -58,6 +58,36 @@ private slots:
         QCOMPARE(resolved->value(), profile);
     }
 
+    // The ACL user and Sentinel's addresses are settings, not secrets: kept in the file,
+    // read back as they were; the password still goes to the keychain only.
+    void keepsTheAclUserAndSentinels()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("settings.ini"));
+        ConnectionProfile profile;
+        profile.name = QStringLiteral("ha");
+        auto redis = RedisSettings::fromUrl(QStringLiteral("redis-sentinel://app:redis-pw-123@s1:26379,[::1]:26380/mymaster/2"));
+        QVERIFY(redis.ok());
+        profile.redis = *redis;
+        {
+            QSettings settings(path, QSettings::IniFormat);
+            ProfileStore(settings).save(profile);
+        }
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QVERIFY(!file.readAll().contains("redis-pw-123"));
+        QSettings settings(path, QSettings::IniFormat);
+        auto loaded = ProfileStore(settings).load(QStringLiteral("ha"));
+        QVERIFY(loaded.ok());
+        QCOMPARE(loaded->redis.username, QStringLiteral("app"));
+        QCOMPARE(loaded->redis.sentinels, profile.redis.sentinels);
+        QCOMPARE(loaded->redis.masterName, QStringLiteral("mymaster"));
+        QCOMPARE(loaded->redis.db, 2);
+        QVERIFY(loaded->redis.password.isEmpty());
+        loaded->redis.password = profile.redis.password;
+        QCOMPARE(loaded->redis, profile.redis);
+    }
+
     void resolveAppliesEnvironmentOverProfile()
     {
         QTemporaryDir dir;

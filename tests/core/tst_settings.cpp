@@ -36,6 +36,15 @@ private slots:
         QTest::newRow("empty") << QString();
         QTest::newRow("nohost") << QStringLiteral("redis://:6379/0");
         QTest::newRow("zone-not-unreserved") << QString::fromUtf8("redis://[fe80::1%25e\xc3\xa9]:6379/0");
+        QTest::newRow("sentinel-no-master") << QStringLiteral("redis-sentinel://h1:26379");
+        QTest::newRow("sentinel-empty-master") << QStringLiteral("redis-sentinel://h1:26379/");
+        QTest::newRow("sentinel-empty-host") << QStringLiteral("redis-sentinel://h1:26379,/mymaster");
+        QTest::newRow("sentinel-bad-port") << QStringLiteral("redis-sentinel://h1:99999/mymaster");
+        QTest::newRow("sentinel-db") << QStringLiteral("redis-sentinel://h1/mymaster/x");
+        QTest::newRow("sentinel-deep-path") << QStringLiteral("redis-sentinel://h1/mymaster/1/2");
+        QTest::newRow("sentinel-query-in-host") << QStringLiteral("redis-sentinel://h1?x=1/mymaster");
+        QTest::newRow("sentinel-too-many") << QStringLiteral("redis-sentinel://") + QStringLiteral("h:1,").repeated(16)
+                                                  + QStringLiteral("h:1/m");
     }
     void redisUrlRejectsGarbage()
     {
@@ -84,6 +93,58 @@ private slots:
         auto again = RedisSettings::fromUrl(s->toUrl(true));
         QVERIFY(again.ok());
         QCOMPARE(*again, *s);
+    }
+
+    // Redis 6+ ACL users: the user name before the colon is the ACL user (it was ignored
+    // before), kept in the URL written back; the password is masked as ever.
+    void redisUrlCarriesTheAclUser()
+    {
+        auto s = RedisSettings::fromUrl(QStringLiteral("redis://app%40eu:s3cret@10.0.0.5:6380/3"));
+        QVERIFY2(s.ok(), qPrintable(s.ok() ? QString() : s.error().message));
+        QCOMPARE(s->username, QStringLiteral("app@eu"));
+        QCOMPARE(s->password.reveal(), QStringLiteral("s3cret"));
+        QVERIFY(!s->usesSentinel());
+        QCOMPARE(s->toUrl(true), QStringLiteral("redis://app%40eu:s3cret@10.0.0.5:6380/3"));
+        QVERIFY(!s->toUrl().contains(QStringLiteral("s3cret")));
+        QVERIFY(s->toUrl().startsWith(QStringLiteral("redis://app%40eu:")));
+        auto userOnly = RedisSettings::fromUrl(QStringLiteral("redis://reader@h/0"));
+        QVERIFY(userOnly.ok());
+        QCOMPARE(userOnly->username, QStringLiteral("reader"));
+        QVERIFY(userOnly->password.isEmpty());
+        QCOMPARE(*RedisSettings::fromUrl(userOnly->toUrl(true)), *userOnly);
+        auto noUser = RedisSettings::fromUrl(QStringLiteral("redis://:pw@h/0"));
+        QVERIFY(noUser.ok() && noUser->username.isEmpty());
+    }
+
+    void redisSentinelUrl()
+    {
+        auto s = RedisSettings::fromUrl(
+            QStringLiteral("redis-sentinel://app:pw@10.0.0.1:26379,[::1]:26380,sentinel-c/my%20master/5"));
+        QVERIFY2(s.ok(), qPrintable(s.ok() ? QString() : s.error().message));
+        QVERIFY(s->usesSentinel());
+        QCOMPARE(s->sentinels.size(), 3);
+        QCOMPARE(s->sentinels.at(0), (RedisSettings::Endpoint{QStringLiteral("10.0.0.1"), 26379}));
+        QCOMPARE(s->sentinels.at(1), (RedisSettings::Endpoint{QStringLiteral("::1"), 26380}));
+        QCOMPARE(s->sentinels.at(2), (RedisSettings::Endpoint{QStringLiteral("sentinel-c"), 26379}));
+        QCOMPARE(s->masterName, QStringLiteral("my master"));
+        QCOMPARE(s->db, 5);
+        QCOMPARE(s->username, QStringLiteral("app"));
+        QCOMPARE(s->password.reveal(), QStringLiteral("pw"));
+        QCOMPARE(s->toUrl(true),
+                 QStringLiteral("redis-sentinel://app:pw@10.0.0.1:26379,[::1]:26380,sentinel-c:26379/my%20master/5"));
+        QVERIFY(!s->toUrl().contains(QStringLiteral(":pw@")));
+        QCOMPARE(*RedisSettings::fromUrl(s->toUrl(true)), *s);
+        QCOMPARE(s->describe(), QStringLiteral("master 'my master' via 10.0.0.1:26379,::1:26380,sentinel-c:26379/5"));
+        QCOMPARE(s->sentinelsText(), QStringLiteral("10.0.0.1:26379,[::1]:26380,sentinel-c:26379"));
+        auto alias = RedisSettings::fromUrl(QStringLiteral("redis+sentinel://h/m"));
+        QVERIFY(alias.ok());
+        QCOMPARE(alias->masterName, QStringLiteral("m"));
+        QCOMPARE(alias->db, 0);
+        auto parsed = RedisSettings::parseSentinels(QStringLiteral(" a:1 , [fe80::1%25eth0]:2"));
+        QVERIFY(parsed.ok());
+        QCOMPARE(parsed->size(), 2);
+        QCOMPARE(parsed->at(1).host, QStringLiteral("fe80::1%eth0"));
+        QVERIFY(!RedisSettings::parseSentinels(QString()).ok());
     }
 
     void pgDsnBothForms_data()

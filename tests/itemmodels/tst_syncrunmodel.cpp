@@ -8,7 +8,7 @@ using namespace tiersync;
 
 namespace {
 
-SyncRunRepository::Run run(qint64 id, const QString &status, qint64 synced = 0)
+SyncRunRepository::Run run(qint64 id, SyncRunStatus status, qint64 synced = 0)
 {
     SyncRunRepository::Run out;
     out.id = id;
@@ -18,7 +18,7 @@ SyncRunRepository::Run run(qint64 id, const QString &status, qint64 synced = 0)
     out.status = status;
     out.startedAt = QDateTime::fromSecsSinceEpoch(1'700'000'000 + id, Qt::UTC);
     out.counters.synced = synced;
-    out.durationMs = status == QLatin1String("running") ? -1 : 1500;
+    out.durationMs = status == SyncRunStatus::Running ? -1 : 1500;
     return out;
 }
 
@@ -34,8 +34,8 @@ private Q_SLOTS:
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         QCOMPARE(model.rowCount(), 0);
         QCOMPARE(model.columnCount(), int(SyncRunModel::ColumnCount));
-        model.setRuns({run(3, QStringLiteral("running")), run(2, QStringLiteral("cancelled")),
-                       run(1, QStringLiteral("succeeded"), 40)});
+        model.setRuns({run(3, SyncRunStatus::Running), run(2, SyncRunStatus::Cancelled),
+                       run(1, SyncRunStatus::Succeeded, 40)});
         QCOMPARE(model.rowCount(), 3);
         QCOMPARE(model.data(model.index(0, SyncRunModel::IdColumn)).toLongLong(), 3);
         QCOMPARE(model.data(model.index(1, SyncRunModel::StatusColumn)).toString(), QStringLiteral("cancelled"));
@@ -43,7 +43,7 @@ private Q_SLOTS:
         QCOMPARE(model.data(model.index(2, SyncRunModel::DurationColumn)).toString(), QStringLiteral("1.5 s"));
         QCOMPARE(model.data(model.index(0, SyncRunModel::DurationColumn)).toString(), QString());
         QCOMPARE(model.data(model.index(0, 0), SyncRunModel::RunIdRole).toLongLong(), 3);
-        QCOMPARE(model.data(model.index(1, 0), SyncRunModel::StatusRole).toString(), QStringLiteral("cancelled"));
+        QCOMPARE(model.data(model.index(1, 0), SyncRunModel::StatusRole).value<SyncRunStatus>(), SyncRunStatus::Cancelled);
         QCOMPARE(model.headerData(SyncRunModel::StatusColumn, Qt::Horizontal).toString(), QStringLiteral("Status"));
         QCOMPARE(model.rowOfRun(1), 2);
         QCOMPARE(model.rowOfRun(99), -1);
@@ -55,7 +55,7 @@ private Q_SLOTS:
     {
         SyncRunModel model;
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-        SyncRunRepository::Run counted = run(5, QStringLiteral("succeeded"), 450);
+        SyncRunRepository::Run counted = run(5, SyncRunStatus::Succeeded, 450);
         counted.counters = {500, 450, 30, 2, 4, 3, 5, 2};  // fetched … retries, all different
         model.setRuns({counted});
         const auto cell = [&model](int column) { return model.data(model.index(0, column)).toLongLong(); };
@@ -84,10 +84,10 @@ private Q_SLOTS:
     {
         SyncRunModel model;
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-        model.setRuns({run(2, QStringLiteral("running")), run(1, QStringLiteral("succeeded"))});
+        model.setRuns({run(2, SyncRunStatus::Running), run(1, SyncRunStatus::Succeeded)});
         QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
         QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
-        model.setRuns({run(2, QStringLiteral("succeeded"), 7), run(1, QStringLiteral("succeeded"))});
+        model.setRuns({run(2, SyncRunStatus::Succeeded, 7), run(1, SyncRunStatus::Succeeded)});
         QCOMPARE(reset.size(), 0);
         QCOMPARE(changed.size(), 1);
         QCOMPARE(model.data(model.index(0, SyncRunModel::StatusColumn)).toString(), QStringLiteral("succeeded"));
@@ -98,9 +98,9 @@ private Q_SLOTS:
     {
         SyncRunModel model;
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-        model.setRuns({run(1, QStringLiteral("succeeded"))});
+        model.setRuns({run(1, SyncRunStatus::Succeeded)});
         QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
-        model.setRuns({run(2, QStringLiteral("running")), run(1, QStringLiteral("succeeded"))});
+        model.setRuns({run(2, SyncRunStatus::Running), run(1, SyncRunStatus::Succeeded)});
         QCOMPARE(reset.size(), 1);
         QCOMPARE(model.rowCount(), 2);
         QCOMPARE(model.rowOfRun(2), 0);

@@ -441,6 +441,54 @@ private slots:
         }
     }
 
+    // Redis 6+ ACL users: AUTH user password, the user's key patterns and commands
+    // enforced by the server; a wrong password or an unknown user is an Auth error that
+    // names neither the password nor anything secret.
+    void aclUserAuthenticates()
+    {
+        PrivateRedisServer server;
+        VERIFY_OK(server.start(0, QStringLiteral("admin-pass")));
+        RedisConnection admin(server.settings());
+        VERIFY_OK(admin.command({"ACL", "SETUSER", "tiersync-app", "on", ">app-pass", "~tiersync:*", "+@all"}));
+
+        RedisSettings app = server.settings();
+        app.username = QStringLiteral("tiersync-app");
+        app.password = Secret(QStringLiteral("app-pass"));
+        RedisConnection connection(app);
+        VERIFY_OK(connection.set("tiersync:k", "v"));
+        auto read = connection.get("tiersync:k");
+        VERIFY_OK(read);
+        QCOMPARE(read->value_or(QByteArray()), QByteArray("v"));
+        auto whoami = connection.command({"ACL", "WHOAMI"});
+        VERIFY_OK(whoami);
+        QCOMPARE(whoami->bytes(), QByteArray("tiersync-app"));
+        // Outside its key pattern: the server's NOPERM, an Auth error, the connection kept.
+        const Status refused = connection.set("other:k", "v");
+        QVERIFY(!refused.ok());
+        QCOMPARE(refused.error().kind, ErrorKind::Auth);
+        QCOMPARE(refused.error().code, QStringLiteral("NOPERM"));
+        VERIFY_OK(connection.ping());
+        QCOMPARE(connection.connectCount(), 1);
+
+        for (const auto &[user, password] : {std::pair{"tiersync-app", "wrong-pass"}, std::pair{"nobody", "app-pass"}}) {
+            RedisSettings bad = app;
+            bad.username = QLatin1String(user);
+            bad.password = Secret(QLatin1String(password));
+            RedisConnection badConnection(bad);
+            const Status denied = badConnection.connect();
+            QVERIFY(!denied.ok());
+            QCOMPARE(denied.error().kind, ErrorKind::Auth);
+            QVERIFY(!denied.error().message.contains(QLatin1String(password)));
+        }
+        // The URL form reaches the same user.
+        auto fromUrl = RedisSettings::fromUrl(QStringLiteral("redis://tiersync-app:app-pass@127.0.0.1:%1/0").arg(server.port()));
+        VERIFY_OK(fromUrl);
+        RedisConnection viaUrl(*fromUrl);
+        auto who = viaUrl.command({"ACL", "WHOAMI"});
+        VERIFY_OK(who);
+        QCOMPARE(who->bytes(), QByteArray("tiersync-app"));
+    }
+
     void badDatabaseIsAnError()
     {
         RedisSettings settings = m_settings;

@@ -1,5 +1,6 @@
 #include "sandbox/postgrescluster.h"
 #include "sandbox/processtools.h"
+#include "redis/redisconnection.h"
 #include "sandbox/redisserverprocess.h"
 #include "sandbox/sandbox.h"
 #include "testsandbox.h"
@@ -30,6 +31,12 @@ private slots:
         TIERSYNC_REQUIRE_SANDBOX(profile);
         QVERIFY(profile.redis.port > 0);
         QVERIFY(!profile.redis.password.isEmpty());
+        // The profile connects as a Redis ACL user, so every test on the sandbox does.
+        QCOMPARE(profile.redis.username, QStringLiteral("tiersync"));
+        RedisConnection redis(profile.redis);
+        auto whoami = redis.command({"ACL", "WHOAMI"});
+        QVERIFY2(whoami.ok(), qPrintable(whoami.ok() ? QString() : whoami.error().toString()));
+        QCOMPARE(whoami->bytes(), QByteArray("tiersync"));
         QVERIFY(!profile.pg.password.isEmpty());
         QVERIFY(profile.zoho.apiBase.startsWith(QStringLiteral("http://127.0.0.1:")));
         Sandbox box({test::sandboxDir(), QString(), {}});

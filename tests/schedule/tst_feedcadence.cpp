@@ -212,7 +212,7 @@ private slots:
         VERIFY_OK(stack);
         m_stack = std::move(*stack);
 
-        // The default schedules as serve seeds them; Books and the weekly full reconciles
+        // The default schedules as serve seeds them; Books and the monthly full reconciles
         // paused (not what this test is about).
         ScheduleRepository schedules(PgConnection::forCurrentThread(m_profile.pg));
         VERIFY_OK(schedules.seedDefaults(m_registry, m_clock->nowMs()));

@@ -147,7 +147,7 @@ private slots:
         QVERIFY(run->has_value());
         QCOMPARE((*run)->trigger, QStringLiteral("schedule"));
         QCOMPARE((*run)->mode, QStringLiteral("incremental"));
-        QCOMPARE((*run)->status, QStringLiteral("succeeded"));
+        QCOMPARE((*run)->status, SyncRunStatus::Succeeded);
         QVERIFY((*run)->counters.fetched > 0);
 
         auto row = repository.get(QStringLiteral("products:incremental"));
@@ -282,8 +282,7 @@ private slots:
             SyncReport report;
             report.run.id = 0;
             report.run.entityType = type;
-            report.run.status = QLatin1String(sync.isCancelled() ? SyncRunRepository::kCancelled
-                                                                 : SyncRunRepository::kSucceeded);
+            report.run.status = sync.isCancelled() ? SyncRunStatus::Cancelled : SyncRunStatus::Succeeded;
             return report;
         };
         Scheduler::Options options;

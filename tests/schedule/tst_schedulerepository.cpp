@@ -1,8 +1,11 @@
+#include "pgtestdatabase.h"
 #include "scratchprofile.h"
 #include "testsandbox.h"
 #include "verifyok.h"
 
+#include "schedule/cronexpression.h"
 #include "schedule/schedulerepository.h"
+#include "store/migrator.h"
 #include "store/pgconnection.h"
 #include "sync/entityregistry.h"
 
@@ -41,6 +44,7 @@ class TestScheduleRepository final : public QObject {
 
 private:
     std::unique_ptr<test::ScratchProfile> m_scratch;
+    PgSettings m_server;  // the fixture's server, for databases of a test's own
     PgSettings m_pg;
 
     Status clear()
@@ -55,6 +59,7 @@ private slots:
     void initTestCase()
     {
         TIERSYNC_REQUIRE_SANDBOX(sandbox);
+        m_server = sandbox.pg;
         auto scratch = test::ScratchProfile::create(sandbox, QStringLiteral("schedulerepo"), kRedisDb);
         VERIFY_OK(scratch);
         m_scratch = std::move(*scratch);
@@ -118,6 +123,57 @@ private slots:
         QCOMPARE((*stored)->lastError, QStringLiteral("locked"));
     }
 
+    // Migration 0011: a full reconcile still at an earlier version's default (weekly, or
+    // nightly before 0010) becomes monthly, due at the next 1st 03:00 UTC; an admin's own
+    // cadence stays.
+    void earlierDefaultReconcilesBecomeMonthly()
+    {
+        auto database = test::PgTestDatabase::create(m_server, QStringLiteral("monthly"));
+        VERIFY_OK(database);
+        PgConnection connection((*database)->settings());
+        QList<Migrator::Migration> upTo10;
+        for (const Migrator::Migration &migration : Migrator().migrations())
+            if (migration.version <= 10)
+                upTo10 << migration;
+        VERIFY_OK(Migrator(upTo10).migrate(connection));
+        qint64 dbNowMs = 0;
+        VERIFY_OK(connection.transaction(QStringLiteral("old defaults"), [&](pqxx::transaction_base &txn) {
+            txn.exec("INSERT INTO tiersync.schedules (name, entity_type, mode, cron, next_run_at, updated_by) VALUES"
+                     " ('students:full', 'students', 'full', '0 3 * * 0', '2030-01-01', 'default'),"
+                     " ('grades:full', 'grades', 'full', '0 3 * * *', '2030-01-01', 'default'),"
+                     " ('payments:full', 'payments', 'full', '0 3 * * 0', '2030-01-01', 'admin'),"
+                     " ('classes:full', 'classes', 'full', '0 4 * * 0', '2030-01-01', 'default')");
+            return Status();
+        }));
+        VERIFY_OK(Migrator().migrate(connection));
+        VERIFY_OK(connection.transaction(QStringLiteral("now"), [&](pqxx::transaction_base &txn) {
+            // The migration's transaction began before this one: its now() is earlier.
+            dbNowMs = txn.exec1("SELECT (extract(epoch FROM now()) * 1000)::bigint")[0].as<qint64>();
+            return Status();
+        }));
+        ScheduleRepository repository(connection);
+        auto monthly = CronExpression::parse(QStringLiteral("0 3 1 * *"));
+        VERIFY_OK(monthly);
+        // The next 1st 03:00 after the migration ran; a migration across that very instant
+        // is the one case where the two could differ, and a month's slot is 03:00 sharp.
+        const std::optional<qint64> expectedMs = monthly->nextMs(dbNowMs - 60 * 1000);
+        QVERIFY(expectedMs);
+        for (const char *name : {"students:full", "grades:full"}) {
+            auto row = repository.get(QLatin1String(name));
+            VERIFY_OK(row);
+            QVERIFY2(row->has_value(), name);
+            QCOMPARE((**row).cron, QStringLiteral("0 3 1 * *"));
+            QCOMPARE((**row).nextRunAt.toMSecsSinceEpoch(), *expectedMs);
+        }
+        for (const auto &[name, cron] : {std::pair{"payments:full", "0 3 * * 0"}, std::pair{"classes:full", "0 4 * * 0"}}) {
+            auto row = repository.get(QLatin1String(name));
+            VERIFY_OK(row);
+            QVERIFY2(row->has_value(), name);
+            QCOMPARE((**row).cron, QLatin1String(cron));
+            QCOMPARE((**row).nextRunAt.toUTC().toString(Qt::ISODate), QStringLiteral("2030-01-01T00:00:00Z"));
+        }
+    }
+
     void theDatabaseRefusesWhatTheRepositoryWould()
     {
         const Status both = PgConnection::forCurrentThread(m_pg).transaction(
@@ -162,7 +218,7 @@ private slots:
         QCOMPARE(expected.value(QStringLiteral("customers:incremental")), QStringLiteral("every 1h"));
         QCOMPARE(expected.value(QStringLiteral("students:incremental")),
                  QStringLiteral("every 5m (2h with a healthy channel)"));
-        QCOMPARE(expected.value(QStringLiteral("students:full")), QStringLiteral("cron 0 3 * * 0"));
+        QCOMPARE(expected.value(QStringLiteral("students:full")), QStringLiteral("cron 0 3 1 * *"));
         QVERIFY(!expected.contains(QStringLiteral("products:full")));
         // Every CRM type naming a student is fed; nothing else.
         for (const EntityDefinition &entity : registry->entities()) {
@@ -181,9 +237,9 @@ private slots:
             QCOMPARE(row.cadence(), expected.value(row.name));
             QVERIFY(row.enabled);
             QCOMPARE(row.updatedBy, QStringLiteral("default"));
-            // Incremental: due at once; full: at its next slot (Sunday 03:00).
+            // Incremental: due at once; full: at its next slot (the 1st, 03:00).
             QCOMPARE(row.nextRunAt.toMSecsSinceEpoch(),
-                     row.mode == SyncMode::Full ? QDateTime::fromString(QStringLiteral("2024-06-16T03:00:00Z"),
+                     row.mode == SyncMode::Full ? QDateTime::fromString(QStringLiteral("2024-07-01T03:00:00Z"),
                                                                          Qt::ISODate)
                                                       .toMSecsSinceEpoch()
                                                 : kNowMs);

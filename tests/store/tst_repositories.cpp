@@ -355,7 +355,7 @@ private slots:
         VERIFY_OK(id);
         auto run = runs.get(*id);
         VERIFY_OK(run);
-        QCOMPARE((*run)->status, QStringLiteral("running"));
+        QCOMPARE((*run)->status, SyncRunStatus::Running);
         QCOMPARE((*run)->durationMs, qint64(-1));
         QVERIFY(!(*run)->finishedAt.isValid());
 
@@ -372,24 +372,24 @@ private slots:
         counters.pages = 7;
         counters.zohoCalls = 8;
         counters.retries = 1;
-        VERIFY_OK(runs.finish(*id, QLatin1String(SyncRunRepository::kSucceeded), counters));
+        VERIFY_OK(runs.finish(*id, SyncRunStatus::Succeeded, counters));
         run = runs.get(*id);
-        QCOMPARE((*run)->status, QStringLiteral("succeeded"));
+        QCOMPARE((*run)->status, SyncRunStatus::Succeeded);
         QCOMPARE((*run)->counters, counters);
         QVERIFY((*run)->finishedAt.isValid());
         QVERIFY((*run)->durationMs >= 0);
         QVERIFY((*run)->finishedAt >= (*run)->startedAt);
 
-        const Status again = runs.finish(*id, QLatin1String(SyncRunRepository::kFailed), counters);
+        const Status again = runs.finish(*id, SyncRunStatus::Failed, counters);
         QVERIFY(!again.ok());
         QCOMPARE(again.error().kind, ErrorKind::Conflict);
         QVERIFY(!runs.updateProgress(*id, counters).ok());
-        QVERIFY(!runs.finish(*id, QStringLiteral("nonsense"), counters).ok());
+        QVERIFY(!runs.finish(*id, SyncRunStatus::Running, counters).ok());  // a run cannot end as running
 
         auto second = runs.start(QStringLiteral("customers"), QStringLiteral("full"),
                                  QStringLiteral("schedule"));
         VERIFY_OK(second);
-        VERIFY_OK(runs.finish(*second, QLatin1String(SyncRunRepository::kFailed), {},
+        VERIFY_OK(runs.finish(*second, SyncRunStatus::Failed, {},
                               QStringLiteral("circuit open")));
         auto recent = runs.recent(10);
         VERIFY_OK(recent);

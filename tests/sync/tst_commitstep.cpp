@@ -231,7 +231,7 @@ private slots:
         SYNC_VERIFY_OK(flushRedisDb(m_redis));
         auto report = sync(kGrades);
         SYNC_VERIFY_OK(report);
-        QCOMPARE(report->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(report->run.status, SyncRunStatus::Succeeded);
         QVERIFY(report->run.counters.synced > 0);
     }
 
@@ -423,10 +423,10 @@ private slots:
     {
         auto students = sync(kStudents);
         SYNC_VERIFY_OK(students);
-        QCOMPARE(students->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(students->run.status, SyncRunStatus::Succeeded);
         auto requests = sync(QStringLiteral("requests"));
         SYNC_VERIFY_OK(requests);
-        QCOMPARE(requests->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(requests->run.status, SyncRunStatus::Succeeded);
 
         qint64 roster = 0, snapshots = 0, empty = 0, withoutRecords = 0;
         PgConnection connection(m_database->settings());
@@ -451,7 +451,7 @@ private slots:
         // A second complete listing finds no gap and writes nothing.
         auto again = sync(QStringLiteral("requests"), SyncMode::Full);
         SYNC_VERIFY_OK(again);
-        QCOMPARE(again->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(again->run.status, SyncRunStatus::Succeeded);
     }
 
     // A CRM notification for a changed grade: PostgreSQL row and snapshot updated, the
@@ -541,7 +541,7 @@ private slots:
 
         auto report = sync(kGrades, SyncMode::Full);
         SYNC_VERIFY_OK(report);
-        QCOMPARE(report->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(report->run.status, SyncRunStatus::Succeeded);
         QCOMPARE(report->run.counters.deleted, 1);
         QVERIFY(row(kGrades, QStringLiteral("4100000000000000001"))->deletedAt.isValid());
         QVERIFY(!idsOf(cached(kAcademics, a)).contains(QStringLiteral("4100000000000000001")));

@@ -171,7 +171,7 @@ private slots:
         auto sync = orchestrator();
         auto report = runOnWorker(*sync);
         SYNC_VERIFY_OK(report);
-        QCOMPARE(report->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(report->run.status, SyncRunStatus::Succeeded);
         QCOMPARE(report->run.mode, QStringLiteral("full"));
         QCOMPARE(report->run.counters.synced, 3);
         QCOMPARE(report->run.counters.deleted, 0);
@@ -198,7 +198,7 @@ private slots:
         auto sync = orchestrator();
         auto report = runOnWorker(*sync);
         SYNC_VERIFY_OK(report);
-        QCOMPARE(report->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(report->run.status, SyncRunStatus::Succeeded);
         QCOMPARE(report->run.mode, QStringLiteral("incremental"));
         QCOMPARE(report->run.counters.fetched, 0);
         QCOMPARE(report->run.counters.deleted, 1);  // 9999 was never a row
@@ -232,7 +232,7 @@ private slots:
         auto sync = orchestrator();
         auto report = runOnWorker(*sync);
         SYNC_VERIFY_OK(report);
-        QCOMPARE(report->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(report->run.status, SyncRunStatus::Succeeded);
         QCOMPARE(report->run.counters.deleted, 0);
         QCOMPARE(report->run.counters.zohoCalls, 2);
         std::lock_guard lock(m_script->mutex);
@@ -256,7 +256,7 @@ private slots:
         auto sync = orchestrator();
         auto report = runOnWorker(*sync);
         SYNC_VERIFY_OK(report);
-        QCOMPARE(report->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(report->run.status, SyncRunStatus::Succeeded);
         QCOMPARE(report->run.counters.synced, 1);
         QCOMPARE(report->run.counters.deleted, 1);
         QVERIFY(!row(QStringLiteral("1002"))->deletedAt.isValid());
@@ -280,7 +280,7 @@ private slots:
         auto sync = orchestrator(options);
         auto report = runOnWorker(*sync);
         SYNC_VERIFY_OK(report);
-        QCOMPARE(report->run.status, QStringLiteral("failed"));
+        QCOMPARE(report->run.status, SyncRunStatus::Failed);
         QVERIFY2(report->run.error.contains(QStringLiteral("twice")), qPrintable(report->run.error));
         QVERIFY(feedState()->dataAsOf == before->dataAsOf);  // a failed run vouches for nothing
         QVERIFY(!row(QStringLiteral("1001"))->deletedAt.isValid());  // and deletes nothing
@@ -302,7 +302,7 @@ private slots:
         auto sync = orchestrator(options);
         auto report = runOnWorker(*sync);
         SYNC_VERIFY_OK(report);
-        QCOMPARE(report->run.status, QStringLiteral("failed"));
+        QCOMPARE(report->run.status, SyncRunStatus::Failed);
         QVERIFY2(report->run.error.contains(QStringLiteral("did not end after 15 pages")), qPrintable(report->run.error));
         QVERIFY(!row(QStringLiteral("1001"))->deletedAt.isValid());
         std::lock_guard lock(m_script->mutex);

@@ -210,7 +210,7 @@ private slots:
         for (const QString &type : {kStudents, kGrades}) {
             auto report = feed(type);
             SYNC_VERIFY_OK(report);
-            QCOMPARE(report->run.status, QStringLiteral("succeeded"));
+            QCOMPARE(report->run.status, SyncRunStatus::Succeeded);
             QCOMPARE(report->run.mode, QStringLiteral("full"));
             QVERIFY(report->run.counters.synced > 0);
         }
@@ -240,7 +240,7 @@ private slots:
         advance();
         auto report = feed(kGrades);
         SYNC_VERIFY_OK(report);
-        QCOMPARE(report->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(report->run.status, SyncRunStatus::Succeeded);
         QCOMPARE(report->run.mode, QStringLiteral("incremental"));
         QCOMPARE(report->run.counters.synced, 1);
         const QString after = scoreOf(readFromTheReplica(m_a), id);
@@ -264,7 +264,7 @@ private slots:
         advance();
         auto report = feed(kGrades);
         SYNC_VERIFY_OK(report);
-        QCOMPARE(report->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(report->run.status, SyncRunStatus::Succeeded);
         QCOMPARE(report->run.counters.deleted, 2);
         QVERIFY(rowDeleted(recycled));
         QVERIFY(rowDeleted(purged));
@@ -294,7 +294,7 @@ private slots:
         advance();
         auto report = feed(kGrades);
         SYNC_VERIFY_OK(report);
-        QCOMPARE(report->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(report->run.status, SyncRunStatus::Succeeded);
         QCOMPARE(report->run.counters.deleted, 0);
 
         QVERIFY(!idsOf(readFromTheReplica(m_a)).contains(moved));

@@ -160,7 +160,7 @@ private slots:
         auto report = runOnWorker(*sync);
         SYNC_VERIFY_OK(report);
         const SyncRunRepository::Run &run = report->run;
-        QCOMPARE(run.status, QStringLiteral("succeeded"));
+        QCOMPARE(run.status, SyncRunStatus::Succeeded);
         QCOMPARE(run.mode, QStringLiteral("full"));
         QCOMPARE(run.counters.fetched, m_grades);
         QCOMPARE(run.counters.synced, m_grades);
@@ -216,7 +216,7 @@ private slots:
         auto report = runOnWorker(*sync);
         SYNC_VERIFY_OK(report);
         const SyncRunRepository::Run &run = report->run;
-        QCOMPARE(run.status, QStringLiteral("succeeded"));
+        QCOMPARE(run.status, SyncRunStatus::Succeeded);
         QCOMPARE(run.mode, QStringLiteral("incremental"));
         QCOMPARE(run.counters.fetched, expected.size());
         QCOMPARE(run.counters.synced, 3);
@@ -251,7 +251,7 @@ private slots:
         auto report = runOnWorker(*sync);
         SYNC_VERIFY_OK(report);
         const SyncRunRepository::Run &run = report->run;
-        QCOMPARE(run.status, QStringLiteral("succeeded"));
+        QCOMPARE(run.status, SyncRunStatus::Succeeded);
         QCOMPARE(run.mode, QStringLiteral("incremental"));
         QCOMPARE(run.counters.fetched, 0);
         QCOMPARE(run.counters.synced, 0);
@@ -277,7 +277,7 @@ private slots:
         auto sync = orchestrator(options);
         auto report = runOnWorker(*sync);
         SYNC_VERIFY_OK(report);
-        QCOMPARE(report->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(report->run.status, SyncRunStatus::Succeeded);
         QCOMPARE(report->run.mode, QStringLiteral("full"));
         QCOMPARE(report->run.counters.fetched, m_grades);
         QCOMPARE(report->run.counters.deleted, 0);
@@ -295,7 +295,7 @@ private slots:
         auto sync = orchestrator(options);
         auto report = runOnWorker(*sync);
         SYNC_VERIFY_OK(report);
-        QCOMPARE(report->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(report->run.status, SyncRunStatus::Succeeded);
         QCOMPARE(report->run.counters.fetched, m_grades);  // no If-Modified-Since
         QCOMPARE(takeSimRequests().second, 0);                // no deleted list
         QCOMPARE(feedState()->dataAsOf, QDateTime::fromMSecsSinceEpoch(kFeedStartMs + 600 * 1000, Qt::UTC));

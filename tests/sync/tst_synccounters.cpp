@@ -124,7 +124,7 @@ private slots:
     {
         auto report = runProducts();
         SYNC_VERIFY_OK(report);
-        QCOMPARE(report->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(report->run.status, SyncRunStatus::Succeeded);
         QCOMPARE(report->run.counters.fetched, kProducts);
         QCOMPARE(report->run.counters.synced, kProducts);
         QCOMPARE(report->run.counters.pages, (kProducts + 199) / 200);
@@ -147,7 +147,7 @@ private slots:
                               {QStringLiteral("timeout_ms"), kSimHoldMs}});
         auto report = runProducts();
         SYNC_VERIFY_OK(report);
-        QCOMPARE(report->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(report->run.status, SyncRunStatus::Succeeded);
         QCOMPARE(report->run.counters.synced, kProducts);
         verifyCounted(*report, 2);
     }
@@ -159,7 +159,7 @@ private slots:
         setFaults(QJsonObject{{QStringLiteral("fail_next"), 1000}, {QStringLiteral("fail_status"), 502}});
         auto report = runProducts(1);
         SYNC_VERIFY_OK(report);
-        QCOMPARE(report->run.status, QStringLiteral("failed"));
+        QCOMPARE(report->run.status, SyncRunStatus::Failed);
         QCOMPARE(report->run.counters.zohoCalls, 3);
         QCOMPARE(report->run.counters.synced, 0);
         verifyCounted(*report, 2);
@@ -194,7 +194,7 @@ private slots:
         auto report = runOnWorker(sync);
         SYNC_VERIFY_OK(report);
         const QString &error = report->run.error;
-        QCOMPARE(report->run.status, QStringLiteral("failed"));
+        QCOMPARE(report->run.status, SyncRunStatus::Failed);
         QVERIFY2(error.startsWith(cause), qPrintable(error));
         QVERIFY2(error.contains(QStringLiteral("GET /books/v3/items")), qPrintable(error));
         QVERIFY2(error.indexOf(QStringLiteral("circuit open")) > error.indexOf(cause), qPrintable(error));
@@ -210,7 +210,7 @@ private slots:
         setFaults(QJsonObject{{QStringLiteral("paging"), QStringLiteral("overlap")}});
         auto report = runProducts();
         SYNC_VERIFY_OK(report);
-        QCOMPARE(report->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(report->run.status, SyncRunStatus::Succeeded);
         const int pages = (kProducts + 199) / 200;
         QCOMPARE(report->run.counters.listingPasses, 2);
         QCOMPARE(report->run.counters.pages, 2 * pages);
@@ -232,7 +232,7 @@ private slots:
         setFaults(QJsonObject{{QStringLiteral("paging"), QStringLiteral("skip")}});
         auto report = runProducts();
         SYNC_VERIFY_OK(report);
-        QCOMPARE(report->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(report->run.status, SyncRunStatus::Succeeded);
         const int pages = (kProducts + 199) / 200;
         const int missed = 10 * (pages - 1);  // the sim's skip: 10 more a page
         QCOMPARE(report->run.counters.deleted, 0);
@@ -257,14 +257,14 @@ private slots:
         SyncOrchestrator first(gradesFeedEntity(), m_service->client(), m_database->settings(), m_redis, options);
         auto cold = runOnWorker(first);
         SYNC_VERIFY_OK(cold);
-        QCOMPARE(cold->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(cold->run.status, SyncRunStatus::Succeeded);
         SYNC_VERIFY_OK(simMutateOp(m_sim->apiBase(), QStringLiteral("Grades"), QStringLiteral("delete"),
                                    QJsonObject{{QStringLiteral("count"), 3}}));
         SYNC_VERIFY_OK(simPost(m_sim->apiBase(), QStringLiteral("/_sim/reset-stats")));
         SyncOrchestrator again(gradesFeedEntity(), m_service->client(), m_database->settings(), m_redis, options);
         auto report = runOnWorker(again);
         SYNC_VERIFY_OK(report);
-        QCOMPARE(report->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(report->run.status, SyncRunStatus::Succeeded);
         QCOMPARE(report->run.counters.deleted, 3);
         QVERIFY(!report->listingShifted);
         auto stats = simGet(m_sim->apiBase(), QStringLiteral("/_sim/stats"));

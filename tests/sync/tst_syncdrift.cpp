@@ -163,7 +163,7 @@ private slots:
         for (const QString &name : {QStringLiteral("products"), QStringLiteral("grades")}) {
             auto cold = runFull(entityOf(name), false);
             SYNC_VERIFY_OK(cold);
-            QCOMPARE(cold->run.status, QStringLiteral("succeeded"));
+            QCOMPARE(cold->run.status, SyncRunStatus::Succeeded);
         }
     }
 
@@ -208,7 +208,7 @@ private slots:
         // A run without drift: PostgreSQL in step with Zoho, and what the proof costs.
         auto steady = runFull(definition, feed);
         SYNC_VERIFY_OK(steady);
-        QCOMPARE(steady->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(steady->run.status, SyncRunStatus::Succeeded);
         QVERIFY(!steady->listingShifted);
         QCOMPARE(steady->run.counters.listingShifted, false);
         QCOMPARE(steady->run.counters.caughtUp, 0);
@@ -291,7 +291,7 @@ private slots:
                                             {QStringLiteral("seed"), 31}}));
         auto report = runFull(products, false, SyncOptions().pagesInFlight);
         SYNC_VERIFY_OK(report);
-        QCOMPARE(report->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(report->run.status, SyncRunStatus::Succeeded);
         auto stats = simGet(m_sim->apiBase(), QStringLiteral("/_sim/stats"));
         SYNC_VERIFY_OK(stats);
         const QJsonObject drift = stats->value(QStringLiteral("drift")).toObject();
@@ -321,7 +321,7 @@ private slots:
                                             {QStringLiteral("seed"), 21}}));
         auto report = runFull(products, false);
         SYNC_VERIFY_OK(report);
-        QCOMPARE(report->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(report->run.status, SyncRunStatus::Succeeded);
         QVERIFY(report->listingShifted);
         QCOMPARE(report->run.counters.listingPasses, 2);
         SYNC_VERIFY_OK(setDrift(QJsonValue::Null));

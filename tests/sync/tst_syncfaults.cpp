@@ -103,7 +103,7 @@ private slots:
         auto report = runOnWorker(sync);
         QVERIFY(stopped);
         SYNC_VERIFY_OK(report);
-        QCOMPARE(report->run.status, QStringLiteral("failed"));
+        QCOMPARE(report->run.status, SyncRunStatus::Failed);
         QVERIFY(!report->run.error.isEmpty());
         QVERIFY(report->run.counters.synced < kProducts);
         setSimLatency(0);
@@ -122,7 +122,7 @@ private slots:
                                m_private.redis);
         auto next = runOnWorker(again);
         SYNC_VERIFY_OK(next);
-        QCOMPARE(next->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(next->run.status, SyncRunStatus::Succeeded);
         auto expected = zohoHashes(m_service->client(), entityDefinition(QStringLiteral("products")));
         SYNC_VERIFY_OK(expected);
         auto after = pgHashes(m_private.pg, QStringLiteral("products"));
@@ -135,7 +135,7 @@ private slots:
         auto failedRun = SyncRunRepository(connection).get(report->run.id);
         SYNC_VERIFY_OK(failedRun);
         QVERIFY(failedRun->has_value());
-        QCOMPARE((*failedRun)->status, QStringLiteral("failed"));
+        QCOMPARE((*failedRun)->status, SyncRunStatus::Failed);
     }
 
     void redisKilledMidRun()
@@ -158,7 +158,7 @@ private slots:
         setSimLatency(0);
         QVERIFY(stopped);
         SYNC_VERIFY_OK(report);
-        QCOMPARE(report->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(report->run.status, SyncRunStatus::Succeeded);
         QCOMPARE(report->run.counters.synced, kProducts);
         QVERIFY(report->redisDegraded);
         auto expected = zohoHashes(m_service->client(), entityDefinition(QStringLiteral("products")));
@@ -173,7 +173,7 @@ private slots:
                                m_private.redis);
         auto next = runOnWorker(again);
         SYNC_VERIFY_OK(next);
-        QCOMPARE(next->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(next->run.status, SyncRunStatus::Succeeded);
         QCOMPARE(next->run.counters.synced, 0);
         QCOMPARE(next->run.counters.skipped, kProducts);
     }
@@ -215,7 +215,7 @@ private slots:
             SyncOrchestrator sync(entityDefinition(type), service.client(), (*database)->settings(), redis);
             auto report = runOnWorker(sync);
             SYNC_VERIFY_OK(report);
-            QCOMPARE(report->run.status, QStringLiteral("succeeded"));
+            QCOMPARE(report->run.status, SyncRunStatus::Succeeded);
             QVERIFY(report->run.counters.zohoCalls > report->run.counters.pages);
             runRetries += report->run.counters.retries;
             QCOMPARE(report->run.counters.failed, 0);

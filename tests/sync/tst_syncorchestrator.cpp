@@ -105,7 +105,7 @@ private slots:
         auto report = runOnWorker(*sync);
         SYNC_VERIFY_OK(report);
         const SyncRunRepository::Run &run = report->run;
-        QCOMPARE(run.status, QStringLiteral("succeeded"));
+        QCOMPARE(run.status, SyncRunStatus::Succeeded);
         QCOMPARE(run.mode, QStringLiteral("incremental"));
         QCOMPARE(run.counters.fetched, kProducts);
         QCOMPARE(run.counters.synced, kProducts);
@@ -127,7 +127,7 @@ private slots:
         auto stored = SyncRunRepository(connection).get(run.id);
         SYNC_VERIFY_OK(stored);
         QVERIFY(stored->has_value());
-        QCOMPARE((*stored)->status, QStringLiteral("succeeded"));
+        QCOMPARE((*stored)->status, SyncRunStatus::Succeeded);
         QCOMPARE((*stored)->trigger, QStringLiteral("cli"));
         QVERIFY((*stored)->counters == run.counters);
         QVERIFY((*stored)->durationMs >= 0);
@@ -139,7 +139,7 @@ private slots:
         QSignalSpy progress(sync.get(), &SyncOrchestrator::progress);
         auto report = runOnWorker(*sync);
         SYNC_VERIFY_OK(report);
-        QCOMPARE(report->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(report->run.status, SyncRunStatus::Succeeded);
         QCOMPARE(report->run.counters.fetched, kProducts);
         QCOMPARE(report->run.counters.synced, 0);
         QCOMPARE(report->run.counters.skipped, kProducts);
@@ -252,7 +252,7 @@ private slots:
         auto full = orchestrator(options, service.client());
         auto report = runOnWorker(*full);
         SYNC_VERIFY_OK(report);
-        QCOMPARE(report->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(report->run.status, SyncRunStatus::Succeeded);
         QCOMPARE(report->run.counters.fetched, 1200);
         QCOMPARE(report->run.counters.deleted, kProducts - 1200);
         QCOMPARE(entities.count(QStringLiteral("products")).valueOr(-1), 1200);
@@ -305,7 +305,7 @@ private slots:
                                                             m_service->client(), m_database->settings(), m_redis);
         auto other = runOnWorker(*customers);
         SYNC_VERIFY_OK(other);
-        QCOMPARE(other->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(other->run.status, SyncRunStatus::Succeeded);
         QCOMPARE(other->run.counters.synced, 2503);
 
         // Once the lock is free the next run starts, and closes the abandoned row.
@@ -314,7 +314,7 @@ private slots:
         SYNC_VERIFY_OK(next);
         auto abandoned = runs.get(*running);
         SYNC_VERIFY_OK(abandoned);
-        QCOMPARE((*abandoned)->status, QStringLiteral("failed"));
+        QCOMPARE((*abandoned)->status, SyncRunStatus::Failed);
         QVERIFY((*abandoned)->error.contains(QStringLiteral("abandoned")));
     }
 
@@ -346,7 +346,7 @@ private slots:
         auto report = runOnWorker(sync);
         SYNC_VERIFY_OK(simPost(m_sim->apiBase(), QStringLiteral("/_sim/faults"), noSimFaults()));
         SYNC_VERIFY_OK(report);
-        QCOMPARE(report->run.status, QStringLiteral("cancelled"));
+        QCOMPARE(report->run.status, SyncRunStatus::Cancelled);
         QVERIFY(report->run.counters.synced > 0);
         QVERIFY(report->run.counters.synced < kProducts);
 
@@ -360,7 +360,7 @@ private slots:
         PgConnection connection((*database)->settings());
         auto recorded = SyncRunRepository(connection).get(report->run.id);
         SYNC_VERIFY_OK(recorded);
-        QCOMPARE((*recorded)->status, QStringLiteral("cancelled"));
+        QCOMPARE((*recorded)->status, SyncRunStatus::Cancelled);
         QCOMPARE((*recorded)->counters.synced, report->run.counters.synced);
 
         // The next run picks up from there.
@@ -368,7 +368,7 @@ private slots:
                                (*database)->settings(), m_redis);
         auto resumed = runOnWorker(again);
         SYNC_VERIFY_OK(resumed);
-        QCOMPARE(resumed->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(resumed->run.status, SyncRunStatus::Succeeded);
         QCOMPARE(resumed->run.counters.synced + report->run.counters.synced, kProducts);
         SYNC_VERIFY_OK(flushRedisDb(m_redis));
     }
@@ -402,7 +402,7 @@ private slots:
                                                                    QJsonObject{{QStringLiteral("per_minute"), 100},
                                                                                {QStringLiteral("concurrency"), 5}}}}));
         SYNC_VERIFY_OK(report);
-        QCOMPARE(report->run.status, QStringLiteral("failed"));
+        QCOMPARE(report->run.status, SyncRunStatus::Failed);
         QVERIFY(report->run.counters.fetched < kProducts);
         QVERIFY2(report->run.error.contains(QStringLiteral("too many requests per minute")),
                  qPrintable(report->run.error));

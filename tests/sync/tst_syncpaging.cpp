@@ -119,7 +119,7 @@ private slots:
         auto report = runOnWorker(sync);
         SYNC_VERIFY_OK(report);
         const SyncRunRepository::Run &run = report->run;
-        QCOMPARE(run.status, QStringLiteral("failed"));
+        QCOMPARE(run.status, SyncRunStatus::Failed);
         QVERIFY2(run.error.contains(QStringLiteral("Zoho's %1 listing, page ").arg(faultPath)), qPrintable(run.error));
         QVERIFY2(run.error.contains(reason), qPrintable(run.error));
         // Caught on the first page past the real ones (7 of products, 2 of grades), plus

@@ -93,7 +93,7 @@ private Q_SLOTS:
                               m_profile.redis, options);
         auto first = runOnWorker(full);
         VERIFY_OK(first);
-        QCOMPARE(first->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(first->run.status, SyncRunStatus::Succeeded);
         QVERIFY(first->run.counters.zohoCalls > 1);
         auto counted = callsThisMinute(m_profile.redis);
         VERIFY_OK(counted);
@@ -108,7 +108,7 @@ private Q_SLOTS:
                                m_profile.redis, incremental);
         auto second = runOnWorker(again);
         VERIFY_OK(second);
-        QCOMPARE(second->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(second->run.status, SyncRunStatus::Succeeded);
         QCOMPARE(second->run.counters.synced, 0);
         counted = callsThisMinute(m_profile.redis);
         VERIFY_OK(counted);
@@ -258,7 +258,7 @@ private Q_SLOTS:
                               profile.redis, options);
         auto blind = runOnWorker(down);
         VERIFY_OK(blind);
-        QCOMPARE(blind->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(blind->run.status, SyncRunStatus::Succeeded);
         QVERIFY(blind->run.counters.synced > 0);
         QVERIFY(blind->redisDegraded);
 
@@ -268,7 +268,7 @@ private Q_SLOTS:
                               profile.redis, options);
         auto counted = runOnWorker(back);
         VERIFY_OK(counted);
-        QCOMPARE(counted->run.status, QStringLiteral("succeeded"));
+        QCOMPARE(counted->run.status, SyncRunStatus::Succeeded);
         auto calls = callsThisMinute(profile.redis);
         VERIFY_OK(calls);
         QCOMPARE(calls->value(ZohoCallPurpose::Sync), quint64(counted->run.counters.zohoCalls));

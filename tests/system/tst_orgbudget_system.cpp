@@ -10,7 +10,7 @@
 #include "simcontrol.h"
 #include "testsandbox.h"
 #include "verifyok.h"
-#include "../redis/privateredisserver.h"
+#include "privateredisserver.h"
 
 #include "redis/redisconnection.h"
 

@@ -404,10 +404,10 @@ private Q_SLOTS:
                 int failed = 0;
                 for (int row = 0; row < history->rowCount(); ++row) {
                     const SyncRunRepository::Run &run = history->runAt(row);
-                    if (run.status == QLatin1String(SyncRunRepository::kRunning))
+                    if (run.status == SyncRunStatus::Running)
                         return false;
                     failed += run.entityType == QLatin1String("products")
-                              && run.status == QLatin1String(SyncRunRepository::kFailed);
+                              && run.status == SyncRunStatus::Failed;
                 }
                 return failed == 1;
             }(),

@@ -86,14 +86,14 @@ public:
 
 const QDateTime kStarted = QDateTime::fromString(QStringLiteral("2026-12-07T12:00:00Z"), Qt::ISODate);
 
-SyncRunRepository::Run productsRun(qint64 id, SyncMode mode, const char *status)
+SyncRunRepository::Run productsRun(qint64 id, SyncMode mode, SyncRunStatus status)
 {
     SyncRunRepository::Run run;
     run.id = id;
     run.entityType = QStringLiteral("products");
     run.mode = syncModeName(mode);
     run.trigger = QStringLiteral("console");
-    run.status = QLatin1String(status);
+    run.status = status;
     run.startedAt = kStarted.addSecs(id);
     run.finishedAt = run.startedAt.addMSecs(2100);
     run.durationMs = 2100;
@@ -102,7 +102,7 @@ SyncRunRepository::Run productsRun(qint64 id, SyncMode mode, const char *status)
 
 SyncRunRepository::Run succeededRun()
 {
-    SyncRunRepository::Run run = productsRun(41, SyncMode::Incremental, SyncRunRepository::kSucceeded);
+    SyncRunRepository::Run run = productsRun(41, SyncMode::Incremental, SyncRunStatus::Succeeded);
     // A run whose figures all differ: 1,312 listed, 12 of them twice (so 1,300 distinct),
     // 7 pages for 9 requests (2 retried).
     run.counters.fetched = 1312;
@@ -128,7 +128,7 @@ SyncProgress progress(quint64 runId, qint64 done)
     return p;
 }
 
-QString statusOfNewest(const SyncRunModel *model)
+SyncRunStatus statusOfNewest(const SyncRunModel *model)
 {
     if (model->rowCount() == 0)
         return {};
@@ -227,7 +227,7 @@ private Q_SLOTS:
         Q_EMIT service.runProgress(1, progress(41, 1312));
         Q_EMIT service.runFinished(1, succeededRun());
         service.answerLoads({succeededRun()});
-        QTRY_VERIFY(statusOfNewest(model) == QLatin1String("succeeded") && syncNow->isEnabled());
+        QTRY_VERIFY(statusOfNewest(model) == SyncRunStatus::Succeeded && syncNow->isEnabled());
         QVERIFY(movedWhileRunning);
         QVERIFY2(rateWhileRunning.contains(QStringLiteral("/s")), qPrintable(rateWhileRunning));
         QCOMPARE(bar->value(), bar->maximum());
@@ -279,15 +279,15 @@ private Q_SLOTS:
         QCOMPARE(service.starts.at(1).mode, SyncMode::Full);
         QCOMPARE(service.cancels, QList<quint64>{2});  // this run's request, no other
         Q_EMIT service.runStarted(2, 42, QStringLiteral("products"), SyncMode::Full);
-        SyncRunRepository::Run cancelledRun = productsRun(42, SyncMode::Full, SyncRunRepository::kCancelled);
+        SyncRunRepository::Run cancelledRun = productsRun(42, SyncMode::Full, SyncRunStatus::Cancelled);
         cancelledRun.error = QStringLiteral("cancelled");
         Q_EMIT service.runFinished(2, cancelledRun);
         service.answerLoads({cancelledRun, succeededRun()});
         QTRY_VERIFY(model->rowCount() >= 2 && model->runAt(0).id != firstRun
-                    && statusOfNewest(model) == QLatin1String("cancelled") && syncNow->isEnabled());
+                    && statusOfNewest(model) == SyncRunStatus::Cancelled && syncNow->isEnabled());
         QCOMPARE(model->runAt(0).mode, QStringLiteral("full"));
         QVERIFY(status->text().contains(QStringLiteral("cancelled")));
-        QCOMPARE(model->runAt(1).status, QStringLiteral("succeeded"));
+        QCOMPARE(model->runAt(1).status, SyncRunStatus::Succeeded);
         QTRY_COMPARE(types->item(productsRow, 2)->text(), QStringLiteral("cancelled"));
 
         // Another instance holds the products sync: the run is refused, in the engine's words.
@@ -379,11 +379,11 @@ private Q_SLOTS:
     {
         Console console;
         console.open();
-        SyncRunRepository::Run shifted = productsRun(43, SyncMode::Full, SyncRunRepository::kSucceeded);
+        SyncRunRepository::Run shifted = productsRun(43, SyncMode::Full, SyncRunStatus::Succeeded);
         shifted.counters.listingPasses = 2;
         shifted.counters.listingShifted = true;
         shifted.counters.caughtUp = 4;
-        SyncRunRepository::Run stable = productsRun(44, SyncMode::Full, SyncRunRepository::kSucceeded);
+        SyncRunRepository::Run stable = productsRun(44, SyncMode::Full, SyncRunStatus::Succeeded);
         stable.counters.listingPasses = 1;
         QCOMPARE(console.service.answerLoads({stable, shifted}), 1);
         auto *runs = console.find<QTableView>("runHistory");

@@ -302,7 +302,7 @@ private slots:
         for (const QString &type : {QStringLiteral("students"), kGrades}) {
             auto report = feed(type);
             SYNC_VERIFY_OK(report);
-            QCOMPARE(report->run.status, QStringLiteral("succeeded"));
+            QCOMPARE(report->run.status, SyncRunStatus::Succeeded);
         }
         QList<qint64> students;
         PgConnection connection(m_database->settings());

@@ -49,7 +49,7 @@ QString runDetail(const SyncRunRepository::Run &run)
 {
     QStringList lines;
     lines << QObject::tr("Run %1 — %2, %3 (started by %4)").arg(run.id).arg(run.entityType, run.mode, run.trigger);
-    lines << QObject::tr("Status: %1").arg(run.status);
+    lines << QObject::tr("Status: %1").arg(syncRunStatusName(run.status));
     lines << QObject::tr("Started: %1").arg(run.startedAt.toLocalTime().toString(Qt::ISODate));
     if (run.finishedAt.isValid())
         lines << QObject::tr("Finished: %1").arg(run.finishedAt.toLocalTime().toString(Qt::ISODate));
@@ -331,7 +331,7 @@ void SyncPage::onSyncFinished(quint64 request, const SyncRunRepository::Run &run
     m_rate->clear();
     QString text = tr("Run %1 of %2 %3 in %4: synced %5, skipped %6, failed %7.")
                        .arg(run.id)
-                       .arg(run.entityType, run.status, durationText(run.durationMs))
+                       .arg(run.entityType, syncRunStatusName(run.status), durationText(run.durationMs))
                        .arg(run.counters.synced)
                        .arg(run.counters.skipped)
                        .arg(run.counters.failed);
@@ -386,7 +386,7 @@ void SyncPage::onRunsLoaded(const QList<SyncRunRepository::Run> &recent,
         if (row < 0 || run.id == 0)
             continue;
         m_types->item(row, TypeLastRunColumn)->setText(tr("#%1 %2").arg(run.id).arg(run.mode));
-        m_types->item(row, TypeStatusColumn)->setText(run.status);
+        m_types->item(row, TypeStatusColumn)->setText(syncRunStatusName(run.status));
         m_types->item(row, TypeStartedColumn)->setText(run.startedAt.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")));
         const SyncRunRepository::Counters &c = run.counters;
         QString records = tr("%1 fetched · %2 synced · %3 skipped").arg(c.fetched).arg(c.synced).arg(c.skipped);

@@ -3,9 +3,12 @@
 #include "redis/redisconnection.h"
 
 #include <QDeadlineTimer>
+#include <QFile>
 #include <QStandardPaths>
 #include <QTcpServer>
 #include <QThread>
+
+#include <algorithm>
 
 namespace tiersync::test {
 
@@ -35,14 +38,10 @@ RedisSettings PrivateRedisServer::settings() const
     return settings;
 }
 
-Status PrivateRedisServer::start(quint16 port, const QString &password)
+Status PrivateRedisServer::start(quint16 port, const QString &password, const QStringList &extraArguments)
 {
     if (!m_dir.isValid())
         return makeError(ErrorKind::Internal, QStringLiteral("no temporary directory for redis-server"));
-    const QString program = QStandardPaths::findExecutable(QStringLiteral("redis-server"),
-                                                           {QStringLiteral("/usr/bin"), QStringLiteral("/usr/sbin")});
-    if (program.isEmpty())
-        return makeError(ErrorKind::Unavailable, QStringLiteral("redis-server is not installed"));
     m_port = port != 0 ? port : freePort();
     m_password = password;
     QStringList arguments{QStringLiteral("--port"), QString::number(m_port),
@@ -54,6 +53,45 @@ Status PrivateRedisServer::start(quint16 port, const QString &password)
                           QStringLiteral("--logfile"), m_dir.filePath(QStringLiteral("redis.log"))};
     if (!password.isEmpty())
         arguments << QStringLiteral("--requirepass") << password;
+    arguments << extraArguments;
+    return launch(arguments);
+}
+
+Status PrivateRedisServer::startSentinel(const QString &masterName, quint16 masterPort, int downAfterMs, quint16 port)
+{
+    if (!m_dir.isValid())
+        return makeError(ErrorKind::Internal, QStringLiteral("no temporary directory for redis-sentinel"));
+    m_port = port != 0 ? port : freePort();
+    m_password.clear();
+    const QString config = m_dir.filePath(QStringLiteral("sentinel.conf"));
+    QFile file(config);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        return makeError(ErrorKind::Internal, QStringLiteral("cannot write %1").arg(config));
+    const QString name = masterName;
+    file.write(QStringLiteral("port %1\n"
+                              "bind 127.0.0.1\n"
+                              "dir %2\n"
+                              "logfile %3\n"
+                              "sentinel monitor %4 127.0.0.1 %5 1\n"
+                              "sentinel down-after-milliseconds %4 %6\n"
+                              "sentinel failover-timeout %4 %7\n"
+                              "sentinel parallel-syncs %4 1\n")
+                   .arg(m_port)
+                   .arg(m_dir.path(), m_dir.filePath(QStringLiteral("sentinel.log")), name)
+                   .arg(masterPort)
+                   .arg(downAfterMs)
+                   .arg(std::max(3 * downAfterMs, 3000))
+                   .toUtf8());
+    file.close();
+    return launch({config, QStringLiteral("--sentinel")});
+}
+
+Status PrivateRedisServer::launch(const QStringList &arguments)
+{
+    const QString program = QStandardPaths::findExecutable(QStringLiteral("redis-server"),
+                                                           {QStringLiteral("/usr/bin"), QStringLiteral("/usr/sbin")});
+    if (program.isEmpty())
+        return makeError(ErrorKind::Unavailable, QStringLiteral("redis-server is not installed"));
     m_process.setProgram(program);
     m_process.setArguments(arguments);
     m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
