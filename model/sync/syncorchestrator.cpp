@@ -884,7 +884,7 @@ Result<SyncReport> SyncOrchestrator::Run::execute()
     m_report.lookupMs = m_lookupNs / 1000000;
     m_report.upsertMs = written.upsertNs / 1000000;
     m_report.stateWriteMs = (m_stateWriteNs + written.stateWriteNs) / 1000000;
-    qCInfo(lcSync) << "run" << m_runId << m_entity.name << status << "fetched" << m_counters.fetched << "synced"
+    qCInfo(lcSync) << "run" << m_runId << m_entity.name << syncRunStatusName(status) << "fetched" << m_counters.fetched << "synced"
                    << m_counters.synced << "skipped" << m_counters.skipped << "in" << run.durationMs << "ms";
     Status unlocked = lock.unlock();
     if (!unlocked)
