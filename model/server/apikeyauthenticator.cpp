@@ -1,0 +1,316 @@
+#include "server/apikeyauthenticator.h"
+
+#include "core/logging.h"
+#include "store/apikeyrepository.h"
+#include "store/pgconnection.h"
+
+#include <QHash>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <condition_variable>
+#include <limits>
+#include <mutex>
+#include <shared_mutex>
+#include <thread>
+
+namespace tiersync {
+
+namespace {
+
+constexpr int kUnavailableRetryAfterSeconds = 5;
+
+// The token of "Bearer <token>" (scheme case-insensitive, RFC 7235); empty otherwise.
+QByteArrayView bearerToken(QByteArrayView header)
+{
+    constexpr QByteArrayView scheme("bearer");
+    if (header.size() <= scheme.size() || header.first(scheme.size()).compare(scheme, Qt::CaseInsensitive) != 0
+        || header.at(scheme.size()) != ' ')
+        return {};
+    QByteArrayView token = header.sliced(scheme.size());
+    while (!token.isEmpty() && token.front() == ' ')
+        token = token.sliced(1);
+    while (!token.isEmpty() && (token.back() == ' ' || token.back() == '\t'))
+        token.chop(1);
+    return token;
+}
+
+}  // namespace
+
+struct ApiKeyAuthenticator::Private {
+    // One key's row as last read, its bucket and its use. Fields under mutex.
+    struct Entry {
+        std::mutex mutex;
+        bool exists = false;
+        bool local = false;
+        qint64 id = 0;
+        QByteArray digest;  // raw SHA-256
+        ApiScopes scopes;
+        bool revoked = false;
+        qint64 fetchedAtMs = 0;
+        double tokens = 0;
+        qint64 refilledAtMs = 0;
+        qint64 lastUsedMs = 0;
+        qint64 writtenUsedMs = std::numeric_limits<qint64>::min() / 2;
+        bool usePending = false;
+    };
+    using EntryPtr = std::shared_ptr<Entry>;
+
+    Private(PgSettings pgSettings, Options optionsValue)
+        : pg(std::move(pgSettings)), options(std::move(optionsValue)), clock(orSystemEpochClock(options.clock))
+    {
+        options.rateLimitBurst = std::max(1, options.rateLimitBurst);
+        options.cacheTtlMs = std::max(0, options.cacheTtlMs);
+    }
+
+    [[nodiscard]] EntryPtr cached(const QString &prefix) const;
+    // The entry for prefix, read from PostgreSQL when missing or older than the TTL;
+    // nullptr when it could not be read.
+    [[nodiscard]] EntryPtr lookUp(const QString &prefix, qint64 nowMs);
+    [[nodiscard]] bool fresh(const Entry &entry, qint64 nowMs) const;
+    void store(const QString &prefix, const EntryPtr &entry);
+    [[nodiscard]] bool take(Entry &entry, qint64 nowMs, int *retryAfterSeconds) const;
+    [[nodiscard]] Status flush();
+    void writerLoop();
+
+    PgSettings pg;
+    Options options;
+    EpochClock clock;
+    mutable std::shared_mutex cacheMutex;
+    QHash<QString, EntryPtr> cache;
+    std::mutex lookupMutex;  // one lookup at a time: a flood of made-up prefixes costs one connection
+    std::mutex writerMutex;
+    std::condition_variable writerWake;
+    bool stopping = false;
+    std::thread writer;
+};
+
+bool ApiKeyAuthenticator::Private::fresh(const Entry &entry, qint64 nowMs) const
+{
+    return entry.local || nowMs - entry.fetchedAtMs < options.cacheTtlMs;
+}
+
+ApiKeyAuthenticator::Private::EntryPtr ApiKeyAuthenticator::Private::cached(const QString &prefix) const
+{
+    const std::shared_lock lock(cacheMutex);
+    return cache.value(prefix);
+}
+
+void ApiKeyAuthenticator::Private::store(const QString &prefix, const EntryPtr &entry)
+{
+    const std::unique_lock lock(cacheMutex);
+    if (cache.size() >= options.maxCachedKeys) {
+        // Made-up prefixes go first; real keys are few.
+        for (auto it = cache.begin(); it != cache.end();) {
+            const std::lock_guard entryLock(it.value()->mutex);
+            it = it.value()->exists ? std::next(it) : cache.erase(it);
+        }
+        if (cache.size() >= options.maxCachedKeys)
+            return;
+    }
+    cache.insert(prefix, entry);
+}
+
+ApiKeyAuthenticator::Private::EntryPtr ApiKeyAuthenticator::Private::lookUp(const QString &prefix, qint64 nowMs)
+{
+    EntryPtr entry = cached(prefix);
+    if (entry) {
+        const std::lock_guard entryLock(entry->mutex);
+        if (fresh(*entry, nowMs))
+            return entry;
+    }
+    const std::lock_guard lookupLock(lookupMutex);
+    entry = cached(prefix);  // another thread may have read it meanwhile
+    if (entry) {
+        const std::lock_guard entryLock(entry->mutex);
+        if (fresh(*entry, nowMs))
+            return entry;
+    }
+    auto found = ApiKeyRepository(PgConnection::forCurrentThread(pg)).findByPrefix(prefix);
+    if (!found) {
+        if (entry) {
+            const std::lock_guard entryLock(entry->mutex);
+            if (entry->exists && nowMs - entry->fetchedAtMs < qint64(options.cacheTtlMs) + options.staleGraceMs) {
+                qCWarning(lcHttp).noquote() << "API key" << prefix << "checked against its cached row:"
+                                            << found.error().toString();
+                return entry;
+            }
+        }
+        qCWarning(lcHttp).noquote() << "cannot look up API key" << prefix << ":" << found.error().toString();
+        return nullptr;
+    }
+    const bool isNew = !entry;
+    if (isNew) {
+        entry = std::make_shared<Entry>();
+        entry->tokens = options.rateLimitBurst;
+        entry->refilledAtMs = nowMs;
+    }
+    {
+        const std::lock_guard entryLock(entry->mutex);
+        entry->fetchedAtMs = nowMs;
+        entry->exists = found->has_value();
+        if (const auto &credential = *found) {
+            entry->id = credential->key.id;
+            entry->digest = QByteArray::fromHex(credential->sha256Hex);
+            entry->revoked = credential->key.revokedAt.isValid();
+            auto scopes = apikey::parseScopes(credential->key.scopes);
+            entry->scopes = scopes ? *scopes : ApiScopes();
+            if (isNew && credential->key.lastUsedAt.isValid())
+                entry->writtenUsedMs = credential->key.lastUsedAt.toMSecsSinceEpoch();
+        } else {
+            entry->digest.clear();
+        }
+    }
+    if (isNew)
+        store(prefix, entry);
+    return entry;
+}
+
+bool ApiKeyAuthenticator::Private::take(Entry &entry, qint64 nowMs, int *retryAfterSeconds) const
+{
+    if (options.rateLimitPerSecond <= 0)
+        return true;
+    const double perMs = options.rateLimitPerSecond / 1000.0;
+    if (nowMs > entry.refilledAtMs) {
+        entry.tokens = std::min<double>(options.rateLimitBurst, entry.tokens + double(nowMs - entry.refilledAtMs) * perMs);
+        entry.refilledAtMs = nowMs;
+    }
+    if (entry.tokens >= 1.0) {
+        entry.tokens -= 1.0;
+        return true;
+    }
+    *retryAfterSeconds = std::max(1, int(std::ceil((1.0 - entry.tokens) / perMs / 1000.0)));
+    return false;
+}
+
+Status ApiKeyAuthenticator::Private::flush()
+{
+    QList<ApiKeyRepository::Use> uses;
+    QList<EntryPtr> taken;
+    {
+        const std::shared_lock lock(cacheMutex);
+        for (const EntryPtr &entry : std::as_const(cache)) {
+            const std::lock_guard entryLock(entry->mutex);
+            if (!entry->usePending)
+                continue;
+            uses << ApiKeyRepository::Use{entry->id, entry->lastUsedMs};
+            entry->usePending = false;
+            entry->writtenUsedMs = entry->lastUsedMs;
+            taken << entry;
+        }
+    }
+    if (uses.isEmpty())
+        return {};
+    Status written = ApiKeyRepository(PgConnection::forCurrentThread(pg)).recordUses(uses);
+    if (!written) {
+        qCWarning(lcHttp).noquote() << "cannot record the use of" << uses.size() << "API keys:"
+                                    << written.error().toString();
+        for (const EntryPtr &entry : std::as_const(taken)) {
+            const std::lock_guard entryLock(entry->mutex);
+            entry->usePending = true;
+        }
+    }
+    return written;
+}
+
+void ApiKeyAuthenticator::Private::writerLoop()
+{
+    std::unique_lock lock(writerMutex);
+    while (!stopping) {
+        writerWake.wait_for(lock, std::chrono::milliseconds(options.usageFlushTickMs));
+        lock.unlock();
+        (void)flush();
+        lock.lock();
+    }
+}
+
+ApiKeyAuthenticator::ApiKeyAuthenticator(PgSettings pg, Options options)
+    : d(std::make_unique<Private>(std::move(pg), std::move(options)))
+{
+    if (d->options.usageFlushTickMs > 0)
+        d->writer = std::thread([this] { d->writerLoop(); });
+}
+
+ApiKeyAuthenticator::~ApiKeyAuthenticator()
+{
+    if (d->writer.joinable()) {
+        {
+            const std::lock_guard lock(d->writerMutex);
+            d->stopping = true;
+        }
+        d->writerWake.notify_all();
+        d->writer.join();
+    }
+}
+
+Status ApiKeyAuthenticator::addLocalKey(const Secret &key, ApiScopes scopes)
+{
+    const QByteArray bytes = key.reveal().toLatin1();
+    const auto prefix = apikey::prefixOf(bytes);
+    if (!prefix)
+        return makeError(ErrorKind::InvalidArgument, QStringLiteral("a local API key must have a key's shape"));
+    auto entry = std::make_shared<Private::Entry>();
+    entry->exists = true;
+    entry->local = true;
+    entry->digest = apikey::sha256(bytes);
+    entry->scopes = scopes;
+    entry->tokens = d->options.rateLimitBurst;
+    entry->refilledAtMs = d->clock();
+    const std::unique_lock lock(d->cacheMutex);
+    d->cache.insert(*prefix, entry);
+    return {};
+}
+
+ApiKeyAuthenticator::Decision ApiKeyAuthenticator::authorize(QByteArrayView authorization, ApiScope needed)
+{
+    Decision decision;
+    const QByteArrayView token = bearerToken(authorization);
+    if (token.isEmpty()) {
+        decision.outcome = Outcome::Missing;
+        return decision;
+    }
+    const auto prefix = apikey::prefixOf(token);
+    if (!prefix) {
+        decision.outcome = Outcome::Invalid;
+        return decision;
+    }
+    decision.prefix = *prefix;
+    const qint64 nowMs = d->clock();
+    const Private::EntryPtr entry = d->lookUp(*prefix, nowMs);
+    if (!entry) {
+        decision.outcome = Outcome::Unavailable;
+        decision.retryAfterSeconds = kUnavailableRetryAfterSeconds;
+        return decision;
+    }
+    const QByteArray digest = apikey::sha256(token);
+    const std::lock_guard lock(entry->mutex);
+    if (!entry->exists || !apikey::sameDigest(digest, entry->digest))
+        decision.outcome = Outcome::Invalid;
+    else if (entry->revoked)
+        decision.outcome = Outcome::Revoked;
+    else if (!entry->scopes.testFlag(needed))
+        decision.outcome = Outcome::WrongScope;
+    else if (!d->take(*entry, nowMs, &decision.retryAfterSeconds))
+        decision.outcome = Outcome::RateLimited;
+    else
+        decision.outcome = Outcome::Allowed;
+    if (decision.outcome == Outcome::Allowed && !entry->local) {
+        entry->lastUsedMs = std::max(entry->lastUsedMs, nowMs);
+        if (nowMs - entry->writtenUsedMs >= d->options.usageWriteIntervalMs)
+            entry->usePending = true;
+    }
+    return decision;
+}
+
+Status ApiKeyAuthenticator::flushUsage()
+{
+    return d->flush();
+}
+
+const ApiKeyAuthenticator::Options &ApiKeyAuthenticator::options() const
+{
+    return d->options;
+}
+
+}  // namespace tiersync
