@@ -84,16 +84,24 @@ public:
         return m_process.exitCode();
     }
 
-    QByteArray standardError() { return m_process.readAllStandardError(); }
+    // Everything it wrote on stderr so far.
+    QByteArray standardError()
+    {
+        m_stderr += m_process.readAllStandardError();
+        return m_stderr;
+    }
 
     // Whether stderr says text within 30 s (it is written just after the listening line).
     bool saysOnStderr(const QByteArray &text)
     {
         QDeadlineTimer deadline(30000);
+        m_process.setReadChannel(QProcess::StandardError);  // waitForReadyRead waits on the read channel
+        m_stderr += m_process.readAllStandardError();
         while (!m_stderr.contains(text) && !deadline.hasExpired()) {
             m_process.waitForReadyRead(100);
             m_stderr += m_process.readAllStandardError();
         }
+        m_process.setReadChannel(QProcess::StandardOutput);
         return m_stderr.contains(text);
     }
 
