@@ -10,6 +10,9 @@
 #include <atomic>
 #include <cmath>
 #include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
 #include <limits>
 #include <mutex>
 #include <shared_mutex>
@@ -71,19 +74,25 @@ struct ApiKeyAuthenticator::Private {
     [[nodiscard]] bool fresh(const Entry &entry, qint64 nowMs) const;
     void store(const QString &prefix, const EntryPtr &entry);
     [[nodiscard]] bool take(Entry &entry, qint64 nowMs, int *retryAfterSeconds) const;
-    [[nodiscard]] Status flush();
-    void writerLoop();
+    [[nodiscard]] Status flush(PgConnection &connection);
+    // Runs work on the worker thread, with its connection, and waits for it.
+    template <typename T>
+    [[nodiscard]] T onWorker(const std::function<T(PgConnection &)> &work);
+    void workerLoop();
 
     PgSettings pg;
     Options options;
     EpochClock clock;
     mutable std::shared_mutex cacheMutex;
     QHash<QString, EntryPtr> cache;
-    std::mutex lookupMutex;  // one lookup at a time: a flood of made-up prefixes costs one connection
-    std::mutex writerMutex;
-    std::condition_variable writerWake;
+    std::mutex lookupMutex;  // one lookup at a time: a flood of made-up prefixes queues here
+    // One thread with one PostgreSQL connection does every lookup and write, so the key
+    // check adds one connection per server, not one per HTTP worker thread.
+    std::mutex workerMutex;
+    std::condition_variable workerWake;
+    std::deque<std::function<void(PgConnection &)>> jobs;
     bool stopping = false;
-    std::thread writer;
+    std::thread worker;
 };
 
 bool ApiKeyAuthenticator::Private::fresh(const Entry &entry, qint64 nowMs) const
@@ -127,7 +136,8 @@ ApiKeyAuthenticator::Private::EntryPtr ApiKeyAuthenticator::Private::lookUp(cons
         if (fresh(*entry, nowMs))
             return entry;
     }
-    auto found = ApiKeyRepository(PgConnection::forCurrentThread(pg)).findByPrefix(prefix);
+    auto found = onWorker<Result<std::optional<ApiKeyRepository::Credential>>>(
+        [&prefix](PgConnection &connection) { return ApiKeyRepository(connection).findByPrefix(prefix); });
     if (!found) {
         if (entry) {
             const std::lock_guard entryLock(entry->mutex);
@@ -184,7 +194,7 @@ bool ApiKeyAuthenticator::Private::take(Entry &entry, qint64 nowMs, int *retryAf
     return false;
 }
 
-Status ApiKeyAuthenticator::Private::flush()
+Status ApiKeyAuthenticator::Private::flush(PgConnection &connection)
 {
     QList<ApiKeyRepository::Use> uses;
     QList<EntryPtr> taken;
@@ -202,7 +212,7 @@ Status ApiKeyAuthenticator::Private::flush()
     }
     if (uses.isEmpty())
         return {};
-    Status written = ApiKeyRepository(PgConnection::forCurrentThread(pg)).recordUses(uses);
+    Status written = ApiKeyRepository(connection).recordUses(uses);
     if (!written) {
         qCWarning(lcHttp).noquote() << "cannot record the use of" << uses.size() << "API keys:"
                                     << written.error().toString();
@@ -214,34 +224,67 @@ Status ApiKeyAuthenticator::Private::flush()
     return written;
 }
 
-void ApiKeyAuthenticator::Private::writerLoop()
+template <typename T>
+T ApiKeyAuthenticator::Private::onWorker(const std::function<T(PgConnection &)> &work)
 {
-    std::unique_lock lock(writerMutex);
-    while (!stopping) {
-        writerWake.wait_for(lock, std::chrono::milliseconds(options.usageFlushTickMs));
-        lock.unlock();
-        (void)flush();
-        lock.lock();
+    std::promise<T> promise;
+    std::future<T> future = promise.get_future();
+    {
+        const std::lock_guard lock(workerMutex);
+        jobs.emplace_back([&promise, &work](PgConnection &connection) { promise.set_value(work(connection)); });
     }
+    workerWake.notify_all();
+    return future.get();
+}
+
+void ApiKeyAuthenticator::Private::workerLoop()
+{
+    PgConnection connection(pg);  // this thread's, for its whole life
+    const auto tick = std::chrono::milliseconds(options.usageFlushTickMs);
+    auto nextFlush = std::chrono::steady_clock::now() + tick;
+    std::unique_lock lock(workerMutex);
+    for (;;) {
+        if (jobs.empty() && !stopping) {
+            if (options.usageFlushTickMs > 0)
+                workerWake.wait_until(lock, nextFlush);
+            else
+                workerWake.wait(lock);
+        }
+        if (!jobs.empty()) {
+            const auto job = std::move(jobs.front());
+            jobs.pop_front();
+            lock.unlock();
+            job(connection);
+            lock.lock();
+            continue;
+        }
+        if (stopping)
+            break;
+        if (options.usageFlushTickMs > 0 && std::chrono::steady_clock::now() >= nextFlush) {
+            lock.unlock();
+            (void)flush(connection);
+            lock.lock();
+            nextFlush = std::chrono::steady_clock::now() + tick;
+        }
+    }
+    lock.unlock();
+    (void)flush(connection);  // the uses since the last pass
 }
 
 ApiKeyAuthenticator::ApiKeyAuthenticator(PgSettings pg, Options options)
     : d(std::make_unique<Private>(std::move(pg), std::move(options)))
 {
-    if (d->options.usageFlushTickMs > 0)
-        d->writer = std::thread([this] { d->writerLoop(); });
+    d->worker = std::thread([this] { d->workerLoop(); });
 }
 
 ApiKeyAuthenticator::~ApiKeyAuthenticator()
 {
-    if (d->writer.joinable()) {
-        {
-            const std::lock_guard lock(d->writerMutex);
-            d->stopping = true;
-        }
-        d->writerWake.notify_all();
-        d->writer.join();
+    {
+        const std::lock_guard lock(d->workerMutex);
+        d->stopping = true;
     }
+    d->workerWake.notify_all();
+    d->worker.join();
 }
 
 Status ApiKeyAuthenticator::addLocalKey(const Secret &key, ApiScopes scopes)
@@ -305,7 +348,7 @@ ApiKeyAuthenticator::Decision ApiKeyAuthenticator::authorize(QByteArrayView auth
 
 Status ApiKeyAuthenticator::flushUsage()
 {
-    return d->flush();
+    return d->onWorker<Status>([this](PgConnection &connection) { return d->flush(connection); });
 }
 
 const ApiKeyAuthenticator::Options &ApiKeyAuthenticator::options() const

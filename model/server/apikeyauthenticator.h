@@ -22,8 +22,9 @@ namespace tiersync {
 // time. While PostgreSQL cannot be reached a known key's row keeps serving for
 // staleGraceMs (reads keep answering from Redis meanwhile); an unknown one is refused
 // with 503. Each key has a token bucket (rateLimitPerSecond, rateLimitBurst): an empty
-// bucket answers 429 with the seconds until a token is back. last_used_at is written by
-// a thread of its own at most once per usageWriteIntervalMs per key, never by a request.
+// bucket answers 429 with the seconds until a token is back. last_used_at is written at
+// most once per usageWriteIntervalMs per key, never by a request. Lookups and writes run
+// on one thread of the authenticator's with one PostgreSQL connection.
 //
 // Nothing here logs a key: only its prefix, which is its public id.
 class ApiKeyAuthenticator final {
@@ -35,7 +36,7 @@ public:
         int rateLimitPerSecond = 200;       // per key, sustained; 0: no limit
         int rateLimitBurst = 400;           // per key, at once (at least 1)
         int usageWriteIntervalMs = 60000;
-        int usageFlushTickMs = 5000;        // 0: no writer thread (call flushUsage())
+        int usageFlushTickMs = 5000;        // 0: no periodic write (call flushUsage())
         int maxCachedKeys = 10000;
     };
 
@@ -55,7 +56,7 @@ public:
     };
 
     ApiKeyAuthenticator(PgSettings pg, Options options);
-    // Stops the writer thread after a last write of pending uses.
+    // Stops its thread after a last write of pending uses.
     ~ApiKeyAuthenticator();
     Q_DISABLE_COPY_MOVE(ApiKeyAuthenticator)
 
@@ -68,8 +69,8 @@ public:
     // authorization: the Authorization header's value (empty when there was none).
     [[nodiscard]] Decision authorize(QByteArrayView authorization, ApiScope needed);
 
-    // Writes the uses of keys due for a last_used_at (the writer thread calls it every
-    // usageFlushTickMs); from any thread.
+    // Writes the uses of keys due for a last_used_at (its thread does every
+    // usageFlushTickMs); from any thread, waits for the write.
     [[nodiscard]] Status flushUsage();
 
     [[nodiscard]] const Options &options() const;
