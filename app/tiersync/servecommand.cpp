@@ -48,19 +48,27 @@ Result<ServeOptions> parseOptions(const QStringList &arguments)
                 return makeError(ErrorKind::InvalidArgument, QStringLiteral("%1 needs a value").arg(flag));
             return arguments.at(++i);
         };
+        // The next argument as a whole number in low..high.
+        const auto number = [&](int low, int high, const QString &unit) -> Result<int> {
+            auto text = value();
+            if (!text)
+                return text.error();
+            bool ok = false;
+            const int parsed = text->toInt(&ok);
+            if (!ok || parsed < low || parsed > high)
+                return makeError(ErrorKind::InvalidArgument,
+                                 QStringLiteral("%1: expected %2..%3%4, got '%5'").arg(flag).arg(low).arg(high).arg(unit, *text));
+            return parsed;
+        };
         if (flag == QLatin1String("--no-scheduler")) {
             options.scheduler = false;
         } else if (flag == QLatin1String("--no-auth")) {
             options.apiKeys = false;
         } else if (flag == QLatin1String("--rate-limit")) {
-            auto text = value();
-            if (!text)
-                return text.error();
-            bool ok = false;
-            options.rateLimitPerSecond = text->toInt(&ok);
-            if (!ok || options.rateLimitPerSecond < 0 || options.rateLimitPerSecond > 1000000)
-                return makeError(ErrorKind::InvalidArgument,
-                                 QStringLiteral("--rate-limit: expected 0..1000000 requests a second, got '%1'").arg(*text));
+            auto rate = number(0, 1000000, QStringLiteral(" requests a second"));
+            if (!rate)
+                return rate.error();
+            options.rateLimitPerSecond = *rate;
         } else if (flag == QLatin1String("--listen")) {
             auto text = value();
             if (!text)
@@ -70,14 +78,10 @@ Result<ServeOptions> parseOptions(const QStringList &arguments)
                 return makeError(ErrorKind::InvalidArgument, QStringLiteral("--listen: %1").arg(address.error().message));
             options.listen = *address;
         } else if (flag == QLatin1String("--threads")) {
-            auto text = value();
-            if (!text)
-                return text.error();
-            bool ok = false;
-            options.threads = text->toInt(&ok);
-            if (!ok || options.threads < 1 || options.threads > 4096)
-                return makeError(ErrorKind::InvalidArgument,
-                                 QStringLiteral("--threads: expected 1..4096, got '%1'").arg(*text));
+            auto threads = number(1, 4096, QString());
+            if (!threads)
+                return threads.error();
+            options.threads = *threads;
         } else if (flag == QLatin1String("--public-url")) {
             auto text = value();
             if (!text)

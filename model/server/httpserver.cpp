@@ -211,9 +211,9 @@ void HttpServer::Private::handleGet(const httplib::Request &request, httplib::Re
     QElapsedTimer timer;
     timer.start();
     inFlight.fetch_add(1, std::memory_order_relaxed);
-    if (request.path == "/healthz")
+    if (request.path == "/healthz") {
         handleHealth(response);
-    else if (request.path == "/metrics") {
+    } else if (request.path == "/metrics") {
         if (authorized(request, response, ApiScope::Metrics))
             handleMetrics(response);
     } else if (request.path.compare(0, std::strlen(kApiPrefix), kApiPrefix) == 0) {
@@ -224,8 +224,9 @@ void HttpServer::Private::handleGet(const httplib::Request &request, httplib::Re
             else
                 setError(response, HttpError::notFound(QStringLiteral("no such path")));
         }
-    } else
+    } else {
         setError(response, HttpError::notFound(QStringLiteral("no such path")));
+    }
     inFlight.fetch_sub(1, std::memory_order_relaxed);
     count(response.status);
     // Ids are fine in debug logs; the query holds nothing secret, and info stays quiet.

@@ -15,7 +15,8 @@
 //
 // Environment: TIERSYNC_SANDBOX_DIR (tests/bench/run.sh sets it) for Redis/PostgreSQL,
 // TIERSYNC_ZOHO_SIM for the private zoho-sim; optional TIERSYNC_BENCH_SECONDS (each wrk
-// phase, default 8).
+// phase, default 8) and TIERSYNC_BENCH_KEY_ROUNDS (alternating rounds without and with a
+// key per row, default 3).
 #include "cache/cachedentry.h"
 #include "cache/cacheengine.h"
 #include "cache/cachekeys.h"
@@ -58,7 +59,6 @@ namespace {
 constexpr int kStudents = 5000;
 constexpr int kHitStudents = 1000;  // warm key set for the hit phases: 5,000 keys
 constexpr int kRedisDb = 40;
-constexpr int kKeyRounds = 2;  // rounds of (no key, key) per row
 
 // Uniform URL picker over students x endpoints, and a one-line summary for wrk.
 constexpr char kWrkScript[] = R"LUA(
@@ -209,6 +209,39 @@ Result<Secret> makeApiKey(const PgSettings &pg)
     return *key;
 }
 
+// What the check of a cached key costs a request, in process (no HTTP, no noise from
+// the machine's other load): one thread, then two at once on the same key (contention).
+void printKeyCheckCost(ApiKeyAuthenticator &authenticator, const Secret &key)
+{
+    constexpr int kChecks = 200000;
+    const QByteArray header = "Bearer " + key.reveal().toLatin1();
+    if (authenticator.authorize(header, ApiScope::Read).outcome != ApiKeyAuthenticator::Outcome::Allowed) {
+        std::printf("API key check: the key was refused\n");
+        return;
+    }
+    const auto run = [&](int threads) {
+        std::atomic<int> refused{0};
+        QElapsedTimer timer;
+        timer.start();
+        std::vector<std::thread> workers;
+        for (int t = 0; t < threads; ++t)
+            workers.emplace_back([&] {
+                for (int i = 0; i < kChecks; ++i)
+                    if (authenticator.authorize(header, ApiScope::Read).outcome != ApiKeyAuthenticator::Outcome::Allowed)
+                        ++refused;
+            });
+        for (auto &worker : workers)
+            worker.join();
+        return std::pair(double(timer.nsecsElapsed()) / 1000.0 / kChecks, refused.load());
+    };
+    const auto [oneUs, oneRefused] = run(1);
+    const auto [twoUs, twoRefused] = run(2);
+    std::printf("API key check of a cached key, in process: %.2f us per request on one thread, %.2f us wall per "
+                "request each with two threads on the same key%s\n",
+                oneUs, twoUs, oneRefused + twoRefused > 0 ? " (some refused!)" : "");
+    std::fflush(stdout);
+}
+
 int fail(const QString &message)
 {
     std::fprintf(stderr, "bench_read_path: %s\n", qPrintable(message));
@@ -259,6 +292,7 @@ int main(int argc, char **argv)
     // The closed Redis port of the PostgreSQL phase is reported once a second per probe.
     QLoggingCategory::setFilterRules(QStringLiteral("tiersync.*.info=false\ntiersync.redis.warning=false"));
     const int phaseSeconds = envInt("TIERSYNC_BENCH_SECONDS", 8);
+    const int keyRounds = envInt("TIERSYNC_BENCH_KEY_ROUNDS", 3);  // rounds of (no key, key) per row
 
     auto sandbox = test::sandboxProfile();
     if (!sandbox)
@@ -319,6 +353,7 @@ int main(int argc, char **argv)
         keyOptions.rateLimitPerSecond = 100000000;  // the bucket is kept and counted, never empty
         keyOptions.rateLimitBurst = 100000000;
         ApiKeyAuthenticator authenticator(profile.pg, keyOptions);
+        printKeyCheckCost(authenticator, *apiKey);
         for (const int threads : threadCounts) {
             HttpServer::Options serverOptions;
             serverOptions.threadCount = threads;
@@ -338,7 +373,7 @@ int main(int argc, char **argv)
                 if (connections <= threads) {
                     // Alternating rounds, so drift on a shared machine hits both alike.
                     double plainRequests = 0, plainSeconds = 0, keyedRequests = 0, keyedSeconds = 0;
-                    for (int round = 0; round < kKeyRounds; ++round) {
+                    for (int round = 0; round < keyRounds; ++round) {
                         StatsCounts before = engineCounts(**engine);
                         const Load load = runWrk(script, *port, connections, phaseSeconds, kHitStudents);
                         printRow(QStringLiteral("redis hits (%1 threads)").arg(threads), connections, load,

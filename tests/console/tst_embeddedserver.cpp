@@ -40,28 +40,20 @@ private:
     std::unique_ptr<test::ScratchProfile> m_scratch;
     ConnectionProfile m_profile;
 
-    // Rows of tiersync.schedules (the scheduler seeds the defaults when it starts).
-    int scheduleRows()
+    // Rows of a table (-1 when they cannot be counted).
+    int rowsOf(const std::string &table)
     {
         int rows = -1;
         PgConnection connection(m_profile.pg);
-        const Status read = connection.transaction(QStringLiteral("counting schedules"), [&](pqxx::transaction_base &txn) {
-            rows = txn.exec1("SELECT count(*) FROM tiersync.schedules")[0].as<int>();
+        const Status read = connection.transaction(QStringLiteral("counting rows"), [&](pqxx::transaction_base &txn) {
+            rows = txn.exec1("SELECT count(*) FROM " + table)[0].as<int>();
             return Status();
         });
         return read ? rows : -1;
     }
 
-    int apiKeyRows()
-    {
-        int rows = -1;
-        PgConnection connection(m_profile.pg);
-        const Status read = connection.transaction(QStringLiteral("counting API keys"), [&](pqxx::transaction_base &txn) {
-            rows = txn.exec1("SELECT count(*) FROM tiersync.api_keys")[0].as<int>();
-            return Status();
-        });
-        return read ? rows : -1;
-    }
+    // Rows of tiersync.schedules (the scheduler seeds the defaults when it starts).
+    int scheduleRows() { return rowsOf("tiersync.schedules"); }
 
     void startServer(EmbeddedServer *server, const QString &host, int port)
     {
@@ -163,7 +155,7 @@ private Q_SLOTS:
         QCOMPARE(first.at(1).toULongLong() + first.at(2).toULongLong(), 100ULL);
         QCOMPARE(first.at(2).toULongLong(), 0ULL);   // failed (a refused key would count here)
         // The server's own key lives in memory only: nothing in tiersync.api_keys.
-        QCOMPARE(apiKeyRows(), 0);
+        QCOMPARE(rowsOf("tiersync.api_keys"), 0);
 
         // ... and shows in the shared statistics, as every server's traffic does.
         RedisConnection redis(m_profile.redis);

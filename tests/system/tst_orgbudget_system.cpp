@@ -423,6 +423,7 @@ private slots:
         QCOMPARE(running, 0);
 
         qInfo().noquote() << "reads:" << readers.summary();
+        QVERIFY2(readers.statuses().count(401) == 0, qPrintable(readers.summary()));  // the key was taken
         for (const auto &sync : loops) {
             qInfo().noquote() << "sync" << sync.entity << "runs:" << sync.runs;
             QVERIFY2(sync.failures.isEmpty(), qPrintable(sync.failures.join(QLatin1String("\n---\n"))));
@@ -473,6 +474,7 @@ private slots:
         QTest::qWait(70000);  // more than a window on the shares alone
         readers.stop();
         qInfo().noquote() << "reads:" << readers.summary();
+        QVERIFY2(readers.statuses().count(401) == 0, qPrintable(readers.summary()));
         for (auto &server : servers)
             QVERIFY2(server->stop() == 0, server->errorTail().constData());
 
