@@ -23,6 +23,9 @@ namespace tiersync {
 namespace {
 
 constexpr int kUnavailableRetryAfterSeconds = 5;
+// After a failed lookup, a known prefix's last row serves this long before the next try,
+// so an outage costs one waiting request per key and interval, not every request.
+constexpr qint64 kLookupRetryMs = 5000;
 
 // The token of "Bearer <token>" (scheme case-insensitive, RFC 7235); empty otherwise.
 QByteArrayView bearerToken(QByteArrayView header)
@@ -52,6 +55,7 @@ struct ApiKeyAuthenticator::Private {
         ApiScopes scopes;
         bool revoked = false;
         qint64 fetchedAtMs = 0;
+        qint64 retryAtMs = 0;  // after a failed lookup: no other before this
         double tokens = 0;
         qint64 refilledAtMs = 0;
         qint64 lastUsedMs = 0;
@@ -72,6 +76,7 @@ struct ApiKeyAuthenticator::Private {
     // nullptr when it could not be read.
     [[nodiscard]] EntryPtr lookUp(const QString &prefix, qint64 nowMs);
     [[nodiscard]] bool fresh(const Entry &entry, qint64 nowMs) const;
+    [[nodiscard]] bool withinGrace(const Entry &entry, qint64 nowMs) const;
     void store(const QString &prefix, const EntryPtr &entry);
     [[nodiscard]] bool take(Entry &entry, qint64 nowMs, int *retryAfterSeconds) const;
     [[nodiscard]] Status flush(PgConnection &connection);
@@ -97,7 +102,15 @@ struct ApiKeyAuthenticator::Private {
 
 bool ApiKeyAuthenticator::Private::fresh(const Entry &entry, qint64 nowMs) const
 {
-    return entry.local || nowMs - entry.fetchedAtMs < options.cacheTtlMs;
+    if (entry.local || nowMs - entry.fetchedAtMs < options.cacheTtlMs)
+        return true;
+    // PostgreSQL failed lately: the last row answers until the next try, within the grace.
+    return nowMs < entry.retryAtMs && withinGrace(entry, nowMs);
+}
+
+bool ApiKeyAuthenticator::Private::withinGrace(const Entry &entry, qint64 nowMs) const
+{
+    return nowMs - entry.fetchedAtMs < qint64(options.cacheTtlMs) + options.staleGraceMs;
 }
 
 ApiKeyAuthenticator::Private::EntryPtr ApiKeyAuthenticator::Private::cached(const QString &prefix) const
@@ -140,8 +153,11 @@ ApiKeyAuthenticator::Private::EntryPtr ApiKeyAuthenticator::Private::lookUp(cons
         [&prefix](PgConnection &connection) { return ApiKeyRepository(connection).findByPrefix(prefix); });
     if (!found) {
         if (entry) {
+            // A key seen lately keeps its last answer (allowed, revoked, unknown…) through
+            // an outage, for staleGraceMs.
             const std::lock_guard entryLock(entry->mutex);
-            if (entry->exists && nowMs - entry->fetchedAtMs < qint64(options.cacheTtlMs) + options.staleGraceMs) {
+            if (withinGrace(*entry, nowMs)) {
+                entry->retryAtMs = nowMs + kLookupRetryMs;
                 qCWarning(lcHttp).noquote() << "API key" << prefix << "checked against its cached row:"
                                             << found.error().toString();
                 return entry;

@@ -19,9 +19,9 @@ namespace tiersync {
 // presented key, a constant-time compare and a per-key lock, never a PostgreSQL round
 // trip, and a revoke reaches every server within that time. Unknown prefixes are cached
 // too, so a stream of made-up keys costs one lookup per prefix and TTL, one lookup at a
-// time. While PostgreSQL cannot be reached a known key's row keeps serving for
-// staleGraceMs (reads keep answering from Redis meanwhile); an unknown one is refused
-// with 503. Each key has a token bucket (rateLimitPerSecond, rateLimitBurst): an empty
+// time. While PostgreSQL cannot be reached a key seen lately keeps its last answer for
+// staleGraceMs (reads keep answering from Redis meanwhile), tried again every 5 s; a key
+// never seen is refused with 503. Each key has a token bucket (rateLimitPerSecond, rateLimitBurst): an empty
 // bucket answers 429 with the seconds until a token is back. last_used_at is written at
 // most once per usageWriteIntervalMs per key, never by a request. Lookups and writes run
 // on one thread of the authenticator's with one PostgreSQL connection.

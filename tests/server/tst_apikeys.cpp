@@ -35,6 +35,7 @@ using namespace tiersync;
 namespace {
 
 constexpr int kRedisDb = 93;       // this test class's own Redis database
+constexpr int kOutageRedisDb = 95; // the outage test's scratch profile
 constexpr int kMoodleUserId = 5;   // a student of the scratch zoho-sim tenant
 
 struct Answer {
@@ -381,6 +382,61 @@ private Q_SLOTS:
         QCOMPARE(answer.body.value(QStringLiteral("error")).toString(), QStringLiteral("unavailable"));
         QVERIFY(!answer.retryAfter.empty());
         QCOMPARE(backend.readCalls(), 0);
+    }
+
+    // PostgreSQL gone (its database dropped) after the keys were seen: each keeps its last
+    // answer for the grace time, then is refused with 503 like a key never seen.
+    void anOutageKeepsTheLastAnswersForTheGraceTime()
+    {
+        TIERSYNC_REQUIRE_SANDBOX(sandbox);
+        auto scratch = test::ScratchProfile::create(sandbox, QStringLiteral("apikeysdown"), kOutageRedisDb);
+        VERIFY_OK(scratch);
+        const PgSettings pg = (*scratch)->profile().pg;
+        const auto make = [&pg](ApiScopes scopes, bool revoked) -> Secret {
+            auto key = apikey::generate();
+            if (!key)
+                return {};
+            const QByteArray bytes = key->reveal().toLatin1();
+            PgConnection connection(pg);
+            ApiKeyRepository repository(connection);
+            auto created = repository.create(*apikey::prefixOf(bytes), apikey::sha256Hex(bytes), QStringLiteral("outage"),
+                                             apikey::scopeNames(scopes), QStringLiteral("tst_apikeys"));
+            if (!created || (revoked && !repository.revoke(created->id)))
+                return {};
+            return *key;
+        };
+        const Secret good = make(ApiScope::Read, false);
+        const Secret revoked = make(ApiScope::Read, true);
+        QVERIFY(!good.isEmpty() && !revoked.isEmpty());
+        m_keys << good << revoked;
+
+        test::FakeBackend backend;
+        const test::ManualEpochClock clock;
+        ApiKeyAuthenticator::Options options;
+        options.clock = clock.clock();
+        options.usageFlushTickMs = 0;
+        ApiKeyAuthenticator authenticator(pg, options);
+        HttpServer server(backend);
+        server.setAuthenticator(&authenticator);
+        auto serverPort = server.start();
+        VERIFY_OK(serverPort);
+        const std::string target = "/api/v1/extension/students/profile?moodle_user_id=1";
+        QCOMPARE(get(*serverPort, target, bearer(good)).status, 200);
+        QCOMPARE(get(*serverPort, target, bearer(revoked)).status, 401);
+
+        scratch->reset();  // DROP DATABASE … WITH (FORCE): the authenticator's session goes too
+        clock.advance(options.cacheTtlMs);  // every row is due for a lookup, which fails
+        QCOMPARE(get(*serverPort, target, bearer(good)).status, 200);
+        QCOMPARE(get(*serverPort, target, bearer(revoked)).status, 401);
+        auto unseen = apikey::generate();
+        VERIFY_OK(unseen);
+        m_keys << *unseen;
+        QCOMPARE(get(*serverPort, target, bearer(*unseen)).status, 503);
+
+        clock.advance(options.staleGraceMs);  // past the grace
+        const Answer expired = get(*serverPort, target, bearer(good));
+        QCOMPARE(expired.status, 503);
+        QVERIFY(!expired.retryAfter.empty());
     }
 
     // Without an authenticator the server asks for nothing, which only loopback allows.
