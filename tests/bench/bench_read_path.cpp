@@ -45,7 +45,10 @@
 #include <QTemporaryDir>
 
 
+#include <sys/resource.h>
+
 #include <algorithm>
+#include <ctime>
 #include <memory>
 #include <atomic>
 #include <cstdio>
@@ -209,6 +212,21 @@ Result<Secret> makeApiKey(const PgSettings &pg)
     return *key;
 }
 
+qint64 threadCpuNs()
+{
+    timespec now{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return qint64(now.tv_sec) * 1000000000 + now.tv_nsec;
+}
+
+double processCpuSeconds()
+{
+    rusage usage{};
+    ::getrusage(RUSAGE_SELF, &usage);
+    return double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+           + double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
 // What the check of a cached key costs a request, in process (no HTTP, no noise from
 // the machine's other load): one thread, then two at once on the same key (contention).
 void printKeyCheckCost(ApiKeyAuthenticator &authenticator, const Secret &key)
@@ -219,25 +237,27 @@ void printKeyCheckCost(ApiKeyAuthenticator &authenticator, const Secret &key)
         std::printf("API key check: the key was refused\n");
         return;
     }
+    // CPU time of the checking threads (wall time would count other processes' turns).
     const auto run = [&](int threads) {
         std::atomic<int> refused{0};
-        QElapsedTimer timer;
-        timer.start();
+        std::atomic<qint64> cpuNs{0};
         std::vector<std::thread> workers;
         for (int t = 0; t < threads; ++t)
             workers.emplace_back([&] {
+                const qint64 start = threadCpuNs();
                 for (int i = 0; i < kChecks; ++i)
                     if (authenticator.authorize(header, ApiScope::Read).outcome != ApiKeyAuthenticator::Outcome::Allowed)
                         ++refused;
+                cpuNs += threadCpuNs() - start;
             });
         for (auto &worker : workers)
             worker.join();
-        return std::pair(double(timer.nsecsElapsed()) / 1000.0 / kChecks, refused.load());
+        return std::pair(double(cpuNs.load()) / 1000.0 / (double(kChecks) * threads), refused.load());
     };
     const auto [oneUs, oneRefused] = run(1);
     const auto [twoUs, twoRefused] = run(2);
-    std::printf("API key check of a cached key, in process: %.2f us per request on one thread, %.2f us wall per "
-                "request each with two threads on the same key%s\n",
+    std::printf("API key check of a cached key, in process: %.2f us CPU per request on one thread, %.2f us with two "
+                "threads on the same key%s\n",
                 oneUs, twoUs, oneRefused + twoRefused > 0 ? " (some refused!)" : "");
     std::fflush(stdout);
 }
@@ -372,14 +392,21 @@ int main(int argc, char **argv)
             for (const int connections : {16, 64})
                 if (connections <= threads) {
                     // Alternating rounds, so drift on a shared machine hits both alike.
-                    double plainRequests = 0, plainSeconds = 0, keyedRequests = 0, keyedSeconds = 0;
+                    // Throughput moves with whatever else the machine runs; the server's own
+                    // CPU time per request (this process: server and engine) much less.
+                    double plainRequests = 0, plainSeconds = 0, plainCpu = 0;
+                    double keyedRequests = 0, keyedSeconds = 0, keyedCpu = 0;
                     for (int round = 0; round < keyRounds; ++round) {
                         StatsCounts before = engineCounts(**engine);
+                        double cpu = processCpuSeconds();
                         const Load load = runWrk(script, *port, connections, phaseSeconds, kHitStudents);
+                        plainCpu += processCpuSeconds() - cpu;
                         printRow(QStringLiteral("redis hits (%1 threads)").arg(threads), connections, load,
                                  engineP99(before, engineCounts(**engine)));
                         before = engineCounts(**engine);
+                        cpu = processCpuSeconds();
                         const Load keyed = runWrk(script, *keyedPort, connections, phaseSeconds, kHitStudents, *apiKey);
+                        keyedCpu += processCpuSeconds() - cpu;
                         printRow(QStringLiteral("redis hits, API key (%1 threads)").arg(threads), connections, keyed,
                                  engineP99(before, engineCounts(**engine)));
                         plainRequests += double(load.requests);
@@ -387,11 +414,15 @@ int main(int argc, char **argv)
                         keyedRequests += double(keyed.requests);
                         keyedSeconds += keyed.seconds;
                     }
-                    if (plainSeconds > 0 && keyedSeconds > 0 && plainRequests > 0) {
+                    if (plainSeconds > 0 && keyedSeconds > 0 && plainRequests > 0 && keyedRequests > 0) {
                         const double plainRate = plainRequests / plainSeconds;
                         const double keyedRate = keyedRequests / keyedSeconds;
-                        std::printf("  API key, %d threads, %d conns: %.0f vs %.0f req/s without: %+.1f %%\n", threads,
-                                    connections, keyedRate, plainRate, (keyedRate / plainRate - 1.0) * 100.0);
+                        const double plainUs = plainCpu * 1e6 / plainRequests;
+                        const double keyedUs = keyedCpu * 1e6 / keyedRequests;
+                        std::printf("  API key, %d threads, %d conns: %.0f vs %.0f req/s without (%+.1f %%); server CPU "
+                                    "%.1f vs %.1f us per request (%+.1f %%)\n",
+                                    threads, connections, keyedRate, plainRate, (keyedRate / plainRate - 1.0) * 100.0,
+                                    keyedUs, plainUs, (keyedUs / plainUs - 1.0) * 100.0);
                         std::fflush(stdout);
                     }
                 }
