@@ -83,6 +83,25 @@ QString bearer(const Secret &key)
     return QStringLiteral("Bearer ") + key.reveal();
 }
 
+// HttpServer over a FakeBackend behind an authenticator of its own (the keys are real,
+// in PostgreSQL; the backend needs none of the engine), on a free loopback port.
+struct KeyedServer {
+    KeyedServer(const PgSettings &pg, const ApiKeyAuthenticator::Options &options)
+        : authenticator(pg, options), server(backend)
+    {
+        server.setAuthenticator(&authenticator);
+        auto started = server.start();
+        port = started ? *started : 0;
+    }
+
+    test::FakeBackend backend;
+    ApiKeyAuthenticator authenticator;
+    HttpServer server;
+    int port = 0;
+};
+
+constexpr char kProfileTarget[] = "/api/v1/extension/students/profile?moodle_user_id=1";
+
 std::string readTarget(const QString &endpoint)
 {
     return "/api/v1/extension/students/" + endpoint.toStdString() + "?moodle_user_id=" + std::to_string(kMoodleUserId);
@@ -104,11 +123,16 @@ private:
     // A key as `tiersync apikey create` makes one; revoked at once when asked.
     Secret makeKey(const QString &name, ApiScopes scopes, bool revoked = false)
     {
+        return makeKeyIn(m_profile.pg, name, scopes, revoked);
+    }
+
+    Secret makeKeyIn(const PgSettings &pg, const QString &name, ApiScopes scopes, bool revoked)
+    {
         auto key = apikey::generate();
         if (!key)
             return {};
         const QByteArray bytes = key->reveal().toLatin1();
-        PgConnection connection(m_profile.pg);
+        PgConnection connection(pg);
         ApiKeyRepository repository(connection);
         auto created = repository.create(*apikey::prefixOf(bytes), apikey::sha256Hex(bytes), name,
                                          apikey::scopeNames(scopes), QStringLiteral("tst_apikeys"));
@@ -320,41 +344,39 @@ private Q_SLOTS:
     // until a token is back; another key has its own bucket.
     void theRateLimitAnswers429()
     {
-        test::FakeBackend backend;
         const test::ManualEpochClock clock;
         ApiKeyAuthenticator::Options options;
         options.clock = clock.clock();
         options.rateLimitPerSecond = 2;
         options.rateLimitBurst = 3;
         options.usageFlushTickMs = 0;
-        ApiKeyAuthenticator authenticator(m_profile.pg, options);
-        HttpServer server(backend);
-        server.setAuthenticator(&authenticator);
-        auto serverPort = server.start();
-        VERIFY_OK(serverPort);
+        KeyedServer keyed(m_profile.pg, options);
+        QVERIFY(keyed.port > 0);
+        const int at = keyed.port;
+        const test::FakeBackend &backend = keyed.backend;
         const Secret first = makeKey(QStringLiteral("busy"), ApiScope::Read | ApiScope::Metrics);
         const Secret second = makeKey(QStringLiteral("quiet"), ApiScope::Read);
         QVERIFY(!first.isEmpty() && !second.isEmpty());
-        const std::string target = "/api/v1/extension/students/profile?moodle_user_id=1";
+        const std::string target = kProfileTarget;
 
         for (int i = 0; i < 3; ++i)
-            QCOMPARE(get(*serverPort, target, bearer(first)).status, 200);
-        const Answer limited = get(*serverPort, target, bearer(first));
+            QCOMPARE(get(at, target, bearer(first)).status, 200);
+        const Answer limited = get(at, target, bearer(first));
         QCOMPARE(limited.status, 429);
         QCOMPARE(limited.body.value(QStringLiteral("error")).toString(), QStringLiteral("rate_limited"));
         QCOMPARE(limited.retryAfter, std::string("1"));
-        QCOMPARE(get(*serverPort, "/metrics", bearer(first)).status, 429);  // one bucket per key
-        QCOMPARE(get(*serverPort, target, bearer(second)).status, 200);     // not another key's
+        QCOMPARE(get(at, "/metrics", bearer(first)).status, 429);  // one bucket per key
+        QCOMPARE(get(at, target, bearer(second)).status, 200);     // not another key's
 
         clock.advance(499);  // 0.998 of a token
-        QCOMPARE(get(*serverPort, target, bearer(first)).status, 429);
+        QCOMPARE(get(at, target, bearer(first)).status, 429);
         clock.advance(1);
-        QCOMPARE(get(*serverPort, target, bearer(first)).status, 200);
-        QCOMPARE(get(*serverPort, target, bearer(first)).status, 429);
+        QCOMPARE(get(at, target, bearer(first)).status, 200);
+        QCOMPARE(get(at, target, bearer(first)).status, 429);
         clock.advance(10000);  // refills to the burst, not beyond
         for (int i = 0; i < 3; ++i)
-            QCOMPARE(get(*serverPort, target, bearer(first)).status, 200);
-        QCOMPARE(get(*serverPort, target, bearer(first)).status, 429);
+            QCOMPARE(get(at, target, bearer(first)).status, 200);
+        QCOMPARE(get(at, target, bearer(first)).status, 429);
         // A refused request never reached the backend.
         QCOMPARE(backend.readCalls(), 3 + 1 + 1 + 3);
     }
@@ -363,21 +385,18 @@ private Q_SLOTS:
     // let through.
     void anUncheckableKeyIsRefusedWith503()
     {
-        test::FakeBackend backend;
         PgSettings closed = m_profile.pg;
         closed.options.insert(QStringLiteral("port"), QStringLiteral("1"));
         closed.options.insert(QStringLiteral("connect_timeout"), QStringLiteral("2"));
         ApiKeyAuthenticator::Options options;
         options.usageFlushTickMs = 0;
-        ApiKeyAuthenticator authenticator(closed, options);
-        HttpServer server(backend);
-        server.setAuthenticator(&authenticator);
-        auto serverPort = server.start();
-        VERIFY_OK(serverPort);
+        KeyedServer keyed(closed, options);
+        QVERIFY(keyed.port > 0);
+        const test::FakeBackend &backend = keyed.backend;
         auto key = apikey::generate();
         VERIFY_OK(key);
         m_keys << *key;
-        const Answer answer = get(*serverPort, "/api/v1/extension/students/profile?moodle_user_id=1", bearer(*key));
+        const Answer answer = get(keyed.port, kProfileTarget, bearer(*key));
         QCOMPARE(answer.status, 503);
         QCOMPARE(answer.body.value(QStringLiteral("error")).toString(), QStringLiteral("unavailable"));
         QVERIFY(!answer.retryAfter.empty());
@@ -392,49 +411,32 @@ private Q_SLOTS:
         auto scratch = test::ScratchProfile::create(sandbox, QStringLiteral("apikeysdown"), kOutageRedisDb);
         VERIFY_OK(scratch);
         const PgSettings pg = (*scratch)->profile().pg;
-        const auto make = [&pg](ApiScopes scopes, bool revoked) -> Secret {
-            auto key = apikey::generate();
-            if (!key)
-                return {};
-            const QByteArray bytes = key->reveal().toLatin1();
-            PgConnection connection(pg);
-            ApiKeyRepository repository(connection);
-            auto created = repository.create(*apikey::prefixOf(bytes), apikey::sha256Hex(bytes), QStringLiteral("outage"),
-                                             apikey::scopeNames(scopes), QStringLiteral("tst_apikeys"));
-            if (!created || (revoked && !repository.revoke(created->id)))
-                return {};
-            return *key;
-        };
-        const Secret good = make(ApiScope::Read, false);
-        const Secret revoked = make(ApiScope::Read, true);
+        const Secret good = makeKeyIn(pg, QStringLiteral("outage"), ApiScope::Read, false);
+        const Secret revoked = makeKeyIn(pg, QStringLiteral("outage revoked"), ApiScope::Read, true);
         QVERIFY(!good.isEmpty() && !revoked.isEmpty());
-        m_keys << good << revoked;
 
-        test::FakeBackend backend;
         const test::ManualEpochClock clock;
         ApiKeyAuthenticator::Options options;
         options.clock = clock.clock();
         options.usageFlushTickMs = 0;
-        ApiKeyAuthenticator authenticator(pg, options);
-        HttpServer server(backend);
-        server.setAuthenticator(&authenticator);
-        auto serverPort = server.start();
-        VERIFY_OK(serverPort);
-        const std::string target = "/api/v1/extension/students/profile?moodle_user_id=1";
-        QCOMPARE(get(*serverPort, target, bearer(good)).status, 200);
-        QCOMPARE(get(*serverPort, target, bearer(revoked)).status, 401);
+        KeyedServer keyed(pg, options);
+        QVERIFY(keyed.port > 0);
+        const int at = keyed.port;
+        const std::string target = kProfileTarget;
+        QCOMPARE(get(at, target, bearer(good)).status, 200);
+        QCOMPARE(get(at, target, bearer(revoked)).status, 401);
 
         scratch->reset();  // DROP DATABASE … WITH (FORCE): the authenticator's session goes too
         clock.advance(options.cacheTtlMs);  // every row is due for a lookup, which fails
-        QCOMPARE(get(*serverPort, target, bearer(good)).status, 200);
-        QCOMPARE(get(*serverPort, target, bearer(revoked)).status, 401);
+        QCOMPARE(get(at, target, bearer(good)).status, 200);
+        QCOMPARE(get(at, target, bearer(revoked)).status, 401);
         auto unseen = apikey::generate();
         VERIFY_OK(unseen);
         m_keys << *unseen;
-        QCOMPARE(get(*serverPort, target, bearer(*unseen)).status, 503);
+        QCOMPARE(get(at, target, bearer(*unseen)).status, 503);
 
         clock.advance(options.staleGraceMs);  // past the grace
-        const Answer expired = get(*serverPort, target, bearer(good));
+        const Answer expired = get(at, target, bearer(good));
         QCOMPARE(expired.status, 503);
         QVERIFY(!expired.retryAfter.empty());
     }
