@@ -80,6 +80,15 @@ sim_faults 0.25
 sim_faults 0
 "$tiersync" sync products --json >>"$work/sync.log" 2>&1
 
+# An API key for the reads below (serve asks for one). The header lives in a file of
+# mode 600 for curl's -H @FILE, so the key is never on a command line.
+api_key=$("$tiersync" apikey create screenshots --scope read 2>>"$work/apikey.log")
+(umask 077 && printf 'Authorization: Bearer %s\n' "$api_key" >"$work/api-auth")
+unset api_key
+api_get() {  # curl arguments; the API key is added
+  curl -H @"$work/api-auth" "$@"
+}
+
 # Port 0: the server takes a free port and says which on its first line.
 webhook_token=screenshots-$RANDOM$RANDOM
 TIERSYNC_WEBHOOK_CRM_TOKEN=$webhook_token "$tiersync" serve --listen 127.0.0.1:0 >"$work/serve.log" 2>&1 &
@@ -90,17 +99,17 @@ wait_for "tiersync serve" 100 curl -fsS "$api/healthz"
 for round in 1 2 3; do
   for id in $(seq 1 40); do
     for endpoint in profile academics finance classes requests; do
-      curl -s -o /dev/null "$api/api/v1/extension/students/$endpoint?moodle_user_id=$id" || true
+      api_get -s -o /dev/null "$api/api/v1/extension/students/$endpoint?moodle_user_id=$id" || true
     done
   done
   if [ "$round" -eq 1 ]; then
-    curl -s -o /dev/null "$api/api/v1/extension/students/profile?moodle_user_id=7&force_refresh=true" || true
+    api_get -s -o /dev/null "$api/api/v1/extension/students/profile?moodle_user_id=7&force_refresh=true" || true
   fi
 done
 # Webhooks, delivered by zoho-sim: one for a record changed in Zoho (processed, keys
 # invalidated), one for a record that did not change (unchanged).
 zoho_id() {  # $1 = moodle_user_id → the student's CRM record id, as the server returns it
-  curl -fsS "$api/api/v1/extension/students/profile?moodle_user_id=$1" |
+  api_get -fsS "$api/api/v1/extension/students/profile?moodle_user_id=$1" |
     grep -o '"id": *"[0-9]*"' | head -n 1 | grep -o '[0-9]\{5,\}'
 }
 sim_post() {  # $1 = path, $2 = JSON body
@@ -117,7 +126,7 @@ done
 # A light, bounded read load while the pages are grabbed, so the Overview's figures are live.
 (
   for _ in $(seq 1 600); do
-    curl -s -o /dev/null "$api/api/v1/extension/students/profile?moodle_user_id=$((RANDOM % 60 + 1))" || true
+    api_get -s -o /dev/null "$api/api/v1/extension/students/profile?moodle_user_id=$((RANDOM % 60 + 1))" || true
     sleep 0.2
   done
 ) &

@@ -140,13 +140,14 @@ int main(int argc, char *argv[])
         auto *servingLabel = new QLabel(QStringLiteral("API: starting…"), &window);
         servingLabel->setObjectName(QStringLiteral("servingLabel"));
         window.statusBar()->addPermanentWidget(servingLabel);
-        QObject::connect(embeddedServer, &EmbeddedServer::started, servingLabel, [servingLabel, traffic](const QString &url) {
+        QObject::connect(embeddedServer, &EmbeddedServer::started, servingLabel, [servingLabel, traffic, embeddedServer](const QString &url) {
             servingLabel->setText(QStringLiteral("API: %1").arg(url));
             if (!traffic)
                 return;
             const auto registry = EndpointRegistry::builtIn();
             const QStringList endpoints = registry ? registry->names() : QStringList();
-            QMetaObject::invokeMethod(traffic, [traffic, url, endpoints] { traffic->start(url, endpoints); },
+            // The embedded server's own key, held in memory only (EmbeddedServer::apiKey()).
+            QMetaObject::invokeMethod(traffic, [traffic, url, endpoints, key = embeddedServer->apiKey()] { traffic->start(url, endpoints, key); },
                                       Qt::QueuedConnection);
         });
         QObject::connect(embeddedServer, &EmbeddedServer::failed, servingLabel, [servingLabel](const QString &message) {

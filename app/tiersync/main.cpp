@@ -1,4 +1,5 @@
 // tiersync: the headless engine — CLI commands, and later `tiersync serve`.
+#include "apikeycommand.h"
 #include "cachingcommand.h"
 #include "checkcommand.h"
 #include "cliprofile.h"
@@ -30,9 +31,12 @@ int usage(int code)
            "commands:\n"
            "  check [--json]               reach Redis, PostgreSQL (migrating it) and Zoho\n"
            "  sandbox up|down|status|env   private redis-server, PostgreSQL and zoho-sim\n"
-           "  serve [--listen HOST:PORT] [--threads N] [--no-scheduler] [--public-url URL]\n"
-           "                               the HTTP API (default 127.0.0.1:8001); runs the due schedules\n"
-           "                               unless --no-scheduler; keeps CRM notification channels with a public URL\n"
+           "  serve [--listen HOST:PORT] [--threads N] [--no-scheduler] [--public-url URL] [--rate-limit N] [--no-auth]\n"
+           "                               the HTTP API (default 127.0.0.1:8001), API keys required unless\n"
+           "                               --no-auth (loopback only); runs the due schedules unless --no-scheduler;\n"
+           "                               keeps CRM notification channels with a public URL\n"
+           "  apikey create NAME --scope read[,metrics] | list | revoke ID-or-PREFIX [--json]\n"
+           "                               the keys serve asks for (a key is printed once, at create)\n"
            "  stats [--json] [--minutes N] per-endpoint read statistics (all instances, last hour)\n"
            "  caching on|off|status [--json]  the global caching switch (rollback: off)\n"
            "  sync TYPE [--mode incremental|full] [--batch-size N] [--json]  one entity type or feed\n"
@@ -66,7 +70,8 @@ int main(int argc, char *argv[])
     const bool needsProfile = QStringList{QStringLiteral("check"), QStringLiteral("serve"), QStringLiteral("stats"),
                                           QStringLiteral("caching"), QStringLiteral("sync"), QStringLiteral("runs"),
                                           QStringLiteral("warm"), QStringLiteral("invalidate"), QStringLiteral("limits"),
-                                          QStringLiteral("schedule"), QStringLiteral("channels")}
+                                          QStringLiteral("schedule"), QStringLiteral("channels"),
+                                          QStringLiteral("apikey")}
                                   .contains(command);
     if (needsProfile) {
         auto profile = tiersync::cli::takeConnectionProfile(args);
@@ -104,6 +109,8 @@ int main(int argc, char *argv[])
             return tiersync::cli::runScheduleCommand(*services, args);
         if (command == QLatin1String("channels"))
             return tiersync::cli::runChannelsCommand(*services, args);
+        if (command == QLatin1String("apikey"))
+            return tiersync::cli::runApiKeyCommand(*services, args);
         return tiersync::cli::runWarmCommand(*services, args);
     }
     if (command == QLatin1String("version") || command == QLatin1String("--version")) {

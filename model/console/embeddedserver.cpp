@@ -2,10 +2,23 @@
 
 #include "core/logging.h"
 #include "host/servestack.h"
+#include "server/apikey.h"
 
 namespace tiersync {
 
-EmbeddedServer::EmbeddedServer(QObject *parent) : QObject(parent) {}
+namespace {
+
+Secret processKey()
+{
+    auto key = apikey::generate();
+    if (!key)
+        qCWarning(lcHttp).noquote() << "embedded server: no key of its own:" << key.error().message;
+    return key ? *key : Secret();
+}
+
+}  // namespace
+
+EmbeddedServer::EmbeddedServer(QObject *parent) : QObject(parent), m_apiKey(processKey()) {}
 
 EmbeddedServer::~EmbeddedServer() = default;
 
@@ -24,6 +37,11 @@ void EmbeddedServer::setRunSchedules(bool run)
     m_runSchedules = run;
 }
 
+const Secret &EmbeddedServer::apiKey() const
+{
+    return m_apiKey;
+}
+
 void EmbeddedServer::start(const ConnectionProfile &profile, const QString &host, int port)
 {
     m_stack.reset();
@@ -34,6 +52,7 @@ void EmbeddedServer::start(const ConnectionProfile &profile, const QString &host
     options.threadCount = 16;
     options.clock = m_clock;
     options.runSchedules = m_runSchedules;
+    options.localApiKey = m_apiKey;
     auto stack = m_pool ? ServeStack::start(m_pool->servicesFor(profile), options) : ServeStack::start(profile, options);
     if (!stack) {
         qCWarning(lcHttp).noquote() << "embedded server:" << stack.error().message;

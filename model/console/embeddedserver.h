@@ -2,6 +2,7 @@
 
 #include "core/connectionprofile.h"
 #include "core/epochclock.h"
+#include "core/secret.h"
 #include "host/engineservices.h"
 
 #include <QObject>
@@ -17,6 +18,13 @@ class ServeStack;
 // dashboard API on a loopback port, so the traffic generator has something to read
 // and the charts move. Lives on a worker thread (WorkerThreads); the stack's engine
 // listeners run on that thread's event loop. Deleting it stops the server.
+//
+// Like `tiersync serve` it asks for API keys (the keys in tiersync.api_keys work), and it
+// also takes one key of its own: made at construction from the OS's CSPRNG, held only in
+// this object's memory, never stored, accepted by this server alone, gone when the console
+// exits. The traffic generator presents it. A stored key would need the admin to make one
+// first, or the console to write a key it cannot show anyone into PostgreSQL, where every
+// other server would accept it too; --no-auth would open the port to every local user.
 class EmbeddedServer final : public QObject {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(EmbeddedServer)
@@ -35,6 +43,9 @@ public:
     // feeds stay within their lag; off by default (an admin's console on production
     // leaves the schedules to the servers).
     void setRunSchedules(bool run);
+    // The key this server alone accepts (read and metrics scopes). Set at construction and
+    // never changed: readable from any thread.
+    [[nodiscard]] const Secret &apiKey() const;
 
 public Q_SLOTS:
     // Starts (or restarts, on a new profile) the stack on host:port (port 0: any free).
@@ -49,6 +60,7 @@ private:
     EpochClock m_clock;
     std::shared_ptr<EngineServicesPool> m_pool;
     bool m_runSchedules = false;
+    const Secret m_apiKey;
     std::unique_ptr<ServeStack> m_stack;
 };
 

@@ -39,7 +39,7 @@ int TrafficGenerator::studentFor(double u) const
     return int(std::min<std::ptrdiff_t>(it - m_cdf.begin(), std::ptrdiff_t(m_cdf.size()) - 1)) + 1;
 }
 
-void TrafficGenerator::start(const QString &baseUrl, const QStringList &endpoints)
+void TrafficGenerator::start(const QString &baseUrl, const QStringList &endpoints, const Secret &apiKey)
 {
     // Created here, on the worker's thread, so their events run there.
     if (!m_network) {
@@ -50,6 +50,7 @@ void TrafficGenerator::start(const QString &baseUrl, const QStringList &endpoint
     }
     m_base = QUrl(baseUrl);
     m_endpoints = endpoints;
+    m_authorization = apiKey.isEmpty() ? QByteArray() : "Bearer " + apiKey.reveal().toLatin1();
     if (m_endpoints.isEmpty() || !m_base.isValid()) {
         qCWarning(lcHttp).noquote() << "traffic generator: nothing to read at" << baseUrl;
         return;
@@ -76,14 +77,18 @@ void TrafficGenerator::sendOne()
     if (m_random.generateDouble() < m_options.forceRefreshShare)
         query.addQueryItem(QStringLiteral("force_refresh"), QStringLiteral("true"));
     url.setQuery(query);
-    QNetworkReply *reply = m_network->get(QNetworkRequest(url));
+    QNetworkRequest request(url);
+    if (!m_authorization.isEmpty())
+        request.setRawHeader("Authorization", m_authorization);
+    QNetworkReply *reply = m_network->get(request);
     ++m_inFlight;
     ++m_sent;
     connect(reply, &QNetworkReply::finished, this, [this, reply] {
         --m_inFlight;
-        // A 503 (Zoho down, never cached) is an answer too; only transport errors fail.
+        // A 503 (Zoho down, never cached) is an answer too; transport errors and refusals
+        // of the key fail.
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        if (status == 0)
+        if (status == 0 || status == 401 || status == 403 || status == 429)
             ++m_failed;
         else
             ++m_answered;

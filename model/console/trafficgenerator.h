@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/secret.h"
+
 #include <QObject>
 #include <QRandomGenerator>
 #include <QString>
@@ -42,12 +44,14 @@ public:
     [[nodiscard]] int studentFor(double u) const;
 
 public Q_SLOTS:
-    // baseUrl: the server's http://host:port; endpoints: the registry's names.
-    void start(const QString &baseUrl, const QStringList &endpoints);
+    // baseUrl: the server's http://host:port; endpoints: the registry's names; apiKey: sent
+    // as `Authorization: Bearer` with every request (the embedded server's own key).
+    void start(const QString &baseUrl, const QStringList &endpoints, const tiersync::Secret &apiKey);
     void stop();
 
 Q_SIGNALS:
-    // Every 100 answers: how many were sent, answered and failed so far.
+    // Every 100 answers: how many were sent, answered and failed so far. An answer the
+    // server refused (401, 403, 429) counts as failed: the load did not reach the engine.
     void progress(quint64 sent, quint64 answered, quint64 failed);
 
 private:
@@ -60,6 +64,7 @@ private:
     QRandomGenerator m_random;
     QUrl m_base;
     QStringList m_endpoints;
+    QByteArray m_authorization;  // "Bearer <key>"
     int m_inFlight = 0;
     quint64 m_sent = 0;
     quint64 m_answered = 0;

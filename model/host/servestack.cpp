@@ -18,6 +18,7 @@ struct ServeStack::Private {
     std::shared_ptr<EngineServices> services;
     std::unique_ptr<CacheEngine> engine;
     std::unique_ptr<WebhookProcessor> webhooks;
+    std::unique_ptr<ApiKeyAuthenticator> authenticator;
     std::unique_ptr<HttpServer> server;
     std::unique_ptr<Scheduler> scheduler;
 };
@@ -75,6 +76,17 @@ Result<std::unique_ptr<ServeStack>> ServeStack::start(std::shared_ptr<EngineServ
     serverOptions.threadCount = options.threadCount;
     p.server = std::make_unique<HttpServer>(*p.engine, serverOptions);
     p.server->setWebhookHandler(p.webhooks.get());
+    if (options.requireApiKeys) {
+        ApiKeyAuthenticator::Options keyOptions = options.apiKeys;
+        if (!keyOptions.clock)
+            keyOptions.clock = options.clock;
+        p.authenticator = std::make_unique<ApiKeyAuthenticator>(profile.pg, std::move(keyOptions));
+        if (!options.localApiKey.isEmpty())
+            if (Status added = p.authenticator->addLocalKey(options.localApiKey, ApiScope::Read | ApiScope::Metrics);
+                !added)
+                return added.error();
+        p.server->setAuthenticator(p.authenticator.get());
+    }
     auto port = p.server->start();
     if (!port)
         return port.error();
@@ -114,6 +126,11 @@ CacheEngine &ServeStack::engine()
 Scheduler *ServeStack::scheduler()
 {
     return d->scheduler.get();
+}
+
+ApiKeyAuthenticator *ServeStack::authenticator()
+{
+    return d->authenticator.get();
 }
 
 const std::shared_ptr<EngineServices> &ServeStack::services() const

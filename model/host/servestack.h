@@ -3,6 +3,8 @@
 #include "core/connectionprofile.h"
 #include "core/epochclock.h"
 #include "core/result.h"
+#include "core/secret.h"
+#include "server/apikeyauthenticator.h"
 
 #include <QProcessEnvironment>
 #include <QString>
@@ -34,6 +36,14 @@ public:
         // --no-scheduler; off by default for the console's embedded server and for tests.
         bool runSchedules = false;
         int scheduleTickMs = 5000;
+        // API keys (tiersync.api_keys) on /api/v1 and /metrics. false: none asked (`serve
+        // --no-auth`), which the server allows on a loopback address only.
+        bool requireApiKeys = true;
+        // Cache time, rate limit…; a null clock takes Options::clock.
+        ApiKeyAuthenticator::Options apiKeys;
+        // A key this stack alone accepts (read and metrics), held only in memory: the
+        // console's embedded server hands it to its traffic generator. Empty: none.
+        Secret localApiKey;
     };
 
     // Starts the engine on the process's services (their Zoho service, retry recorder and
@@ -54,6 +64,8 @@ public:
     [[nodiscard]] CacheEngine &engine();
     // The stack's scheduler; nullptr unless Options::runSchedules.
     [[nodiscard]] Scheduler *scheduler();
+    // nullptr when Options::requireApiKeys is false.
+    [[nodiscard]] ApiKeyAuthenticator *authenticator();
     [[nodiscard]] const std::shared_ptr<EngineServices> &services() const;
 
 private:

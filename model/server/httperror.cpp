@@ -31,6 +31,28 @@ HttpError HttpError::internal()
     return {500, QStringLiteral("internal_error"), QStringLiteral("internal error; see the server log"), 0};
 }
 
+HttpError HttpError::unauthorized(const QString &detail, bool keyGiven)
+{
+    HttpError error{401, QStringLiteral("unauthorized"), detail, 0};
+    error.challenge = keyGiven ? QStringLiteral("Bearer realm=\"tiersync\", error=\"invalid_token\"")
+                               : QStringLiteral("Bearer realm=\"tiersync\"");
+    return error;
+}
+
+HttpError HttpError::forbidden(const QString &scope)
+{
+    HttpError error{403, QStringLiteral("forbidden"),
+                    QStringLiteral("this API key does not have the '%1' scope").arg(scope), 0};
+    error.challenge = QStringLiteral("Bearer realm=\"tiersync\", error=\"insufficient_scope\", scope=\"%1\"").arg(scope);
+    return error;
+}
+
+HttpError HttpError::rateLimited(int retryAfterSeconds)
+{
+    return {429, QStringLiteral("rate_limited"),
+            QStringLiteral("too many requests with this API key; try again later"), retryAfterSeconds};
+}
+
 HttpError HttpError::fromValidation(const Error &error)
 {
     if (error.kind == ErrorKind::NotFound)

@@ -15,6 +15,7 @@ struct HttpError final {
     QString code;      // "bad_request", "not_found", "method_not_allowed", "unavailable", "internal_error"…
     QString detail;    // safe to show
     int retryAfterSeconds = 0;  // > 0: send Retry-After
+    QString challenge;          // not empty: send WWW-Authenticate (401, 403)
 
     // {"error": code, "detail": detail}
     [[nodiscard]] QByteArray toJson() const;
@@ -23,6 +24,13 @@ struct HttpError final {
     [[nodiscard]] static HttpError notFound(const QString &detail);
     [[nodiscard]] static HttpError methodNotAllowed();
     [[nodiscard]] static HttpError internal();
+    // 401 "unauthorized", WWW-Authenticate: Bearer (with error="invalid_token" when a
+    // key was given).
+    [[nodiscard]] static HttpError unauthorized(const QString &detail, bool keyGiven);
+    // 403 "forbidden": the key lacks scope (WWW-Authenticate: Bearer error="insufficient_scope").
+    [[nodiscard]] static HttpError forbidden(const QString &scope);
+    // 429 "rate_limited" with Retry-After.
+    [[nodiscard]] static HttpError rateLimited(int retryAfterSeconds);
     // InvalidArgument → 400 (the validator's own wording, which never echoes input),
     // NotFound → 404, Unavailable / CircuitOpen / Timeout / RateLimited → 503 with
     // Retry-After, anything else → 500.

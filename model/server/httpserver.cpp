@@ -1,7 +1,9 @@
 #include "server/httpserver.h"
 
 #include "core/logging.h"
+#include "server/apikeyauthenticator.h"
 #include "server/httperror.h"
+#include "server/listenaddress.h"
 #include "server/readrequest.h"
 #include "server/serverbackend.h"
 #include "server/webhookhandler.h"
@@ -28,6 +30,7 @@ namespace tiersync {
 namespace {
 
 constexpr char kReadPrefix[] = "/api/v1/extension/students/";
+constexpr char kApiPrefix[] = "/api/";
 constexpr char kWebhookPrefix[] = "/webhooks/zoho/";
 constexpr char kJson[] = "application/json";
 constexpr char kPrometheus[] = "text/plain; version=0.0.4; charset=utf-8";
@@ -40,7 +43,7 @@ public:
 };
 
 // Response codes the server can produce, for tiersync_http_responses_total.
-constexpr std::array<int, 9> kCountedStatuses = {200, 400, 404, 405, 413, 414, 500, 503, 0};
+constexpr std::array<int, 12> kCountedStatuses = {200, 400, 401, 403, 404, 405, 413, 414, 429, 500, 503, 0};
 
 std::size_t statusSlot(int status)
 {
@@ -61,6 +64,31 @@ void setError(httplib::Response &response, const HttpError &error)
         response.set_header("Retry-After", std::to_string(error.retryAfterSeconds));
     if (error.status == 405)
         response.set_header("Allow", "GET, HEAD");
+    if (!error.challenge.isEmpty())
+        response.set_header("WWW-Authenticate", error.challenge.toStdString());
+}
+
+// The answer to a request the authenticator did not allow.
+HttpError authError(const ApiKeyAuthenticator::Decision &decision, ApiScope needed)
+{
+    using Outcome = ApiKeyAuthenticator::Outcome;
+    switch (decision.outcome) {
+    case Outcome::Missing:
+        return HttpError::unauthorized(QStringLiteral("an API key is required: Authorization: Bearer <key>"), false);
+    case Outcome::Revoked:
+        return HttpError::unauthorized(QStringLiteral("this API key was revoked"), true);
+    case Outcome::WrongScope:
+        return HttpError::forbidden(apikey::scopeName(needed));
+    case Outcome::RateLimited:
+        return HttpError::rateLimited(decision.retryAfterSeconds);
+    case Outcome::Unavailable:
+        return {503, QStringLiteral("unavailable"), QStringLiteral("the API key cannot be checked now; try again later"),
+                decision.retryAfterSeconds};
+    case Outcome::Invalid:
+    case Outcome::Allowed:
+        break;
+    }
+    return HttpError::unauthorized(QStringLiteral("unknown or malformed API key"), true);
 }
 
 QString protocolErrorDetail(int status)
@@ -91,6 +119,7 @@ struct HttpServer::Private {
 
     void configure();
     void handleGet(const httplib::Request &request, httplib::Response &response);
+    [[nodiscard]] bool authorized(const httplib::Request &request, httplib::Response &response, ApiScope needed);
     void handleRead(const httplib::Request &request, httplib::Response &response);
     void handleHealth(httplib::Response &response);
     void handleMetrics(httplib::Response &response);
@@ -100,6 +129,7 @@ struct HttpServer::Private {
 
     ServerBackend &backend;
     WebhookHandler *webhooks = nullptr;  // set before start(); not owned
+    ApiKeyAuthenticator *authenticator = nullptr;  // set before start(); not owned; null: no keys asked
     Options options;
     BacklogServer server;
     std::thread thread;
@@ -181,19 +211,45 @@ void HttpServer::Private::handleGet(const httplib::Request &request, httplib::Re
     QElapsedTimer timer;
     timer.start();
     inFlight.fetch_add(1, std::memory_order_relaxed);
-    if (request.path == "/healthz")
+    if (request.path == "/healthz") {
         handleHealth(response);
-    else if (request.path == "/metrics")
-        handleMetrics(response);
-    else if (request.path.compare(0, std::strlen(kReadPrefix), kReadPrefix) == 0)
-        handleRead(request, response);
-    else
+    } else if (request.path == "/metrics") {
+        if (authorized(request, response, ApiScope::Metrics))
+            handleMetrics(response);
+    } else if (request.path.compare(0, std::strlen(kApiPrefix), kApiPrefix) == 0) {
+        // The key first: a caller without one learns nothing, not even which paths exist.
+        if (authorized(request, response, ApiScope::Read)) {
+            if (request.path.compare(0, std::strlen(kReadPrefix), kReadPrefix) == 0)
+                handleRead(request, response);
+            else
+                setError(response, HttpError::notFound(QStringLiteral("no such path")));
+        }
+    } else {
         setError(response, HttpError::notFound(QStringLiteral("no such path")));
+    }
     inFlight.fetch_sub(1, std::memory_order_relaxed);
     count(response.status);
     // Ids are fine in debug logs; the query holds nothing secret, and info stays quiet.
     qCDebug(lcHttp).noquote() << request.method.c_str() << request.path.c_str() << response.status
                               << timer.nsecsElapsed() / 1000 << "us";
+}
+
+bool HttpServer::Private::authorized(const httplib::Request &request, httplib::Response &response, ApiScope needed)
+{
+    if (!authenticator)
+        return true;
+    const auto header = request.headers.find("Authorization");  // httplib compares names case-insensitively
+    const std::string_view value = header == request.headers.end() ? std::string_view() : std::string_view(header->second);
+    const ApiKeyAuthenticator::Decision decision =
+        authenticator->authorize(QByteArrayView(value.data(), qsizetype(value.size())), needed);
+    if (decision.outcome == ApiKeyAuthenticator::Outcome::Allowed)
+        return true;
+    // The prefix is the key's public id; the key itself is never logged.
+    qCDebug(lcHttp).noquote() << "refused" << request.path.c_str() << "key"
+                              << (decision.prefix.isEmpty() ? QStringLiteral("-") : decision.prefix)
+                              << "outcome" << int(decision.outcome);
+    setError(response, authError(decision, needed));
+    return false;
 }
 
 void HttpServer::Private::handleRead(const httplib::Request &request, httplib::Response &response)
@@ -289,6 +345,11 @@ void HttpServer::setWebhookHandler(WebhookHandler *handler)
     d->server.set_payload_max_length(static_cast<std::size_t>(maxBodyBytes));
 }
 
+void HttpServer::setAuthenticator(ApiKeyAuthenticator *authenticator)
+{
+    d->authenticator = authenticator;
+}
+
 HttpServer::HttpServer(ServerBackend &backend, Options options)
     : d(std::make_unique<Private>(backend, std::move(options)))
 {
@@ -311,6 +372,11 @@ Result<int> HttpServer::start()
     const std::lock_guard lock(d->lifecycle);
     if (d->started)
         return makeError(ErrorKind::Conflict, QStringLiteral("the HTTP server was already started"));
+    if (!d->authenticator && !ListenAddress::isLoopback(d->options.host))
+        return makeError(ErrorKind::InvalidArgument,
+                         QStringLiteral("refusing to serve without API keys on %1: only a loopback address "
+                                        "(127.0.0.1, ::1) may go without them")
+                             .arg(d->options.host));
     const std::string host = d->options.host.toStdString();
     const auto where = [this] { return QStringLiteral("%1:%2").arg(d->options.host).arg(d->options.port); };
     if (d->options.port == 0) {

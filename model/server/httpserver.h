@@ -9,6 +9,7 @@
 
 namespace tiersync {
 
+class ApiKeyAuthenticator;
 class ServerBackend;
 class WebhookHandler;
 
@@ -19,6 +20,13 @@ class WebhookHandler;
 //   POST /webhooks/zoho/{crm,books}  (forwarded to a WebhookHandler, when one is set)
 // Requests are validated here, before anything reaches the backend; errors are JSON
 // {"error", "detail"} and never carry internal messages.
+//
+// With an ApiKeyAuthenticator, /api/v1/… asks for a key with the read scope and /metrics
+// for one with the metrics scope (`Authorization: Bearer <key>`), before anything else:
+// none or a wrong or revoked one → 401 with WWW-Authenticate, wrong scope → 403, the
+// key's rate limit → 429 with Retry-After. /healthz stays open (load balancers probe it)
+// and webhooks keep their own token and signature. Without one nothing is asked, which
+// start() allows on a loopback address only.
 //
 // Threads: httplib serves each connection on one pool thread for as long as it is kept
 // alive, and a backend read may block on Zoho for seconds. The pool is therefore sized
@@ -56,11 +64,13 @@ public:
 
     // Binds and starts serving on a thread of its own; returns the bound port (useful
     // with port 0). Connections are accepted (queued) from the moment this returns.
-    // Once only.
+    // Once only. InvalidArgument without an authenticator on a non-loopback host.
     [[nodiscard]] Result<int> start();
     // Routes POST /webhooks/zoho/{source} to handler (not owned; outlives the server) and
     // raises the body cap to its maxBodyBytes(). Before start() only.
     void setWebhookHandler(WebhookHandler *handler);
+    // Asks for API keys (not owned; outlives the server). Before start() only.
+    void setAuthenticator(ApiKeyAuthenticator *authenticator);
     // From any thread, idempotent. Stops accepting, lets requests in flight finish (and
     // idle keep-alive connections notice, within keepAliveTimeoutSeconds), joins.
     void stop();

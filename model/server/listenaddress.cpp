@@ -1,5 +1,8 @@
 #include "server/listenaddress.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 namespace tiersync {
 
 Result<ListenAddress> ListenAddress::parse(const QString &text)
@@ -24,6 +27,20 @@ Result<ListenAddress> ListenAddress::parse(const QString &text)
     if (!ok || port < 0 || port > 65535 || portText.startsWith(u'+') || portText.startsWith(u'-'))
         return bad();
     return ListenAddress{host, port};
+}
+
+bool ListenAddress::isLoopback(const QString &host)
+{
+    if (host == QLatin1String("localhost"))
+        return true;
+    const QByteArray text = host.toLatin1();
+    in_addr v4{};
+    if (::inet_pton(AF_INET, text.constData(), &v4) == 1)
+        return (ntohl(v4.s_addr) >> 24) == 127;
+    in6_addr v6{};
+    if (::inet_pton(AF_INET6, text.constData(), &v6) == 1)
+        return IN6_IS_ADDR_LOOPBACK(&v6) || (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127);
+    return false;
 }
 
 }  // namespace tiersync

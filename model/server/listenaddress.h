@@ -13,6 +13,9 @@ struct ListenAddress final {
     int port = 0;
 
     [[nodiscard]] static Result<ListenAddress> parse(const QString &text);
+    // 127.0.0.0/8, ::1 (also as ::ffff:127.x.y.z) or "localhost": reachable from this
+    // machine only.
+    [[nodiscard]] static bool isLoopback(const QString &host);
 };
 
 }  // namespace tiersync

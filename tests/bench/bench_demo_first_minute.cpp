@@ -20,6 +20,7 @@
 #include "cache/endpointregistry.h"
 #include "cache/readstatistics.h"
 #include "console/trafficgenerator.h"
+#include "server/apikey.h"
 #include "host/engineservices.h"
 #include "host/servestack.h"
 #include "sync/syncrunner.h"
@@ -110,6 +111,11 @@ int main(int argc, char **argv)
     EngineServicesPool pool;
     ServeStack::Options serveOptions;
     serveOptions.threadCount = 16;
+    // The key only this server accepts, as EmbeddedServer makes one for its traffic generator.
+    auto apiKey = apikey::generate();
+    if (!apiKey)
+        return fail(apiKey.error().toString());
+    serveOptions.localApiKey = *apiKey;
     auto stack = ServeStack::start(pool.servicesFor(profile), serveOptions);
     if (!stack)
         return fail(stack.error().toString());
@@ -155,7 +161,7 @@ int main(int argc, char **argv)
     const auto registry = EndpointRegistry::builtIn();
     if (!registry)
         return fail(registry.error().toString());
-    traffic.start((*stack)->url(), registry->names());
+    traffic.start((*stack)->url(), registry->names(), *apiKey);
     timer.start();
     app.exec();
 

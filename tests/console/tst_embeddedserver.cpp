@@ -40,17 +40,20 @@ private:
     std::unique_ptr<test::ScratchProfile> m_scratch;
     ConnectionProfile m_profile;
 
-    // Rows of tiersync.schedules (the scheduler seeds the defaults when it starts).
-    int scheduleRows()
+    // Rows of a table (-1 when they cannot be counted).
+    int rowsOf(const std::string &table)
     {
         int rows = -1;
         PgConnection connection(m_profile.pg);
-        const Status read = connection.transaction(QStringLiteral("counting schedules"), [&](pqxx::transaction_base &txn) {
-            rows = txn.exec1("SELECT count(*) FROM tiersync.schedules")[0].as<int>();
+        const Status read = connection.transaction(QStringLiteral("counting rows"), [&](pqxx::transaction_base &txn) {
+            rows = txn.exec1("SELECT count(*) FROM " + table)[0].as<int>();
             return Status();
         });
         return read ? rows : -1;
     }
+
+    // Rows of tiersync.schedules (the scheduler seeds the defaults when it starts).
+    int scheduleRows() { return rowsOf("tiersync.schedules"); }
 
     void startServer(EmbeddedServer *server, const QString &host, int port)
     {
@@ -121,10 +124,15 @@ private Q_SLOTS:
         const QString url = started.first().first().toString();
         QVERIFY(url.startsWith(QLatin1String("http://127.0.0.1:")));
 
-        // It is `tiersync serve`: the dashboard API answers with data and its source.
+        // It is `tiersync serve`: the dashboard API asks for a key, and answers the server's
+        // own one with data and its source.
         QNetworkAccessManager network;
-        std::unique_ptr<QNetworkReply> reply(
-            network.get(QNetworkRequest(QUrl(url + QStringLiteral("/api/v1/extension/students/profile?moodle_user_id=3")))));
+        QNetworkRequest request(QUrl(url + QStringLiteral("/api/v1/extension/students/profile?moodle_user_id=3")));
+        std::unique_ptr<QNetworkReply> refused(network.get(request));
+        QTRY_VERIFY_WITH_TIMEOUT(refused->isFinished(), kTimeoutMs);
+        QCOMPARE(refused->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 401);
+        request.setRawHeader("Authorization", "Bearer " + server->apiKey().reveal().toLatin1());
+        std::unique_ptr<QNetworkReply> reply(network.get(request));
         QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), kTimeoutMs);
         QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
         const QJsonObject body = QJsonDocument::fromJson(reply->readAll()).object();
@@ -137,14 +145,17 @@ private Q_SLOTS:
         auto registry = EndpointRegistry::builtIn();
         VERIFY_OK(registry);
         const QStringList endpoints = registry->names();
-        QMetaObject::invokeMethod(traffic, [traffic, url, endpoints] { traffic->start(url, endpoints); },
+        const Secret key = server->apiKey();
+        QMetaObject::invokeMethod(traffic, [traffic, url, endpoints, key] { traffic->start(url, endpoints, key); },
                                   Qt::QueuedConnection);
         QTRY_VERIFY_WITH_TIMEOUT(!progress.isEmpty(), kTimeoutMs);
         QMetaObject::invokeMethod(traffic, [traffic] { traffic->stop(); }, Qt::QueuedConnection);
         const QList<QVariant> first = progress.first();
         QVERIFY(first.at(0).toULongLong() >= 100);   // sent
         QCOMPARE(first.at(1).toULongLong() + first.at(2).toULongLong(), 100ULL);
-        QCOMPARE(first.at(2).toULongLong(), 0ULL);   // failed
+        QCOMPARE(first.at(2).toULongLong(), 0ULL);   // failed (a refused key would count here)
+        // The server's own key lives in memory only: nothing in tiersync.api_keys.
+        QCOMPARE(rowsOf("tiersync.api_keys"), 0);
 
         // ... and shows in the shared statistics, as every server's traffic does.
         RedisConnection redis(m_profile.redis);

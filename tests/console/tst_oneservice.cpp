@@ -122,6 +122,8 @@ private Q_SLOTS:
         const QUrl url(started.first().first().toString());
         httplib::Client client(url.host().toStdString(), url.port());
         client.set_read_timeout(60, 0);
+        // With its own key (EmbeddedServer::apiKey(); a server that asks for keys).
+        client.set_bearer_token_auth(server->apiKey().reveal().toStdString());
         const auto answer = client.Get("/api/v1/extension/students/academics?moodle_user_id=6&force_refresh=true");
         QVERIFY(answer);
         QCOMPARE(answer->status, 200);

@@ -7,6 +7,7 @@
 
 #include <httplib.h>
 
+#include <QDeadlineTimer>
 #include <QDir>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -83,10 +84,30 @@ public:
         return m_process.exitCode();
     }
 
-    QByteArray standardError() { return m_process.readAllStandardError(); }
+    // Everything it wrote on stderr so far.
+    QByteArray standardError()
+    {
+        m_stderr += m_process.readAllStandardError();
+        return m_stderr;
+    }
+
+    // Whether stderr says text within 30 s (it is written just after the listening line).
+    bool saysOnStderr(const QByteArray &text)
+    {
+        QDeadlineTimer deadline(30000);
+        m_process.setReadChannel(QProcess::StandardError);  // waitForReadyRead waits on the read channel
+        m_stderr += m_process.readAllStandardError();
+        while (!m_stderr.contains(text) && !deadline.hasExpired()) {
+            m_process.waitForReadyRead(100);
+            m_stderr += m_process.readAllStandardError();
+        }
+        m_process.setReadChannel(QProcess::StandardOutput);
+        return m_stderr.contains(text);
+    }
 
 private:
     QProcess m_process;
+    QByteArray m_stderr;
 };
 
 Served get(httplib::Client &client, const std::string &target)
@@ -99,6 +120,21 @@ Served get(httplib::Client &client, const std::string &target)
     served.body = QJsonDocument::fromJson(QByteArray::fromStdString(result->body)).object();
     served.contentType = result->get_header_value("Content-Type");
     return served;
+}
+
+// `tiersync apikey create NAME --scope SCOPES` on profile; the key it printed, empty on failure.
+std::string createApiKey(const ConnectionProfile &profile, const QString &scopes)
+{
+    QProcess process;
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    for (const auto &[name, value] : profile.toEnvironment())
+        environment.insert(name, value);
+    process.setProcessEnvironment(environment);
+    process.start(QStringLiteral(TIERSYNC_CLI_PATH), {QStringLiteral("apikey"), QStringLiteral("create"),
+                                                      QStringLiteral("tst_serve"), QStringLiteral("--scope"), scopes});
+    if (!process.waitForFinished(60000) || process.exitCode() != 0)
+        return {};
+    return process.readAllStandardOutput().trimmed().toStdString();
 }
 
 QString sourceOf(const Served &served)
@@ -147,6 +183,9 @@ private slots:
         QVERIFY2(port > 0, serve.standardError().constData());
         httplib::Client client("127.0.0.1", port);
         client.set_read_timeout(std::chrono::seconds(60));
+        const std::string key = createApiKey(m_profile, QStringLiteral("read,metrics"));
+        QVERIFY(!key.empty());
+        client.set_bearer_token_auth(key);
         const std::string profile = "/api/v1/extension/students/profile?moodle_user_id=11";
 
         Served first = get(client, profile);
@@ -212,6 +251,10 @@ private slots:
         httplib::Client b("127.0.0.1", secondPort);
         a.set_read_timeout(std::chrono::seconds(60));
         b.set_read_timeout(std::chrono::seconds(60));
+        const std::string apiKey = createApiKey(m_profile, QStringLiteral("read"));  // one key, both servers
+        QVERIFY(!apiKey.empty());
+        a.set_bearer_token_auth(apiKey);
+        b.set_bearer_token_auth(apiKey);
         const std::string classes = "/api/v1/extension/students/classes?moodle_user_id=12";
         QCOMPARE(sourceOf(get(a, classes)), QStringLiteral("zoho"));
         QCOMPARE(sourceOf(get(b, classes)), QStringLiteral("redis"));  // one shared cache
@@ -259,13 +302,79 @@ private slots:
         QCOMPARE(serve.stopWith(SIGINT), 0);
     }
 
+    // Keys are required by default: a server with none yet starts, says how to make one,
+    // and refuses every API and metrics request until one exists.
+    void keysAreRequiredByDefault()
+    {
+        TIERSYNC_REQUIRE_SANDBOX(sandbox);
+        QVERIFY(isolate(sandbox));
+        ServeProcess serve;
+        const int port = serve.start(m_profile, {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")});
+        QVERIFY2(port > 0, serve.standardError().constData());
+        QVERIFY(serve.saysOnStderr("no API key yet"));
+        QVERIFY(serve.saysOnStderr("tiersync apikey create NAME --scope read"));
+        httplib::Client client("127.0.0.1", port);
+        client.set_read_timeout(std::chrono::seconds(60));
+        const std::string target = "/api/v1/extension/students/profile?moodle_user_id=13";
+        const Served refused = get(client, target);
+        QCOMPARE(refused.status, 401);
+        QCOMPARE(refused.body.value(QStringLiteral("error")).toString(), QStringLiteral("unauthorized"));
+        QCOMPARE(get(client, "/metrics").status, 401);
+        QCOMPARE(get(client, "/healthz").status, 200);
+
+        // A key made while it runs works at once (no server has seen its prefix).
+        const std::string key = createApiKey(m_profile, QStringLiteral("read"));
+        QVERIFY(!key.empty());
+        client.set_bearer_token_auth(key);
+        QCOMPARE(get(client, target).status, 200);
+        QCOMPARE(get(client, "/metrics").status, 403);  // read only
+        QCOMPARE(serve.stopWith(SIGTERM), 0);
+    }
+
+    // --no-auth: nothing asked, on loopback only, and said at start.
+    void noAuthServesLoopbackWithoutKeys()
+    {
+        TIERSYNC_REQUIRE_SANDBOX(sandbox);
+        QVERIFY(isolate(sandbox));
+        ServeProcess serve;
+        const int port = serve.start(m_profile, {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+                                                 QStringLiteral("--no-auth")});
+        QVERIFY2(port > 0, serve.standardError().constData());
+        QVERIFY(serve.saysOnStderr("API keys off (--no-auth)"));
+        httplib::Client client("127.0.0.1", port);
+        client.set_read_timeout(std::chrono::seconds(60));
+        QCOMPARE(get(client, "/api/v1/extension/students/profile?moodle_user_id=14").status, 200);
+        const auto metrics = client.Get("/metrics");
+        QVERIFY(metrics);
+        QCOMPARE(metrics->status, 200);
+        QCOMPARE(serve.stopWith(SIGTERM), 0);
+
+        for (const QString &host : {QStringLiteral("0.0.0.0:0"), QStringLiteral("[::]:0")}) {
+            QProcess process;
+            QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+            for (const auto &[name, value] : m_profile.toEnvironment())
+                environment.insert(name, value);
+            process.setProcessEnvironment(environment);
+            process.start(QStringLiteral(TIERSYNC_CLI_PATH),
+                          {QStringLiteral("serve"), QStringLiteral("--no-auth"), QStringLiteral("--listen"), host});
+            QVERIFY(process.waitForFinished(30000));
+            QCOMPARE(process.exitCode(), 2);
+            const QByteArray errors = process.readAllStandardError();
+            QVERIFY2(errors.contains("--no-auth is refused on"), errors.constData());
+            QVERIFY(errors.contains("only a loopback address"));
+            QVERIFY(process.readAllStandardOutput().isEmpty());  // never listened
+        }
+    }
+
     void badArgumentsExit2()
     {
         TIERSYNC_REQUIRE_SANDBOX(sandbox);
         for (const QStringList &arguments :
              {QStringList{QStringLiteral("--listen"), QStringLiteral("8001")},
               QStringList{QStringLiteral("--threads"), QStringLiteral("0")},
-              QStringList{QStringLiteral("--listen")}, QStringList{QStringLiteral("--bogus")}}) {
+              QStringList{QStringLiteral("--listen")}, QStringList{QStringLiteral("--bogus")},
+              QStringList{QStringLiteral("--rate-limit"), QStringLiteral("-1")},
+              QStringList{QStringLiteral("--rate-limit"), QStringLiteral("lots")}}) {
             QProcess process;
             QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
             for (const auto &[name, value] : sandbox.toEnvironment())

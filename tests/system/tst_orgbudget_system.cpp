@@ -102,8 +102,9 @@ public:
         m_process.setProcessEnvironment(environment);
         m_process.setStandardErrorFile(stderrFile);
         m_process.start(QStringLiteral(TIERSYNC_CLI_PATH),
+                        // No per-key rate limit: the readers' demand is the budget's business here.
                         {QStringLiteral("serve"), QStringLiteral("--no-scheduler"), QStringLiteral("--listen"),
-                         QStringLiteral("127.0.0.1:0"),
+                         QStringLiteral("127.0.0.1:0"), QStringLiteral("--rate-limit"), QStringLiteral("0"),
                          QStringLiteral("--threads"), QString::number(kClientsPerServer * 2)});
         if (!m_process.waitForStarted(10000))
             return 0;
@@ -145,7 +146,10 @@ private:
 // before, so each is a Zoho call unless the budget says no.
 class ColdReaders final {
 public:
-    explicit ColdReaders(std::vector<int> ports, int firstId) : m_ports(std::move(ports)), m_nextId(firstId) {}
+    ColdReaders(std::vector<int> ports, int firstId, std::string apiKey)
+        : m_ports(std::move(ports)), m_nextId(firstId), m_apiKey(std::move(apiKey))
+    {
+    }
     ~ColdReaders() { stop(); }
     Q_DISABLE_COPY_MOVE(ColdReaders)
 
@@ -185,6 +189,7 @@ private:
     {
         httplib::Client client("127.0.0.1", port);
         client.set_read_timeout(std::chrono::seconds(60));
+        client.set_bearer_token_auth(m_apiKey);
         while (!m_stop) {
             const int id = m_nextId++;
             const std::string target = "/api/v1/extension/students/profile?moodle_user_id=" + std::to_string(id);
@@ -197,6 +202,7 @@ private:
 
     std::vector<int> m_ports;
     std::atomic<int> m_nextId;
+    std::string m_apiKey;
     std::atomic<bool> m_stop{false};
     std::vector<std::thread> m_threads;
     mutable std::mutex m_mutex;
@@ -213,6 +219,7 @@ private:
     std::unique_ptr<ScratchProfile> m_scratch;
     ConnectionProfile m_profile;
     QTemporaryDir m_dir;
+    std::string m_apiKey;  // made by `tiersync apikey create`, as an admin would
 
     [[nodiscard]] QProcessEnvironment environment() const { return environment(m_profile); }
 
@@ -222,7 +229,7 @@ private:
     }
 
     // Runs `tiersync <arguments>` to its end; the exit code, or -1 when it hangs.
-    [[nodiscard]] int runCli(const QStringList &arguments, QByteArray *errors = nullptr) const
+    [[nodiscard]] int runCli(const QStringList &arguments, QByteArray *errors = nullptr, QByteArray *output = nullptr) const
     {
         QProcess process;
         process.setProcessEnvironment(environment());
@@ -234,6 +241,8 @@ private:
         }
         if (errors)
             *errors = process.readAllStandardError();
+        if (output)
+            *output = process.readAllStandardOutput();
         return process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -2;
     }
 
@@ -315,6 +324,13 @@ private slots:
                          QString::number(kCrmConcurrency)},
                         &errors),
                  0);
+        QByteArray key;
+        QCOMPARE(runCli({QStringLiteral("apikey"), QStringLiteral("create"), QStringLiteral("orgbudget-readers"),
+                         QStringLiteral("--scope"), QStringLiteral("read")},
+                        &errors, &key),
+                 0);
+        m_apiKey = key.trimmed().toStdString();
+        QVERIFY(!m_apiKey.empty());
     }
 
     // Every test starts with no token anywhere, fresh windows at the sim and in Redis.
@@ -363,7 +379,7 @@ private slots:
         std::vector<std::unique_ptr<ServeProcess>> servers;
         std::vector<int> ports;
         QVERIFY(startServers(servers, ports, QStringLiteral("limits"), m_profile));
-        ColdReaders readers(ports, 1);
+        ColdReaders readers(ports, 1, m_apiKey);
         readers.start();
 
         // Two CLI syncs at a time, each started again as soon as it ends.
@@ -407,6 +423,7 @@ private slots:
         QCOMPARE(running, 0);
 
         qInfo().noquote() << "reads:" << readers.summary();
+        QVERIFY2(readers.statuses().count(401) == 0, qPrintable(readers.summary()));  // the key was taken
         for (const auto &sync : loops) {
             qInfo().noquote() << "sync" << sync.entity << "runs:" << sync.runs;
             QVERIFY2(sync.failures.isEmpty(), qPrintable(sync.failures.join(QLatin1String("\n---\n"))));
@@ -443,18 +460,21 @@ private slots:
             for (int port : ports) {
                 httplib::Client client("127.0.0.1", port);
                 client.set_read_timeout(std::chrono::seconds(60));
+                client.set_bearer_token_auth(m_apiKey);
                 const auto result = client.Get("/api/v1/extension/students/profile?moodle_user_id=" + std::to_string(++id));
                 QVERIFY(result);
+                QVERIFY(result->status != 401);
             }
         }
 
-        ColdReaders readers(ports, 200000);
+        ColdReaders readers(ports, 200000, m_apiKey);
         readers.start();
         QTest::qWait(20000);  // the shared budget saturated
         redis.kill();
         QTest::qWait(70000);  // more than a window on the shares alone
         readers.stop();
         qInfo().noquote() << "reads:" << readers.summary();
+        QVERIFY2(readers.statuses().count(401) == 0, qPrintable(readers.summary()));
         for (auto &server : servers)
             QVERIFY2(server->stop() == 0, server->errorTail().constData());
 
