@@ -46,6 +46,20 @@ QString postgresBinDir()
     return {};
 }
 
+// A server tool's run as a Status; its output (the tail) explains a failure, with the
+// password masked should the tool ever echo it.
+Status toolSucceeded(const Result<CommandOutput> &ran, const QString &tool, const Secret &password)
+{
+    if (!ran)
+        return ran.error();
+    if (ran->exitCode == 0)
+        return {};
+    QString output = QString::fromLocal8Bit(ran->output.right(2000));
+    if (!password.isEmpty())
+        output.replace(password.reveal(), password.masked());
+    return makeError(ErrorKind::Internal, QStringLiteral("%1 failed: %2").arg(tool, output));
+}
+
 }  // namespace
 
 PostgresCluster::PostgresCluster(QString directory, int port, Secret password)
@@ -132,12 +146,7 @@ Status PostgresCluster::initialise()
                            QStringLiteral("--no-sync")},
                           120000, true);
     QFile::remove(passwordFile);
-    if (!ran)
-        return ran.error();
-    if (ran->exitCode != 0)
-        return makeError(ErrorKind::Internal,
-                         QStringLiteral("initdb failed: %1").arg(QString::fromLocal8Bit(ran->output.right(2000))));
-    return {};
+    return toolSucceeded(ran, QStringLiteral("initdb"), m_password);
 }
 
 Status PostgresCluster::start(int timeoutMs)
@@ -146,10 +155,8 @@ Status PostgresCluster::start(int timeoutMs)
         return makeError(ErrorKind::Unavailable,
                          QStringLiteral("PostgreSQL server binaries not found under /usr/lib/postgresql "
                                         "(run ./packaging/dev.sh)"));
-    if (!QDir().mkpath(m_directory))
-        return makeError(ErrorKind::Internal, QStringLiteral("cannot create %1").arg(m_directory));
-    if (auto owned = chownToPostgres(m_directory); !owned)
-        return owned;
+    if (auto prepared = prepareDirectory(); !prepared)
+        return prepared;
     if (auto initialised = initialise(); !initialised)
         return initialised;
     if (isRunning())
@@ -183,6 +190,71 @@ Status PostgresCluster::start(int timeoutMs)
         stop();
     }
     return makeError(ErrorKind::Unavailable, QStringLiteral("PostgreSQL did not start; see %1").arg(logFile));
+}
+
+Status PostgresCluster::prepareDirectory()
+{
+    if (!QDir().mkpath(m_directory))
+        return makeError(ErrorKind::Internal, QStringLiteral("cannot create %1").arg(m_directory));
+    return chownToPostgres(m_directory);
+}
+
+Status PostgresCluster::startAsStandbyOf(const PostgresCluster &primary, int timeoutMs)
+{
+    if (postgresBinDir().isEmpty())
+        return makeError(ErrorKind::Unavailable,
+                         QStringLiteral("PostgreSQL server binaries not found under /usr/lib/postgresql "
+                                        "(run ./packaging/dev.sh)"));
+    m_password = primary.m_password;
+    if (auto prepared = prepareDirectory(); !prepared)
+        return prepared;
+    if (!QFile::exists(QDir(dataDirectory()).filePath(QStringLiteral("PG_VERSION")))) {
+        if (auto copied = baseBackupFrom(primary, timeoutMs); !copied)
+            return copied;
+    }
+    return start(timeoutMs);
+}
+
+Status PostgresCluster::baseBackupFrom(const PostgresCluster &primary, int timeoutMs)
+{
+    QDir(dataDirectory()).removeRecursively();
+    // The password reaches pg_basebackup through a passfile, never its command line.
+    // -R writes the connection (passfile included) into the standby's
+    // postgresql.auto.conf, so the file stays, readable only by postgres.
+    const QString passFile = QDir(m_directory).filePath(QStringLiteral("pgpass"));
+    {
+        QFile file(passFile);
+        if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
+            return makeError(ErrorKind::Internal, QStringLiteral("cannot write %1").arg(passFile));
+        file.setPermissions(QFile::ReadOwner | QFile::WriteOwner);
+        QString secret = primary.m_password.reveal();
+        secret.replace(QLatin1Char('\\'), QLatin1String("\\\\")).replace(QLatin1Char(':'), QLatin1String("\\:"));
+        file.write(QStringLiteral("127.0.0.1:%1:*:postgres:%2\n").arg(primary.port()).arg(secret).toUtf8());
+    }
+    if (auto owned = chownToPostgres(passFile); !owned)
+        return owned;
+    const QString conninfo = QStringLiteral("host=127.0.0.1 port=%1 user=postgres passfile=%2 "
+                                            "application_name=standby connect_timeout=10")
+                                 .arg(primary.port())
+                                 .arg(passFile);
+    auto ran = runCommand(binary(QStringLiteral("pg_basebackup")),
+                          {QStringLiteral("-D"), dataDirectory(), QStringLiteral("-d"), conninfo,
+                           QStringLiteral("-X"), QStringLiteral("stream"), QStringLiteral("-R"),
+                           QStringLiteral("--checkpoint=fast"), QStringLiteral("--no-sync")},
+                          timeoutMs, true);
+    if (Status copied = toolSucceeded(ran, QStringLiteral("pg_basebackup"), primary.m_password); !copied)
+        return copied;
+    QFile::setPermissions(dataDirectory(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+    return {};
+}
+
+Status PostgresCluster::promote(int timeoutMs)
+{
+    auto ran = runCommand(binary(QStringLiteral("pg_ctl")),
+                          {QStringLiteral("-D"), dataDirectory(), QStringLiteral("-w"), QStringLiteral("-t"),
+                           QString::number(qMax(1, timeoutMs / 1000)), QStringLiteral("promote")},
+                          timeoutMs + 5000, true);
+    return toolSucceeded(ran, QStringLiteral("pg_ctl promote"), m_password);
 }
 
 Status PostgresCluster::createDatabase()

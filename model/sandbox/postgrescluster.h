@@ -18,6 +18,13 @@ public:
     // initdb on first use, then starts the server and waits until it accepts
     // connections; creates the database "tiersync".
     [[nodiscard]] Status start(int timeoutMs = 60000);
+    // Makes this cluster a streaming-replication standby of primary (pg_basebackup -R
+    // from the running primary, as its postgres user, on first use), then starts it like
+    // start(). initdb's pg_hba.conf already admits replication from 127.0.0.1, and the
+    // defaults (wal_level=replica, max_wal_senders=10) stream. Takes the primary's password.
+    [[nodiscard]] Status startAsStandbyOf(const PostgresCluster &primary, int timeoutMs = 60000);
+    // pg_ctl promote: ends recovery; returns once the server accepts writes.
+    [[nodiscard]] Status promote(int timeoutMs = 60000);
     // pg_ctl stop -m fast; returns once the server is gone.
     void stop();
     [[nodiscard]] bool isRunning() const;
@@ -36,6 +43,8 @@ public:
 private:
     [[nodiscard]] Status initialise();
     [[nodiscard]] Status createDatabase();
+    [[nodiscard]] Status baseBackupFrom(const PostgresCluster &primary, int timeoutMs);
+    [[nodiscard]] Status prepareDirectory();
     [[nodiscard]] QString binary(const QString &name) const;
 
     QString m_directory;

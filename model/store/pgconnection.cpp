@@ -1,6 +1,7 @@
 #include "store/pgconnection.h"
 
 #include "core/logging.h"
+#include "core/secret.h"
 #include "store/pgerror.h"
 
 #include <QThread>
@@ -21,9 +22,34 @@ struct PgConnection::Session {
 
 namespace {
 
+// SQLSTATE 25006: a write on a server that is read-only now (a standby, or a primary
+// that was demoted or fenced). The transaction was rolled back.
+bool isReadOnlyServer(const std::exception &exception)
+{
+    const auto *sql = dynamic_cast<const pqxx::sql_error *>(&exception);
+    return sql && sql->sqlstate() == "25006";
+}
+
+// With several hosts libpq reports one line per host it tried ("connection to server at
+// "a", port 5432 failed: Connection refused", "... failed: session is read-only"); the
+// usual error keeps only the first, so keep them all, in order.
+QString everyHostFailure(const std::exception &exception, const Secret &password)
+{
+    QStringList failures;
+    const QStringList lines = QString::fromUtf8(exception.what()).split(QLatin1Char('\n'));
+    for (const QString &line : lines) {
+        if (line.trimmed().startsWith(QLatin1String("connection to server")))
+            failures << line.trimmed();
+    }
+    QString text = failures.join(QStringLiteral("; "));
+    if (password.reveal().size() >= 3)
+        text.replace(password.reveal(), password.masked());
+    return text.left(1000);
+}
+
 std::string buildConnectionString(const PgSettings &settings, const PgConnection::Options &options)
 {
-    PgSettings effective = settings;
+    PgSettings effective = settings.withSessionDefaults();
     if (!effective.options.contains(QStringLiteral("connect_timeout"))
         && options.connectTimeoutSeconds > 0)
         effective.options.insert(QStringLiteral("connect_timeout"),
@@ -108,6 +134,17 @@ int PgConnection::backendPid() const
 quint64 PgConnection::generation() const
 {
     return m_generation;
+}
+
+QString PgConnection::serverAddress() const
+{
+    assertThread();
+    if (!isOpen())
+        return {};
+    const char *host = m_session->connection->hostname();
+    const char *port = m_session->connection->port();
+    return QStringLiteral("%1:%2").arg(QString::fromUtf8(host ? host : ""),
+                                       QString::fromUtf8(port ? port : ""));
 }
 
 const PgSettings &PgConnection::settings() const
@@ -200,12 +237,19 @@ Status PgConnection::ensureOpen()
             m_settings.password);
         if (error.kind == ErrorKind::Internal)
             error.kind = ErrorKind::Unavailable;
+        if (const QString failures = everyHostFailure(exception, m_settings.password);
+            m_settings.hasSeveralHosts() && !failures.isEmpty())
+            error.message = QStringLiteral("cannot connect to PostgreSQL at %1: %2").arg(describe(), failures);
         qCWarning(lcPg).noquote() << error.toString();
         return error;
     }
     m_session = std::move(session);
     ++m_generation;
-    qCDebug(lcPg).noquote() << "connected to" << describe() << "backend pid"
+    const QString server = serverAddress();
+    if (!m_lastServer.isEmpty() && server != m_lastServer)
+        qCInfo(lcPg).noquote() << "PostgreSQL session moved from" << m_lastServer << "to" << server;
+    m_lastServer = server;
+    qCDebug(lcPg).noquote() << "connected to" << server << "of" << describe() << "backend pid"
                             << m_session->connection->backendpid();
     return {};
 }
@@ -245,11 +289,16 @@ Status PgConnection::run(const QString &what, const Work &work, Idempotency idem
         } catch (const std::exception &exception) {
             Error error = pgErrorFromException(exception, what, m_settings.password);
             const bool lost = pgIsConnectionLoss(exception) || !m_session->connection->is_open();
-            if (!lost)
+            // A read-only server: another host (or the same name, moved) may be the primary
+            // now, and only a new connect finds it.
+            const bool readOnly = !lost && isReadOnlyServer(exception);
+            if (!lost && !readOnly)
                 return error;
+            const QString cause = error.message.mid(what.size() + 2);
             error.kind = ErrorKind::Unavailable;
-            error.message = QStringLiteral("%1: connection to PostgreSQL lost (%2)")
-                                .arg(what, error.message.mid(what.size() + 2));
+            error.message = readOnly ? QStringLiteral("%1: PostgreSQL server %2 is read-only now (%3)")
+                                           .arg(what, serverAddress(), cause)
+                                     : QStringLiteral("%1: connection to PostgreSQL lost (%2)").arg(what, cause);
             dropSession(error.message);
             if (idempotency == Idempotency::Idempotent && attempt == 1) {
                 qCInfo(lcPg).noquote() << "replaying idempotent work on a new session:" << what;

@@ -33,6 +33,16 @@ namespace tiersync {
 // so a session the server dropped while nobody was using it is replaced before any
 // statement is sent, and that call succeeds.
 //
+// With several hosts in the DSN (PgSettings::hasSeveralHosts) libpq tries them in order
+// at every connect and, with target_session_attrs=read-write (the default the engine
+// adds for several hosts), takes the first one that accepts writes. A switchover is
+// therefore followed by reconnecting: a stopped primary breaks the session (as above);
+// a primary that stays up but turned read-only (demoted, or fenced with
+// default_transaction_read_only) answers a write with read_only_sql_transaction
+// (SQLSTATE 25006), and that session is dropped too, so the next call reaches the
+// read-write host. That call fails with ErrorKind::Unavailable (the transaction was
+// rolled back); idempotent work is replayed once on the new session.
+//
 // Every libpqxx exception stops here and becomes an Error (see pgerror.h); messages
 // never contain the password.
 class PgConnection final {
@@ -73,6 +83,9 @@ public:
     // Increases every time a new server session starts. Session state (temporary
     // tables, session advisory locks) belongs to one generation.
     [[nodiscard]] quint64 generation() const;
+    // host:port of the server the current session reached (with several hosts, the one
+    // libpq picked), empty when closed. Safe to log.
+    [[nodiscard]] QString serverAddress() const;
 
     [[nodiscard]] const PgSettings &settings() const;
     [[nodiscard]] const Options &options() const;
@@ -106,6 +119,7 @@ private:
     QThread *m_thread = nullptr;
     std::unique_ptr<Session> m_session;
     quint64 m_generation = 0;
+    QString m_lastServer;  // where the previous session went, to log a change of host
     std::map<std::string, std::string> m_prepared;
 };
 

@@ -37,7 +37,7 @@ private:
 
 std::string listenerConnectionString(const PgSettings &settings, const PgListener::Options &options)
 {
-    PgSettings effective = settings;
+    PgSettings effective = settings.withSessionDefaults();
     auto setDefault = [&](const QString &key, const QString &value) {
         if (!effective.options.contains(key))
             effective.options.insert(key, value);
@@ -50,6 +50,29 @@ std::string listenerConnectionString(const PgSettings &settings, const PgListene
     setDefault(QStringLiteral("keepalives_count"), QStringLiteral("3"));
     effective.options.insert(QStringLiteral("client_encoding"), QStringLiteral("UTF8"));
     return effective.toConnectionString(true).toStdString();
+}
+
+QString serverOf(pqxx::connection &connection)
+{
+    const char *host = connection.hostname();
+    const char *port = connection.port();
+    return QStringLiteral("%1:%2").arg(QString::fromUtf8(host ? host : ""),
+                                       QString::fromUtf8(port ? port : ""));
+}
+
+// A quiet connection is probed now and then: a dead one throws. When the DSN asks for a
+// read-write server, one that turned read-only (a demoted or fenced primary: NOTIFYs are
+// sent on the new primary now) is given up too, so the reconnect lets libpq pick the
+// primary. A standby refuses LISTEN, so it never gets that far.
+void probeSession(pqxx::connection &connection, bool requireReadWrite)
+{
+    pqxx::nontransaction probe(connection, "listener health check");
+    const bool readOnly =
+        probe.exec1("SELECT pg_is_in_recovery() OR current_setting('transaction_read_only')::bool")[0]
+            .as<bool>();
+    probe.commit();
+    if (readOnly && requireReadWrite)
+        throw pqxx::broken_connection("the server is read-only now; looking for the read-write host");
 }
 
 }  // namespace
@@ -128,6 +151,7 @@ bool PgListener::pause(int delayMs) const
 void PgListener::run()
 {
     const std::string connectionString = listenerConnectionString(m_settings, m_options);
+    const bool requireReadWrite = m_settings.requiresReadWrite();
     const long pollSeconds = m_options.pollIntervalMs / 1000;
     const long pollMicroseconds = (m_options.pollIntervalMs % 1000) * 1000L;
     bool everConnected = false;
@@ -151,7 +175,7 @@ void PgListener::run()
             m_listening = true;
             delayMs = m_options.reconnectDelayMs;
             qCInfo(lcPg).noquote() << "listening on" << m_channels.join(QLatin1Char(','))
-                                   << "at" << m_settings.describe();
+                                   << "at" << serverOf(*connection) << "of" << m_settings.describe();
             emit listening();
             if (everConnected && lostReported)
                 emit connectionRestored();
@@ -166,9 +190,7 @@ void PgListener::run()
                 if (!connection->is_open())
                     throw pqxx::broken_connection("connection closed by the server");
                 if (quiet.elapsed() >= m_options.healthCheckIntervalMs) {
-                    pqxx::nontransaction probe(*connection, "listener health check");
-                    probe.exec("SELECT 1");
-                    probe.commit();
+                    probeSession(*connection, requireReadWrite);
                     quiet.restart();
                 }
             }

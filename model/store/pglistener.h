@@ -23,6 +23,11 @@ namespace tiersync {
 // pg_terminate_backend) it emits connectionLost, reconnects with backoff, LISTENs
 // again and emits connectionRestored. NOTIFYs sent while it was disconnected are lost:
 // on connectionRestored a receiver should re-read whatever it watches.
+//
+// With several hosts in the DSN it connects to the read-write one (see
+// PgSettings::withSessionDefaults), so after a switchover it LISTENs on the new primary:
+// a stopped primary breaks the connection at once; one that stays up but turned
+// read-only is noticed by the health check (healthCheckIntervalMs) and left.
 class PgListener final : public QObject {
     Q_OBJECT
 

@@ -234,6 +234,128 @@ private slots:
         QCOMPARE(ca->apiBase, QStringLiteral("https://www.zohoapis.ca"));
         QVERIFY(!zohoDataCentre(QStringLiteral("mars")).ok());
     }
+
+    void pgDsnSeveralHosts_data()
+    {
+        QTest::addColumn<QString>("dsn");
+        QTest::newRow("kv") << QStringLiteral("host=h1,h2 port=5432,5433 dbname=tiersync user=app "
+                                              "password=s3cret target_session_attrs=read-write");
+        QTest::newRow("uri") << QStringLiteral("postgresql://app:s3cret@h1:5432,h2:5433/tiersync"
+                                               "?target_session_attrs=read-write");
+    }
+    void pgDsnSeveralHosts()
+    {
+        QFETCH(QString, dsn);
+        auto s = PgSettings::fromDsn(dsn);
+        QVERIFY2(s.ok(), qPrintable(s.ok() ? QString() : s.error().message));
+        QCOMPARE(s->options.value(QStringLiteral("host")), QStringLiteral("h1,h2"));
+        QCOMPARE(s->options.value(QStringLiteral("port")), QStringLiteral("5432,5433"));
+        QCOMPARE(s->options.value(QStringLiteral("target_session_attrs")), QStringLiteral("read-write"));
+        QCOMPARE(s->password.reveal(), QStringLiteral("s3cret"));
+        const QList<PgSettings::Endpoint> expected = {{QStringLiteral("h1"), QStringLiteral("5432")},
+                                                      {QStringLiteral("h2"), QStringLiteral("5433")}};
+        QCOMPARE(s->endpoints(), expected);
+        QVERIFY(s->hasSeveralHosts());
+        QVERIFY(s->requiresReadWrite());
+        QCOMPARE(s->describe(), QStringLiteral("h1:5432,h2:5433/tiersync"));
+
+        // Both hosts survive the round trip, and nothing printable holds the password.
+        auto again = PgSettings::fromDsn(s->toConnectionString(true));
+        QVERIFY(again.ok());
+        QCOMPARE(*again, *s);
+        auto withoutPassword = PgSettings::fromDsn(s->toConnectionString(false));
+        QVERIFY(withoutPassword.ok());
+        QCOMPARE(withoutPassword->endpoints(), expected);
+        QVERIFY(withoutPassword->password.isEmpty());
+        QVERIFY(!s->toConnectionString(false).contains(QStringLiteral("s3cret")));
+        QVERIFY(!s->describe().contains(QStringLiteral("s3cret")));
+    }
+
+    void pgDsnSeveralHostsEndpoints_data()
+    {
+        QTest::addColumn<QString>("dsn");
+        QTest::addColumn<QString>("described");
+        QTest::newRow("one port for all") << QStringLiteral("host=a,b,c port=6000 dbname=d")
+                                          << QStringLiteral("a:6000,b:6000,c:6000/d");
+        QTest::newRow("no port") << QStringLiteral("host=a,b dbname=d") << QStringLiteral("a:5432,b:5432/d");
+        QTest::newRow("uri, second port default") << QStringLiteral("postgresql://a:6000,b/d")
+                                                  << QStringLiteral("a:6000,b:5432/d");
+        QTest::newRow("uri, ipv6") << QStringLiteral("postgresql://[::1]:6000,[fe80::2]:6001/d")
+                                   << QStringLiteral("[::1]:6000,[fe80::2]:6001/d");
+        QTest::newRow("hostaddr only") << QStringLiteral("hostaddr=10.0.0.1,10.0.0.2 port=1,2 dbname=d")
+                                       << QStringLiteral("10.0.0.1:1,10.0.0.2:2/d");
+        QTest::newRow("single host unchanged") << QStringLiteral("host=db port=5433 dbname=d")
+                                               << QStringLiteral("db:5433/d");
+        QTest::newRow("nothing") << QString() << QStringLiteral("localhost:5432/");
+    }
+    void pgDsnSeveralHostsEndpoints()
+    {
+        QFETCH(QString, dsn);
+        QFETCH(QString, described);
+        auto s = PgSettings::fromDsn(dsn);
+        QVERIFY2(s.ok(), qPrintable(s.ok() ? QString() : s.error().message));
+        QCOMPARE(s->describe(), described);
+        auto again = PgSettings::fromDsn(s->toConnectionString(true));
+        QVERIFY(again.ok());
+        QCOMPARE(again->describe(), described);
+    }
+
+    void pgDsnSeveralHostsDefaultToTheWritableOne()
+    {
+        // The engine writes: several hosts with no target_session_attrs connect to the
+        // read-write one; an explicit choice is kept, and one host is left alone.
+        auto several = PgSettings::fromDsn(QStringLiteral("host=a,b dbname=d"));
+        QVERIFY(several.ok());
+        QVERIFY(!several->options.contains(QStringLiteral("target_session_attrs")));
+        QCOMPARE(several->effectiveTargetSessionAttrs(), QStringLiteral("read-write"));
+        QVERIFY(several->requiresReadWrite());
+        QCOMPARE(several->withSessionDefaults().options.value(QStringLiteral("target_session_attrs")),
+                 QStringLiteral("read-write"));
+        QVERIFY(several->withSessionDefaults().toConnectionString(false).contains(
+            QStringLiteral("target_session_attrs='read-write'")));
+
+        auto explicitAny = PgSettings::fromDsn(QStringLiteral("host=a,b target_session_attrs=any"));
+        QVERIFY(explicitAny.ok());
+        QVERIFY(!explicitAny->requiresReadWrite());
+        QCOMPARE(explicitAny->withSessionDefaults(), *explicitAny);
+
+        auto primary = PgSettings::fromDsn(QStringLiteral("host=a,b target_session_attrs=primary"));
+        QVERIFY(primary.ok());
+        QVERIFY(primary->requiresReadWrite());
+
+        auto single = PgSettings::fromDsn(QStringLiteral("host=a dbname=d"));
+        QVERIFY(single.ok());
+        QVERIFY(!single->hasSeveralHosts());
+        QVERIFY(!single->requiresReadWrite());
+        QCOMPARE(single->withSessionDefaults(), *single);
+    }
+
+    void pgDsnSeveralHostsRejectsMismatches_data()
+    {
+        QTest::addColumn<QString>("dsn");
+        QTest::addColumn<QString>("mentions");
+        QTest::newRow("ports vs hosts") << QStringLiteral("host=a,b,c port=1,2") << QStringLiteral("2 ports for 3 hosts");
+        QTest::newRow("uri ports vs hosts") << QStringLiteral("postgresql://a,b/d?port=1,2,3")
+                                            << QStringLiteral("3 ports for 2 hosts");
+        QTest::newRow("hostaddr vs host") << QStringLiteral("host=a,b hostaddr=10.0.0.1")
+                                          << QStringLiteral("2 hosts but 1 host addresses");
+        QTest::newRow("port not a number") << QStringLiteral("host=a,b port=5432,x") << QStringLiteral("\"x\"");
+        QTest::newRow("port out of range") << QStringLiteral("host=a port=70000") << QStringLiteral("\"70000\"");
+        QTest::newRow("unknown session attrs") << QStringLiteral("host=a,b target_session_attrs=writable")
+                                               << QStringLiteral("target_session_attrs \"writable\"");
+    }
+    void pgDsnSeveralHostsRejectsMismatches()
+    {
+        QFETCH(QString, dsn);
+        QFETCH(QString, mentions);
+        auto s = PgSettings::fromDsn(dsn + QStringLiteral(" password=s3cret"));
+        if (dsn.startsWith(QLatin1String("postgresql://")))
+            s = PgSettings::fromDsn(dsn + QStringLiteral("&password=s3cret"));
+        QVERIFY(!s.ok());
+        QCOMPARE(s.error().kind, ErrorKind::InvalidArgument);
+        QVERIFY2(s.error().message.contains(mentions), qPrintable(s.error().message));
+        QVERIFY(!s.error().message.contains(QStringLiteral("s3cret")));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestSettings)
