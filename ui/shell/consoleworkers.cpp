@@ -2,13 +2,13 @@
 
 #include "console/cacheadminworker.h"
 #include "console/connectionchecker.h"
+#include "console/enginekeybrowserservice.h"
 #include "console/enginereplicaservice.h"
+#include "console/enginestudentreadservice.h"
 #include "console/enginesyncrunservice.h"
-#include "console/keybrowserworker.h"
 #include "console/overviewworker.h"
 #include "console/retrylogworker.h"
 #include "console/servicethread.h"
-#include "console/studentworker.h"
 #include "console/workerprofile.h"
 #include "console/zoholimitsworker.h"
 
@@ -38,7 +38,6 @@ ConsoleWorkers::ConsoleWorkers(ProfileStore *profiles, SecretStore *secrets, Con
     m_context.profiles = profiles;
     m_context.secrets = secrets;
     m_context.confirmer = confirmer;
-    m_context.keyBrowser = adopt<KeyBrowserWorker>(m_threads, "console-keys");
     const std::shared_ptr<EngineServicesPool> &pool = m_pool;
     const auto pooled = [&pool](auto *worker) { worker->setServicesPool(pool); };
     m_context.healthChecker = adopt<ConnectionChecker>(m_threads, "console-health", pooled);
@@ -49,11 +48,6 @@ ConsoleWorkers::ConsoleWorkers(ProfileStore *profiles, SecretStore *secrets, Con
     });
     m_context.retryLog = adopt<RetryLogWorker>(m_threads, "console-retries", [&](RetryLogWorker *worker) {
         worker->setClock(clocks.wall);
-        pooled(worker);
-    });
-    // Students: reads through a CacheEngine of its own, on the shared Zoho service.
-    m_context.students = adopt<StudentWorker>(m_threads, "console-students", [&](StudentWorker *worker) {
-        worker->setClocks(clocks);
         pooled(worker);
     });
     // Work that blocks its thread for long (a warm) gets a worker of its own, so the
@@ -67,6 +61,11 @@ ConsoleWorkers::ConsoleWorkers(ProfileStore *profiles, SecretStore *secrets, Con
     m_context.replica = m_replica.get();
     m_syncRuns = std::make_unique<EngineSyncRunService>(m_pool, clocks, m_loads);
     m_context.syncRuns = m_syncRuns.get();
+    m_keys = std::make_unique<EngineKeyBrowserService>(m_loads);
+    m_context.keyBrowser = m_keys.get();
+    // Students: reads through a CacheEngine of its own, on the shared Zoho service.
+    m_students = std::make_unique<EngineStudentReadService>(m_pool, clocks);
+    m_context.students = m_students.get();
 }
 
 ConsoleWorkers::~ConsoleWorkers()
@@ -78,6 +77,8 @@ void ConsoleWorkers::stopAll()
 {
     m_syncRuns->stop();  // cancels a run still going, then joins
     m_replica->stop();
+    m_keys->stop();      // cancels a pattern count or delete, then joins
+    m_students->stop();  // skips what is left of a lookup, then joins
     m_loads->stop();
     m_threads.stopAll();
 }

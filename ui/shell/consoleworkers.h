@@ -8,7 +8,9 @@
 #include <memory>
 
 namespace tiersync {
+class EngineKeyBrowserService;
 class EngineReplicaService;
+class EngineStudentReadService;
 class EngineSyncRunService;
 class ServiceThread;
 }
@@ -43,6 +45,8 @@ private:
     WorkerThreads m_threads;
     std::unique_ptr<EngineReplicaService> m_replica;
     std::unique_ptr<EngineSyncRunService> m_syncRuns;
+    std::unique_ptr<EngineKeyBrowserService> m_keys;
+    std::unique_ptr<EngineStudentReadService> m_students;
     ConsoleContext m_context;
 };
 
