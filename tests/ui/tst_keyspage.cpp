@@ -68,6 +68,7 @@ public:
     std::optional<ServiceError> scanFailure;  // every page fails with it while set
     int settingsCalls = 0;
     int scanCount = 0;  // SCAN COUNT of the last scan
+    int fetches = 0;
     QList<QList<QByteArray>> deletes;
     QList<QByteArray> counts;
     QList<QByteArray> patternDeletes;
@@ -90,6 +91,7 @@ public:
     }
     void fetchPage(quint64 scan) override
     {
+        ++fetches;
         later([this, scan] {
             if (scanFailure)
                 return Q_EMIT failed(Request::Scan, scan, *scanFailure);
@@ -355,6 +357,22 @@ private Q_SLOTS:
         QTRY_VERIFY(loaded->text().contains(QStringLiteral("scan complete")));
         QVERIFY2(!status->text().contains(QStringLiteral("Could not list keys")), qPrintable(status->text()));
         QCOMPARE(console.page()->listModel()->rowCount(), 1);
+    }
+
+    void nothingIsListedBeforeAProfile()
+    {
+        Console console;
+        console.service.keys.insert("d:1", stringKey("d:1", "1"));
+        console.console.window().show();
+        console.console.window().showPage(ui::MainWindow::Page::Keys);
+        QVERIFY(QTest::qWaitForWindowExposed(&console.console.window()));
+        console.page()->listModel()->fetchMore({});  // as the list view asks for its first rows
+        QCoreApplication::processEvents();
+        QCOMPARE(console.service.fetches, 0);
+        QVERIFY(!console.find<QLabel>("keysStatus")->text().contains(QStringLiteral("Could not list keys")));
+        QCOMPARE(console.page()->listModel()->rowCount(), 0);
+        console.open();
+        QTRY_COMPARE(console.page()->listModel()->rowCount(), 1);
     }
 
     void pagesOfAReplacedScanAreDropped()

@@ -156,7 +156,12 @@ KeysPage::KeysPage(KeyBrowserService *service, Confirmer *confirmer, QWidget *pa
         connect(m_service, &KeyBrowserService::failed, this, &KeysPage::onFailed);
     }
 
-    connect(m_listModel, &KeyListModel::fetchRequested, this, [this] { m_service->fetchPage(m_generation); });
+    connect(m_listModel, &KeyListModel::fetchRequested, this, [this] {
+        // Before the first scan (no profile yet) there is nothing to page; the first
+        // refresh restarts the list and asks again.
+        if (m_generation != 0)
+            m_service->fetchPage(m_generation);
+    });
     connect(m_filter, &QLineEdit::returnPressed, this, &KeysPage::refresh);
     connect(m_refresh, &QPushButton::clicked, this, &KeysPage::refresh);
     connect(m_loadAllButton, &QPushButton::clicked, this, &KeysPage::loadAll);
