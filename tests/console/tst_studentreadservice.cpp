@@ -85,6 +85,15 @@ private:
     std::unique_ptr<test::ScratchProfile> m_scratch;
     ConnectionProfile m_profile;
 
+    // The test's profile with Zoho (its API and its accounts server) at this address.
+    ConnectionProfile zohoAt(const QString &url) const
+    {
+        ConnectionProfile profile = m_profile;
+        profile.zoho.apiBase = url;
+        profile.zoho.accountsUrl = url;
+        return profile;
+    }
+
     qint64 keysOfStudent(qint64 id)
     {
         QList<QByteArray> keys;
@@ -228,10 +237,8 @@ private Q_SLOTS:
 
     void zohoDownIsSaidInWords()
     {
-        ConnectionProfile down = m_profile;
         // Nothing listens on port 1: Zoho is unreachable, and student 9 was never cached.
-        down.zoho.apiBase = QStringLiteral("http://127.0.0.1:1");
-        down.zoho.accountsUrl = QStringLiteral("http://127.0.0.1:1");
+        const ConnectionProfile down = zohoAt(QStringLiteral("http://127.0.0.1:1"));
         EngineStudentReadService service(std::make_shared<EngineServicesPool>(), {});
         service.setProfile(down);
         StudentLookup result = lookup(service, 9, QStringLiteral("profile"), false);
@@ -247,9 +254,7 @@ private Q_SLOTS:
     {
         HeldZoho zoho;
         QVERIFY(zoho.listen());
-        ConnectionProfile held = m_profile;
-        held.zoho.apiBase = zoho.url();
-        held.zoho.accountsUrl = zoho.url();
+        const ConnectionProfile held = zohoAt(zoho.url());
         EngineStudentReadService service(std::make_shared<EngineServicesPool>(), {});
         service.setProfile(held);
         QSignalSpy finished(&service, &StudentReadService::lookupFinished);
@@ -285,9 +290,7 @@ private Q_SLOTS:
     {
         HeldZoho zoho;
         QVERIFY(zoho.listen());
-        ConnectionProfile held = m_profile;
-        held.zoho.apiBase = zoho.url();
-        held.zoho.accountsUrl = zoho.url();
+        const ConnectionProfile held = zohoAt(zoho.url());
         auto service = std::make_unique<EngineStudentReadService>(std::make_shared<EngineServicesPool>(), ConsoleClocks{});
         service->setProfile(held);
         QSignalSpy finished(service.get(), &StudentReadService::lookupFinished);
