@@ -1,6 +1,6 @@
 #include "console/engineconnectioncheckservice.h"
 #include "console/embeddedserver.h"
-#include "console/studentworker.h"
+#include "console/enginestudentreadservice.h"
 #include "console/enginesyncrunservice.h"
 #include "console/workerthreads.h"
 #include "host/engineservices.h"
@@ -68,17 +68,14 @@ private Q_SLOTS:
         auto pool = std::make_shared<EngineServicesPool>();
         WorkerThreads threads;
         EngineSyncRunService sync(pool, {});
-        auto *students = new StudentWorker;
+        EngineStudentReadService students(pool, {});
         EngineConnectionCheckService tester(pool);
         auto *server = new EmbeddedServer;
-        students->setServicesPool(pool);
         server->setServicesPool(pool);
-        threads.adopt(students, QStringLiteral("test-students"));
         threads.adopt(server, QStringLiteral("test-serve"));
         const ConnectionProfile profile = m_profile;
         sync.setProfile(profile);
-        QMetaObject::invokeMethod(students, [students, profile] { students->setProfile(profile); },
-                                  Qt::QueuedConnection);
+        students.setProfile(profile);
 
         // A sync run (it migrates the empty database first).
         QSignalSpy finished(&sync, &SyncRunService::runFinished);
@@ -94,10 +91,9 @@ private Q_SLOTS:
         QVERIFY(run.counters.zohoCalls > 0);
 
         // A student read straight from Zoho.
-        QSignalSpy looked(students, &StudentWorker::lookupFinished);
-        QSignalSpy lookupFailed(students, &StudentWorker::lookupFailed);
-        QMetaObject::invokeMethod(students, [students] { students->lookup(2, 5, QStringLiteral("profile"), true); },
-                                  Qt::QueuedConnection);
+        QSignalSpy looked(&students, &StudentReadService::lookupFinished);
+        QSignalSpy lookupFailed(&students, &StudentReadService::failed);
+        QVERIFY(students.lookup(5, QStringLiteral("profile"), true) != 0);
         QTRY_VERIFY_WITH_TIMEOUT(looked.size() + lookupFailed.size() == 1, kTimeoutMs);
         QVERIFY(lookupFailed.isEmpty());
         const auto lookup = looked.first().first().value<StudentLookup>();
@@ -132,6 +128,7 @@ private Q_SLOTS:
         QCOMPARE(pool->liveCount(), 1);
         QCOMPARE(simRefreshes(), 1);
         threads.stopAll();
+        students.stop();
         sync.stop();
     }
 };

@@ -132,11 +132,11 @@ private:
     {
         QStringList values;
         // The Overview has an endpoint table too.
-        const auto *table = m_window->studentsPage()->findChild<QTableWidget *>(QStringLiteral("endpointTable"));
+        const auto *table = m_window->studentsPage()->findChild<QTableView *>(QStringLiteral("endpointTable"));
         if (!table)
             return values;
-        for (int row = 0; row < table->rowCount(); ++row)
-            values.append(table->item(row, column)->text());
+        for (int row = 0; row < table->model()->rowCount(); ++row)
+            values.append(table->model()->index(row, column).data().toString());
         return values;
     }
 

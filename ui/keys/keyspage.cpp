@@ -1,7 +1,6 @@
 #include "keys/keyspage.h"
 
 #include "common/confirmer.h"
-#include "console/keybrowserworker.h"
 #include "console/keydetails.h"
 #include "console/keypattern.h"
 #include "itemmodels/keylistmodel.h"
@@ -42,9 +41,9 @@ QString count(qint64 n)
 
 }  // namespace
 
-KeysPage::KeysPage(KeyBrowserWorker *worker, Confirmer *confirmer, QWidget *parent)
+KeysPage::KeysPage(KeyBrowserService *service, Confirmer *confirmer, QWidget *parent)
     : QWidget(parent),
-      m_worker(worker),
+      m_service(service),
       m_confirmer(confirmer),
       m_listModel(new KeyListModel(this)),
       m_treeModel(new KeyTreeModel(this)),
@@ -142,53 +141,27 @@ KeysPage::KeysPage(KeyBrowserWorker *worker, Confirmer *confirmer, QWidget *pare
     layout->addWidget(patternBox);
     layout->addWidget(m_status);
 
-    // GUI → worker: queued, the worker lives on its own thread.
-    connect(this, &KeysPage::redisSettingsChanged, worker, &KeyBrowserWorker::setSettings, Qt::QueuedConnection);
-    connect(this, &KeysPage::startScanRequested, worker, &KeyBrowserWorker::startScan, Qt::QueuedConnection);
-    connect(this, &KeysPage::pageRequested, worker, &KeyBrowserWorker::fetchPage, Qt::QueuedConnection);
-    connect(this, &KeysPage::detailsRequested, worker, &KeyBrowserWorker::loadDetails, Qt::QueuedConnection);
-    connect(this, &KeysPage::deleteRequested, worker, &KeyBrowserWorker::deleteKeys, Qt::QueuedConnection);
-    connect(this, &KeysPage::countRequested, worker, &KeyBrowserWorker::countMatching, Qt::QueuedConnection);
-    connect(this, &KeysPage::deleteMatchingRequested, worker, &KeyBrowserWorker::deleteMatching,
-            Qt::QueuedConnection);
-    // Worker → GUI.
-    connect(worker, &KeyBrowserWorker::pageLoaded, this, &KeysPage::onPageLoaded, Qt::QueuedConnection);
-    connect(worker, &KeyBrowserWorker::scanSized, this, &KeysPage::onScanSized, Qt::QueuedConnection);
-    connect(worker, &KeyBrowserWorker::pageFailed, this, &KeysPage::onPageFailed, Qt::QueuedConnection);
-    connect(worker, &KeyBrowserWorker::detailsLoaded, this, &KeysPage::onDetails, Qt::QueuedConnection);
-    connect(worker, &KeyBrowserWorker::detailsFailed, this,
-            [this](const QByteArray &key, const QString &message) {
-                if (key == m_shownKey)
-                    m_viewer->showError(key, message);
-            },
-            Qt::QueuedConnection);
-    connect(worker, &KeyBrowserWorker::keysDeleted, this, &KeysPage::onKeysDeleted, Qt::QueuedConnection);
-    connect(worker, &KeyBrowserWorker::deleteFailed, this,
-            [this](const QString &message) { setIdle(tr("Nothing was deleted. %1").arg(message)); },
-            Qt::QueuedConnection);
-    connect(worker, &KeyBrowserWorker::patternProgress, this,
-            [this](const QByteArray &, qint64 soFar) { m_status->setText(tr("Working… %1 keys so far").arg(count(soFar))); },
-            Qt::QueuedConnection);
-    connect(worker, &KeyBrowserWorker::matchCounted, this,
-            [this](const QByteArray &match, qint64 keys) {
-                m_countedMatch = match;
-                m_countedKeys = keys;
-                setIdle(tr("%1 keys match %2 (dry run: nothing was deleted).")
-                            .arg(count(keys), QString::fromUtf8(match)));
-                m_invalidate->setEnabled(keys > 0);
-                m_invalidate->setText(tr("Delete %1 keys…").arg(count(keys)));
-            },
-            Qt::QueuedConnection);
-    connect(worker, &KeyBrowserWorker::matchDeleted, this,
-            [this](const QByteArray &match, qint64 removed) {
-                setIdle(tr("Deleted %1 keys matching %2.").arg(count(removed), QString::fromUtf8(match)));
-                refresh();
-            },
-            Qt::QueuedConnection);
-    connect(worker, &KeyBrowserWorker::patternFailed, this,
-            [this](const QByteArray &, const QString &message) { setIdle(message); }, Qt::QueuedConnection);
+    if (m_service) {
+        connect(m_service, &KeyBrowserService::pageLoaded, this, &KeysPage::onPageLoaded);
+        connect(m_service, &KeyBrowserService::scanSized, this, &KeysPage::onScanSized);
+        connect(m_service, &KeyBrowserService::detailsLoaded, this, &KeysPage::onDetails);
+        connect(m_service, &KeyBrowserService::keysDeleted, this, &KeysPage::onKeysDeleted);
+        connect(m_service, &KeyBrowserService::patternProgress, this,
+                [this](quint64 request, const QByteArray &, qint64 soFar) {
+                    if (request == m_actionRequest)
+                        m_status->setText(tr("Working… %1 keys so far").arg(count(soFar)));
+                });
+        connect(m_service, &KeyBrowserService::matchCounted, this, &KeysPage::onMatchCounted);
+        connect(m_service, &KeyBrowserService::matchDeleted, this, &KeysPage::onMatchDeleted);
+        connect(m_service, &KeyBrowserService::failed, this, &KeysPage::onFailed);
+    }
 
-    connect(m_listModel, &KeyListModel::fetchRequested, this, [this] { Q_EMIT pageRequested(m_generation); });
+    connect(m_listModel, &KeyListModel::fetchRequested, this, [this] {
+        // Before the first scan (no profile yet) there is nothing to page; the first
+        // refresh restarts the list and asks again.
+        if (m_generation != 0)
+            m_service->fetchPage(m_generation);
+    });
     connect(m_filter, &QLineEdit::returnPressed, this, &KeysPage::refresh);
     connect(m_refresh, &QPushButton::clicked, this, &KeysPage::refresh);
     connect(m_loadAllButton, &QPushButton::clicked, this, &KeysPage::loadAll);
@@ -203,7 +176,7 @@ KeysPage::KeysPage(KeyBrowserWorker *worker, Confirmer *confirmer, QWidget *pare
     });
     connect(m_invalidate, &QPushButton::clicked, this, &KeysPage::deletePattern);
     connect(m_cancel, &QPushButton::clicked, this, [this] {
-        m_worker->cancel();  // thread-safe: an atomic flag the worker checks per SCAN step
+        m_service->cancel(m_actionRequest);  // the job stops after its current SCAN step
         m_status->setText(tr("Cancelling…"));
     });
     connect(m_list->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
@@ -228,8 +201,10 @@ KeysPage::~KeysPage() = default;
 
 void KeysPage::setRedisSettings(const RedisSettings &settings)
 {
+    if (!m_service)
+        return;
     m_haveSettings = true;
-    Q_EMIT redisSettingsChanged(settings);
+    m_service->setSettings(settings);
     m_viewer->clear();
     m_shownKey.clear();
     refresh();
@@ -239,15 +214,16 @@ void KeysPage::refresh()
 {
     if (!m_haveSettings)
         return;
-    ++m_generation;
     m_loadAll = false;
     // A new scan: the last one's failure no longer applies (it returns if this one fails).
     if (!m_listError.isEmpty() && m_status->text() == m_listError)
         m_status->clear();
     m_listError.clear();
+    // The new scan first: a view may ask for a page while the list resets, and that
+    // page must be the new scan's.
+    m_generation = m_service->startScan(KeyPattern::toScanMatch(m_filter->text()), kScanCount);
     m_listModel->restart();
     m_treeModel->clear();
-    Q_EMIT startScanRequested(m_generation, KeyPattern::toScanMatch(m_filter->text()), kScanCount);
     // The first page now, without waiting for the view to notice the empty list.
     m_listModel->fetchMore({});
     updateLoadedLabel();
@@ -315,12 +291,12 @@ void KeysPage::onCurrentKey(const QByteArray &key)
         return;
     m_shownKey = key;
     m_viewer->showLoading(key);
-    Q_EMIT detailsRequested(key);
+    m_detailsRequest = m_service->loadDetails(key);
 }
 
-void KeysPage::onDetails(const KeyDetails &details)
+void KeysPage::onDetails(quint64 request, const KeyDetails &details)
 {
-    if (details.key == m_shownKey)
+    if (request == m_detailsRequest && details.key == m_shownKey)
         m_viewer->showDetails(details);
 }
 
@@ -353,12 +329,14 @@ void KeysPage::deleteSelected()
                          if (!confirmed)
                              return;
                          setBusy(tr("Deleting %1 keys…").arg(count(keys.size())));
-                         Q_EMIT deleteRequested(keys);
+                         m_actionRequest = m_service->deleteKeys(keys);
                      });
 }
 
-void KeysPage::onKeysDeleted(const QList<QByteArray> &keys, qint64 removed)
+void KeysPage::onKeysDeleted(quint64 request, const QList<QByteArray> &keys, qint64 removed)
 {
+    if (request != m_actionRequest)
+        return;
     m_listModel->removeKeys(keys);
     m_treeModel->removeKeys(keys);
     if (keys.contains(m_shownKey)) {
@@ -375,13 +353,26 @@ void KeysPage::onKeysDeleted(const QList<QByteArray> &keys, qint64 removed)
 
 void KeysPage::countPattern()
 {
+    if (!m_haveSettings)
+        return;  // no server to count on yet
     const QString text = m_pattern->text().trimmed();
     if (KeyPattern::matchesEverything(text)) {
         m_status->setText(tr("Enter a pattern that names a part of the keyspace, e.g. tiersync:v1:ep:grades:*"));
         return;
     }
     setBusy(tr("Counting keys matching %1…").arg(text));
-    Q_EMIT countRequested(KeyPattern::toScanMatch(text));
+    m_actionRequest = m_service->countMatching(KeyPattern::toScanMatch(text));
+}
+
+void KeysPage::onMatchCounted(quint64 request, const QByteArray &match, qint64 keys)
+{
+    if (request != m_actionRequest)
+        return;
+    m_countedMatch = match;
+    m_countedKeys = keys;
+    setIdle(tr("%1 keys match %2 (dry run: nothing was deleted).").arg(count(keys), QString::fromUtf8(match)));
+    m_invalidate->setEnabled(keys > 0);
+    m_invalidate->setText(tr("Delete %1 keys…").arg(count(keys)));
 }
 
 void KeysPage::deletePattern()
@@ -397,8 +388,38 @@ void KeysPage::deletePattern()
                          if (!confirmed)
                              return;
                          setBusy(tr("Deleting keys matching %1…").arg(QString::fromUtf8(match)));
-                         Q_EMIT deleteMatchingRequested(match);
+                         m_actionRequest = m_service->deleteMatching(match);
                      });
+}
+
+void KeysPage::onMatchDeleted(quint64 request, const QByteArray &match, qint64 removed)
+{
+    if (request != m_actionRequest)
+        return;
+    setIdle(tr("Deleted %1 keys matching %2.").arg(count(removed), QString::fromUtf8(match)));
+    refresh();
+}
+
+void KeysPage::onFailed(KeyBrowserService::Request call, quint64 request, const ServiceError &error)
+{
+    switch (call) {
+    case KeyBrowserService::Request::Scan:
+        onPageFailed(request, error.describe());
+        return;
+    case KeyBrowserService::Request::Details:
+        if (request == m_detailsRequest)
+            m_viewer->showError(m_shownKey, error.describe());
+        return;
+    case KeyBrowserService::Request::Delete:
+        if (request == m_actionRequest)
+            setIdle(tr("Nothing was deleted. %1").arg(error.describe()));
+        return;
+    case KeyBrowserService::Request::CountMatching:
+    case KeyBrowserService::Request::DeleteMatching:
+        if (request == m_actionRequest)
+            setIdle(error.describe());
+        return;
+    }
 }
 
 void KeysPage::setBusy(const QString &what)

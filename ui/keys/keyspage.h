@@ -1,5 +1,6 @@
 #pragma once
 
+#include "console/keybrowserservice.h"
 #include "core/redissettings.h"
 
 #include <QByteArray>
@@ -15,10 +16,8 @@ class QTableView;
 class QTreeView;
 
 namespace tiersync {
-class KeyBrowserWorker;
 class KeyListModel;
 class KeyTreeModel;
-struct KeyDetails;
 }  // namespace tiersync
 
 namespace tiersync::ui {
@@ -26,11 +25,12 @@ namespace tiersync::ui {
 class Confirmer;
 class ValueViewer;
 
-// The Redis key browser. Keys arrive one SCAN page at a time from the KeyBrowserWorker
-// (another thread) and go into a flat list (fetchMore: the view asks for the next page
-// when it scrolls to the end) and a namespace tree. Selecting a key loads its value;
-// Delete UNLINKs the selection after a confirmation naming the count; invalidation by
-// pattern counts first (dry run) and deletes only what the admin confirmed.
+// The Redis key browser. Keys arrive one SCAN page at a time from the KeyBrowserService
+// and go into a flat list (fetchMore: the view asks for the next page when it scrolls to
+// the end) and a namespace tree. Selecting a key loads its value; Delete UNLINKs the
+// selection after a confirmation naming the count; invalidation by pattern counts first
+// (dry run) and deletes only what the admin confirmed. A window built without the
+// service (another page's test) leaves the page idle: it never gets settings.
 class KeysPage final : public QWidget {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(KeysPage)
@@ -39,7 +39,7 @@ public:
     static constexpr int kScanCount = 1000;
     static constexpr qint64 kMaxReservedKeys = 20000000;  // ~1 GB of key names: grow beyond that
 
-    KeysPage(KeyBrowserWorker *worker, Confirmer *confirmer, QWidget *parent = nullptr);
+    KeysPage(KeyBrowserService *service, Confirmer *confirmer, QWidget *parent = nullptr);
     ~KeysPage() override;
 
     void setRedisSettings(const tiersync::RedisSettings &settings);
@@ -52,13 +52,6 @@ public:
     [[nodiscard]] KeyTreeModel *treeModel() const { return m_treeModel; }
 
 Q_SIGNALS:
-    void redisSettingsChanged(const tiersync::RedisSettings &settings);
-    void startScanRequested(quint64 generation, const QByteArray &match, int count);
-    void pageRequested(quint64 generation);
-    void detailsRequested(const QByteArray &key);
-    void deleteRequested(const QList<QByteArray> &keys);
-    void countRequested(const QByteArray &match);
-    void deleteMatchingRequested(const QByteArray &match);
     // Emitted after each page has been added (the benchmark and tests watch it).
     void pageShown(int rowsAdded, bool atEnd);
 
@@ -66,8 +59,11 @@ private:
     void onPageLoaded(quint64 generation, const QList<QByteArray> &keys, bool atEnd);
     void onScanSized(quint64 generation, qint64 keysInDatabase);
     void onPageFailed(quint64 generation, const QString &message);
-    void onDetails(const tiersync::KeyDetails &details);
-    void onKeysDeleted(const QList<QByteArray> &keys, qint64 removed);
+    void onDetails(quint64 request, const tiersync::KeyDetails &details);
+    void onKeysDeleted(quint64 request, const QList<QByteArray> &keys, qint64 removed);
+    void onMatchCounted(quint64 request, const QByteArray &match, qint64 keys);
+    void onMatchDeleted(quint64 request, const QByteArray &match, qint64 removed);
+    void onFailed(tiersync::KeyBrowserService::Request call, quint64 request, const tiersync::ServiceError &error);
     void onCurrentKey(const QByteArray &key);
     void deleteSelected();
     void countPattern();
@@ -77,7 +73,7 @@ private:
     void updateLoadedLabel();
     [[nodiscard]] QList<QByteArray> selectedKeys() const;
 
-    KeyBrowserWorker *m_worker;
+    KeyBrowserService *m_service;
     Confirmer *m_confirmer;
     KeyListModel *m_listModel;
     KeyTreeModel *m_treeModel;
@@ -95,7 +91,9 @@ private:
     QPushButton *m_cancel;
     QLabel *m_status;
     ValueViewer *m_viewer;
-    quint64 m_generation = 0;
+    quint64 m_generation = 0;      // the newest scan
+    quint64 m_detailsRequest = 0;  // the shown key's details
+    quint64 m_actionRequest = 0;   // the delete, count or pattern delete under way
     bool m_loadAll = false;
     bool m_haveSettings = false;
     QByteArray m_countedMatch;

@@ -2,32 +2,15 @@
 
 #include "console/enginecacheadminservice.h"
 #include "console/engineconnectioncheckservice.h"
+#include "console/enginekeybrowserservice.h"
 #include "console/enginereplicaservice.h"
 #include "console/enginestatisticsservice.h"
+#include "console/enginestudentreadservice.h"
 #include "console/enginesyncrunservice.h"
 #include "console/enginezoholimitsservice.h"
-#include "console/keybrowserworker.h"
 #include "console/servicethread.h"
-#include "console/studentworker.h"
-#include "console/workerprofile.h"
-
-#include <functional>
 
 namespace tiersync::ui {
-
-namespace {
-
-template <typename Worker>
-Worker *adopt(WorkerThreads &threads, const char *threadName, const std::function<void(Worker *)> &setUp = {})
-{
-    auto *worker = new Worker;
-    if (setUp)
-        setUp(worker);  // before the worker moves to its thread
-    threads.adopt(worker, QLatin1String(threadName));
-    return worker;
-}
-
-}  // namespace
 
 ConsoleWorkers::ConsoleWorkers(ProfileStore *profiles, SecretStore *secrets, Confirmer *confirmer,
                                ConsoleClocks clocks)
@@ -37,14 +20,6 @@ ConsoleWorkers::ConsoleWorkers(ProfileStore *profiles, SecretStore *secrets, Con
     m_context.profiles = profiles;
     m_context.secrets = secrets;
     m_context.confirmer = confirmer;
-    m_context.keyBrowser = adopt<KeyBrowserWorker>(m_threads, "console-keys");
-    const std::shared_ptr<EngineServicesPool> &pool = m_pool;
-    const auto pooled = [&pool](auto *worker) { worker->setServicesPool(pool); };
-    // Students: reads through a CacheEngine of its own, on the shared Zoho service.
-    m_context.students = adopt<StudentWorker>(m_threads, "console-students", [&](StudentWorker *worker) {
-        worker->setClocks(clocks);
-        pooled(worker);
-    });
     // Domain services: quick loads share one thread, long jobs get threads of their own
     // while they run; pages call their methods.
     m_replica = std::make_unique<EngineReplicaService>(m_pool, clocks.wall, m_loads);
@@ -60,6 +35,11 @@ ConsoleWorkers::ConsoleWorkers(ProfileStore *profiles, SecretStore *secrets, Con
     m_context.connectionChecks = m_connectionChecks.get();
     m_cacheAdmin = std::make_unique<EngineCacheAdminService>(m_pool, clocks, m_loads);
     m_context.cacheAdmin = m_cacheAdmin.get();
+    m_keys = std::make_unique<EngineKeyBrowserService>(m_loads);
+    m_context.keyBrowser = m_keys.get();
+    // Students: reads through a CacheEngine of its own, on the shared Zoho service.
+    m_students = std::make_unique<EngineStudentReadService>(m_pool, clocks);
+    m_context.students = m_students.get();
 }
 
 ConsoleWorkers::~ConsoleWorkers()
@@ -75,6 +55,8 @@ void ConsoleWorkers::stopAll()
     m_statistics->stop();
     m_zohoLimits->stop();
     m_connectionChecks->stop();
+    m_keys->stop();      // cancels a pattern count or delete, then joins
+    m_students->stop();  // skips what is left of a lookup, then joins
     m_loads->stop();
     m_threads.stopAll();
 }

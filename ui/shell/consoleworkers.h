@@ -10,8 +10,10 @@
 namespace tiersync {
 class EngineCacheAdminService;
 class EngineConnectionCheckService;
+class EngineKeyBrowserService;
 class EngineReplicaService;
 class EngineStatisticsService;
+class EngineStudentReadService;
 class EngineSyncRunService;
 class EngineZohoLimitsService;
 class ServiceThread;
@@ -51,6 +53,8 @@ private:
     std::unique_ptr<EngineZohoLimitsService> m_zohoLimits;
     std::unique_ptr<EngineConnectionCheckService> m_connectionChecks;  // on a thread of its own
     std::unique_ptr<EngineCacheAdminService> m_cacheAdmin;
+    std::unique_ptr<EngineKeyBrowserService> m_keys;
+    std::unique_ptr<EngineStudentReadService> m_students;
     ConsoleContext m_context;
 };
 

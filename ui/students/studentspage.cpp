@@ -3,12 +3,10 @@
 #include "cache/endpointregistry.h"
 #include "common/confirmer.h"
 #include "common/pageheading.h"
-#include "console/studentlookup.h"
-#include "console/studentworker.h"
+#include "itemmodels/studentendpointmodel.h"
 #include "server/readrequest.h"
+#include "students/studentendpointdelegate.h"
 
-#include <QColor>
-#include <QCoreApplication>
 #include <QFontDatabase>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -20,15 +18,12 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSplitter>
-#include <QTableWidget>
+#include <QTableView>
 #include <QVBoxLayout>
 
 namespace tiersync::ui {
 
 namespace {
-
-enum EndpointColumn { NameColumn, SourceColumn, AgeColumn, LatencyColumn, ResultColumn, DescriptionColumn,
-                      EndpointColumnCount };
 
 // "1 key", "5 keys": the console ships no translations, so a %n plural would read "key(s)".
 QString plural(qint64 count, const QString &one, const QString &many)
@@ -36,48 +31,15 @@ QString plural(qint64 count, const QString &one, const QString &many)
     return QStringLiteral("%1 %2").arg(count).arg(count == 1 ? one : many);
 }
 
-QString ageText(qint64 seconds)
+QList<EndpointDefinition> registryEndpoints(QString *error)
 {
-    if (seconds < 60)
-        return QObject::tr("%1 s").arg(seconds);
-    if (seconds < 3600)
-        return QObject::tr("%1 min %2 s").arg(seconds / 60).arg(seconds % 60);
-    return QObject::tr("%1 h %2 min").arg(seconds / 3600).arg(seconds % 3600 / 60);
-}
-
-QString latencyText(qint64 us)
-{
-    if (us < 10000)
-        return QObject::tr("%1 ms").arg(double(us) / 1000.0, 0, 'f', 2);
-    if (us < 1000000)
-        return QObject::tr("%1 ms").arg(double(us) / 1000.0, 0, 'f', 1);
-    return QObject::tr("%1 s").arg(double(us) / 1000000.0, 0, 'f', 2);
-}
-
-// A colour per tier, so a glance down the column tells where answers came from.
-QColor sourceColor(ReadSource source)
-{
-    switch (source) {
-    case ReadSource::Redis:
-        return QColor(0x2e, 0x7d, 0x32);
-    case ReadSource::Postgres:
-        return QColor(0x15, 0x65, 0xc0);
-    case ReadSource::Zoho:
-        return QColor(0xef, 0x6c, 0x00);
-    case ReadSource::Stale:
-        return QColor(0xc6, 0x28, 0x28);
+    // The registry is compiled in: listing it is no I/O.
+    auto registry = EndpointRegistry::builtIn();
+    if (!registry) {
+        *error = registry.error().message;
+        return {};
     }
-    return {};
-}
-
-QString recordsText(const QByteArray &dataJson)
-{
-    const QJsonDocument document = QJsonDocument::fromJson(dataJson);
-    if (document.isArray())
-        return plural(document.array().size(), QObject::tr("record"), QObject::tr("records"));
-    if (document.isObject())
-        return QObject::tr("1 record");
-    return QObject::tr("no record");
+    return registry->endpoints();
 }
 
 QString prettyJson(const QByteArray &dataJson)
@@ -90,9 +52,9 @@ QString prettyJson(const QByteArray &dataJson)
 
 }  // namespace
 
-StudentsPage::StudentsPage(StudentWorker *worker, Confirmer *confirmer, QWidget *parent)
+StudentsPage::StudentsPage(StudentReadService *service, Confirmer *confirmer, QWidget *parent)
     : QWidget(parent),
-      m_worker(worker),
+      m_service(service),
       m_confirmer(confirmer),
       m_id(new QLineEdit(this)),
       m_lookup(new QPushButton(tr("Look up"), this)),
@@ -102,7 +64,8 @@ StudentsPage::StudentsPage(StudentWorker *worker, Confirmer *confirmer, QWidget 
       m_cancel(new QPushButton(tr("Cancel"), this)),
       m_progress(new QProgressBar(this)),
       m_status(new QLabel(this)),
-      m_endpoints(new QTableWidget(this)),
+      m_model(nullptr),
+      m_endpoints(new QTableView(this)),
       m_dataTitle(new QLabel(this)),
       m_source(new QLabel(this)),
       m_data(new QPlainTextEdit(this))
@@ -138,36 +101,13 @@ StudentsPage::StudentsPage(StudentWorker *worker, Confirmer *confirmer, QWidget 
     m_status->setWordWrap(true);
     m_status->setText(tr("Enter a Moodle user id and press Look up."));
 
-    // The registry is compiled in: listing it is no I/O.
-    auto registry = EndpointRegistry::builtIn();
-    if (registry) {
-        for (const EndpointDefinition &definition : registry->endpoints())
-            m_endpointNames.append(definition.name);
-    } else {
-        m_status->setText(registry.error().message);
-    }
-    m_endpoints->setColumnCount(EndpointColumnCount);
-    m_endpoints->setHorizontalHeaderLabels(
-        {tr("Endpoint"), tr("Source"), tr("Cache age"), tr("Latency"), tr("Result"), tr("Description")});
-    m_endpoints->setRowCount(int(m_endpointNames.size()));
-    for (int row = 0; row < m_endpointNames.size(); ++row) {
-        auto *name = new QTableWidgetItem(m_endpointNames.at(row));
-        QFont bold = name->font();
-        bold.setBold(true);
-        name->setFont(bold);
-        m_endpoints->setItem(row, NameColumn, name);
-        for (int column = SourceColumn; column < EndpointColumnCount; ++column)
-            m_endpoints->setItem(row, column, new QTableWidgetItem);
-        const EndpointDefinition &definition = registry->endpoints().at(row);
-        m_endpoints->item(row, DescriptionColumn)->setText(definition.description);
-        m_endpoints->item(row, NameColumn)->setToolTip(
-            tr("Zoho module %1 · Redis TTL %2 s · PostgreSQL freshness %3 s")
-                .arg(definition.zohoModule)
-                .arg(definition.redisTtlSeconds)
-                .arg(definition.pgFreshnessSeconds));
-        for (int column : {AgeColumn, LatencyColumn})
-            m_endpoints->item(row, column)->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-    }
+    QString registryError;
+    m_model = new StudentEndpointModel(registryEndpoints(&registryError), this);
+    m_model->setObjectName(QStringLiteral("endpointModel"));
+    if (!registryError.isEmpty())
+        m_status->setText(registryError);
+    m_endpoints->setModel(m_model);
+    m_endpoints->setItemDelegate(new StudentEndpointDelegate(m_endpoints));
     m_endpoints->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_endpoints->setSelectionMode(QAbstractItemView::SingleSelection);
     m_endpoints->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -175,12 +115,12 @@ StudentsPage::StudentsPage(StudentWorker *worker, Confirmer *confirmer, QWidget 
     m_endpoints->verticalHeader()->hide();
     m_endpoints->horizontalHeader()->setStretchLastSection(true);
     m_endpoints->horizontalHeader()->setObjectName(QStringLiteral("endpointTableHeader"));
-    m_endpoints->setColumnWidth(NameColumn, 130);
-    m_endpoints->setColumnWidth(SourceColumn, 90);
-    m_endpoints->setColumnWidth(AgeColumn, 100);
-    m_endpoints->setColumnWidth(LatencyColumn, 90);
-    m_endpoints->setColumnWidth(ResultColumn, 220);
-    if (!m_endpointNames.isEmpty())
+    m_endpoints->setColumnWidth(StudentEndpointModel::NameColumn, 130);
+    m_endpoints->setColumnWidth(StudentEndpointModel::SourceColumn, 90);
+    m_endpoints->setColumnWidth(StudentEndpointModel::AgeColumn, 100);
+    m_endpoints->setColumnWidth(StudentEndpointModel::LatencyColumn, 90);
+    m_endpoints->setColumnWidth(StudentEndpointModel::ResultColumn, 220);
+    if (m_model->rowCount() > 0)
         m_endpoints->selectRow(0);
 
     m_data->setReadOnly(true);
@@ -246,20 +186,15 @@ StudentsPage::StudentsPage(StudentWorker *worker, Confirmer *confirmer, QWidget 
     connect(m_refreshOne, &QPushButton::clicked, this, &StudentsPage::refreshSelected);
     connect(m_invalidate, &QPushButton::clicked, this, &StudentsPage::countStudentKeys);
     connect(m_cancel, &QPushButton::clicked, this, &StudentsPage::cancelLookup);
-    connect(m_endpoints, &QTableWidget::itemSelectionChanged, this, &StudentsPage::showSelected);
+    connect(m_endpoints->selectionModel(), &QItemSelectionModel::selectionChanged, this, &StudentsPage::showSelected);
+    // A lookup's answer changes the selected row's read too.
+    connect(m_model, &QAbstractItemModel::dataChanged, this, &StudentsPage::showSelected);
 
-    if (m_worker) {
-        connect(this, &StudentsPage::profileChanged, m_worker, &StudentWorker::setProfile, Qt::QueuedConnection);
-        connect(this, &StudentsPage::lookupRequested, m_worker, &StudentWorker::lookup, Qt::QueuedConnection);
-        connect(this, &StudentsPage::invalidateRequested, m_worker, &StudentWorker::invalidate, Qt::QueuedConnection);
-        connect(m_worker, &StudentWorker::lookupFinished, this, &StudentsPage::onLookupFinished, Qt::QueuedConnection);
-        connect(m_worker, &StudentWorker::lookupFailed, this, &StudentsPage::onLookupFailed, Qt::QueuedConnection);
-        connect(m_worker, &StudentWorker::studentInvalidated, this, &StudentsPage::onInvalidated, Qt::QueuedConnection);
-        connect(m_worker, &StudentWorker::invalidationFailed, this, &StudentsPage::onInvalidationFailed,
-                Qt::QueuedConnection);
+    if (m_service) {
+        connect(m_service, &StudentReadService::lookupFinished, this, &StudentsPage::onLookupFinished);
+        connect(m_service, &StudentReadService::studentInvalidated, this, &StudentsPage::onInvalidated);
+        connect(m_service, &StudentReadService::failed, this, &StudentsPage::onFailed);
     }
-    // The worker's thread is joined at shutdown: skip what is left of a lookup.
-    connect(QCoreApplication::instance(), &QCoreApplication::aboutToQuit, this, &StudentsPage::cancelLookup);
     setBusy(false);
     showSelected();
 }
@@ -271,8 +206,10 @@ StudentsPage::~StudentsPage()
 
 void StudentsPage::setProfile(const ConnectionProfile &profile)
 {
+    if (!m_service)
+        return;
     m_haveProfile = true;
-    Q_EMIT profileChanged(profile);
+    m_service->setProfile(profile);
     setBusy(m_busy);
 }
 
@@ -284,7 +221,7 @@ void StudentsPage::lookUp(const QString &moodleUserId)
 
 bool StudentsPage::selectEndpoint(const QString &endpoint)
 {
-    const int row = int(m_endpointNames.indexOf(endpoint));
+    const int row = m_model->rowOf(endpoint);
     if (row < 0)
         return false;
     m_endpoints->selectRow(row);
@@ -293,8 +230,8 @@ bool StudentsPage::selectEndpoint(const QString &endpoint)
 
 QString StudentsPage::selectedEndpoint() const
 {
-    const int row = m_endpoints->currentRow();
-    return row >= 0 && row < m_endpointNames.size() ? m_endpointNames.at(row) : QString();
+    const QModelIndexList rows = m_endpoints->selectionModel()->selectedRows();
+    return rows.isEmpty() ? QString() : rows.first().data(StudentEndpointModel::EndpointRole).toString();
 }
 
 bool StudentsPage::parseId(qint64 *moodleUserId)
@@ -312,7 +249,7 @@ bool StudentsPage::parseId(qint64 *moodleUserId)
 void StudentsPage::setBusy(bool busy, const QString &status)
 {
     m_busy = busy;
-    const bool ready = m_worker && m_haveProfile && !busy;
+    const bool ready = m_haveProfile && !busy;
     m_lookup->setEnabled(ready);
     m_refreshAll->setEnabled(ready);
     m_refreshOne->setEnabled(ready && !selectedEndpoint().isEmpty());
@@ -328,32 +265,18 @@ void StudentsPage::setBusy(bool busy, const QString &status)
 
 void StudentsPage::startLookup(const QString &endpoint, bool forceRefresh)
 {
-    if (m_busy || !m_worker || !m_haveProfile)
+    if (m_busy || !m_haveProfile)
         return;
     qint64 id = 0;
     if (!parseId(&id))
         return;
-    if (id != m_shownId) {
-        m_reads.clear();
-        m_shownId = id;
-        for (int row = 0; row < m_endpointNames.size(); ++row) {
-            for (int column = SourceColumn; column < DescriptionColumn; ++column) {
-                m_endpoints->item(row, column)->setText({});
-                m_endpoints->item(row, column)->setToolTip({});
-            }
-        }
-        showSelected();
-    }
-    ++m_requestId;
-    const int count = endpoint.isEmpty() ? int(m_endpointNames.size()) : 1;
+    m_model->showStudent(id);
+    const int count = endpoint.isEmpty() ? m_model->rowCount() : 1;
     const QString what = endpoint.isEmpty() ? plural(count, tr("endpoint"), tr("endpoints")) : endpoint;
     setBusy(true, forceRefresh ? tr("Refreshing %1 of student %2 from Zoho…").arg(what).arg(id)
                                : tr("Reading %1 of student %2…").arg(what).arg(id));
-    for (int row = 0; row < m_endpointNames.size(); ++row) {
-        if (endpoint.isEmpty() || m_endpointNames.at(row) == endpoint)
-            m_endpoints->item(row, ResultColumn)->setText(tr("reading…"));
-    }
-    Q_EMIT lookupRequested(m_requestId, id, endpoint, forceRefresh);
+    m_model->markReading(endpoint);
+    m_requestId = m_service->lookup(id, endpoint, forceRefresh);
 }
 
 void StudentsPage::refreshSelected()
@@ -365,10 +288,9 @@ void StudentsPage::refreshSelected()
 
 void StudentsPage::cancelLookup()
 {
-    if (!m_busy || !m_worker)
+    if (!m_busy)
         return;
-    // Direct call: the worker's thread is busy reading; cancel() is thread-safe.
-    m_worker->cancel(m_requestId);
+    m_service->cancel(m_requestId);
     m_cancel->setEnabled(false);
     m_status->setText(tr("Cancelling: the read under way finishes, the others are skipped."));
 }
@@ -381,10 +303,6 @@ void StudentsPage::onLookupFinished(const StudentLookup &lookup)
     int failures = 0;
     QString firstError;
     for (const StudentEndpointRead &read : lookup.reads) {
-        const int row = int(m_endpointNames.indexOf(read.endpoint));
-        m_reads.insert(read.endpoint, read);
-        if (row >= 0)
-            showRow(row, read);
         totalUs += read.latencyUs;
         if (!read.ok) {
             ++failures;
@@ -392,13 +310,10 @@ void StudentsPage::onLookupFinished(const StudentLookup &lookup)
                 firstError = tr("%1: %2").arg(read.endpoint, read.error);
         }
     }
-    for (int row = 0; row < m_endpointNames.size(); ++row) {
-        if (m_endpoints->item(row, ResultColumn)->text() == tr("reading…"))
-            m_endpoints->item(row, ResultColumn)->setText(lookup.cancelled ? tr("skipped (cancelled)") : QString());
-    }
     QString text = tr("Student %1: %2 read in %3")
                        .arg(lookup.moodleUserId)
-                       .arg(plural(lookup.reads.size(), tr("endpoint"), tr("endpoints")), latencyText(totalUs));
+                       .arg(plural(lookup.reads.size(), tr("endpoint"), tr("endpoints")),
+                            StudentEndpointModel::latencyText(totalUs));
     if (lookup.forceRefresh)
         text += tr(", refreshed from Zoho");
     text += QLatin1Char('.');
@@ -409,43 +324,18 @@ void StudentsPage::onLookupFinished(const StudentLookup &lookup)
     if (failures > 0)
         text += tr(" %1 without an answer — %2").arg(failures).arg(firstError);
     setBusy(false, text);
-    showSelected();
+    m_model->applyLookup(lookup);  // shows the selected endpoint's read (dataChanged)
 }
 
-void StudentsPage::onLookupFailed(quint64 requestId, const QString &message)
+void StudentsPage::onFailed(StudentReadService::Request call, quint64 requestId, const ServiceError &error)
 {
     if (requestId != m_requestId)
         return;
-    for (int row = 0; row < m_endpointNames.size(); ++row) {
-        if (m_endpoints->item(row, ResultColumn)->text() == tr("reading…"))
-            m_endpoints->item(row, ResultColumn)->setText({});
-    }
-    setBusy(false, tr("Nothing was read. %1").arg(message));
-}
-
-void StudentsPage::showRow(int row, const StudentEndpointRead &read)
-{
-    QTableWidgetItem *source = m_endpoints->item(row, SourceColumn);
-    QTableWidgetItem *age = m_endpoints->item(row, AgeColumn);
-    QTableWidgetItem *result = m_endpoints->item(row, ResultColumn);
-    m_endpoints->item(row, LatencyColumn)->setText(latencyText(read.latencyUs));
-    if (read.ok) {
-        source->setText(readSourceName(read.source));
-        source->setForeground(sourceColor(read.source));
-        QFont bold = source->font();
-        bold.setBold(true);
-        source->setFont(bold);
-        age->setText(ageText(read.cacheAgeSeconds));
-        result->setText(recordsText(read.dataJson));
-        result->setForeground(palette().text());
-        result->setToolTip({});
+    if (call == StudentReadService::Request::Lookup) {
+        m_model->abandonReading();
+        setBusy(false, tr("Nothing was read. %1").arg(error.describe()));
     } else {
-        source->setText(tr("—"));
-        source->setForeground(palette().text());
-        age->setText({});
-        result->setText(tr("no answer (HTTP %1)").arg(read.httpStatus));
-        result->setForeground(sourceColor(ReadSource::Stale));
-        result->setToolTip(read.error);
+        setBusy(false, tr("Nothing was invalidated. %1").arg(error.describe()));
     }
 }
 
@@ -453,37 +343,40 @@ void StudentsPage::showSelected()
 {
     const QString endpoint = selectedEndpoint();
     if (!m_busy)
-        m_refreshOne->setEnabled(m_worker && m_haveProfile && !endpoint.isEmpty());
-    const auto found = m_reads.constFind(endpoint);
-    if (endpoint.isEmpty() || found == m_reads.cend()) {
+        m_refreshOne->setEnabled(m_haveProfile && !endpoint.isEmpty());
+    const std::optional<StudentEndpointRead> read = endpoint.isEmpty() ? std::nullopt : m_model->readOf(endpoint);
+    if (!read) {
         m_dataTitle->setText(endpoint.isEmpty() ? QString() : tr("%1 — not read yet").arg(endpoint));
         m_source->clear();
         m_data->clear();
         return;
     }
-    const StudentEndpointRead &read = *found;
-    if (!read.ok) {
-        m_dataTitle->setText(tr("%1 of student %2 — no answer").arg(endpoint).arg(m_shownId));
-        m_source->setText(tr("latency %1").arg(latencyText(read.latencyUs)));
-        m_data->setPlainText(read.error);
+    const qint64 student = m_model->student();
+    if (!read->ok) {
+        m_dataTitle->setText(tr("%1 of student %2 — no answer").arg(endpoint).arg(student));
+        m_source->setText(tr("latency %1").arg(StudentEndpointModel::latencyText(read->latencyUs)));
+        m_data->setPlainText(read->error);
         return;
     }
-    m_dataTitle->setText(tr("%1 of student %2 — %3").arg(endpoint).arg(m_shownId).arg(recordsText(read.dataJson)));
+    m_dataTitle->setText(tr("%1 of student %2 — %3")
+                             .arg(endpoint)
+                             .arg(student)
+                             .arg(StudentEndpointModel::recordsText(read->dataJson)));
     m_source->setText(tr("source: %1 · cache age %2 · latency %3")
-                          .arg(readSourceName(read.source), ageText(read.cacheAgeSeconds), latencyText(read.latencyUs)));
-    m_data->setPlainText(prettyJson(read.dataJson));
+                          .arg(readSourceName(read->source), StudentEndpointModel::ageText(read->cacheAgeSeconds),
+                               StudentEndpointModel::latencyText(read->latencyUs)));
+    m_data->setPlainText(prettyJson(read->dataJson));
 }
 
 void StudentsPage::countStudentKeys()
 {
-    if (m_busy || !m_worker || !m_haveProfile)
+    if (m_busy || !m_haveProfile)
         return;
     qint64 id = 0;
     if (!parseId(&id))
         return;
-    ++m_requestId;
     setBusy(true, tr("Counting the Redis keys of student %1…").arg(id));
-    Q_EMIT invalidateRequested(m_requestId, id, true);
+    m_requestId = m_service->invalidate(id, true);
 }
 
 void StudentsPage::onInvalidated(quint64 requestId, qint64 moodleUserId, bool dryRun, qint64 keys)
@@ -517,17 +410,9 @@ void StudentsPage::onInvalidated(quint64 requestId, qint64 moodleUserId, bool dr
                          }
                          if (m_busy)
                              return;
-                         ++m_requestId;
                          setBusy(true, tr("Deleting the %1 of student %2…").arg(plural(keys, tr("key"), tr("keys"))).arg(moodleUserId));
-                         Q_EMIT invalidateRequested(m_requestId, moodleUserId, false);
+                         m_requestId = m_service->invalidate(moodleUserId, false);
                      });
-}
-
-void StudentsPage::onInvalidationFailed(quint64 requestId, const QString &message)
-{
-    if (requestId != m_requestId)
-        return;
-    setBusy(false, tr("Nothing was invalidated. %1").arg(message));
 }
 
 }  // namespace tiersync::ui

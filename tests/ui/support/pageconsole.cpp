@@ -12,8 +12,15 @@ PageConsole::PageConsole()
     : m_settings(std::make_unique<QSettings>(m_dir.filePath(QStringLiteral("console.ini")), QSettings::IniFormat)),
       m_profiles(std::make_unique<ProfileStore>(*m_settings))
 {
-    // The other pages get no engine here; their connects to a missing worker would warn.
+    // The other pages get no engine here; their connects to a missing service would warn.
     QLoggingCategory::setFilterRules(QStringLiteral("qt.core.qobject.connect=false"));
+}
+
+PageConsole::PageConsole(const std::function<void(ui::ConsoleContext &)> &services) : PageConsole()
+{
+    ui::ConsoleContext context;
+    services(context);
+    build(context);
 }
 
 PageConsole::~PageConsole() = default;

@@ -7,6 +7,7 @@
 
 #include <QTemporaryDir>
 
+#include <functional>
 #include <memory>
 
 class QSettings;
@@ -15,15 +16,18 @@ namespace tiersync::test {
 
 // The main window as the console composes it, around the services one page test gives it
 // (fakes: no servers), with stores of its own in memory and a temporary directory and a
-// RecordingConfirmer. The other pages get no engine.
+// RecordingConfirmer. The other pages get no engine and stay idle.
 class PageConsole final {
 public:
     PageConsole();
+    // Builds the window at once: services fills the context's services for the page.
+    explicit PageConsole(const std::function<void(ui::ConsoleContext &)> &services);
     ~PageConsole();
     Q_DISABLE_COPY_MOVE(PageConsole)
 
     // Builds the window once; the context's stores and confirmer are this object's.
     ui::MainWindow &build(ui::ConsoleContext services);
+    [[nodiscard]] ui::MainWindow &window() { return *m_window; }
     // Shows the window (exposed), gives it a profile named "test" and turns to the page.
     void open(ui::MainWindow::Page page);
     [[nodiscard]] RecordingConfirmer &confirmer() { return m_confirmer; }

@@ -1,0 +1,9 @@
+#include "console/keybrowserservice.h"
+
+namespace tiersync {
+
+KeyBrowserService::KeyBrowserService(QObject *parent) : QObject(parent) {}
+
+KeyBrowserService::~KeyBrowserService() = default;
+
+}  // namespace tiersync
