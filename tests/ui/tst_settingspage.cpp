@@ -98,6 +98,56 @@ private Q_SLOTS:
         QVERIFY(page.findChild<QLabel *>(QStringLiteral("settingsStatus"))->text().contains(QStringLiteral("name")));
     }
 
+    // Redis's ACL user and Sentinel: typed in the form, saved in the profile (no password
+    // in the file), shown again; sentinels that do not parse, or no master name, are
+    // refused in words and nothing is saved.
+    void keepsTheRedisUserAndSentinels()
+    {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath(QStringLiteral("console.ini")), QSettings::IniFormat);
+        ProfileStore profiles(settings);
+        InMemorySecretStore secrets;
+        test::FakeConnectionCheckService tester;
+        ui::SettingsPage page(&profiles, &secrets, &tester);
+        page.show();
+        const auto edit = [&page](const char *name) { return page.findChild<QLineEdit *>(QLatin1String(name)); };
+        QVERIFY(edit("redisUser") && edit("redisSentinels") && edit("redisMasterName"));
+        edit("profileName")->setText(QStringLiteral("ha"));
+        QTest::keyClicks(edit("redisUser"), QStringLiteral("tiersync-app"));
+        QTest::keyClicks(edit("redisSentinels"), QStringLiteral("s1:26379,s2"));
+        const auto save = [&page] {
+            QTest::mouseClick(page.findChild<QPushButton *>(QStringLiteral("saveProfileButton")), Qt::LeftButton);
+        };
+        save();  // no master name yet
+        QVERIFY(profiles.profileNames().isEmpty());
+        QVERIFY(page.findChild<QLabel *>(QStringLiteral("settingsStatus"))->text().contains(QStringLiteral("master")));
+        QTest::keyClicks(edit("redisMasterName"), QStringLiteral("mymaster"));
+        edit("redisSentinels")->setText(QStringLiteral("s1:99999"));
+        save();
+        QVERIFY(profiles.profileNames().isEmpty());
+        QVERIFY(page.findChild<QLabel *>(QStringLiteral("settingsStatus"))->text().contains(QStringLiteral("sentinels")));
+        edit("redisSentinels")->setText(QStringLiteral("s1:26379,s2"));
+        QSignalSpy saved(&page, &ui::SettingsPage::profileSaved);
+        save();
+        QTRY_COMPARE(saved.size(), 1);
+
+        auto loaded = profiles.load(QStringLiteral("ha"));
+        QVERIFY(loaded.ok());
+        QCOMPARE(loaded->redis.username, QStringLiteral("tiersync-app"));
+        QCOMPARE(loaded->redis.sentinels,
+                 (QList<RedisSettings::Endpoint>{{QStringLiteral("s1"), 26379}, {QStringLiteral("s2"), 26379}}));
+        QCOMPARE(loaded->redis.masterName, QStringLiteral("mymaster"));
+
+        ui::SettingsPage again(&profiles, &secrets, &tester);
+        auto *list = again.findChild<QListWidget *>(QStringLiteral("profileList"));
+        list->setCurrentRow(0);
+        QTRY_COMPARE(again.findChild<QLineEdit *>(QStringLiteral("redisSentinels"))->text(),
+                     QStringLiteral("s1:26379,s2:26379"));
+        QCOMPARE(again.findChild<QLineEdit *>(QStringLiteral("redisUser"))->text(), QStringLiteral("tiersync-app"));
+        QCOMPARE(again.findChild<QLineEdit *>(QStringLiteral("redisMasterName"))->text(), QStringLiteral("mymaster"));
+        QVERIFY(again.formProfile().redis.usesSentinel());
+    }
+
     // "Test connection" tests the profile as the form shows it (unsaved, secrets
     // included) and shows the service's answer in words beside the button.
     void testsTheFormsProfileAndShowsTheAnswer()

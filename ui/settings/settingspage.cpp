@@ -72,7 +72,10 @@ SettingsPage::SettingsPage(ProfileStore *profiles, SecretStore *secrets, Connect
       m_redisHost(lineEdit(QStringLiteral("redisHost"))),
       m_redisPort(spinBox(QStringLiteral("redisPort"), 1, 65535, this)),
       m_redisDb(spinBox(QStringLiteral("redisDb"), 0, 1023, this)),
+      m_redisUser(lineEdit(QStringLiteral("redisUser"))),
       m_redisPassword(secretEdit(QStringLiteral("redisPassword"))),
+      m_redisSentinels(lineEdit(QStringLiteral("redisSentinels"))),
+      m_redisMaster(lineEdit(QStringLiteral("redisMasterName"))),
       m_pgHost(lineEdit(QStringLiteral("pgHost"))),
       m_pgPort(spinBox(QStringLiteral("pgPort"), 1, 65535, this)),
       m_pgDatabase(lineEdit(QStringLiteral("pgDatabase"))),
@@ -123,7 +126,17 @@ SettingsPage::SettingsPage(ProfileStore *profiles, SecretStore *secrets, Connect
     redisForm->addRow(tr("Host:"), m_redisHost);
     redisForm->addRow(tr("Port:"), m_redisPort);
     redisForm->addRow(tr("Database:"), m_redisDb);
+    m_redisUser->setPlaceholderText(tr("default user"));
+    m_redisUser->setToolTip(tr("A Redis 6+ ACL user (AUTH user password); empty: the default user."));
+    redisForm->addRow(tr("User:"), m_redisUser);
     redisForm->addRow(tr("Password:"), m_redisPassword);
+    m_redisSentinels->setPlaceholderText(tr("none: the host above"));
+    m_redisSentinels->setToolTip(tr("Redis Sentinel: sentinels as host:port,host:port (port 26379 when left out). "
+                                    "The engine asks them for the primary of the master name below and follows a "
+                                    "failover; the host and port above are then not used."));
+    m_redisMaster->setPlaceholderText(tr("e.g. mymaster"));
+    redisForm->addRow(tr("Sentinels:"), m_redisSentinels);
+    redisForm->addRow(tr("Master name:"), m_redisMaster);
     redisForm->addRow(testRedis, m_redisResult);
 
     auto *pgBox = new QGroupBox(tr("PostgreSQL"), this);
@@ -307,7 +320,10 @@ void SettingsPage::showProfile(const ConnectionProfile &profile)
     m_redisHost->setText(profile.redis.host);
     m_redisPort->setValue(profile.redis.port);
     m_redisDb->setValue(profile.redis.db);
+    m_redisUser->setText(profile.redis.username);
     m_redisPassword->setText(profile.redis.password.reveal());
+    m_redisSentinels->setText(profile.redis.sentinelsText());
+    m_redisMaster->setText(profile.redis.masterName);
     m_otherPgOptions = profile.pg.options;
     m_pgHost->setText(m_otherPgOptions.take(QStringLiteral("host")));
     m_pgPort->setValue(m_otherPgOptions.take(QStringLiteral("port")).toInt() > 0
@@ -344,6 +360,19 @@ void SettingsPage::onDataCentreChanged(int index)
     m_accountsUrl->setText(dc->accountsUrl);
 }
 
+QString SettingsPage::sentinelError() const
+{
+    const QString sentinels = m_redisSentinels->text().trimmed();
+    if (sentinels.isEmpty())
+        return {};
+    auto parsed = RedisSettings::parseSentinels(sentinels);
+    if (!parsed)
+        return tr("The sentinels are not host:port,host:port: %1").arg(parsed.error().message);
+    if (m_redisMaster->text().trimmed().isEmpty())
+        return tr("Name the master the sentinels monitor (Sentinel's \"master name\").");
+    return {};
+}
+
 ConnectionProfile SettingsPage::formProfile() const
 {
     ConnectionProfile profile;
@@ -351,7 +380,14 @@ ConnectionProfile SettingsPage::formProfile() const
     profile.redis.host = m_redisHost->text().trimmed();
     profile.redis.port = m_redisPort->value();
     profile.redis.db = m_redisDb->value();
+    profile.redis.username = m_redisUser->text().trimmed();
     profile.redis.password = Secret(m_redisPassword->text());
+    // Checked by save() (sentinelError); a form that does not parse names no sentinel.
+    if (auto sentinels = RedisSettings::parseSentinels(m_redisSentinels->text());
+        sentinels && !m_redisSentinels->text().trimmed().isEmpty()) {
+        profile.redis.sentinels = *sentinels;
+        profile.redis.masterName = m_redisMaster->text().trimmed();
+    }
     profile.pg.options = m_otherPgOptions;
     const QStringList values = {m_pgHost->text().trimmed(), QString::number(m_pgPort->value()),
                                 m_pgDatabase->text().trimmed(), m_pgUser->text().trimmed(), m_pgSslMode->currentText()};
@@ -374,6 +410,10 @@ void SettingsPage::save()
     const ConnectionProfile profile = formProfile();
     if (profile.name.isEmpty() || profile.name.contains(QLatin1Char('/')) || profile.name.contains(QLatin1Char('\\'))) {
         m_status->setText(tr("Give the profile a name (letters, digits, dashes; no slashes)."));
+        return;
+    }
+    if (const QString problem = sentinelError(); !problem.isEmpty()) {
+        m_status->setText(problem);
         return;
     }
     m_profiles->save(profile);

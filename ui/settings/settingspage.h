@@ -62,6 +62,8 @@ private:
     void save();
     void onTestFinished(const tiersync::ConnectionCheck &check);
     void onDataCentreChanged(int index);
+    // Why the Sentinel fields cannot be saved (empty: they can).
+    [[nodiscard]] QString sentinelError() const;
     [[nodiscard]] QLineEdit *secretEdit(const QString &name);
     [[nodiscard]] QLineEdit *lineEdit(const QString &name);
 
@@ -74,7 +76,10 @@ private:
     QLineEdit *m_redisHost;
     QSpinBox *m_redisPort;
     QSpinBox *m_redisDb;
+    QLineEdit *m_redisUser;
     QLineEdit *m_redisPassword;
+    QLineEdit *m_redisSentinels;  // "host:port,host:port": the primary is asked of them
+    QLineEdit *m_redisMaster;
     QLineEdit *m_pgHost;
     QSpinBox *m_pgPort;
     QLineEdit *m_pgDatabase;
