@@ -259,7 +259,7 @@ quint64 EngineKeyBrowserService::startPatternJob(Request call, const QByteArray 
     if (m_stopped)
         return 0;
     const quint64 request = ++m_lastRequest;
-    m_patternJobs.start(request, [this, call, request, settings = m_settings, match](const CancelToken &cancelled) {
+    m_patternJobs.start(request, [this, call, request, settings = m_settings, match](const std::shared_ptr<CancelToken> &cancelled) {
         walkPattern(call, request, settings, match, cancelled);
     });
     return request;
@@ -271,12 +271,12 @@ void EngineKeyBrowserService::cancel(quint64 request)
 }
 
 void EngineKeyBrowserService::walkPattern(Request call, quint64 request, const RedisSettings &settings,
-                                          const QByteArray &match, const CancelToken &cancelled)
+                                          const QByteArray &match, const std::shared_ptr<CancelToken> &cancelled)
 {
     // Every answer of the job ends it, on the service's thread.
     const auto finish = [this, request](std::function<void()> emitter) {
         answer([this, request, emitter = std::move(emitter)] {
-            m_patternJobs.forget(request);
+            m_patternJobs.finished(request);
             emitter();
         });
     };
@@ -293,11 +293,11 @@ void EngineKeyBrowserService::walkPattern(Request call, quint64 request, const R
             for (const QByteArray &key : keys)
                 seen.insert(key);
             progress(seen.size());
-            return !cancelled->load();
+            return !cancelled->isCancelled();
         });
         if (!walked)
             return failWith(redisError(walked.error()));
-        if (cancelled->load())
+        if (cancelled->isCancelled())
             return failWith({std::nullopt, makeError(ErrorKind::Cancelled, tr("Counting was cancelled."))});
         return finish([this, request, match, count = qint64(seen.size())] { Q_EMIT matchCounted(request, match, count); });
     }
@@ -312,7 +312,7 @@ void EngineKeyBrowserService::walkPattern(Request call, quint64 request, const R
         }
         removed += *unlinked;
         progress(removed);
-        return !cancelled->load();
+        return !cancelled->isCancelled();
     });
     if (!walked || failure)
         return failWith(redisError(failure ? *failure : walked.error()));

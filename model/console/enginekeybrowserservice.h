@@ -1,7 +1,7 @@
 #pragma once
 
 #include "console/keybrowserservice.h"
-#include "console/servicejobs.h"
+#include "console/longjobs.h"
 #include "console/servicethread.h"
 
 #include <functional>
@@ -47,7 +47,6 @@ public:
     void cancel(quint64 request) override;
 
 private:
-    using CancelToken = ServiceJobs::CancelToken;
 
     // Emits on the service's own thread.
     void answer(std::function<void()> emitter);
@@ -60,7 +59,7 @@ private:
     void readDetails(quint64 request, const QByteArray &key);
     // On a pool thread.
     void walkPattern(Request call, quint64 request, const RedisSettings &settings, const QByteArray &match,
-                     const CancelToken &cancelled);
+                     const std::shared_ptr<CancelToken> &cancelled);
 
     RedisSettings m_settings;  // the service's thread
     bool m_stopped = false;    // the service's thread
@@ -70,7 +69,7 @@ private:
     std::unique_ptr<RedisConnection> m_laneConnection;
     std::unique_ptr<RedisScanner> m_scanner;
     quint64 m_scan = 0;
-    ServiceJobs m_patternJobs;
+    LongJobs m_patternJobs;
     ServiceLane m_lane;
 };
 

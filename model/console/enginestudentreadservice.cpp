@@ -73,7 +73,7 @@ void EngineStudentReadService::finish(quint64 request, std::function<void()> emi
     QMetaObject::invokeMethod(
         this,
         [this, request, emitter = std::move(emitter)] {
-            m_jobs.forget(request);
+            m_jobs.finished(request);
             emitter();
         },
         Qt::QueuedConnection);
@@ -88,7 +88,7 @@ void EngineStudentReadService::setProfile(const ConnectionProfile &profile)
 }
 
 quint64 EngineStudentReadService::start(
-    Request call, const std::function<void(quint64, const ConnectionProfile &, const CancelToken &)> &job)
+    Request call, const std::function<void(quint64, const ConnectionProfile &, const std::shared_ptr<CancelToken> &)> &job)
 {
     if (m_stopped)
         return 0;
@@ -98,7 +98,7 @@ quint64 EngineStudentReadService::start(
         finish(request, [this, call, request, error] { Q_EMIT failed(call, request, error); });
         return request;
     }
-    m_jobs.start(request, [this, job, request, profile = m_profile](const CancelToken &cancelled) {
+    m_jobs.start(request, [this, job, request, profile = m_profile](const std::shared_ptr<CancelToken> &cancelled) {
         use(profile);
         job(request, profile, cancelled);
     });
@@ -108,7 +108,7 @@ quint64 EngineStudentReadService::start(
 quint64 EngineStudentReadService::lookup(qint64 moodleUserId, const QString &endpoint, bool forceRefresh)
 {
     return start(Request::Lookup, [this, moodleUserId, endpoint, forceRefresh](quint64 request, const ConnectionProfile &,
-                                                                               const CancelToken &cancelled) {
+                                                                               const std::shared_ptr<CancelToken> &cancelled) {
         read(request, moodleUserId, endpoint, forceRefresh, cancelled);
     });
 }
@@ -116,7 +116,7 @@ quint64 EngineStudentReadService::lookup(qint64 moodleUserId, const QString &end
 quint64 EngineStudentReadService::invalidate(qint64 moodleUserId, bool dryRun)
 {
     return start(Request::Invalidate, [this, moodleUserId, dryRun](quint64 request, const ConnectionProfile &,
-                                                                   const CancelToken &) {
+                                                                   const std::shared_ptr<CancelToken> &) {
         deleteKeys(request, moodleUserId, dryRun);
     });
 }
@@ -154,7 +154,7 @@ Result<CacheEngine *> EngineStudentReadService::engine()
 }
 
 void EngineStudentReadService::read(quint64 request, qint64 moodleUserId, const QString &endpoint, bool forceRefresh,
-                                    const CancelToken &cancelled)
+                                    const std::shared_ptr<CancelToken> &cancelled)
 {
     const auto fail = [this, request](const ServiceError &error) {
         finish(request, [this, request, error] { Q_EMIT failed(Request::Lookup, request, error); });
@@ -179,7 +179,7 @@ void EngineStudentReadService::read(quint64 request, qint64 moodleUserId, const 
     result.forceRefresh = forceRefresh;
     result.cachingEnabled = cache->cachingEnabled();
     for (const QString &name : std::as_const(endpoints)) {
-        if (cancelled->load()) {
+        if (cancelled->isCancelled()) {
             result.cancelled = true;
             break;
         }

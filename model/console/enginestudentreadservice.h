@@ -1,7 +1,7 @@
 #pragma once
 
 #include "console/consoleclocks.h"
-#include "console/servicejobs.h"
+#include "console/longjobs.h"
 #include "console/studentreadservice.h"
 #include "console/workerprofile.h"
 
@@ -45,17 +45,16 @@ public:
     void cancel(quint64 request) override;
 
 private:
-    using CancelToken = ServiceJobs::CancelToken;
 
     // Emits on the service's own thread, and forgets the request.
     void finish(quint64 request, std::function<void()> emitter);
     // Queues a job; a request without a profile fails at once.
-    quint64 start(Request call, const std::function<void(quint64, const ConnectionProfile &, const CancelToken &)> &job);
+    quint64 start(Request call, const std::function<void(quint64, const ConnectionProfile &, const std::shared_ptr<CancelToken> &)> &job);
     // On the job thread.
     void use(const ConnectionProfile &profile);
     [[nodiscard]] Result<CacheEngine *> engine();
     void read(quint64 request, qint64 moodleUserId, const QString &endpoint, bool forceRefresh,
-              const CancelToken &cancelled);
+              const std::shared_ptr<CancelToken> &cancelled);
     void deleteKeys(quint64 request, qint64 moodleUserId, bool dryRun);
 
     ConsoleClocks m_clocks;
@@ -65,7 +64,7 @@ private:
     quint64 m_lastRequest = 0;    // the service's thread
     WorkerProfile m_jobProfile;          // the job thread only (one job at a time)
     std::unique_ptr<CacheEngine> m_engine;  // the job thread only
-    ServiceJobs m_jobs;
+    LongJobs m_jobs;
 };
 
 }  // namespace tiersync

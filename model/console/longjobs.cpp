@@ -12,7 +12,7 @@ void CancelToken::cancel()
         m_stop();
 }
 
-bool CancelToken::isCancelled()
+bool CancelToken::isCancelled() const
 {
     QMutexLocker lock(&m_mutex);
     return m_cancelled;
@@ -32,11 +32,11 @@ void CancelToken::detach()
     m_stop = nullptr;
 }
 
-LongJobs::LongJobs(const QString &threadName) : m_threads(std::make_unique<QThreadPool>())
+LongJobs::LongJobs(const QString &threadName, int expiryMs) : m_threads(std::make_unique<QThreadPool>())
 {
     m_threads->setObjectName(threadName);
     m_threads->setMaxThreadCount(1);
-    m_threads->setExpiryTimeout(0);
+    m_threads->setExpiryTimeout(expiryMs);
 }
 
 LongJobs::~LongJobs()
@@ -46,6 +46,8 @@ LongJobs::~LongJobs()
 
 void LongJobs::start(quint64 request, std::function<void(const std::shared_ptr<CancelToken> &)> job)
 {
+    if (m_stopped)
+        return;
     auto token = std::make_shared<CancelToken>();
     m_tokens.insert(request, token);
     m_threads->start([job = std::move(job), token] { job(token); });
@@ -62,11 +64,16 @@ void LongJobs::finished(quint64 request)
     m_tokens.remove(request);
 }
 
-void LongJobs::stop()
+void LongJobs::stop(const std::function<void()> &last)
 {
+    if (m_stopped)
+        return;
+    m_stopped = true;
     m_threads->clear();  // jobs not begun never begin
     for (const std::shared_ptr<CancelToken> &token : std::as_const(m_tokens))
         token->cancel();
+    if (last)
+        m_threads->start(last);
     m_threads->waitForDone();
 }
 

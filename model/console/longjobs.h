@@ -18,24 +18,27 @@ namespace tiersync {
 class CancelToken final {
 public:
     void cancel();
-    [[nodiscard]] bool isCancelled();
+    [[nodiscard]] bool isCancelled() const;
     // Until detach(), cancel() calls stop (the running object's own cancel), at once if
     // the token was cancelled already.
     void attach(std::function<void()> stop);
     void detach();
 
 private:
-    QMutex m_mutex;
+    mutable QMutex m_mutex;
     std::function<void()> m_stop;
     bool m_cancelled = false;
 };
 
-// The long jobs of one console service: each on a pool thread that exists only while it
-// runs (an idle console holds no thread for them), one at a time, each with a cancel
-// token, by request number. Used from the service's thread; the jobs run on theirs.
+// The long jobs of one console service (a sync run, a warm, a pattern walk over the
+// keyspace, a lookup that reads Zoho): one at a time, each on a pool thread that exists
+// only while jobs run (and expiryMs after the last, so a few in a row reuse its
+// connections; an idle console holds no thread for them), each with a cancel token of its
+// own, by request number, so a cancel reaches only the request it names. Used from the
+// service's thread; the jobs run on theirs.
 class LongJobs final {
 public:
-    explicit LongJobs(const QString &threadName);
+    explicit LongJobs(const QString &threadName, int expiryMs = 0);
     // stop()
     ~LongJobs();
     Q_DISABLE_COPY_MOVE(LongJobs)
@@ -46,12 +49,15 @@ public:
     void cancel(quint64 request);
     // The request's answer is out: forgets its token.
     void finished(quint64 request);
-    // Jobs not begun never begin; the ones running are cancelled and waited for.
-    void stop();
+    // Jobs not begun never begin; the ones running are cancelled and waited for. `last`
+    // then runs on a job thread (to close what the jobs shared there), and the threads
+    // end. Calls after it (and start()) do nothing.
+    void stop(const std::function<void()> &last = {});
 
 private:
     std::unique_ptr<QThreadPool> m_threads;
     QHash<quint64, std::shared_ptr<CancelToken>> m_tokens;
+    bool m_stopped = false;
 };
 
 }  // namespace tiersync
