@@ -253,7 +253,7 @@ int main(int argc, char **argv)
     row(QStringLiteral("time to first rows"), QStringLiteral("%1 ms").arg(firstRowsMs), QStringLiteral("<= 100 ms"));
     row(QStringLiteral("time to all rows (Load all)"), QStringLiteral("%1 ms").arg(loadedMs), QString());
     row(QStringLiteral("rows in list / keys in tree"), QStringLiteral("%1/%2").arg(rows).arg(treeKeys), QString());
-    row(QStringLiteral("sync"), QStringLiteral("%1, %2 synced").arg(syncRun.status).arg(syncRun.counters.synced), QString());
+    row(QStringLiteral("sync"), QStringLiteral("%1, %2 synced").arg(syncRunStatusName(syncRun.status)).arg(syncRun.counters.synced), QString());
     row(QStringLiteral("sync time (in the console)"), QStringLiteral("%1 ms").arg(syncEndMs - syncStartMs), QString());
     const auto lateness = [&](const QString &phase, Lateness &samples) {
         row(QStringLiteral("GUI lateness p50, %1").arg(phase), QStringLiteral("%1 ms").arg(samples.percentileMs(0.50), 0, 'f', 2), QString());

@@ -232,7 +232,7 @@ private slots:
         auto drifting = runFull(definition, feed);
         SYNC_VERIFY_OK(drifting);
         const SyncRunRepository::Counters &counters = drifting->run.counters;
-        QVERIFY2(drifting->run.status == QLatin1String("succeeded"), qPrintable(drifting->run.error));
+        QVERIFY2(drifting->run.status == SyncRunStatus::Succeeded, qPrintable(drifting->run.error));
         auto stats = simGet(m_sim->apiBase(), QStringLiteral("/_sim/stats"));
         SYNC_VERIFY_OK(stats);
         const QJsonObject drift = stats->value(QStringLiteral("drift")).toObject();
