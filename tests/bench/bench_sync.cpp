@@ -193,7 +193,7 @@ int main(int argc, char *argv[])
                                       parser.value(QStringLiteral("writers")).toInt());
                 if (!report)
                     return fail(report.error().toString());
-                if (report->run.status != QLatin1String("succeeded"))
+                if (report->run.status != SyncRunStatus::Succeeded)
                     return fail(QStringLiteral("%1 run %2: %3").arg(scenario, report->run.status, report->run.error));
                 rows.append({size.toInt(), latencyMs, batchSize, scenario, *report});
             }
