@@ -222,18 +222,16 @@ void TestSshd::stop()
 {
     if (!m_process)
         return;
-    const QList<qint64> tree = processTree();  // all of it first: killed parents orphan their children
+    // All of it first: killed parents orphan their children. SIGKILL, as a crash or a lost
+    // network would end them: a session process (for root it is the monitor itself) may
+    // miss a SIGTERM that lands outside its ppoll() until its next wake-up, seconds later.
+    const QList<qint64> tree = processTree();
     for (const qint64 pid : tree)
-        ::kill(pid_t(pid), SIGTERM);
-    if (!m_process->waitForFinished(kWaitMs)) {
-        m_process->kill();
-        m_process->waitForFinished(kWaitMs);
-    }
+        ::kill(pid_t(pid), SIGKILL);
+    m_process->waitForFinished(kWaitMs);
     for (const qint64 pid : tree) {
         for (int waited = 0; !isGone(pid) && waited < kWaitMs; waited += 10)
             QThread::msleep(10);
-        if (!isGone(pid))
-            ::kill(pid_t(pid), SIGKILL);
     }
     m_process.reset();
 }

@@ -32,7 +32,8 @@ public:
     // "ssh-ed25519 AAAA..." of the host key.
     [[nodiscard]] QString hostPublicKey() const { return m_hostPublicKey; }
 
-    // Kills sshd and every session process it forked, and waits until they are gone.
+    // Kills sshd and every session process it forked (SIGKILL: their connections drop as in
+    // a crash or a lost network), and waits until they are gone.
     void stop();
     // stop(), then the same sshd on the same port again.
     [[nodiscard]] Status restart();

@@ -334,6 +334,30 @@ private slots:
         QCOMPARE((*tunnel)->tunnel().openConnections(), 2);
     }
 
+    // Far more than a buffer and an SSH window each way: backpressure, not loss.
+    void largeValuesCrossBothWays()
+    {
+        auto tunnel = ProfileTunnel::open(sshProfile(trustedKnownHosts()));
+        QVERIFY2(tunnel, qPrintable(tunnel ? QString() : tunnel.error().message));
+        RedisConnection redis((*tunnel)->routed().redis);
+        QByteArray value(8 * 1024 * 1024, Qt::Uninitialized);
+        for (qsizetype i = 0; i < value.size(); ++i)
+            value[i] = char((i * 131 + i / 4099) & 0xff);
+        QVERIFY(redis.command({"SET", "tiersync:test:ssh:large", value}));
+        auto back = redis.get("tiersync:test:ssh:large");
+        QVERIFY(back && *back);
+        QCOMPARE(back->value().size(), value.size());
+        QVERIFY(**back == value);
+
+        QList<QList<QByteArray>> commands;
+        for (int i = 0; i < 20000; ++i)
+            commands.append(QList<QByteArray>{"INCR", "tiersync:test:ssh:counter"});
+        auto replies = redis.pipeline(commands);
+        QVERIFY(replies);
+        QCOMPARE(replies->size(), 20000);
+        QCOMPARE(replies->last().integerValue(), 20000);
+    }
+
     // sshd restarted under open connections: the tunnel closes them, the engine's
     // connections notice and reconnect, and the tunnel makes a new session for them.
     void engineReconnectsAfterSshdRestart()
