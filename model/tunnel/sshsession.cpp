@@ -65,7 +65,12 @@ Error SshSession::failure(ErrorKind kind, const QString &what) const
                                .arg(what, m_settings.destination(), QString::fromUtf8(ssh_get_error(m_session))));
 }
 
-Result<std::unique_ptr<SshSession>> SshSession::open(const SshSettings &settings, int timeoutMs)
+struct SshSession::Opened {
+    std::unique_ptr<SshSession> session;
+    HostKeyCheck check;
+};
+
+Result<SshSession::Opened> SshSession::open(const SshSettings &settings, int timeoutMs)
 {
     if (!settings.isEnabled())
         return makeError(ErrorKind::InvalidArgument, QStringLiteral("no SSH host given"));
@@ -90,7 +95,10 @@ Result<std::unique_ptr<SshSession>> SshSession::open(const SshSettings &settings
     }
     if (ssh_connect(raw) != SSH_OK)
         return session->failure(ErrorKind::Unavailable, QStringLiteral("cannot connect"));
-    return session;
+    auto check = session->inspectHostKey();
+    if (!check)
+        return check.error();
+    return Opened{std::move(session), *check};
 }
 
 Result<HostKeyCheck> SshSession::inspectHostKey() const
@@ -169,38 +177,33 @@ Status SshSession::authenticate()
 Result<std::unique_ptr<SshSession>> SshSession::connect(const SshSettings &settings, int timeoutMs,
                                                         const HostKeyRefused &refused)
 {
-    auto session = open(settings, timeoutMs);
-    if (!session)
-        return session.error();
-    auto check = (*session)->inspectHostKey();
-    if (!check)
-        return check.error();
-    if (check->verdict != HostKeyCheck::Verdict::Trusted) {
+    auto opened = open(settings, timeoutMs);
+    if (!opened)
+        return opened.error();
+    if (opened->check.verdict != HostKeyCheck::Verdict::Trusted) {
         if (refused)
-            refused(*check);
-        return refusal(*check);
+            refused(opened->check);
+        return refusal(opened->check);
     }
-    if (auto authenticated = (*session)->authenticate(); !authenticated)
+    if (auto authenticated = opened->session->authenticate(); !authenticated)
         return authenticated.error();
-    return session;
+    return std::move(opened->session);
 }
 
 Result<HostKeyCheck> SshSession::checkHostKey(const SshSettings &settings, int timeoutMs)
 {
-    auto session = open(settings, timeoutMs);
-    if (!session)
-        return session.error();
-    return (*session)->inspectHostKey();
+    auto opened = open(settings, timeoutMs);
+    if (!opened)
+        return opened.error();
+    return opened->check;
 }
 
 Status SshSession::trustHostKey(const SshSettings &settings, const QString &fingerprint, int timeoutMs)
 {
-    auto session = open(settings, timeoutMs);
-    if (!session)
-        return session.error();
-    auto check = (*session)->inspectHostKey();
-    if (!check)
-        return check.error();
+    auto opened = open(settings, timeoutMs);
+    if (!opened)
+        return opened.error();
+    const HostKeyCheck *check = &opened->check;
     switch (check->verdict) {
     case HostKeyCheck::Verdict::Trusted:
         return {};
@@ -214,8 +217,8 @@ Status SshSession::trustHostKey(const SshSettings &settings, const QString &fing
                          QStringLiteral("the SSH server %1 presents %2 %3, not the key %4 that was to be trusted; "
                                         "nothing was written")
                              .arg(check->destination, check->keyType, check->fingerprint, fingerprint.trimmed()));
-    if (ssh_session_update_known_hosts((*session)->handle()) != SSH_OK)
-        return (*session)->failure(ErrorKind::Internal,
+    if (ssh_session_update_known_hosts(opened->session->handle()) != SSH_OK)
+        return opened->session->failure(ErrorKind::Internal,
                                    QStringLiteral("cannot write to %1").arg(check->knownHostsFile));
     qCInfo(lcSsh).noquote() << "trusted the host key of" << check->destination << check->keyType
                             << check->fingerprint << "in" << check->knownHostsFile;

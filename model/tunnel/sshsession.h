@@ -48,8 +48,11 @@ public:
     [[nodiscard]] const SshSettings &settings() const { return m_settings; }
 
 private:
+    struct Opened;
+
     SshSession(ssh_session_struct *session, SshSettings settings);
-    [[nodiscard]] static Result<std::unique_ptr<SshSession>> open(const SshSettings &settings, int timeoutMs);
+    // Connected, and the server's key checked (not yet acted on).
+    [[nodiscard]] static Result<Opened> open(const SshSettings &settings, int timeoutMs);
     [[nodiscard]] Result<HostKeyCheck> inspectHostKey() const;
     [[nodiscard]] Status authenticate();
     [[nodiscard]] Error failure(ErrorKind kind, const QString &what) const;
