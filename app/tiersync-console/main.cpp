@@ -14,6 +14,7 @@
 #include "shell/consoleworkers.h"
 #include "shell/mainwindow.h"
 #include "students/studentspage.h"
+#include "tunnel/profilerouter.h"
 
 #include <QApplication>
 #include <QLabel>
@@ -165,18 +166,21 @@ int main(int argc, char *argv[])
 
     const QString profileName = parser.isSet(profileOption) ? parser.value(profileOption)
                                                             : settings.value(QLatin1String(kActiveProfileKey)).toString();
-    // Secrets come from the keychain asynchronously; the window is usable meanwhile.
-    profiles.resolve(profiles.contains(profileName) ? profileName : QString(), secrets,
-                     QProcessEnvironment::systemEnvironment(), [&window, &parser, &loadAllOption, embeddedServer, serveAddress](Result<ConnectionProfile> profile) {
-                         if (!profile) {
-                             window.statusBar()->showMessage(
-                                 QStringLiteral("Could not load the connection profile: %1")
-                                     .arg(profile.error().message));
-                             return;
-                         }
-                         window.setProfile(*profile);
+    // A profile with SSH settings reaches Redis and PostgreSQL through a tunnel, opened on a
+    // thread of its own; the engine gets the profile routed through it.
+    auto *router = new ProfileRouter;
+    threads.adopt(router, QStringLiteral("console-ssh"));
+    QObject::connect(router, &ProfileRouter::hostKeyRefused, &window, [&window](const ConnectionProfile &, const HostKeyCheck &check) {
+        window.statusBar()->showMessage(QStringLiteral("Not connected: %1").arg(check.describe()));
+    });
+    QObject::connect(router, &ProfileRouter::failed, &window, [&window](const ConnectionProfile &, const QString &message) {
+        window.statusBar()->showMessage(QStringLiteral("Not connected: %1").arg(message));
+    });
+    QObject::connect(router, &ProfileRouter::routed, &window,
+                     [&window, &parser, &loadAllOption, embeddedServer, serveAddress](const ConnectionProfile &profile) {
+                         window.setProfile(profile);
                          if (embeddedServer) {
-                             const ConnectionProfile active = *profile;
+                             const ConnectionProfile active = profile;
                              QMetaObject::invokeMethod(
                                  embeddedServer,
                                  [embeddedServer, active, serveAddress] {
@@ -186,6 +190,18 @@ int main(int argc, char *argv[])
                          }
                          if (parser.isSet(loadAllOption))
                              window.keysPage()->loadAll();
+                     });
+    // Secrets come from the keychain asynchronously; the window is usable meanwhile.
+    profiles.resolve(profiles.contains(profileName) ? profileName : QString(), secrets,
+                     QProcessEnvironment::systemEnvironment(), [&window, router](Result<ConnectionProfile> profile) {
+                         if (!profile) {
+                             window.statusBar()->showMessage(
+                                 QStringLiteral("Could not load the connection profile: %1")
+                                     .arg(profile.error().message));
+                             return;
+                         }
+                         QMetaObject::invokeMethod(router, [router, active = *profile] { router->route(active); },
+                                                   Qt::QueuedConnection);
                      });
     window.show();
 

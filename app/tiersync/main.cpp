@@ -10,12 +10,14 @@
 #include "sandboxcommand.h"
 #include "schedulecommand.h"
 #include "servecommand.h"
+#include "sshcommand.h"
 #include "statscommand.h"
 #include "synccommand.h"
 #include "warmcommand.h"
 
 #include "cache/cacheengine.h"
 #include "host/engineservices.h"
+#include "tunnel/profiletunnel.h"
 
 #include <QCoreApplication>
 #include <QTextStream>
@@ -47,8 +49,11 @@ int usage(int code)
            "  warm entities|endpoints [--type T] [--json]  PostgreSQL -> Redis\n"
            "  channels list [--json] | ensure [--public-url URL] | disable  CRM notification channels\n"
            "  invalidate student N | endpoint NAME | entity TYPE [ID] | all [--dry-run] [--json]\n"
+           "  ssh hostkey | trust SHA256:…  the SSH server's host key: show it, or add it to known_hosts\n"
            "  version                      print the version\n"
-           "Connections come from --profile NAME or the TIERSYNC_* environment variables.\n";
+           "Connections come from --profile NAME or the TIERSYNC_* environment variables;\n"
+           "--ssh [user@]host[:port] [--ssh-key FILE] [--ssh-known-hosts FILE] reaches Redis and\n"
+           "PostgreSQL through that SSH server (key: FILE, else the SSH agent).\n";
     return code;
 }
 
@@ -71,13 +76,22 @@ int main(int argc, char *argv[])
                                           QStringLiteral("caching"), QStringLiteral("sync"), QStringLiteral("runs"),
                                           QStringLiteral("warm"), QStringLiteral("invalidate"), QStringLiteral("limits"),
                                           QStringLiteral("schedule"), QStringLiteral("channels"),
-                                          QStringLiteral("apikey")}
+                                          QStringLiteral("apikey"), QStringLiteral("ssh")}
                                   .contains(command);
     if (needsProfile) {
         auto profile = tiersync::cli::takeConnectionProfile(args);
         if (!profile) {
             QTextStream(stderr) << "tiersync: " << profile.error().message << '\n';
             return 2;
+        }
+        if (command == QLatin1String("ssh"))
+            return tiersync::cli::runSshCommand(*profile, args);
+        // Through SSH when the profile says so: from here on the profile points at the
+        // tunnel, which lives until the command returns.
+        auto tunnel = tiersync::cli::routeThroughSsh(*profile);
+        if (!tunnel) {
+            QTextStream(stderr) << "tiersync: " << tunnel.error().message << '\n';
+            return 1;
         }
         if (command == QLatin1String("stats"))
             return tiersync::cli::runStatsCommand(*profile, args);

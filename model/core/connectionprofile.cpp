@@ -38,13 +38,33 @@ Status ConnectionProfile::applyEnvironment(const QProcessEnvironment &environmen
         zoho.clientSecret = Secret(get(env::kZohoClientSecret));
     if (has(env::kZohoRefreshToken))
         zoho.refreshToken = Secret(get(env::kZohoRefreshToken));
+    if (has(env::kSsh)) {
+        if (get(env::kSsh).trimmed().isEmpty()) {
+            ssh = {};  // an empty TIERSYNC_SSH turns a profile's tunnel off
+        } else {
+            auto parsed = SshSettings::fromDestination(get(env::kSsh));
+            if (!parsed)
+                return makeError(ErrorKind::InvalidArgument,
+                                 QStringLiteral("%1: %2").arg(QLatin1String(env::kSsh), parsed.error().message));
+            // The destination replaces the address; key, passphrase and known_hosts stay.
+            ssh.host = parsed->host;
+            ssh.port = parsed->port;
+            ssh.user = parsed->user;
+        }
+    }
+    if (has(env::kSshKey))
+        ssh.privateKeyFile = get(env::kSshKey);
+    if (has(env::kSshKeyPassphrase))
+        ssh.passphrase = Secret(get(env::kSshKeyPassphrase));
+    if (has(env::kSshKnownHosts))
+        ssh.knownHostsFile = get(env::kSshKnownHosts);
     return {};
 }
 
 QList<QPair<QString, QString>> ConnectionProfile::toEnvironment() const
 {
     const auto var = [](const char *name) { return QString::fromLatin1(name); };
-    return {
+    QList<QPair<QString, QString>> variables = {
         {var(env::kRedisUrl), redis.toUrl(true)},
         {var(env::kPgDsn), pg.toConnectionString(true)},
         {var(env::kZohoApiBase), zoho.apiBase},
@@ -54,6 +74,13 @@ QList<QPair<QString, QString>> ConnectionProfile::toEnvironment() const
         {var(env::kZohoClientSecret), zoho.clientSecret.reveal()},
         {var(env::kZohoRefreshToken), zoho.refreshToken.reveal()},
     };
+    if (ssh.isEnabled()) {
+        variables.append({var(env::kSsh), ssh.destination()});
+        variables.append({var(env::kSshKey), ssh.privateKeyFile});
+        variables.append({var(env::kSshKeyPassphrase), ssh.passphrase.reveal()});
+        variables.append({var(env::kSshKnownHosts), ssh.knownHostsFile});
+    }
+    return variables;
 }
 
 }  // namespace tiersync

@@ -3,6 +3,7 @@
 #include "core/pgsettings.h"
 #include "core/redissettings.h"
 #include "core/result.h"
+#include "core/sshsettings.h"
 #include "core/zohosettings.h"
 
 #include <QList>
@@ -22,14 +23,22 @@ inline constexpr char kZohoOrgId[] = "TIERSYNC_ZOHO_ORG_ID";
 inline constexpr char kZohoClientId[] = "TIERSYNC_ZOHO_CLIENT_ID";
 inline constexpr char kZohoClientSecret[] = "TIERSYNC_ZOHO_CLIENT_SECRET";
 inline constexpr char kZohoRefreshToken[] = "TIERSYNC_ZOHO_REFRESH_TOKEN";
+// Redis and PostgreSQL through SSH: [user@]host[:port] (empty: no tunnel), the private key
+// file (none: the SSH agent), its passphrase, and the known_hosts file.
+inline constexpr char kSsh[] = "TIERSYNC_SSH";
+inline constexpr char kSshKey[] = "TIERSYNC_SSH_KEY";
+inline constexpr char kSshKeyPassphrase[] = "TIERSYNC_SSH_KEY_PASSPHRASE";
+inline constexpr char kSshKnownHosts[] = "TIERSYNC_SSH_KNOWN_HOSTS";
 }  // namespace env
 
-// Where one engine connects: Redis, PostgreSQL and Zoho.
+// Where one engine connects: Redis, PostgreSQL and Zoho; Redis and PostgreSQL through
+// an SSH tunnel when ssh is enabled (their hosts are then as the SSH server sees them).
 struct ConnectionProfile final {
     QString name;
     RedisSettings redis;
     PgSettings pg;
     ZohoSettings zoho;
+    SshSettings ssh;
 
     // Overlays the TIERSYNC_* variables present in environment onto this profile.
     // A malformed value is an error naming the variable, never silently ignored.

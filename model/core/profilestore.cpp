@@ -12,7 +12,8 @@ const QStringList &secretFields()
 {
     static const QStringList fields = {QStringLiteral("redis.password"), QStringLiteral("pg.password"),
                                        QStringLiteral("zoho.client_secret"),
-                                       QStringLiteral("zoho.refresh_token")};
+                                       QStringLiteral("zoho.refresh_token"),
+                                       QStringLiteral("ssh.key_passphrase")};
     return fields;
 }
 
@@ -24,6 +25,8 @@ Secret *secretField(ConnectionProfile &profile, const QString &field)
         return &profile.pg.password;
     if (field == QLatin1String("zoho.client_secret"))
         return &profile.zoho.clientSecret;
+    if (field == QLatin1String("ssh.key_passphrase"))
+        return &profile.ssh.passphrase;
     return &profile.zoho.refreshToken;
 }
 
@@ -74,6 +77,11 @@ Result<ConnectionProfile> ProfileStore::load(const QString &name) const
     profile.zoho.accountsUrl = m_settings.value("zoho/accounts_url", profile.zoho.accountsUrl).toString();
     profile.zoho.orgId = m_settings.value("zoho/org_id").toString();
     profile.zoho.clientId = m_settings.value("zoho/client_id").toString();
+    profile.ssh.host = m_settings.value("ssh/host").toString();
+    profile.ssh.port = m_settings.value("ssh/port", profile.ssh.port).toInt();
+    profile.ssh.user = m_settings.value("ssh/user").toString();
+    profile.ssh.privateKeyFile = m_settings.value("ssh/key_file").toString();
+    profile.ssh.knownHostsFile = m_settings.value("ssh/known_hosts").toString();
     m_settings.endGroup();
     return profile;
 }
@@ -99,6 +107,13 @@ void ProfileStore::save(const ConnectionProfile &profile)
     m_settings.setValue("zoho/accounts_url", profile.zoho.accountsUrl);
     m_settings.setValue("zoho/org_id", profile.zoho.orgId);
     m_settings.setValue("zoho/client_id", profile.zoho.clientId);
+    if (profile.ssh.isEnabled()) {  // never the passphrase: saveSecrets() puts it in the keychain
+        m_settings.setValue("ssh/host", profile.ssh.host);
+        m_settings.setValue("ssh/port", profile.ssh.port);
+        m_settings.setValue("ssh/user", profile.ssh.user);
+        m_settings.setValue("ssh/key_file", profile.ssh.privateKeyFile);
+        m_settings.setValue("ssh/known_hosts", profile.ssh.knownHostsFile);
+    }
     m_settings.endGroup();
 }
 

@@ -1,0 +1,3 @@
+#include "tunnel/sshlog.h"
+
+Q_LOGGING_CATEGORY(lcSsh, "tiersync.ssh")
