@@ -80,7 +80,7 @@ Status runFeeds(const ConnectionProfile &profile)
         std::printf("  feed %-9s %-11s %6lld records, %4d Zoho calls, %6lld ms, %s\n", qPrintable(feed),
                     qPrintable(report->run.mode), static_cast<long long>(report->run.counters.fetched),
                     report->run.counters.zohoCalls, static_cast<long long>(report->run.durationMs),
-                    qPrintable(report->run.status));
+                    qPrintable(syncRunStatusName(report->run.status)));
         calls += report->run.counters.zohoCalls;
     }
     std::printf("  feeds: %lld Zoho calls, %.1f s\n", static_cast<long long>(calls), double(all.elapsed()) / 1000.0);

@@ -84,7 +84,7 @@ Result<Pass> runAll(const SyncRunner &runner, const QString &apiBase)
         printRun(*report);
         if (report->run.status != SyncRunStatus::Succeeded)
             return makeError(ErrorKind::Internal, QStringLiteral("the %1 feed %2: %3")
-                                                      .arg(feed, report->run.status, report->run.error));
+                                                      .arg(feed, syncRunStatusName(report->run.status), report->run.error));
         pass.records += report->run.counters.fetched;
         pass.written += report->run.counters.synced;
         pass.runCalls += report->run.counters.zohoCalls;

@@ -194,7 +194,7 @@ int main(int argc, char *argv[])
                 if (!report)
                     return fail(report.error().toString());
                 if (report->run.status != SyncRunStatus::Succeeded)
-                    return fail(QStringLiteral("%1 run %2: %3").arg(scenario, report->run.status, report->run.error));
+                    return fail(QStringLiteral("%1 run %2: %3").arg(scenario, syncRunStatusName(report->run.status), report->run.error));
                 rows.append({size.toInt(), latencyMs, batchSize, scenario, *report});
             }
           }
