@@ -191,6 +191,10 @@ int main(int argc, char *argv[])
                          if (parser.isSet(loadAllOption))
                              window.keysPage()->loadAll();
                      });
+    // A profile the Settings page activates goes through the router too.
+    window.setProfileActivation([router](const ConnectionProfile &profile) {
+        QMetaObject::invokeMethod(router, [router, profile] { router->route(profile); }, Qt::QueuedConnection);
+    });
     // Secrets come from the keychain asynchronously; the window is usable meanwhile.
     profiles.resolve(profiles.contains(profileName) ? profileName : QString(), secrets,
                      QProcessEnvironment::systemEnvironment(), [&window, router](Result<ConnectionProfile> profile) {

@@ -36,6 +36,11 @@ Result<QList<TunnelTarget>> ProfileTunnel::targetsOf(const ConnectionProfile &pr
     const int pgPort = pgPortText.toInt(&ok);
     if (!ok || pgPort <= 0 || pgPort > 65535)
         return refuse(QStringLiteral("PostgreSQL's port '%1' is not one port number").arg(pgPortText));
+    // Sentinels name the primary by the address they see it at, which is not reachable
+    // from this side of the tunnel; every sentinel and primary would need a tunnel.
+    if (profile.redis.usesSentinel())
+        return refuse(QStringLiteral("Redis Sentinel is not supported; name the primary's host, or reach the "
+                                     "sentinels and the servers directly"));
     if (profile.redis.host.isEmpty())
         return refuse(QStringLiteral("Redis has no host"));
     return QList<TunnelTarget>{{profile.redis.host, profile.redis.port}, {pgHost, pgPort}};

@@ -320,6 +320,7 @@ void SettingsPage::showProfile(const ConnectionProfile &profile)
     m_redisHost->setText(profile.redis.host);
     m_redisPort->setValue(profile.redis.port);
     m_redisDb->setValue(profile.redis.db);
+    m_ssh = profile.ssh;
     m_redisUser->setText(profile.redis.username);
     m_redisPassword->setText(profile.redis.password.reveal());
     m_redisSentinels->setText(profile.redis.sentinelsText());
@@ -380,6 +381,7 @@ ConnectionProfile SettingsPage::formProfile() const
     profile.redis.host = m_redisHost->text().trimmed();
     profile.redis.port = m_redisPort->value();
     profile.redis.db = m_redisDb->value();
+    profile.ssh = m_ssh;
     profile.redis.username = m_redisUser->text().trimmed();
     profile.redis.password = Secret(m_redisPassword->text());
     // Checked by save() (sentinelError); a form that does not parse names no sentinel.

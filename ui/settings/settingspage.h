@@ -76,6 +76,8 @@ private:
     QLineEdit *m_redisHost;
     QSpinBox *m_redisPort;
     QSpinBox *m_redisDb;
+    // The SSH tunnel of the profile shown: kept as it was (the form has no SSH fields yet).
+    SshSettings m_ssh;
     QLineEdit *m_redisUser;
     QLineEdit *m_redisPassword;
     QLineEdit *m_redisSentinels;  // "host:port,host:port": the primary is asked of them

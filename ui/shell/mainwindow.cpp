@@ -103,7 +103,12 @@ MainWindow::MainWindow(ConsoleContext context, QWidget *parent)
     m_healthTimer->setInterval(kHealthIntervalMs);
     connect(m_healthTimer, &QTimer::timeout, this, &MainWindow::checkHealth);
 
-    connect(m_settings, &SettingsPage::activateRequested, this, &MainWindow::setProfile);
+    connect(m_settings, &SettingsPage::activateRequested, this, [this](const ConnectionProfile &profile) {
+        if (m_activate)
+            m_activate(profile);
+        else
+            setProfile(profile);
+    });
     showPage(Page::Keys);
     resize(1280, 800);
 }
@@ -130,6 +135,11 @@ bool MainWindow::pageFromName(const QString &name, Page *page)
 void MainWindow::showPage(Page page)
 {
     m_nav->setCurrentRow(int(page));
+}
+
+void MainWindow::setProfileActivation(std::function<void(const ConnectionProfile &)> activate)
+{
+    m_activate = std::move(activate);
 }
 
 void MainWindow::setProfile(const ConnectionProfile &profile)

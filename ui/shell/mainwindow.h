@@ -5,6 +5,8 @@
 
 #include <QMainWindow>
 
+#include <functional>
+
 class QLabel;
 class QListWidget;
 class QStackedWidget;
@@ -43,6 +45,9 @@ public:
 
     // Points every page and the health checks at this profile (secrets resolved).
     void setProfile(const tiersync::ConnectionProfile &profile);
+    // How a profile the Settings page activates reaches setProfile: at once by default; the
+    // console sends it through its SSH tunnel first (the tunnel's router calls setProfile).
+    void setProfileActivation(std::function<void(const tiersync::ConnectionProfile &)> activate);
     void showPage(Page page);
     // Asks for the status bar's health now (the timer asks every kHealthIntervalMs).
     void checkHealth();
@@ -64,6 +69,7 @@ private:
     void addPage(const QString &title, QWidget *page);
 
     ConsoleContext m_context;
+    std::function<void(const tiersync::ConnectionProfile &)> m_activate;
     QListWidget *m_nav;
     QStackedWidget *m_stack;
     KeysPage *m_keys;
