@@ -234,11 +234,11 @@ private slots:
         QCOMPARE(portOf(writer.serverAddress()), QString::number(m_pair->standbyPort()));
         SyncRunRepository::Counters counters;
         counters.synced = 3;
-        QVERIFY2(runs.finish(*run, QString::fromLatin1(SyncRunRepository::kSucceeded), counters).ok(),
+        QVERIFY2(runs.finish(*run, SyncRunStatus::Succeeded, counters).ok(),
                  "the run started on the old primary finishes on the new one");
         auto stored = runs.get(*run);
         QVERIFY(stored.ok() && stored->has_value());
-        QCOMPARE((*stored)->status, QString::fromLatin1(SyncRunRepository::kSucceeded));
+        QCOMPARE((*stored)->status, SyncRunStatus::Succeeded);
         QCOMPARE((*stored)->counters.synced, 3);
 
         // The old session's advisory lock died with it; it can be taken on the new primary.
