@@ -214,6 +214,7 @@ Status Sandbox::startService(Service service)
     case Service::Redis: {
         RedisServerProcess redis(redisDirectory(state->stateDirectory), state->redisPort,
                                  state->profile.redis.password);
+        redis.setAclUser(QLatin1String(kRedisUser));
         if (auto started = redis.start(); !started)
             return started;
         if (redis.port() != state->redisPort)

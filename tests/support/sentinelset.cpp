@@ -3,6 +3,7 @@
 #include "redis/redisconnection.h"
 
 #include <QDeadlineTimer>
+#include <QHash>
 #include <QThread>
 
 namespace tiersync::test {
@@ -82,9 +83,14 @@ Status SentinelSet::waitForSentinelToKnowReplica()
     RedisConnection sentinel(m_sentinel->settings());
     const QDeadlineTimer deadline(kWaitBoundMs);
     while (!deadline.hasExpired()) {
+        // Found, and talked to: a replica the sentinel has only heard of (flags
+        // "s_down,slave,disconnected") is no candidate for a failover yet.
         auto replicas = sentinel.command({"SENTINEL", "REPLICAS", kMasterName});
-        if (replicas && !replicas->elements().isEmpty())
-            return {};
+        if (replicas && !replicas->elements().isEmpty()) {
+            const QHash<QByteArray, QByteArray> fields = replicas->elements().first().fieldPairs();
+            if (fields.value("flags") == "slave" && fields.value("master-link-status") == "ok")
+                return {};
+        }
         QThread::msleep(50);
     }
     return makeError(ErrorKind::Timeout, QStringLiteral("the sentinel never found the replica"));
