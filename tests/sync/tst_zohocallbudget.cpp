@@ -244,6 +244,7 @@ private Q_SLOTS:
         profile.pg = (*database)->settings();
         profile.redis.port = redis.port();
         profile.redis.password = redis.password();
+        profile.redis.username.clear();  // the default user: the private server has no ACL user
         profile.redis.db = 0;
         {
             PgConnection connection(profile.pg);
