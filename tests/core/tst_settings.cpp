@@ -38,6 +38,7 @@ private slots:
         QTest::newRow("zone-not-unreserved") << QString::fromUtf8("redis://[fe80::1%25e\xc3\xa9]:6379/0");
         QTest::newRow("sentinel-no-master") << QStringLiteral("redis-sentinel://h1:26379");
         QTest::newRow("sentinel-empty-master") << QStringLiteral("redis-sentinel://h1:26379/");
+        QTest::newRow("sentinel-space-in-master") << QStringLiteral("redis-sentinel://h1:26379/my%20master");
         QTest::newRow("sentinel-empty-host") << QStringLiteral("redis-sentinel://h1:26379,/mymaster");
         QTest::newRow("sentinel-bad-port") << QStringLiteral("redis-sentinel://h1:99999/mymaster");
         QTest::newRow("sentinel-db") << QStringLiteral("redis-sentinel://h1/mymaster/x");
@@ -119,22 +120,22 @@ private slots:
     void redisSentinelUrl()
     {
         auto s = RedisSettings::fromUrl(
-            QStringLiteral("redis-sentinel://app:pw@10.0.0.1:26379,[::1]:26380,sentinel-c/my%20master/5"));
+            QStringLiteral("redis-sentinel://app:pw@10.0.0.1:26379,[::1]:26380,sentinel-c/my%2Bmaster/5"));
         QVERIFY2(s.ok(), qPrintable(s.ok() ? QString() : s.error().message));
         QVERIFY(s->usesSentinel());
         QCOMPARE(s->sentinels.size(), 3);
         QCOMPARE(s->sentinels.at(0), (RedisSettings::Endpoint{QStringLiteral("10.0.0.1"), 26379}));
         QCOMPARE(s->sentinels.at(1), (RedisSettings::Endpoint{QStringLiteral("::1"), 26380}));
         QCOMPARE(s->sentinels.at(2), (RedisSettings::Endpoint{QStringLiteral("sentinel-c"), 26379}));
-        QCOMPARE(s->masterName, QStringLiteral("my master"));
+        QCOMPARE(s->masterName, QStringLiteral("my+master"));
         QCOMPARE(s->db, 5);
         QCOMPARE(s->username, QStringLiteral("app"));
         QCOMPARE(s->password.reveal(), QStringLiteral("pw"));
         QCOMPARE(s->toUrl(true),
-                 QStringLiteral("redis-sentinel://app:pw@10.0.0.1:26379,[::1]:26380,sentinel-c:26379/my%20master/5"));
+                 QStringLiteral("redis-sentinel://app:pw@10.0.0.1:26379,[::1]:26380,sentinel-c:26379/my%2Bmaster/5"));
         QVERIFY(!s->toUrl().contains(QStringLiteral(":pw@")));
         QCOMPARE(*RedisSettings::fromUrl(s->toUrl(true)), *s);
-        QCOMPARE(s->describe(), QStringLiteral("master 'my master' via 10.0.0.1:26379,::1:26380,sentinel-c:26379/5"));
+        QCOMPARE(s->describe(), QStringLiteral("master 'my+master' via 10.0.0.1:26379,::1:26380,sentinel-c:26379/5"));
         QCOMPARE(s->sentinelsText(), QStringLiteral("10.0.0.1:26379,[::1]:26380,sentinel-c:26379"));
         auto alias = RedisSettings::fromUrl(QStringLiteral("redis+sentinel://h/m"));
         QVERIFY(alias.ok());

@@ -132,7 +132,8 @@ private slots:
         VERIFY_OK(database);
         PgConnection connection((*database)->settings());
         QList<Migrator::Migration> upTo10;
-        for (const Migrator::Migration &migration : Migrator().migrations())
+        const Migrator all;
+        for (const Migrator::Migration &migration : all.migrations())
             if (migration.version <= 10)
                 upTo10 << migration;
         VERIFY_OK(Migrator(upTo10).migrate(connection));
