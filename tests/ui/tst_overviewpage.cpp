@@ -8,7 +8,7 @@
 #include "charts/tierdonutchart.h"
 #include "charts/timeserieschart.h"
 #include "console/statisticsservice.h"
-#include "fakeconsole.h"
+#include "pageconsole.h"
 #include "fakestatisticsservice.h"
 #include "overview/overviewpage.h"
 #include "overview/zohobudgetpanel.h"
@@ -132,13 +132,14 @@ void addZohoCalls(OverviewSnapshot *snapshot, int minutesAgo, ZohoCallPurpose pu
 // The Overview page in the main window, shown with a profile; its first poll asked.
 struct Console {
     test::FakeStatisticsService statistics;
-    std::unique_ptr<test::FakeConsole> console;
+    std::unique_ptr<test::PageConsole> console;
 
     Console()
     {
         ui::ConsoleContext services;
         services.statistics = &statistics;
-        console = std::make_unique<test::FakeConsole>(services);
+        console = std::make_unique<test::PageConsole>(services);
+        console->parkPollTimers();
     }
     ui::MainWindow &window() { return console->window(); }
     ui::OverviewPage *page() { return window().overviewPage(); }

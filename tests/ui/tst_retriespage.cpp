@@ -6,7 +6,7 @@
 // tst_statisticsservice.
 #include "charts/timeserieschart.h"
 #include "console/statisticsservice.h"
-#include "fakeconsole.h"
+#include "pageconsole.h"
 #include "fakestatisticsservice.h"
 #include "itemmodels/retryeventfiltermodel.h"
 #include "itemmodels/retryeventmodel.h"
@@ -89,7 +89,8 @@ private Q_SLOTS:
         test::FakeStatisticsService statistics;
         ui::ConsoleContext services;
         services.statistics = &statistics;
-        test::FakeConsole console(services);
+        test::PageConsole console(services);
+        console.parkPollTimers();
         console.confirmer().accept = false;
         ConnectionProfile profile;
         profile.name = QStringLiteral("test");

@@ -5,7 +5,7 @@
 // named) is tested on the real servers by tst_zoholimitsservice.
 #include "budget/zoholimitsrepository.h"
 #include "console/serviceerror.h"
-#include "fakeconsole.h"
+#include "pageconsole.h"
 #include "fakezoholimitsservice.h"
 #include "settings/settingspage.h"
 #include "settings/zoholimitsbox.h"
@@ -64,7 +64,8 @@ private Q_SLOTS:
         test::FakeZohoLimitsService limits;
         ui::ConsoleContext services;
         services.zohoLimits = &limits;
-        test::FakeConsole console(services);
+        test::PageConsole console(services);
+        console.parkPollTimers();
         ConnectionProfile profile;
         profile.name = QStringLiteral("test");
         console.open(ui::MainWindow::Page::Settings, profile);

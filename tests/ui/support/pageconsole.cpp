@@ -5,6 +5,7 @@
 #include <QLoggingCategory>
 #include <QSettings>
 #include <QTest>
+#include <QTimer>
 
 namespace tiersync::test {
 
@@ -23,7 +24,21 @@ PageConsole::PageConsole(const std::function<void(ui::ConsoleContext &)> &servic
     build(context);
 }
 
+PageConsole::PageConsole(ui::ConsoleContext services) : PageConsole()
+{
+    build(std::move(services));
+}
+
 PageConsole::~PageConsole() = default;
+
+void PageConsole::parkPollTimers()
+{
+    constexpr int kNeverMs = 24 * 3600 * 1000;  // a day: never during a test
+    for (QTimer *timer : m_window->findChildren<QTimer *>()) {
+        if (timer->objectName().endsWith(QLatin1String("PollTimer")) || timer->objectName() == QLatin1String("healthTimer"))
+            timer->setInterval(kNeverMs);
+    }
+}
 
 ui::MainWindow &PageConsole::build(ui::ConsoleContext services)
 {
@@ -37,10 +52,15 @@ ui::MainWindow &PageConsole::build(ui::ConsoleContext services)
 
 void PageConsole::open(ui::MainWindow::Page page)
 {
-    m_window->show();
-    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
     ConnectionProfile profile;
     profile.name = QStringLiteral("test");
+    open(page, profile);
+}
+
+void PageConsole::open(ui::MainWindow::Page page, const ConnectionProfile &profile)
+{
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
     m_window->setProfile(profile);
     m_window->showPage(page);
 }
