@@ -28,13 +28,16 @@ public:
     void stop();
     [[nodiscard]] bool isRunning() const;
     [[nodiscard]] QThread *thread() const { return m_thread.get(); }
+    // Runs job on the thread (queued behind the jobs already posted); nothing once stopped.
+    void post(std::function<void()> job);
 
 private:
     std::unique_ptr<QThread> m_thread;
+    QObject *m_context;  // lives on m_thread: the jobs' receiver; deleted once it has ended
 };
 
 // One service's queue on a ServiceThread. Jobs posted to a lane run on that thread in
-// order; after close() (or the destructor) none runs: work not begun is dropped, and a
+// order; after close() (or the destructor) none runs: work not begun is skipped, and a
 // job already running is waited for, so a job never outlives the service that posted it.
 // Post and close from the service's own thread.
 class ServiceLane final {
@@ -49,8 +52,10 @@ public:
     void close();
 
 private:
+    struct State;
+
     std::shared_ptr<ServiceThread> m_thread;
-    QObject *m_context;  // lives on m_thread; the jobs' receiver, deleted by close()
+    std::shared_ptr<State> m_state;  // shared with the jobs queued on the thread
 };
 
 }  // namespace tiersync
