@@ -237,14 +237,6 @@ private:
 
 // ---- the product, on the day's clock ----
 
-ZohoLimits generousLimits()
-{
-    FamilyLimits generous;  // far above anything the day sends
-    generous.perWindow = 10000000;
-    generous.perDay = 0;
-    generous.concurrency = 8;
-    return ZohoLimits::uniform(generous);
-}
 
 // Sum of the five endpoints' counts.
 StatsCounts engineCounts(const CacheEngine &engine)
@@ -404,7 +396,7 @@ Result<DayResult> simulateDay(const ConnectionProfile &sandbox, const QStringLis
     const test::ManualEpochClock day(kDayStartMs);
     EngineServices::Options servicesOptions;
     servicesOptions.zoho = CacheEngine::servingOptions(profile).zoho;
-    servicesOptions.zoho.limits = generousLimits();
+    servicesOptions.zoho.limits = test::generousZohoLimits(8);
     servicesOptions.zoho.epochClock = day.clock();
     servicesOptions.clock = day.clock();
     servicesOptions.shareThroughRedis = false;

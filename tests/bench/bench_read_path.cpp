@@ -354,13 +354,7 @@ int main(int argc, char **argv)
     {
         CacheEngine::Options options;
         options.profile = profile;
-        options.zoho.limits = ZohoLimits::uniform([] {
-            FamilyLimits generous;  // far above anything the benchmark sends
-            generous.perWindow = 10000000;
-            generous.perDay = 0;
-            generous.concurrency = 32;
-            return generous;
-        }());
+        options.zoho.limits = test::generousZohoLimits(32);
         auto engine = CacheEngine::create(options);
         if (!engine)
             return fail(engine.error().toString());

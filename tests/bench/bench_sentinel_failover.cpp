@@ -68,13 +68,7 @@ int main(int argc, char **argv)
     options.profile.redis = set.settings(0);
     options.environment = QProcessEnvironment();
     options.redisBackoffMs = 200;
-    options.zoho.limits = ZohoLimits::uniform([] {
-        FamilyLimits generous;  // warming only: no read after the kill reaches Zoho
-        generous.perWindow = 10000000;
-        generous.perDay = 0;
-        generous.concurrency = 32;
-        return generous;
-    }());
+    options.zoho.limits = test::generousZohoLimits(32);  // warming only: no read after the kill reaches Zoho
     auto engine = CacheEngine::create(options);
     if (!engine)
         return fail(engine.error().toString());

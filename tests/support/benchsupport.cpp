@@ -18,4 +18,13 @@ QCommandLineOption studentsOption()
             QStringLiteral("5000")};
 }
 
+ZohoLimits generousZohoLimits(int concurrency)
+{
+    FamilyLimits generous;
+    generous.perWindow = 10000000;
+    generous.perDay = 0;
+    generous.concurrency = concurrency;
+    return ZohoLimits::uniform(generous);
+}
+
 }  // namespace tiersync::test
