@@ -1,3 +1,4 @@
+#include "clirun.h"
 #include "scratchprofile.h"
 #include "testsandbox.h"
 #include "verifyok.h"
@@ -11,7 +12,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QTest>
 
 using namespace tiersync;
@@ -45,20 +45,9 @@ private:
         for (const auto &[name, value] : m_scratch->profile().toEnvironment())
             environment.insert(name, value);
         environment.insert(QStringLiteral("XDG_CONFIG_HOME"), QDir::tempPath() + QStringLiteral("/tiersync-apikeycli-test"));
-        QProcess process;
-        process.setProcessEnvironment(environment);
-        process.start(QStringLiteral(TIERSYNC_CLI_PATH), QStringList{QStringLiteral("apikey")} + arguments);
-        Run run;
-        if (!process.waitForFinished(120000)) {
-            process.kill();
-            process.waitForFinished();
-            return run;
-        }
-        run.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -2;
-        run.out = process.readAllStandardOutput();
-        run.err = process.readAllStandardError();
-        run.json = QJsonDocument::fromJson(run.out).object();
-        return run;
+        const test::CliRun ran = test::runProgram(QStringLiteral(TIERSYNC_CLI_PATH),
+                                                  QStringList{QStringLiteral("apikey")} + arguments, environment);
+        return {ran.exitCode, ran.out, ran.err, QJsonDocument::fromJson(ran.out).object()};
     }
 
     // Neither a key printed earlier nor a stored hash appears in text.

@@ -16,7 +16,7 @@ CliRun runProgram(const QString &program, const QStringList &arguments, const QP
         process.waitForFinished();
         return run;
     }
-    run.exitCode = process.exitCode();
+    run.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -2;
     run.out = process.readAllStandardOutput();
     run.err = process.readAllStandardError();
     return run;

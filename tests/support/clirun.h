@@ -8,7 +8,7 @@ namespace tiersync::test {
 
 // What a command-line run printed and how it ended.
 struct CliRun final {
-    int exitCode = -1;  // -1: it did not finish in time (it was killed)
+    int exitCode = -1;  // -1: it did not finish in time (it was killed); -2: it crashed
     QByteArray out;
     QByteArray err;
 };
